@@ -1,0 +1,203 @@
+//! A broker: the partition logs it leads, produce and fetch handling (with fetch long-polling by
+//! `fetch.min.bytes` / `fetch.max.wait.ms`), ListOffsets, and the group coordinator. It knows
+//! clients only through protocol messages.
+
+pub mod group_coordinator;
+pub mod log;
+
+pub use group_coordinator::{GroupCoordinator, GroupState, GroupTimer};
+pub use log::PartitionLog;
+
+use crate::config::{Acks, BrokerConfig, TopicConfig};
+use crate::ids::{BrokerId, NodeId, Offset, TopicPartition};
+use crate::node::{Ctx, Timer};
+use crate::protocol::{
+    FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, ProducePartitionResult,
+};
+use crate::sim::TraceEvent;
+use std::collections::BTreeMap;
+
+/// Broker timers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BrokerTimer {
+    /// A held fetch's `fetch.max.wait.ms` ran out.
+    FetchExpiry {
+        id: u64,
+    },
+    Group(GroupTimer),
+}
+
+#[derive(Debug, Clone)]
+struct HeldFetch {
+    from: NodeId,
+    correlation_id: u64,
+    min_bytes: u32,
+    max_partition_bytes: u32,
+    partitions: Vec<FetchPartition>,
+}
+
+/// A broker node.
+#[derive(Debug)]
+pub struct Broker {
+    pub id: BrokerId,
+    /// The partitions this broker leads.
+    pub logs: BTreeMap<TopicPartition, PartitionLog>,
+    pub topic_configs: BTreeMap<String, TopicConfig>,
+    pub coordinator: GroupCoordinator,
+    /// Producer client id of each node that produced here, for the trace.
+    producer_names: BTreeMap<NodeId, String>,
+    held_fetches: BTreeMap<u64, HeldFetch>,
+    next_fetch_id: u64,
+}
+
+impl Broker {
+    pub fn new(id: BrokerId, config: BrokerConfig) -> Self {
+        Broker {
+            id,
+            logs: BTreeMap::new(),
+            topic_configs: BTreeMap::new(),
+            coordinator: GroupCoordinator::new(id.0, config),
+            producer_names: BTreeMap::new(),
+            held_fetches: BTreeMap::new(),
+            next_fetch_id: 0,
+        }
+    }
+
+    /// Makes this broker the leader of `tp` (leader epoch 0).
+    pub fn lead(&mut self, tp: TopicPartition) {
+        self.logs.entry(tp).or_default();
+    }
+
+    pub fn set_producer_name(&mut self, node: NodeId, name: &str) {
+        self.producer_names.insert(node, name.to_string());
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::BrokerStarted { broker: self.id.0, leader_for: self.logs.keys().cloned().collect() });
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: BrokerTimer) {
+        match timer {
+            BrokerTimer::FetchExpiry { id } => {
+                if let Some(held) = self.held_fetches.remove(&id) {
+                    let partitions = self.read(&held.partitions, held.max_partition_bytes).0;
+                    ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
+                }
+            }
+            BrokerTimer::Group(t) => self.coordinator.on_timer(ctx, t),
+        }
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
+        match msg {
+            Message::ProduceRequest { correlation_id, acks, batches } => {
+                let mut results = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    let Some(log) = self.logs.get_mut(&batch.partition) else {
+                        results.push(ProducePartitionResult {
+                            partition: batch.partition,
+                            base_offset: Offset(0),
+                            error: Some(KafkaError::UnknownTopicOrPartition),
+                        });
+                        continue;
+                    };
+                    let base_offset = log.append(&batch.records);
+                    // One replica per partition: the leader is the whole ISR, so the high
+                    // watermark follows the log end offset at once.
+                    let leo = log.log_end_offset();
+                    log.advance_high_watermark(leo);
+                    ctx.trace(TraceEvent::Appended {
+                        broker: self.id.0,
+                        partition: batch.partition.clone(),
+                        base_offset,
+                        records: batch.records.len() as u32,
+                        producer: self.producer_names.get(&from).cloned().unwrap_or_else(|| format!("node-{}", from.0)),
+                    });
+                    results.push(ProducePartitionResult { partition: batch.partition, base_offset, error: None });
+                }
+                if acks != Acks::None {
+                    ctx.send(from, Message::ProduceResponse { correlation_id, results });
+                }
+                self.complete_held_fetches(ctx);
+            }
+            Message::FetchRequest { correlation_id, max_wait_ms, min_bytes, max_partition_bytes, partitions } => {
+                let (response, bytes) = self.read(&partitions, max_partition_bytes);
+                let has_error = response.iter().any(|p| p.error.is_some());
+                if bytes >= min_bytes as u64 || max_wait_ms == 0 || has_error {
+                    ctx.send(from, Message::FetchResponse { correlation_id, partitions: response });
+                } else {
+                    let id = self.next_fetch_id;
+                    self.next_fetch_id += 1;
+                    self.held_fetches
+                        .insert(id, HeldFetch { from, correlation_id, min_bytes, max_partition_bytes, partitions });
+                    ctx.set_timer(max_wait_ms, Timer::Broker(BrokerTimer::FetchExpiry { id }));
+                }
+            }
+            Message::ListOffsetsRequest { correlation_id, spec, partitions } => {
+                let offsets = partitions
+                    .into_iter()
+                    .map(|tp| {
+                        let o = self.logs.get(&tp).map_or(Offset(0), |log| match spec {
+                            OffsetSpec::Earliest => log.log_start_offset(),
+                            OffsetSpec::Latest => log.high_watermark(),
+                        });
+                        (tp, o)
+                    })
+                    .collect();
+                ctx.send(from, Message::ListOffsetsResponse { correlation_id, offsets });
+            }
+            other => {
+                self.coordinator.on_message(ctx, from, other);
+            }
+        }
+    }
+
+    /// Reads each partition from its fetch offset up to the high watermark; returns the
+    /// response and the bytes it carries.
+    fn read(&self, partitions: &[FetchPartition], max_partition_bytes: u32) -> (Vec<FetchPartitionResponse>, u64) {
+        let mut bytes = 0;
+        let out = partitions
+            .iter()
+            .map(|p| {
+                let Some(log) = self.logs.get(&p.partition) else {
+                    return FetchPartitionResponse {
+                        partition: p.partition.clone(),
+                        high_watermark: Offset(0),
+                        log_start_offset: Offset(0),
+                        base_offset: p.fetch_offset,
+                        records: vec![],
+                        error: Some(KafkaError::UnknownTopicOrPartition),
+                    };
+                };
+                let in_range = p.fetch_offset >= log.log_start_offset() && p.fetch_offset <= log.log_end_offset();
+                let records = if in_range {
+                    log.read(p.fetch_offset, log.high_watermark(), max_partition_bytes as u64)
+                } else {
+                    vec![]
+                };
+                bytes += records.iter().map(|r| r.size_bytes as u64).sum::<u64>();
+                FetchPartitionResponse {
+                    partition: p.partition.clone(),
+                    high_watermark: log.high_watermark(),
+                    log_start_offset: log.log_start_offset(),
+                    base_offset: p.fetch_offset,
+                    records,
+                    error: (!in_range).then_some(KafkaError::OffsetOutOfRange),
+                }
+            })
+            .collect();
+        (out, bytes)
+    }
+
+    fn complete_held_fetches(&mut self, ctx: &mut Ctx) {
+        let ids: Vec<u64> = self.held_fetches.keys().copied().collect();
+        for id in ids {
+            let held = &self.held_fetches[&id];
+            let (partitions, bytes) = self.read(&held.partitions, held.max_partition_bytes);
+            if bytes >= held.min_bytes as u64 {
+                let held = self.held_fetches.remove(&id).expect("present");
+                ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+use super::{resolve, ConfigDef, ConfigKind, FieldError};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Producer configs the engine simulates, with Kafka 4.x defaults (`ProducerConfig`; `linger.ms`
+/// became 5 in Kafka 4.0, KIP-1030).
+pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
+    ConfigDef {
+        name: "acks",
+        kind: ConfigKind::Choice(&["all", "-1", "0", "1"]),
+        default: "all",
+        unit: "",
+        doc: "How many replicas must have the record before the leader answers: 0 (no answer awaited), 1 (the leader), all (every in-sync replica).",
+    },
+    ConfigDef {
+        name: "linger.ms",
+        kind: ConfigKind::Int { min: 0, max: 3_600_000 },
+        default: "5",
+        unit: "ms",
+        doc: "How long a partition's batch waits for more records before it is sent, unless it is full first.",
+    },
+    ConfigDef {
+        name: "batch.size",
+        kind: ConfigKind::Int { min: 1, max: 16_777_216 },
+        default: "16384",
+        unit: "bytes",
+        doc: "The largest batch, per partition, the producer builds before it sends.",
+    },
+    ConfigDef {
+        name: "max.in.flight.requests.per.connection",
+        kind: ConfigKind::Int { min: 1, max: 100 },
+        default: "5",
+        unit: "requests",
+        doc: "How many produce requests to one broker may await an answer at once.",
+    },
+    ConfigDef {
+        name: "client.id",
+        kind: ConfigKind::Text,
+        default: "producer-1",
+        unit: "",
+        doc: "The name the producer gives itself in logs and metrics.",
+    },
+];
+
+/// `acks`: how many acknowledgements the producer waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// `acks=0`: fire and forget; the producer counts a record as sent once it is on the wire.
+    None,
+    /// `acks=1`: the leader has appended it.
+    Leader,
+    /// `acks=all` (or `-1`): every in-sync replica has it.
+    All,
+}
+
+/// Checked producer settings. Durations in ms, sizes in bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProducerConfig {
+    pub acks: Acks,
+    pub linger_ms: u64,
+    pub batch_size_bytes: u32,
+    pub max_in_flight_requests_per_connection: u32,
+    pub client_id: String,
+}
+
+impl ProducerConfig {
+    /// Parses a `configs` map; errors name `path.key`. `default_client_id` replaces Kafka's
+    /// generated `producer-N` when `client.id` is not set.
+    pub fn from_map(path: &str, map: &BTreeMap<String, Value>, default_client_id: &str) -> Result<Self, FieldError> {
+        let r = resolve(path, "producer", PRODUCER_CONFIGS, map)?;
+        Ok(ProducerConfig {
+            acks: match r.text("acks").as_str() {
+                "0" => Acks::None,
+                "1" => Acks::Leader,
+                _ => Acks::All,
+            },
+            linger_ms: r.int("linger.ms") as u64,
+            batch_size_bytes: r.int("batch.size") as u32,
+            max_in_flight_requests_per_connection: r.int("max.in.flight.requests.per.connection") as u32,
+            client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
+        })
+    }
+}

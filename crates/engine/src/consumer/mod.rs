@@ -1,0 +1,547 @@
+//! The consumer client (classic group protocol, eager rebalancing): group membership
+//! (JoinGroup / SyncGroup / Heartbeat / LeaveGroup), positions and commits (auto-commit from
+//! within `poll()`), the fetcher, and the application's poll-process loop with a processing time
+//! per record. It knows brokers only through protocol messages.
+
+pub mod assignors;
+
+use crate::config::{AutoOffsetReset, ConsumerConfig};
+use crate::ids::{NodeId, Offset, TopicPartition};
+use crate::node::{ClusterMetadata, Ctx, Timer};
+use crate::protocol::{FetchPartition, KafkaError, Message, OffsetSpec, Record};
+use crate::sim::{SimTime, TraceEvent};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A consumer's membership state machine (the client side of the classic protocol, as Kafka's
+/// `AbstractCoordinator.MemberState`, plus the two ways a process ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MemberState {
+    /// Sent JoinGroup, waiting for the new generation. → AwaitingSync on success.
+    Joining,
+    /// Sent SyncGroup, waiting for the assignment. → Stable, or → Joining on
+    /// `RebalanceInProgressException`.
+    AwaitingSync,
+    /// Has its partitions, fetches and heartbeats. → Joining when a heartbeat answers
+    /// `RebalanceInProgressException` (at the next `poll()`).
+    Stable,
+    /// The application called `close()`: LeaveGroup was sent. Final.
+    Closed,
+    /// The process died: nothing more is sent. Final.
+    Crashed,
+}
+
+/// Consumer timers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsumerTimer {
+    /// Send the next heartbeat of this generation's heartbeat loop.
+    Heartbeat { epoch: u64 },
+    /// The application finished processing the records of its last `poll()`.
+    ProcessingDone,
+}
+
+/// Counters the snapshot and report read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConsumerStats {
+    /// Records `poll()` returned to the application (re-deliveries included).
+    pub records_polled: u64,
+    /// Records the application finished processing.
+    pub records_processed: u64,
+    pub commits: u64,
+}
+
+/// A consumer node.
+#[derive(Debug)]
+pub struct Consumer {
+    pub client_id: String,
+    pub group_id: String,
+    pub topics: Vec<String>,
+    pub config: ConsumerConfig,
+    /// Simulated application work per record, ms.
+    pub processing_ms_per_record: u64,
+    metadata: ClusterMetadata,
+    coordinator: NodeId,
+    pub state: MemberState,
+    pub member_id: String,
+    pub generation_id: u32,
+    pub assignment: Vec<TopicPartition>,
+    /// The offset the next `poll()` returns for each assigned partition.
+    pub positions: BTreeMap<TopicPartition, Offset>,
+    /// The last offsets this consumer committed successfully.
+    pub committed: BTreeMap<TopicPartition, Offset>,
+    /// The next offset to fetch (ahead of `positions` by what is buffered).
+    fetch_positions: BTreeMap<TopicPartition, Offset>,
+    buffer: BTreeMap<TopicPartition, VecDeque<(Offset, Record)>>,
+    fetches_in_flight: BTreeSet<NodeId>,
+    /// Records of the `poll()` being processed; empty when the application waits in `poll()`.
+    processing: Vec<Record>,
+    rejoin_reason: Option<String>,
+    next_auto_commit: SimTime,
+    heartbeat_epoch: u64,
+    next_correlation_id: u64,
+    /// Correlation id of the OffsetFetch / ListOffsets that belong to the current assignment.
+    position_requests: BTreeSet<u64>,
+    pub stats: ConsumerStats,
+}
+
+impl Consumer {
+    pub fn new(
+        client_id: String,
+        group_id: String,
+        topics: Vec<String>,
+        config: ConsumerConfig,
+        processing_ms_per_record: u64,
+        metadata: ClusterMetadata,
+    ) -> Self {
+        let coordinator = metadata.coordinator_for(&group_id).1;
+        Consumer {
+            client_id,
+            group_id,
+            topics,
+            config,
+            processing_ms_per_record,
+            metadata,
+            coordinator,
+            state: MemberState::Joining,
+            member_id: String::new(),
+            generation_id: 0,
+            assignment: vec![],
+            positions: BTreeMap::new(),
+            committed: BTreeMap::new(),
+            fetch_positions: BTreeMap::new(),
+            buffer: BTreeMap::new(),
+            fetches_in_flight: BTreeSet::new(),
+            processing: vec![],
+            rejoin_reason: None,
+            next_auto_commit: SimTime::ZERO,
+            heartbeat_epoch: 0,
+            next_correlation_id: 0,
+            position_requests: BTreeSet::new(),
+            stats: ConsumerStats::default(),
+        }
+    }
+
+    pub fn is_alive(&self) -> bool {
+        !matches!(self.state, MemberState::Crashed | MemberState::Closed)
+    }
+
+    /// `subscribe()` then the first `poll()`: join the group.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::ConsumerStarted {
+            client_id: self.client_id.clone(),
+            group: self.group_id.clone(),
+            topics: self.topics.clone(),
+        });
+        self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
+        self.send_join(ctx);
+    }
+
+    /// The process dies: no LeaveGroup, no commit, no more heartbeats.
+    pub fn crash(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::ConsumerCrashed { client_id: self.client_id.clone(), group: self.group_id.clone() });
+        self.state = MemberState::Crashed;
+    }
+
+    /// `close()`: commit (with auto-commit on) and leave the group.
+    pub fn close(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::ConsumerClosing { client_id: self.client_id.clone(), group: self.group_id.clone() });
+        if self.config.enable_auto_commit && self.state == MemberState::Stable {
+            self.commit(ctx);
+        }
+        if !self.member_id.is_empty() {
+            ctx.send(
+                self.coordinator,
+                Message::LeaveGroupRequest { group_id: self.group_id.clone(), member_id: self.member_id.clone() },
+            );
+        }
+        self.state = MemberState::Closed;
+    }
+
+    fn correlation_id(&mut self) -> u64 {
+        self.next_correlation_id += 1;
+        self.next_correlation_id
+    }
+
+    fn send_join(&mut self, ctx: &mut Ctx) {
+        self.state = MemberState::Joining;
+        ctx.send(
+            self.coordinator,
+            Message::JoinGroupRequest {
+                group_id: self.group_id.clone(),
+                member_id: self.member_id.clone(),
+                client_id: self.client_id.clone(),
+                session_timeout_ms: self.config.session_timeout_ms,
+                rebalance_timeout_ms: self.config.max_poll_interval_ms,
+                topics: self.topics.clone(),
+            },
+        );
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: ConsumerTimer) {
+        match timer {
+            ConsumerTimer::Heartbeat { epoch } => {
+                if epoch != self.heartbeat_epoch || self.state != MemberState::Stable {
+                    return;
+                }
+                ctx.send(
+                    self.coordinator,
+                    Message::HeartbeatRequest {
+                        group_id: self.group_id.clone(),
+                        generation_id: self.generation_id,
+                        member_id: self.member_id.clone(),
+                    },
+                );
+                ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
+            }
+            ConsumerTimer::ProcessingDone => {
+                self.stats.records_processed += self.processing.len() as u64;
+                self.processing.clear();
+                self.poll(ctx);
+            }
+        }
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
+        match msg {
+            Message::JoinGroupResponse { error, generation_id, leader, member_id, members } => {
+                if self.state != MemberState::Joining {
+                    return;
+                }
+                match error {
+                    Some(KafkaError::MemberIdRequired) => {
+                        self.member_id = member_id;
+                        self.send_join(ctx);
+                    }
+                    Some(_) => {
+                        self.member_id.clear();
+                        self.send_join(ctx);
+                    }
+                    None => {
+                        self.generation_id = generation_id;
+                        self.member_id = member_id;
+                        let is_leader = leader == self.member_id;
+                        ctx.trace(TraceEvent::JoinedGroup {
+                            client_id: self.client_id.clone(),
+                            group: self.group_id.clone(),
+                            generation_id,
+                            member_id: self.member_id.clone(),
+                            leader: is_leader,
+                        });
+                        let assignments = if is_leader {
+                            let subs = members.into_iter().map(|m| (m.member_id, m.topics)).collect();
+                            assignors::range_assign(&subs, &self.metadata.topics).into_iter().collect()
+                        } else {
+                            vec![]
+                        };
+                        self.state = MemberState::AwaitingSync;
+                        ctx.send(
+                            self.coordinator,
+                            Message::SyncGroupRequest {
+                                group_id: self.group_id.clone(),
+                                generation_id,
+                                member_id: self.member_id.clone(),
+                                assignments,
+                            },
+                        );
+                    }
+                }
+            }
+            Message::SyncGroupResponse { error, generation_id, assignment } => {
+                if self.state != MemberState::AwaitingSync || generation_id != self.generation_id {
+                    return;
+                }
+                match error {
+                    Some(KafkaError::RebalanceInProgress) => self.send_join(ctx),
+                    Some(_) => {
+                        self.member_id.clear();
+                        self.send_join(ctx);
+                    }
+                    None => self.on_assignment(ctx, assignment),
+                }
+            }
+            Message::HeartbeatResponse { error } => {
+                if self.state != MemberState::Stable {
+                    return;
+                }
+                match error {
+                    None => {}
+                    Some(KafkaError::RebalanceInProgress) => self.request_rejoin(ctx, "group is already rebalancing"),
+                    Some(e) => {
+                        if e == KafkaError::UnknownMemberId {
+                            self.member_id.clear();
+                        }
+                        self.request_rejoin(ctx, &format!("encountered {} from heartbeat", e.exception_name()))
+                    }
+                }
+            }
+            Message::OffsetFetchResponse { correlation_id, offsets } => {
+                if !self.position_requests.remove(&correlation_id) {
+                    return;
+                }
+                let mut reset = vec![];
+                for (tp, committed) in offsets {
+                    match committed {
+                        Some(offset) => {
+                            ctx.trace(TraceEvent::SettingOffset {
+                                client_id: self.client_id.clone(),
+                                group: self.group_id.clone(),
+                                partition: tp.clone(),
+                                offset,
+                            });
+                            self.committed.insert(tp.clone(), offset);
+                            self.seek(tp, offset);
+                        }
+                        None => reset.push(tp),
+                    }
+                }
+                self.reset_positions(ctx, reset);
+                self.after_progress(ctx);
+            }
+            Message::ListOffsetsResponse { correlation_id, offsets } => {
+                if !self.position_requests.remove(&correlation_id) {
+                    return;
+                }
+                for (tp, offset) in offsets {
+                    ctx.trace(TraceEvent::ResettingOffset {
+                        client_id: self.client_id.clone(),
+                        group: self.group_id.clone(),
+                        partition: tp.clone(),
+                        offset,
+                        strategy: self.config.auto_offset_reset.name().to_string(),
+                    });
+                    self.seek(tp, offset);
+                }
+                self.after_progress(ctx);
+            }
+            Message::FetchResponse { partitions, .. } => {
+                self.fetches_in_flight.remove(&from);
+                let mut reset = vec![];
+                for p in partitions {
+                    if self.fetch_positions.get(&p.partition) != Some(&p.base_offset) {
+                        continue; // revoked or sought elsewhere since the fetch was sent
+                    }
+                    if p.error == Some(KafkaError::OffsetOutOfRange) {
+                        self.fetch_positions.remove(&p.partition);
+                        self.positions.remove(&p.partition);
+                        reset.push(p.partition);
+                        continue;
+                    }
+                    let buf = self.buffer.entry(p.partition.clone()).or_default();
+                    let mut o = p.base_offset;
+                    for r in p.records {
+                        buf.push_back((o, r));
+                        o = Offset(o.0 + 1);
+                    }
+                    self.fetch_positions.insert(p.partition, o);
+                }
+                self.reset_positions(ctx, reset);
+                self.after_progress(ctx);
+            }
+            Message::OffsetCommitResponse { error, offsets, .. } => match error {
+                None => {
+                    for (tp, o) in &offsets {
+                        self.committed.insert(tp.clone(), *o);
+                    }
+                    ctx.trace(TraceEvent::OffsetsCommitted {
+                        client_id: self.client_id.clone(),
+                        group: self.group_id.clone(),
+                        offsets,
+                    });
+                }
+                Some(e) => ctx.trace(TraceEvent::CommitFailed {
+                    client_id: self.client_id.clone(),
+                    group: self.group_id.clone(),
+                    error: e.exception_name().to_string(),
+                }),
+            },
+            _ => {}
+        }
+    }
+
+    fn seek(&mut self, tp: TopicPartition, offset: Offset) {
+        if self.assignment.contains(&tp) {
+            self.positions.insert(tp.clone(), offset);
+            self.fetch_positions.insert(tp.clone(), offset);
+            self.buffer.remove(&tp);
+        }
+    }
+
+    /// `auto.offset.reset` for partitions with no usable offset: ask their leaders.
+    fn reset_positions(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
+        let spec = match self.config.auto_offset_reset {
+            AutoOffsetReset::Earliest => OffsetSpec::Earliest,
+            AutoOffsetReset::Latest => OffsetSpec::Latest,
+        };
+        let mut per_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
+        for tp in partitions {
+            if let Some(leader) = self.metadata.leader_node(&tp) {
+                per_leader.entry(leader).or_default().push(tp);
+            }
+        }
+        for (leader, partitions) in per_leader {
+            let correlation_id = self.correlation_id();
+            self.position_requests.insert(correlation_id);
+            ctx.send(leader, Message::ListOffsetsRequest { correlation_id, spec, partitions });
+        }
+    }
+
+    fn on_assignment(&mut self, ctx: &mut Ctx, assignment: Vec<TopicPartition>) {
+        self.state = MemberState::Stable;
+        self.assignment = assignment;
+        ctx.trace(TraceEvent::PartitionsAssigned {
+            client_id: self.client_id.clone(),
+            group: self.group_id.clone(),
+            generation_id: self.generation_id,
+            partitions: self.assignment.clone(),
+        });
+        self.heartbeat_epoch += 1;
+        let epoch = self.heartbeat_epoch;
+        ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
+        if !self.assignment.is_empty() {
+            let correlation_id = self.correlation_id();
+            self.position_requests.insert(correlation_id);
+            ctx.send(
+                self.coordinator,
+                Message::OffsetFetchRequest {
+                    correlation_id,
+                    group_id: self.group_id.clone(),
+                    partitions: self.assignment.clone(),
+                },
+            );
+        }
+    }
+
+    /// The heartbeat thread saw a rebalance; the application thread rejoins at its next `poll()`
+    /// (at once if it is waiting inside `poll()`).
+    fn request_rejoin(&mut self, ctx: &mut Ctx, reason: &str) {
+        if self.rejoin_reason.is_none() {
+            ctx.trace(TraceEvent::RequestingRejoin {
+                client_id: self.client_id.clone(),
+                group: self.group_id.clone(),
+                reason: reason.to_string(),
+            });
+            self.rejoin_reason = Some(reason.to_string());
+        }
+        if self.processing.is_empty() {
+            self.poll(ctx);
+        }
+    }
+
+    /// New data or positions: fetch more, and wake the application if it waits in `poll()`.
+    fn after_progress(&mut self, ctx: &mut Ctx) {
+        self.send_fetches(ctx);
+        if self.processing.is_empty() {
+            self.poll(ctx);
+        }
+    }
+
+    /// Commits the position of every assigned partition (`commitAsync` of all consumed offsets).
+    fn commit(&mut self, ctx: &mut Ctx) {
+        if self.positions.is_empty() {
+            return;
+        }
+        self.stats.commits += 1;
+        let correlation_id = self.correlation_id();
+        ctx.send(
+            self.coordinator,
+            Message::OffsetCommitRequest {
+                correlation_id,
+                group_id: self.group_id.clone(),
+                generation_id: self.generation_id,
+                member_id: self.member_id.clone(),
+                offsets: self.positions.iter().map(|(tp, o)| (tp.clone(), *o)).collect(),
+            },
+        );
+    }
+
+    /// The application's `poll()`: rejoin if a rebalance is pending (eager: commit, then revoke
+    /// everything), auto-commit when due, then hand up to `max.poll.records` buffered records to
+    /// the application, which processes them for `processing_ms_per_record` each.
+    fn poll(&mut self, ctx: &mut Ctx) {
+        if self.state != MemberState::Stable {
+            return;
+        }
+        if let Some(reason) = self.rejoin_reason.take() {
+            let _ = reason;
+            if self.config.enable_auto_commit {
+                self.commit(ctx);
+            }
+            ctx.trace(TraceEvent::PartitionsRevoked {
+                client_id: self.client_id.clone(),
+                group: self.group_id.clone(),
+                partitions: self.assignment.clone(),
+            });
+            self.assignment.clear();
+            self.positions.clear();
+            self.fetch_positions.clear();
+            self.buffer.clear();
+            self.position_requests.clear();
+            self.send_join(ctx);
+            return;
+        }
+        if self.config.enable_auto_commit && ctx.now() >= self.next_auto_commit {
+            self.commit(ctx);
+            self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
+        }
+        let mut budget = self.config.max_poll_records as usize;
+        let mut taken: Vec<Record> = vec![];
+        for (tp, buf) in self.buffer.iter_mut() {
+            if budget == 0 {
+                break;
+            }
+            let n = budget.min(buf.len());
+            if n == 0 {
+                continue;
+            }
+            let from = buf.front().map(|(o, _)| *o).expect("non-empty");
+            taken.extend(buf.drain(..n).map(|(_, r)| r));
+            let until = Offset(from.0 + n as u64);
+            self.positions.insert(tp.clone(), until);
+            budget -= n;
+            ctx.trace(TraceEvent::Polled { client_id: self.client_id.clone(), partition: tp.clone(), from, until });
+        }
+        self.buffer.retain(|_, b| !b.is_empty());
+        if taken.is_empty() {
+            return;
+        }
+        self.stats.records_polled += taken.len() as u64;
+        let work = self.processing_ms_per_record.saturating_mul(taken.len() as u64);
+        self.processing = taken;
+        ctx.set_timer(work, Timer::Consumer(ConsumerTimer::ProcessingDone));
+        self.send_fetches(ctx);
+    }
+
+    /// One FetchRequest per leader for the assigned partitions that have a position, nothing
+    /// buffered, and no fetch already in flight to that leader.
+    fn send_fetches(&mut self, ctx: &mut Ctx) {
+        if self.state != MemberState::Stable {
+            return;
+        }
+        let mut per_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
+        for tp in &self.assignment {
+            let Some(&fetch_offset) = self.fetch_positions.get(tp) else { continue };
+            if self.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
+                continue;
+            }
+            let Some(leader) = self.metadata.leader_node(tp) else { continue };
+            if self.fetches_in_flight.contains(&leader) {
+                continue;
+            }
+            per_leader.entry(leader).or_default().push(FetchPartition { partition: tp.clone(), fetch_offset });
+        }
+        for (leader, partitions) in per_leader {
+            self.fetches_in_flight.insert(leader);
+            let correlation_id = self.correlation_id();
+            ctx.send(
+                leader,
+                Message::FetchRequest {
+                    correlation_id,
+                    max_wait_ms: self.config.fetch_max_wait_ms,
+                    min_bytes: self.config.fetch_min_bytes,
+                    max_partition_bytes: self.config.max_partition_fetch_bytes,
+                    partitions,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Cross-node invariants, named and checked in one place. Randomised tests check them after
+//! every event, as Kafka's `RaftEventSimulationTest` does. This module only observes.
+
+use crate::broker::GroupState;
+use crate::consumer::MemberState;
+use crate::ids::{Offset, TopicPartition};
+use crate::simulation::Simulation;
+use std::collections::BTreeMap;
+
+/// Remembers what must never go back between checks.
+#[derive(Debug, Default)]
+pub struct InvariantChecker {
+    high_watermarks: BTreeMap<TopicPartition, Offset>,
+}
+
+impl InvariantChecker {
+    /// Checks every invariant; the error names the one broken and where.
+    pub fn check(&mut self, sim: &Simulation) -> Result<(), String> {
+        for b in sim.brokers() {
+            for (tp, log) in &b.logs {
+                // HW ≤ LEO.
+                if log.high_watermark() > log.log_end_offset() {
+                    return Err(format!(
+                        "high_watermark_within_log: {tp} has high watermark {} above log end offset {}",
+                        log.high_watermark(),
+                        log.log_end_offset()
+                    ));
+                }
+                // The observable high watermark never decreases.
+                let last = self.high_watermarks.entry(tp.clone()).or_insert(Offset(0));
+                if log.high_watermark() < *last {
+                    return Err(format!(
+                        "high_watermark_monotonic: {tp} high watermark went from {last} to {}",
+                        log.high_watermark()
+                    ));
+                }
+                *last = log.high_watermark();
+            }
+            // One owner per partition: in a Stable group, no two members of the current
+            // generation hold the same partition.
+            for g in b.coordinator.groups.values().filter(|g| g.state == GroupState::Stable) {
+                let mut owners: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+                for c in sim.consumers().filter(|c| {
+                    c.group_id == g.group_id && c.state == MemberState::Stable && c.generation_id == g.generation_id
+                }) {
+                    for tp in &c.assignment {
+                        if let Some(other) = owners.insert(tp, &c.client_id) {
+                            return Err(format!(
+                                "one_owner_per_partition: {tp} is owned by both {other} and {} in group {} generation {}",
+                                c.client_id, g.group_id, g.generation_id
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,31 @@
+//! streamlab-engine: a deterministic, single-threaded simulation of a Kafka-style cluster (brokers,
+//! producers, consumer groups) on a virtual clock. It must not know about the web, the UI or IO:
+//! everything enters through [`Scenario`] and [`Command`], and leaves through [`Snapshot`],
+//! [`Report`] and the trace.
+//!
+//! The entry point is [`Simulation`]: `Simulation::new(scenario)?`, then `step()`, `run_until()`,
+//! `apply()`, `snapshot()`, `trace()`, `report()`.
+
+pub mod broker;
+pub mod command;
+pub mod config;
+pub mod consumer;
+pub mod ids;
+pub mod invariants;
+pub mod node;
+pub mod producer;
+pub mod protocol;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod simulation;
+pub mod snapshot;
+pub mod workload;
+
+pub use command::{Command, CommandError};
+pub use ids::{BrokerId, KeyId, NodeId, Offset, PartitionId, RecordId, TopicPartition};
+pub use report::Report;
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::{SimTime, TraceEntry, TraceEvent};
+pub use simulation::Simulation;
+pub use snapshot::Snapshot;

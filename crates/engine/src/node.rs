@@ -1,0 +1,118 @@
+//! What every node shares: the handler context, the effects a handler returns, timers, and the
+//! cluster metadata clients start with. Handlers never do IO or touch another node: they record
+//! effects in the [`Ctx`], and the `Simulation` applies them.
+
+use crate::broker::BrokerTimer;
+use crate::consumer::ConsumerTimer;
+use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::producer::ProducerTimer;
+use crate::protocol::Message;
+use crate::sim::{SimRng, SimTime, TraceEvent};
+use std::collections::BTreeMap;
+
+/// A timer a node set for itself; it comes back to the same node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timer {
+    Broker(BrokerTimer),
+    Producer(ProducerTimer),
+    Consumer(ConsumerTimer),
+}
+
+/// Something a handler asks the simulation to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Send { to: NodeId, msg: Message },
+    SetTimer { after_ms: u64, timer: Timer },
+    Trace(TraceEvent),
+}
+
+/// The handler context: the current time, the node's own id, the shared RNG, and the list of
+/// effects the handler produces.
+pub struct Ctx<'a> {
+    now: SimTime,
+    me: NodeId,
+    pub rng: &'a mut SimRng,
+    effects: &'a mut Vec<Effect>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(now: SimTime, me: NodeId, rng: &'a mut SimRng, effects: &'a mut Vec<Effect>) -> Self {
+        Ctx { now, me, rng, effects }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+
+    pub fn send(&mut self, to: NodeId, msg: Message) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+
+    pub fn set_timer(&mut self, after_ms: u64, timer: Timer) {
+        self.effects.push(Effect::SetTimer { after_ms, timer });
+    }
+
+    pub fn trace(&mut self, event: TraceEvent) {
+        self.effects.push(Effect::Trace(event));
+    }
+}
+
+/// What a client knows of the cluster when it starts: partition leaders and each broker's
+/// address. Real clients learn this from a `MetadataRequest` to a bootstrap server; here it is
+/// handed over at start, and a later version will fetch it.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterMetadata {
+    pub brokers: BTreeMap<BrokerId, NodeId>,
+    /// Partition count of each topic.
+    pub topics: BTreeMap<String, u32>,
+    pub leaders: BTreeMap<TopicPartition, BrokerId>,
+    /// `offsets.topic.num.partitions` (50): the partitions of `__consumer_offsets`.
+    pub offsets_topic_partitions: u32,
+}
+
+impl ClusterMetadata {
+    pub fn leader_node(&self, tp: &TopicPartition) -> Option<NodeId> {
+        self.leaders.get(tp).and_then(|b| self.brokers.get(b)).copied()
+    }
+
+    /// The broker that coordinates `group_id`: the leader of `__consumer_offsets` partition
+    /// `abs(javaHashCode(group_id)) % offsets.topic.num.partitions`, as Kafka's
+    /// `GroupCoordinator.partitionFor` computes it. Partition `p` of that topic is led by broker
+    /// `p % brokers`, as the engine places every topic.
+    pub fn coordinator_for(&self, group_id: &str) -> (BrokerId, NodeId) {
+        let partition = group_partition(group_id, self.offsets_topic_partitions);
+        let n = self.brokers.len() as u32;
+        let broker = BrokerId(partition % n.max(1));
+        (broker, self.brokers.get(&broker).copied().unwrap_or(NodeId(0)))
+    }
+}
+
+/// Java's `String.hashCode()` over UTF-16 code units.
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+/// `Utils.abs(groupId.hashCode()) % partitions`; Kafka's `Utils.abs` maps `i32::MIN` to 0.
+pub fn group_partition(group_id: &str, partitions: u32) -> u32 {
+    let h = java_string_hash(group_id);
+    let abs = if h == i32::MIN { 0 } else { h.unsigned_abs() };
+    abs % partitions.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_hash_matches_java() {
+        // "hello".hashCode() == 99162322 and "polygenelubricants".hashCode() == Integer.MIN_VALUE.
+        assert_eq!(java_string_hash("hello"), 99162322);
+        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
+        assert_eq!(group_partition("polygenelubricants", 50), 0);
+        assert_eq!(group_partition("hello", 50), 99162322 % 50);
+    }
+}

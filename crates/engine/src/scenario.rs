@@ -1,0 +1,354 @@
+//! The scenario: everything a run starts from (seed, cluster, topics, producers and their
+//! workloads, consumer groups, run length), read from JSON with serde, and its validation. It
+//! must not know about nodes: it only turns untrusted JSON into checked settings, or an error
+//! that names the field path, the allowed range and the value.
+
+use crate::config::{BrokerConfig, ConsumerConfig, FieldError, ProducerConfig, TopicConfig};
+use crate::sim::LatencyModel;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The largest scenario JSON accepted, in bytes.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// A scenario, as written in JSON. Unknown fields are rejected by name; omitted ones take the
+/// documented defaults. Check it with [`Scenario::validate`] (which `Simulation::new` calls).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Seed of the run's random numbers; the same scenario and seed give the same trace.
+    #[serde(default)]
+    pub seed: u64,
+    /// How long the run lasts, simulated ms (default 60000). 1 to 604800000 (7 days).
+    #[serde(default = "default_run_ms")]
+    pub run_ms: u64,
+    /// One-way message latency between any two nodes.
+    #[serde(default)]
+    pub network: LatencyModel,
+    /// Number of brokers, 1 to 16 (default 1).
+    #[serde(default = "one")]
+    pub brokers: u32,
+    /// Broker configs by Kafka key (`group.initial.rebalance.delay.ms`, ...), shared by all brokers.
+    #[serde(default)]
+    pub broker_configs: BTreeMap<String, Value>,
+    pub topics: Vec<TopicSpec>,
+    #[serde(default)]
+    pub producers: Vec<ProducerSpec>,
+    #[serde(default)]
+    pub consumer_groups: Vec<GroupSpec>,
+}
+
+/// A topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    /// 1 to 249 characters of `[a-zA-Z0-9._-]`, not `.` or `..` (Kafka's `Topic.validate`).
+    pub name: String,
+    /// 1 to 1024.
+    pub partitions: u32,
+    /// This version simulates one replica per partition: 1.
+    #[serde(default = "one")]
+    pub replication_factor: u32,
+    /// Topic configs by Kafka key (`min.insync.replicas`).
+    #[serde(default)]
+    pub configs: BTreeMap<String, Value>,
+}
+
+/// A producer and the workload that drives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    /// The topic it writes to.
+    pub topic: String,
+    /// Producer configs by Kafka key (`acks`, `linger.ms`, `batch.size`, ...).
+    #[serde(default)]
+    pub configs: BTreeMap<String, Value>,
+    pub workload: WorkloadSpec,
+}
+
+/// The event stream a producer sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum WorkloadSpec {
+    /// IoT sensors: `devices` sensors (1 to 100000) keyed `sensor-NN`, each sending one reading
+    /// every `interval_ms` (1 to 3600000 ms); at most 100000 records per simulated second in all.
+    /// `limit`: stop after this many records (at most 100000000).
+    Iot {
+        #[serde(default = "default_devices")]
+        devices: u32,
+        #[serde(default = "default_interval_ms")]
+        interval_ms: u64,
+        #[serde(default)]
+        limit: Option<u64>,
+    },
+}
+
+/// A consumer group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// `group.id`: 1 to 255 characters.
+    pub group_id: String,
+    /// Subscribed topics (at least one, each defined in `topics`).
+    pub topics: Vec<String>,
+    /// Members started at time 0, 0 to 64 (default 1).
+    #[serde(default = "one")]
+    pub members: u32,
+    /// Consumer configs by Kafka key (`enable.auto.commit`, `auto.offset.reset`, ...).
+    #[serde(default)]
+    pub configs: BTreeMap<String, Value>,
+    /// Simulated application work per record, ms (0 to 60000, default 1).
+    #[serde(default = "one_u64")]
+    pub processing_ms_per_record: u64,
+}
+
+fn default_run_ms() -> u64 {
+    60_000
+}
+fn one() -> u32 {
+    1
+}
+fn one_u64() -> u64 {
+    1
+}
+fn default_devices() -> u32 {
+    8
+}
+fn default_interval_ms() -> u64 {
+    1000
+}
+
+/// Why a scenario was refused: the field path, and what was wrong with its value
+/// (`topics[0].partitions: must be between 1 and 1024, got 0`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ScenarioError {
+    pub path: String,
+    pub message: String,
+}
+
+impl From<FieldError> for ScenarioError {
+    fn from(e: FieldError) -> Self {
+        ScenarioError { path: e.path, message: e.message }
+    }
+}
+
+fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
+    Err(ScenarioError { path: path.into(), message: message.into() })
+}
+
+fn in_range(path: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        err(path, format!("must be between {min} and {max}, got {value}"))
+    }
+}
+
+/// The checked form of a scenario, with every configs map parsed.
+#[derive(Debug, Clone)]
+pub struct ValidScenario {
+    pub scenario: Scenario,
+    pub broker_config: BrokerConfig,
+    pub topic_configs: Vec<TopicConfig>,
+    pub producer_configs: Vec<ProducerConfig>,
+    pub consumer_configs: Vec<ConsumerConfig>,
+}
+
+impl Scenario {
+    /// Parses scenario JSON. Errors name the field path (`topics[0].partitions: invalid type: ...`);
+    /// input over [`MAX_SCENARIO_BYTES`] or nested deeper than 128 levels is refused.
+    pub fn from_json(json: &str) -> Result<Scenario, ScenarioError> {
+        if json.len() > MAX_SCENARIO_BYTES {
+            return err(
+                "scenario",
+                format!("must be at most {MAX_SCENARIO_BYTES} bytes of JSON, got {} bytes", json.len()),
+            );
+        }
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            // serde_path_to_error writes `?` for a segment it could not name (input cut short).
+            let path = path.trim_end_matches(".?").to_string();
+            let path = if path == "." || path == "?" { "scenario".to_string() } else { cut(&path) };
+            let inner = e.into_inner();
+            // serde_json appends " at line L column C"; keep it, it helps find the spot.
+            ScenarioError { path, message: inner.to_string() }
+        })
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario always serializes")
+    }
+
+    /// Checks every field; the first problem found is returned.
+    pub fn validate(&self) -> Result<ValidScenario, ScenarioError> {
+        in_range("run_ms", self.run_ms, 1, 604_800_000)?;
+        let n = &self.network;
+        in_range("network.min_ms", n.min_ms, 0, 60_000)?;
+        in_range("network.mean_ms", n.mean_ms, n.min_ms, 60_000)?;
+        in_range("network.jitter_ms", n.jitter_ms, 0, 60_000)?;
+        in_range("brokers", self.brokers as u64, 1, 16)?;
+        let broker_config = BrokerConfig::from_map("broker_configs", &self.broker_configs)?;
+
+        if self.topics.is_empty() || self.topics.len() > 16 {
+            return err("topics", format!("must list between 1 and 16 topics, got {}", self.topics.len()));
+        }
+        let mut names = BTreeSet::new();
+        let mut topic_configs = vec![];
+        for (i, t) in self.topics.iter().enumerate() {
+            let p = format!("topics[{i}]");
+            validate_topic_name(&format!("{p}.name"), &t.name)?;
+            if !names.insert(t.name.as_str()) {
+                return err(format!("{p}.name"), format!("must be unique, but \"{}\" is already defined", t.name));
+            }
+            in_range(&format!("{p}.partitions"), t.partitions as u64, 1, 1024)?;
+            if t.replication_factor != 1 {
+                return err(
+                    format!("{p}.replication_factor"),
+                    format!(
+                        "must be between 1 and 1 (this version simulates one replica per partition), got {}",
+                        t.replication_factor
+                    ),
+                );
+            }
+            topic_configs.push(TopicConfig::from_map(&format!("{p}.configs"), &t.configs, t.replication_factor)?);
+        }
+        let known = |path: String, topic: &str| -> Result<(), ScenarioError> {
+            if names.contains(topic) {
+                Ok(())
+            } else {
+                let list: Vec<&str> = names.iter().copied().collect();
+                err(path, format!("must name a topic of this scenario ({}), got \"{}\"", list.join(", "), cut(topic)))
+            }
+        };
+
+        if self.producers.len() > 16 {
+            return err("producers", format!("must list at most 16 producers, got {}", self.producers.len()));
+        }
+        let mut producer_configs = vec![];
+        for (i, p) in self.producers.iter().enumerate() {
+            let path = format!("producers[{i}]");
+            known(format!("{path}.topic"), &p.topic)?;
+            producer_configs.push(ProducerConfig::from_map(
+                &format!("{path}.configs"),
+                &p.configs,
+                &format!("producer-{}", i + 1),
+            )?);
+            match p.workload {
+                WorkloadSpec::Iot { devices, interval_ms, limit } => {
+                    in_range(&format!("{path}.workload.devices"), devices as u64, 1, 100_000)?;
+                    in_range(&format!("{path}.workload.interval_ms"), interval_ms, 1, 3_600_000)?;
+                    if let Some(l) = limit {
+                        in_range(&format!("{path}.workload.limit"), l, 0, 100_000_000)?;
+                    }
+                    let per_second = devices as u64 * 1000 / interval_ms;
+                    if per_second > 100_000 {
+                        return err(
+                            format!("{path}.workload"),
+                            format!("must send at most 100000 records per second (devices * 1000 / interval_ms), got {per_second}"),
+                        );
+                    }
+                }
+            }
+        }
+
+        if self.consumer_groups.len() > 16 {
+            return err("consumer_groups", format!("must list at most 16 groups, got {}", self.consumer_groups.len()));
+        }
+        let mut group_ids = BTreeSet::new();
+        let mut consumer_configs = vec![];
+        for (i, g) in self.consumer_groups.iter().enumerate() {
+            let path = format!("consumer_groups[{i}]");
+            let len = g.group_id.chars().count();
+            if len == 0 || len > 255 {
+                return err(format!("{path}.group_id"), format!("must be 1 to 255 characters, got {len}"));
+            }
+            if !group_ids.insert(g.group_id.as_str()) {
+                return err(
+                    format!("{path}.group_id"),
+                    format!("must be unique, but \"{}\" is already defined", cut(&g.group_id)),
+                );
+            }
+            if g.topics.is_empty() {
+                return err(format!("{path}.topics"), "must name at least one topic, got none");
+            }
+            for (j, t) in g.topics.iter().enumerate() {
+                known(format!("{path}.topics[{j}]"), t)?;
+            }
+            in_range(&format!("{path}.members"), g.members as u64, 0, 64)?;
+            in_range(&format!("{path}.processing_ms_per_record"), g.processing_ms_per_record, 0, 60_000)?;
+            let cfg = ConsumerConfig::from_map(&format!("{path}.configs"), &g.configs)?;
+            let (min, max) = (broker_config.group_min_session_timeout_ms, broker_config.group_max_session_timeout_ms);
+            if !(min..=max).contains(&cfg.session_timeout_ms) {
+                return err(
+                    format!("{path}.configs.session.timeout.ms"),
+                    format!(
+                        "must be between group.min.session.timeout.ms ({min}) and group.max.session.timeout.ms ({max}), got {} (the broker would answer InvalidSessionTimeoutException)",
+                        cfg.session_timeout_ms
+                    ),
+                );
+            }
+            consumer_configs.push(cfg);
+        }
+        Ok(ValidScenario { scenario: self.clone(), broker_config, topic_configs, producer_configs, consumer_configs })
+    }
+
+    /// The IoT playground's default: one broker, topic `readings` with `partitions` partitions,
+    /// one producer of `devices` sensors (one reading per second each), and group `g1` with
+    /// `members` consumers reading from the earliest offset.
+    pub fn iot_default(seed: u64, partitions: u32, members: u32) -> Scenario {
+        Scenario {
+            seed,
+            run_ms: 60_000,
+            network: LatencyModel::default(),
+            brokers: 1,
+            broker_configs: BTreeMap::new(),
+            topics: vec![TopicSpec {
+                name: "readings".into(),
+                partitions,
+                replication_factor: 1,
+                configs: BTreeMap::new(),
+            }],
+            producers: vec![ProducerSpec {
+                topic: "readings".into(),
+                configs: BTreeMap::new(),
+                workload: WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: None },
+            }],
+            consumer_groups: vec![GroupSpec {
+                group_id: "g1".into(),
+                topics: vec!["readings".into()],
+                members,
+                configs: BTreeMap::from([("auto.offset.reset".to_string(), Value::from("earliest"))]),
+                processing_ms_per_record: 20,
+            }],
+        }
+    }
+}
+
+/// A user-supplied name as an error shows it: at most 60 characters.
+fn cut(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn validate_topic_name(path: &str, name: &str) -> Result<(), ScenarioError> {
+    let len = name.chars().count();
+    if len == 0 || len > 249 {
+        return err(path, format!("must be 1 to 249 characters, got {len}"));
+    }
+    if name == "." || name == ".." {
+        return err(path, format!("must not be \".\" or \"..\", got \"{name}\""));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return err(
+            path,
+            format!("must contain only ASCII letters, digits, '.', '_' and '-', got {c:?} in \"{}\"", cut(name)),
+        );
+    }
+    Ok(())
+}

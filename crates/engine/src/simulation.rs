@@ -1,0 +1,506 @@
+//! The `Simulation`: owns the nodes, the scheduler, the network and the trace; delivers messages
+//! and timers to nodes and applies the effects their handlers return. The UI, the CLI, the tests
+//! and the benchmarks all drive the engine through it.
+
+use crate::broker::Broker;
+use crate::command::{Command, CommandError};
+use crate::consumer::Consumer;
+use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::node::{ClusterMetadata, Ctx, Effect, Timer};
+use crate::producer::Producer;
+use crate::protocol::Message;
+use crate::report::{GroupReport, PartitionReport, Report};
+use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
+use crate::sim::{Level, Network, Scheduler, SimRng, SimTime, Trace, TraceEntry};
+use crate::snapshot::{
+    AssignedPartition, GroupView, MemberView, PartitionView, ProducerView, Snapshot, TailRecord, TraceLine,
+};
+use crate::workload::{IotWorkload, KeyTable, Workload};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// `offsets.topic.num.partitions` default.
+const OFFSETS_TOPIC_PARTITIONS: u32 = 50;
+/// The most consumers one group may have, counting those started by commands.
+pub const MAX_CONSUMERS_PER_GROUP: usize = 64;
+
+// RNG streams: one per independent source of randomness.
+const STREAM_NODES: u64 = 1;
+const STREAM_NETWORK: u64 = 2;
+
+/// A node of the simulated cluster.
+#[derive(Debug)]
+pub enum Node {
+    Broker(Broker),
+    Producer(Producer),
+    Consumer(Consumer),
+}
+
+impl Node {
+    fn is_alive(&self) -> bool {
+        match self {
+            Node::Consumer(c) => c.is_alive(),
+            _ => true,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Event {
+    Deliver { from: NodeId, to: NodeId, msg: Message },
+    Timer { node: NodeId, timer: Timer },
+}
+
+/// How much of the run a snapshot shows.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotOptions {
+    /// Records per partition in each log strip's tail.
+    pub tail_records: usize,
+    /// Info-level trace lines.
+    pub trace_lines: usize,
+}
+
+impl Default for SnapshotOptions {
+    fn default() -> Self {
+        SnapshotOptions { tail_records: 48, trace_lines: 40 }
+    }
+}
+
+/// A running simulation. See the crate docs for the API.
+#[derive(Debug)]
+pub struct Simulation {
+    valid: ValidScenario,
+    now: SimTime,
+    scheduler: Scheduler<Event>,
+    network: Network,
+    rng: SimRng,
+    nodes: Vec<Node>,
+    keys: Rc<KeyTable>,
+    metadata: ClusterMetadata,
+    trace: Trace,
+    /// Consumers started per group so far, for `consumer-{group}-{n}` client ids.
+    started_per_group: BTreeMap<String, u32>,
+    events: u64,
+}
+
+impl Simulation {
+    /// Validates the scenario and starts every node at time 0.
+    pub fn new(scenario: Scenario) -> Result<Simulation, ScenarioError> {
+        let valid = scenario.validate()?;
+        let s = &valid.scenario;
+        let mut metadata = ClusterMetadata { offsets_topic_partitions: OFFSETS_TOPIC_PARTITIONS, ..Default::default() };
+        let mut nodes = vec![];
+        for b in 0..s.brokers {
+            metadata.brokers.insert(BrokerId(b), NodeId(b));
+            nodes.push(Node::Broker(Broker::new(BrokerId(b), valid.broker_config.clone())));
+        }
+        for (ti, t) in s.topics.iter().enumerate() {
+            metadata.topics.insert(t.name.clone(), t.partitions);
+            for p in 0..t.partitions {
+                // Leaders spread round-robin, each topic starting one broker further on.
+                let leader = BrokerId((p + ti as u32) % s.brokers);
+                let tp = TopicPartition::new(&t.name, p);
+                metadata.leaders.insert(tp.clone(), leader);
+                if let Node::Broker(b) = &mut nodes[leader.0 as usize] {
+                    b.lead(tp);
+                    b.topic_configs.insert(t.name.clone(), valid.topic_configs[ti].clone());
+                }
+            }
+        }
+        let mut keys = KeyTable::default();
+        let workloads: Vec<Workload> = s
+            .producers
+            .iter()
+            .map(|p| match p.workload {
+                WorkloadSpec::Iot { devices, interval_ms, limit } => {
+                    Workload::Iot(IotWorkload::new(&mut keys, devices, interval_ms, limit))
+                }
+            })
+            .collect();
+        let keys = Rc::new(keys);
+        for (i, (p, w)) in s.producers.iter().zip(workloads).enumerate() {
+            let config = valid.producer_configs[i].clone();
+            let node = NodeId(nodes.len() as u32);
+            for n in nodes.iter_mut() {
+                if let Node::Broker(b) = n {
+                    b.set_producer_name(node, &config.client_id);
+                }
+            }
+            nodes.push(Node::Producer(Producer::new(
+                i as u32,
+                config,
+                p.topic.clone(),
+                metadata.clone(),
+                keys.clone(),
+                w,
+            )));
+        }
+        let mut sim = Simulation {
+            now: SimTime::ZERO,
+            scheduler: Scheduler::default(),
+            network: Network::new(s.network, SimRng::new(s.seed, STREAM_NETWORK)),
+            rng: SimRng::new(s.seed, STREAM_NODES),
+            nodes,
+            keys,
+            metadata,
+            trace: Trace::default(),
+            started_per_group: BTreeMap::new(),
+            events: 0,
+            valid,
+        };
+        for i in 0..sim.nodes.len() {
+            sim.with_node(NodeId(i as u32), |node, ctx| match node {
+                Node::Broker(b) => b.start(ctx),
+                Node::Producer(p) => p.start(ctx),
+                Node::Consumer(_) => {}
+            });
+        }
+        let groups: Vec<(String, u32)> =
+            sim.valid.scenario.consumer_groups.iter().map(|g| (g.group_id.clone(), g.members)).collect();
+        for (group_id, members) in groups {
+            for _ in 0..members {
+                sim.start_consumer(&group_id)?;
+            }
+        }
+        Ok(sim)
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.valid.scenario
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Events (message deliveries and timers) processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    pub fn keys(&self) -> &KeyTable {
+        &self.keys
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Runs `f` on a node with a fresh context at the current time, then applies its effects.
+    fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Ctx)) {
+        let mut effects = Vec::new();
+        {
+            let mut ctx = Ctx::new(self.now, id, &mut self.rng, &mut effects);
+            f(&mut self.nodes[id.0 as usize], &mut ctx);
+        }
+        for e in effects {
+            match e {
+                Effect::Send { to, msg } => {
+                    let at = self.network.arrival(self.now, id, to);
+                    self.scheduler.schedule(at, Event::Deliver { from: id, to, msg });
+                }
+                Effect::SetTimer { after_ms, timer } => {
+                    self.scheduler.schedule(self.now.plus_ms(after_ms), Event::Timer { node: id, timer });
+                }
+                Effect::Trace(ev) => self.trace.push(self.now, ev),
+            }
+        }
+    }
+
+    fn start_consumer(&mut self, group_id: &str) -> Result<NodeId, ScenarioError> {
+        let Some(gi) = self.valid.scenario.consumer_groups.iter().position(|g| g.group_id == group_id) else {
+            return Err(ScenarioError { path: "group_id".into(), message: format!("no group named \"{group_id}\"") });
+        };
+        let spec = &self.valid.scenario.consumer_groups[gi];
+        let n = self.started_per_group.entry(group_id.to_string()).or_insert(0);
+        *n += 1;
+        let client_id = format!("consumer-{group_id}-{n}");
+        let consumer = Consumer::new(
+            client_id,
+            group_id.to_string(),
+            spec.topics.clone(),
+            self.valid.consumer_configs[gi].clone(),
+            spec.processing_ms_per_record,
+            self.metadata.clone(),
+        );
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node::Consumer(consumer));
+        self.with_node(id, |node, ctx| {
+            if let Node::Consumer(c) = node {
+                c.start(ctx)
+            }
+        });
+        Ok(id)
+    }
+
+    /// Processes the next event; returns its time, or `None` if nothing is scheduled.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let (at, event) = self.scheduler.pop()?;
+        self.now = at;
+        self.events += 1;
+        match event {
+            Event::Deliver { from, to, msg } => {
+                if self.nodes[to.0 as usize].is_alive() {
+                    self.with_node(to, |node, ctx| match node {
+                        Node::Broker(b) => b.on_message(ctx, from, msg),
+                        Node::Producer(p) => p.on_message(ctx, from, msg),
+                        Node::Consumer(c) => c.on_message(ctx, from, msg),
+                    });
+                }
+            }
+            Event::Timer { node, timer } => {
+                if self.nodes[node.0 as usize].is_alive() {
+                    self.with_node(node, |n, ctx| match (n, timer) {
+                        (Node::Broker(b), Timer::Broker(t)) => b.on_timer(ctx, t),
+                        (Node::Producer(p), Timer::Producer(t)) => p.on_timer(ctx, t),
+                        (Node::Consumer(c), Timer::Consumer(t)) => c.on_timer(ctx, t),
+                        _ => {}
+                    });
+                }
+            }
+        }
+        Some(at)
+    }
+
+    /// Processes every event due at or before `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: SimTime) {
+        while self.scheduler.peek_time().is_some_and(|t| t <= until) {
+            self.step();
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Runs to the scenario's `run_ms`.
+    pub fn run(&mut self) {
+        self.run_until(SimTime(self.valid.scenario.run_ms));
+    }
+
+    /// Applies a command at the current time; refused whole on error.
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        match command {
+            Command::AddConsumer { group_id } => {
+                if !self.valid.scenario.consumer_groups.iter().any(|g| g.group_id == group_id) {
+                    return Err(CommandError::UnknownGroup(group_id));
+                }
+                let members = self.consumers().filter(|c| c.group_id == group_id).count();
+                if members >= MAX_CONSUMERS_PER_GROUP {
+                    return Err(CommandError::TooManyConsumers { group_id, members, max: MAX_CONSUMERS_PER_GROUP });
+                }
+                self.start_consumer(&group_id).map_err(|_| CommandError::UnknownGroup(group_id))?;
+            }
+            Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id }
+                if self.live_consumer(&client_id).is_none() =>
+            {
+                return Err(CommandError::UnknownConsumer(client_id));
+            }
+            Command::CloseConsumer { client_id } => {
+                let id = self.live_consumer(&client_id).expect("checked");
+                self.with_node(id, |n, ctx| {
+                    if let Node::Consumer(c) = n {
+                        c.close(ctx)
+                    }
+                });
+            }
+            Command::CrashConsumer { client_id } => {
+                let id = self.live_consumer(&client_id).expect("checked");
+                self.with_node(id, |n, ctx| {
+                    if let Node::Consumer(c) = n {
+                        c.crash(ctx)
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn live_consumer(&self, client_id: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| matches!(n, Node::Consumer(c) if c.client_id == client_id && c.is_alive()))
+            .map(|i| NodeId(i as u32))
+    }
+
+    pub fn brokers(&self) -> impl Iterator<Item = &Broker> {
+        self.nodes.iter().filter_map(|n| if let Node::Broker(b) = n { Some(b) } else { None })
+    }
+
+    pub fn producers(&self) -> impl Iterator<Item = &Producer> {
+        self.nodes.iter().filter_map(|n| if let Node::Producer(p) = n { Some(p) } else { None })
+    }
+
+    pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
+        self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(c) } else { None })
+    }
+
+    /// Every trace entry so far.
+    pub fn trace(&self) -> &[TraceEntry] {
+        self.trace.entries()
+    }
+
+    /// FNV-1a 64 over the whole trace: equal for the same scenario and seed, natively and in wasm.
+    pub fn trace_hash(&self) -> u64 {
+        self.trace.hash()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_with(SnapshotOptions::default())
+    }
+
+    pub fn snapshot_with(&self, opts: SnapshotOptions) -> Snapshot {
+        let groups_on_coordinators = self.coordinator_groups();
+        let mut partitions = vec![];
+        for b in self.brokers() {
+            for (tp, log) in &b.logs {
+                let committed = groups_on_coordinators
+                    .iter()
+                    .filter_map(|g| g.offsets.get(tp).map(|o| (g.group_id.clone(), o.0)))
+                    .collect();
+                partitions.push(PartitionView {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition.0,
+                    leader: b.id.0,
+                    log_start_offset: log.log_start_offset().0,
+                    log_end_offset: log.log_end_offset().0,
+                    high_watermark: log.high_watermark().0,
+                    tail: log
+                        .tail_keys(opts.tail_records)
+                        .into_iter()
+                        .map(|(o, k)| TailRecord { offset: o.0, key: k.map(|k| k.0) })
+                        .collect(),
+                    committed,
+                });
+            }
+        }
+        partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        let hw: BTreeMap<String, u64> =
+            partitions.iter().map(|p| (format!("{}-{}", p.topic, p.partition), p.high_watermark)).collect();
+
+        let groups = self
+            .valid
+            .scenario
+            .consumer_groups
+            .iter()
+            .map(|spec| {
+                let g = groups_on_coordinators.iter().find(|g| g.group_id == spec.group_id);
+                let members = self
+                    .consumers()
+                    .filter(|c| c.group_id == spec.group_id)
+                    .map(|c| MemberView {
+                        client_id: c.client_id.clone(),
+                        member_id: c.member_id.clone(),
+                        state: format!("{:?}", c.state),
+                        generation_id: c.generation_id,
+                        partitions: c
+                            .assignment
+                            .iter()
+                            .map(|tp| {
+                                let name = tp.to_string();
+                                let committed = g.and_then(|g| g.offsets.get(tp)).map(|o| o.0);
+                                AssignedPartition {
+                                    position: c.positions.get(tp).map(|o| o.0),
+                                    committed,
+                                    lag: committed.map(|o| hw.get(&name).copied().unwrap_or(0).saturating_sub(o)),
+                                    partition: name,
+                                }
+                            })
+                            .collect(),
+                        records_polled: c.stats.records_polled,
+                        records_processed: c.stats.records_processed,
+                    })
+                    .collect();
+                GroupView {
+                    group_id: spec.group_id.clone(),
+                    state: g.map_or("Empty", |g| g.state.name()).to_string(),
+                    generation_id: g.map_or(0, |g| g.generation_id),
+                    leader: g.and_then(|g| g.leader.clone()),
+                    rebalances: g.map_or(0, |g| g.rebalances),
+                    members,
+                }
+            })
+            .collect();
+
+        let producers = self
+            .producers()
+            .map(|p| ProducerView {
+                client_id: p.config.client_id.clone(),
+                topic: p.topic.clone(),
+                records_sent: p.stats.records_sent,
+                records_acked: p.stats.records_acked,
+                batches_sent: p.stats.batches_sent,
+                requests_in_flight: p.stats.requests_in_flight,
+            })
+            .collect();
+
+        let entries = self.trace.entries();
+        let mut trace_tail: Vec<TraceLine> = entries
+            .iter()
+            .rev()
+            .filter(|e| e.event.level() == Level::Info)
+            .take(opts.trace_lines)
+            .map(|e| TraceLine { time_ms: e.time.0, line: e.event.line() })
+            .collect();
+        trace_tail.reverse();
+        Snapshot { now_ms: self.now.0, partitions, groups, producers, trace_tail, trace_len: entries.len() }
+    }
+
+    fn coordinator_groups(&self) -> Vec<&crate::broker::group_coordinator::Group> {
+        self.brokers().flat_map(|b| b.coordinator.groups.values()).collect()
+    }
+
+    pub fn report(&self) -> Report {
+        let snap = self.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0 });
+        let groups = self
+            .valid
+            .scenario
+            .consumer_groups
+            .iter()
+            .map(|spec| {
+                let g = self.coordinator_groups().into_iter().find(|g| g.group_id == spec.group_id);
+                let committed: Vec<(String, u64)> =
+                    g.map(|g| g.offsets.iter().map(|(tp, o)| (tp.to_string(), o.0)).collect()).unwrap_or_default();
+                let lag = snap
+                    .partitions
+                    .iter()
+                    .filter(|p| spec.topics.contains(&p.topic))
+                    .map(|p| {
+                        let c = p.committed.iter().find(|(gid, _)| *gid == spec.group_id).map_or(0, |(_, o)| *o);
+                        p.high_watermark.saturating_sub(c)
+                    })
+                    .sum();
+                let members = self.consumers().filter(|c| c.group_id == spec.group_id);
+                let (polled, processed) =
+                    members.fold((0, 0), |(a, b), c| (a + c.stats.records_polled, b + c.stats.records_processed));
+                GroupReport {
+                    group_id: spec.group_id.clone(),
+                    state: g.map_or("Empty", |g| g.state.name()).to_string(),
+                    generation: g.map_or(0, |g| g.generation_id),
+                    rebalances: g.map_or(0, |g| g.rebalances),
+                    members: g.map_or(0, |g| g.members.len()),
+                    polled,
+                    processed,
+                    committed,
+                    lag,
+                }
+            })
+            .collect();
+        Report {
+            trace_hash: format!("{:016x}", self.trace_hash()),
+            seed: self.valid.scenario.seed,
+            end_ms: self.now.0,
+            produced: snap.producers.iter().map(|p| p.records_sent).sum(),
+            acknowledged: snap.producers.iter().map(|p| p.records_acked).sum(),
+            partitions: snap
+                .partitions
+                .iter()
+                .map(|p| PartitionReport {
+                    partition: format!("{}-{}", p.topic, p.partition),
+                    log_end_offset: p.log_end_offset,
+                    high_watermark: p.high_watermark,
+                })
+                .collect(),
+            groups,
+            trace_events: snap.trace_len,
+        }
+    }
+}
