@@ -1,0 +1,9 @@
+//! One file per view. A view depends on the engine's snapshot types and on `widgets`, never on
+//! another view.
+
+pub mod charts;
+pub mod config;
+pub mod events;
+pub mod groups;
+pub mod partitions;
+pub mod producer;

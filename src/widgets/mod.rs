@@ -1,0 +1,4 @@
+//! Small reusable components and drawing helpers.
+
+pub mod log_strip;
+pub mod palette;

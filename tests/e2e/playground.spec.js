@@ -1,0 +1,47 @@
+// The playground in headless Chromium: it loads, plays the IoT stream, and the offsets,
+// positions, committed offsets and lag on screen move. Saves target/e2e/playground.png.
+const { test, expect } = require('@playwright/test');
+
+const num = async (locator) => Number((await locator.textContent()).trim());
+
+/** Every number in the members table's column `cls` (position, committed, lag), '–' as null. */
+const column = async (page, cls) =>
+  page.locator(`table.members td.${cls}`).evaluateAll((cells) =>
+    cells.map((c) => (c.textContent.trim() === '–' ? null : Number(c.textContent.trim()))));
+
+test('plays the IoT stream and shows offsets, positions, commits and lag moving', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await expect(page.getByTestId('sim-time')).toHaveText('0.000s');
+  expect(await num(page.getByTestId('leo-total'))).toBe(0);
+
+  // 10x: the first rebalance waits group.initial.rebalance.delay.ms (6 s of simulated time here).
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('play').click();
+
+  // Wait until the group is Stable and has committed something.
+  await expect(page.getByTestId('group-state')).toHaveText('Stable', { timeout: 20_000 });
+  await expect.poll(async () => (await column(page, 'committed')).filter((v) => v !== null).length,
+    { timeout: 20_000 }).toBeGreaterThan(0);
+
+  const leo1 = await num(page.getByTestId('leo-total'));
+  const positions1 = await column(page, 'position');
+  const committed1 = await column(page, 'committed');
+  const lag1 = await column(page, 'lag');
+  expect(leo1).toBeGreaterThan(0);
+  expect(positions1.some((p) => p !== null && p > 0)).toBe(true);
+
+  // Let it play on: everything moves.
+  await expect.poll(async () => num(page.getByTestId('leo-total')), { timeout: 15_000 }).toBeGreaterThan(leo1 + 50);
+  await expect.poll(async () => JSON.stringify(await column(page, 'position')), { timeout: 15_000 })
+    .not.toBe(JSON.stringify(positions1));
+  await expect.poll(async () => JSON.stringify(await column(page, 'committed')), { timeout: 15_000 })
+    .not.toBe(JSON.stringify(committed1));
+  await expect.poll(async () => JSON.stringify(await column(page, 'lag')), { timeout: 15_000 })
+    .not.toBe(JSON.stringify(lag1));
+
+  await page.getByTestId('play').click(); // pause for a steady picture
+  await page.screenshot({ path: 'target/e2e/playground.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
