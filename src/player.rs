@@ -79,8 +79,11 @@ impl Player {
     }
 
     fn sample(&mut self) {
-        let snap =
-            self.sim.snapshot_with(streamlab_engine::simulation::SnapshotOptions { tail_records: 0, trace_lines: 0 });
+        let snap = self.sim.snapshot_with(streamlab_engine::simulation::SnapshotOptions {
+            tail_records: 0,
+            trace_lines: 0,
+            ..Default::default()
+        });
         let (mut lag, mut backlog) = (0, 0);
         for g in &snap.groups {
             for m in &g.members {

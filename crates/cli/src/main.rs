@@ -3,8 +3,11 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::producer::partitioner::{murmur2, partition_for_key, to_positive};
-use streamlab_engine::{Command, Scenario, SimTime, Simulation};
+use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
+use streamlab_engine::{Command, Datasets, Preset, Report, Scenario, SimTime, Simulation};
 
 #[derive(Parser)]
 #[command(name = "streamlab", version, about = "StreamLab: a Kafka-style cluster simulated on a virtual clock")]
@@ -19,22 +22,40 @@ enum Format {
     Text,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Preset {
-    /// IoT sensors keyed by device id.
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum PresetArg {
+    /// Synthetic IoT sensors keyed by device id (60 s of readings).
     Iot,
+    /// NYC TLC yellow-taxi trips, January 2019, keyed by PULocationID.
+    Taxi,
+    /// eBay auction bids keyed by auctionid.
+    Bids,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CommitArg {
+    /// enable.auto.commit=true, every auto.commit.interval.ms.
+    Auto,
+    /// commitSync() after processing each poll's records (at-least-once).
+    After,
+    /// commitSync() right after poll(), before processing (at-most-once).
+    Before,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario to its end and print the report.
+    /// Run a preset or a scenario until its input is drained, and print the report.
     Run {
-        /// A scenario JSON file (default: the IoT preset).
-        #[arg(long, conflicts_with = "preset")]
-        scenario: Option<std::path::PathBuf>,
-        #[arg(long, value_enum)]
-        preset: Option<Preset>,
-        /// Replace the scenario's seed.
+        /// A ready-made stream (default: iot).
+        #[arg(long, value_enum, conflicts_with = "scenario")]
+        preset: Option<PresetArg>,
+        /// A scenario JSON file instead of a preset.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// The CSV the taxi or bids workload reads (default: static/data/<its file>).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Replace the seed.
         #[arg(long)]
         seed: Option<u64>,
         /// Partitions of the preset's topic (1 to 1024).
@@ -43,19 +64,31 @@ enum Cmd {
         /// Consumers in the preset's group (0 to 64).
         #[arg(long, default_value_t = 3)]
         consumers: u32,
-        /// Run length, overriding the scenario's `run_ms` (e.g. 90s, 5m, 1500ms).
+        /// Tumbling window size (e.g. 15m, 7d).
         #[arg(long, value_parser = parse_duration_ms)]
-        duration: Option<u64>,
-        /// Crash this consumer (client id) at this time: `consumer-g1-2@20s`.
+        window: Option<u64>,
+        /// Grace period of the windows (e.g. 5m, 60d).
+        #[arg(long, value_parser = parse_duration_ms)]
+        grace: Option<u64>,
+        /// When the group's application commits.
+        #[arg(long, value_enum)]
+        commit: Option<CommitArg>,
+        /// Crash a consumer at this simulated time (the first one busy processing, else the first running).
+        #[arg(long, value_parser = parse_duration_ms)]
+        crash_consumer_at: Option<u64>,
+        /// Crash a named consumer at a time: `consumer-g1-2@20s` (repeatable).
         #[arg(long, value_parser = parse_crash)]
         crash: Vec<(String, u64)>,
+        /// Stop at this simulated time even if the input has not drained (default: the scenario's run_ms).
+        #[arg(long, value_parser = parse_duration_ms)]
+        duration: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Print the trace of a run, one line per event.
     Trace {
         #[arg(long)]
-        scenario: Option<std::path::PathBuf>,
+        scenario: Option<PathBuf>,
         #[arg(long)]
         seed: Option<u64>,
         #[arg(long, value_parser = parse_duration_ms)]
@@ -65,7 +98,7 @@ enum Cmd {
         debug: bool,
     },
     /// Validate a scenario file; prints the first error with its field path.
-    Check { scenario: std::path::PathBuf },
+    Check { scenario: PathBuf },
     /// Which partition Kafka's Java client picks for a key: toPositive(murmur2(key)) % partitions.
     Partition {
         #[arg(long)]
@@ -96,7 +129,7 @@ fn parse_crash(s: &str) -> Result<(String, u64), String> {
     Ok((client.to_string(), parse_duration_ms(at)?))
 }
 
-fn load(scenario: Option<&std::path::Path>, partitions: u32, consumers: u32) -> Result<Scenario> {
+fn load(scenario: Option<&Path>, partitions: u32, consumers: u32) -> Result<Scenario> {
     match scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -106,43 +139,108 @@ fn load(scenario: Option<&std::path::Path>, partitions: u32, consumers: u32) -> 
     }
 }
 
+/// The CSV a workload reads: `--data`, else `static/data/<file>` in the working directory, else
+/// in this source tree.
+fn read_data(given: Option<&Path>, file: &str) -> Result<String> {
+    let candidates: Vec<PathBuf> = match given {
+        Some(p) => vec![p.to_path_buf()],
+        None => vec![
+            PathBuf::from("static/data").join(file),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static/data").join(file),
+        ],
+    };
+    for path in &candidates {
+        if path.exists() || given.is_some() {
+            return std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()));
+        }
+    }
+    bail!("--data: no {file} in static/data/; pass the CSV's path with --data FILE")
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Cmd::Run { scenario, preset: _, seed, partitions, consumers, duration, crash, format } => {
-            let mut s = load(scenario.as_deref(), partitions, consumers)?;
+        Cmd::Run {
+            preset,
+            scenario,
+            data,
+            seed,
+            partitions,
+            consumers,
+            window,
+            grace,
+            commit,
+            crash_consumer_at,
+            crash,
+            duration,
+            format,
+        } => {
+            let mut s = match (&scenario, preset.unwrap_or(PresetArg::Iot)) {
+                (Some(path), _) => load(Some(path), 0, 0)?,
+                (None, PresetArg::Iot) => {
+                    let mut s = Scenario::preset(Preset::Iot, 42, partitions, consumers);
+                    // 60 s of readings, so that the input ends and the run can drain.
+                    s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(720) };
+                    s.run_ms = 86_400_000;
+                    s
+                }
+                (None, PresetArg::Taxi) => Scenario::preset(Preset::Taxi, 42, partitions, consumers),
+                (None, PresetArg::Bids) => Scenario::preset(Preset::Bids, 42, partitions, consumers),
+            };
             if let Some(seed) = seed {
                 s.seed = seed;
             }
-            if let Some(d) = duration {
-                s.run_ms = d;
+            for g in &mut s.consumer_groups {
+                if let Some(c) = commit {
+                    g.commit_mode = match c {
+                        CommitArg::Auto => CommitMode::Auto,
+                        CommitArg::After => CommitMode::AfterProcessing,
+                        CommitArg::Before => CommitMode::BeforeProcessing,
+                    };
+                }
+                if let Some(w) = g.windows.as_mut() {
+                    w.size_ms = window.unwrap_or(w.size_ms);
+                    w.grace_ms = grace.unwrap_or(w.grace_ms);
+                } else if let Some(size_ms) = window {
+                    g.windows = Some(WindowSpec { size_ms, grace_ms: grace.unwrap_or(0) });
+                }
             }
-            let mut sim = Simulation::new(s)?;
-            let mut crashes = crash;
+            let mut datasets = Datasets::default();
+            for p in &s.producers {
+                match p.workload {
+                    WorkloadSpec::Taxi { .. } if datasets.taxi_csv.is_none() => {
+                        datasets.taxi_csv = Some(read_data(data.as_deref(), "nyc-yellow-taxi-2019-01-sample.csv")?)
+                    }
+                    WorkloadSpec::Bids { .. } if datasets.bids_csv.is_none() => {
+                        datasets.bids_csv = Some(read_data(data.as_deref(), "ebay-auction-bids.csv")?)
+                    }
+                    _ => {}
+                }
+            }
+            let end = SimTime(duration.unwrap_or(s.run_ms));
+            let mut sim = Simulation::with_data(s, &datasets)?;
+            let mut crashes: Vec<(Option<String>, u64)> = crash.into_iter().map(|(c, at)| (Some(c), at)).collect();
+            crashes.extend(crash_consumer_at.map(|at| (None, at)));
             crashes.sort_by_key(|(_, at)| *at);
             for (client_id, at) in crashes {
                 sim.run_until(SimTime(at));
+                let client_id = match client_id {
+                    Some(c) => c,
+                    None => {
+                        let running: Vec<_> = sim.consumers().filter(|c| c.is_alive()).collect();
+                        let busy = running.iter().find(|c| c.is_processing()).or(running.first());
+                        match busy {
+                            Some(c) => c.client_id.clone(),
+                            None => bail!("--crash-consumer-at: no consumer is running at {}", SimTime(at)),
+                        }
+                    }
+                };
                 sim.apply(Command::CrashConsumer { client_id })?;
             }
-            sim.run();
+            sim.run_to_drain(end);
             let report = sim.report();
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-                Format::Text => {
-                    println!("trace_hash {}  seed {}  end {}", report.trace_hash, report.seed, SimTime(report.end_ms));
-                    println!("produced {}  acknowledged {}", report.produced, report.acknowledged);
-                    for p in &report.partitions {
-                        println!(
-                            "  {:<16} log end offset {:>7}  high watermark {:>7}",
-                            p.partition, p.log_end_offset, p.high_watermark
-                        );
-                    }
-                    for g in &report.groups {
-                        println!(
-                            "group {}: {} generation {} ({} rebalances), {} members, polled {}, processed {}, lag {}",
-                            g.group_id, g.state, g.generation, g.rebalances, g.members, g.polled, g.processed, g.lag
-                        );
-                    }
-                }
+                Format::Text => print_text(&report),
             }
         }
         Cmd::Trace { scenario, seed, duration, debug } => {
@@ -182,4 +280,37 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn print_text(report: &Report) {
+    println!(
+        "trace_hash {}  seed {}  end {}  drained {}",
+        report.trace_hash,
+        report.seed,
+        SimTime(report.end_ms),
+        report.drained
+    );
+    println!("produced {}  acknowledged {}", report.produced, report.acknowledged);
+    for p in &report.partitions {
+        println!(
+            "  {:<16} log end offset {:>7}  high watermark {:>7}",
+            p.partition, p.log_end_offset, p.high_watermark
+        );
+    }
+    for g in &report.groups {
+        println!(
+            "group {} ({} commits): {} generation {} ({} rebalances), {} members, lag {}",
+            g.group_id, g.commit_mode, g.state, g.generation, g.rebalances, g.members, g.lag
+        );
+        println!(
+            "  processed once {}  duplicated {}  lost {}  pending {}",
+            g.processed_once, g.duplicated, g.lost, g.pending
+        );
+    }
+    let closed = report.windows.iter().filter(|w| w.closed).count();
+    println!("windows {} ({} closed), late records {}", report.windows.len(), closed, report.late);
+    println!("dead letters {}", report.dead_letters.len());
+    for d in report.dead_letters.iter().take(20) {
+        println!("  line {}: {}", d.line, d.reason);
+    }
 }

@@ -4,9 +4,9 @@
 
 use crate::broker::BrokerTimer;
 use crate::consumer::ConsumerTimer;
-use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::ids::{BrokerId, NodeId, Offset, RecordId, TopicPartition};
 use crate::producer::ProducerTimer;
-use crate::protocol::Message;
+use crate::protocol::{Message, Record};
 use crate::sim::{SimRng, SimTime, TraceEvent};
 use std::collections::BTreeMap;
 
@@ -21,9 +21,28 @@ pub enum Timer {
 /// Something a handler asks the simulation to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Send { to: NodeId, msg: Message },
-    SetTimer { after_ms: u64, timer: Timer },
+    Send {
+        to: NodeId,
+        msg: Message,
+    },
+    SetTimer {
+        after_ms: u64,
+        timer: Timer,
+    },
     Trace(TraceEvent),
+    /// A fact for the observers (the ledger, the stream application); it changes no node.
+    Observe(Observation),
+}
+
+/// What nodes tell the observers about records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// A leader appended these records, the first at `base_offset`.
+    Appended { partition: TopicPartition, base_offset: Offset, records: Vec<RecordId> },
+    /// A producer learned that these records were acknowledged (with `acks=0`: sent).
+    Acked { records: Vec<RecordId> },
+    /// A consumer's application finished processing these records of one partition.
+    Processed { group_id: String, partition: TopicPartition, records: Vec<(Offset, Record)> },
 }
 
 /// The handler context: the current time, the node's own id, the shared RNG, and the list of
@@ -58,6 +77,10 @@ impl<'a> Ctx<'a> {
 
     pub fn trace(&mut self, event: TraceEvent) {
         self.effects.push(Effect::Trace(event));
+    }
+
+    pub fn observe(&mut self, observation: Observation) {
+        self.effects.push(Effect::Observe(observation));
     }
 }
 

@@ -1,6 +1,7 @@
 //! Report: what a run comes to (counts, groups, partitions, the trace hash), as the CLI prints it
 //! and tests assert it.
 
+use crate::workload::DeadLetter;
 use serde::Serialize;
 
 /// The outcome of a run so far.
@@ -17,7 +18,35 @@ pub struct Report {
     pub acknowledged: u64,
     pub partitions: Vec<PartitionReport>,
     pub groups: Vec<GroupReport>,
+    /// The first group's windows (with windows), sorted by key then start.
+    pub windows: Vec<WindowReport>,
+    /// Records the first windowed group dropped as late.
+    pub late: u64,
+    /// Rows of the input files that could not be read.
+    pub dead_letters: Vec<DeadLetter>,
+    /// Whether every record was produced, processed and committed when the report was made.
+    pub drained: bool,
     pub trace_events: usize,
+}
+
+/// One per-key tumbling window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowReport {
+    pub key: String,
+    /// `[start_ms, end_ms)`, ms since the Unix epoch.
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub count: u64,
+    /// Whether its task's stream time has passed end + grace.
+    pub closed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fare_amount_avg: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trip_duration_s_avg: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bid_max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bidder: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,4 +72,15 @@ pub struct GroupReport {
     pub committed: Vec<(String, u64)>,
     /// Sum over the group's partitions of high watermark minus committed offset.
     pub lag: u64,
+    pub commit_mode: String,
+    /// Records processed exactly once.
+    pub processed_once: u64,
+    /// Records processed more than once.
+    pub duplicated: u64,
+    /// Records never processed though the group committed past them.
+    pub lost: u64,
+    /// Records not processed yet and not committed past.
+    pub pending: u64,
+    pub duplicated_ids: Vec<u64>,
+    pub lost_ids: Vec<u64>,
 }

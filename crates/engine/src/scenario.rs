@@ -4,6 +4,7 @@
 //! that names the field path, the allowed range and the value.
 
 use crate::config::{BrokerConfig, ConsumerConfig, FieldError, ProducerConfig, TopicConfig};
+use crate::consumer::CommitMode;
 use crate::sim::LatencyModel;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -82,6 +83,40 @@ pub enum WorkloadSpec {
         #[serde(default)]
         limit: Option<u64>,
     },
+    /// NYC TLC yellow-taxi trips, one record per row of the taxi CSV in file order, key
+    /// `PULocationID`, at `rate_per_s` records per simulated second (1 to 100000, default 200).
+    /// The CSV is handed to `Simulation::with_data`.
+    Taxi {
+        #[serde(default = "default_rate_per_s")]
+        rate_per_s: u64,
+    },
+    /// eBay auction bids, one record per row of the bids CSV in file order, key `auctionid`, at
+    /// `rate_per_s` records per simulated second (1 to 100000, default 200).
+    Bids {
+        #[serde(default = "default_rate_per_s")]
+        rate_per_s: u64,
+    },
+}
+
+impl WorkloadSpec {
+    pub fn name(&self) -> &'static str {
+        match self {
+            WorkloadSpec::Iot { .. } => "iot",
+            WorkloadSpec::Taxi { .. } => "taxi",
+            WorkloadSpec::Bids { .. } => "bids",
+        }
+    }
+}
+
+/// A per-key tumbling event-time window (`TimeWindows.ofSizeAndGrace`), in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// 1 ms to 365 days.
+    pub size_ms: u64,
+    /// 0 to 365 days.
+    #[serde(default)]
+    pub grace_ms: u64,
 }
 
 /// A consumer group.
@@ -101,6 +136,15 @@ pub struct GroupSpec {
     /// Simulated application work per record, ms (0 to 60000, default 1).
     #[serde(default = "one_u64")]
     pub processing_ms_per_record: u64,
+    /// When the application commits: `auto` (`enable.auto.commit=true`), `after_processing`
+    /// or `before_processing` (both `enable.auto.commit=false` with `commitSync()`).
+    #[serde(default)]
+    pub commit_mode: CommitMode,
+    /// The application's windowed aggregation of each record it processes, if any. Its
+    /// aggregates follow the workload of the group's first topic: count for IoT; count, average
+    /// `fare_amount` and trip duration for taxi; count and highest bid for bids.
+    #[serde(default)]
+    pub windows: Option<WindowSpec>,
 }
 
 fn default_run_ms() -> u64 {
@@ -117,6 +161,18 @@ fn default_devices() -> u32 {
 }
 fn default_interval_ms() -> u64 {
     1000
+}
+fn default_rate_per_s() -> u64 {
+    200
+}
+
+/// The ready-made scenarios of the playground and the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    Iot,
+    Taxi,
+    Bids,
 }
 
 /// Why a scenario was refused: the field path, and what was wrong with its value
@@ -251,6 +307,9 @@ impl Scenario {
                         );
                     }
                 }
+                WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s } => {
+                    in_range(&format!("{path}.workload.rate_per_s"), rate_per_s, 1, 100_000)?;
+                }
             }
         }
 
@@ -279,7 +338,19 @@ impl Scenario {
             }
             in_range(&format!("{path}.members"), g.members as u64, 0, 64)?;
             in_range(&format!("{path}.processing_ms_per_record"), g.processing_ms_per_record, 0, 60_000)?;
-            let cfg = ConsumerConfig::from_map(&format!("{path}.configs"), &g.configs)?;
+            if let Some(w) = g.windows {
+                in_range(&format!("{path}.windows.size_ms"), w.size_ms, 1, 365 * 86_400_000)?;
+                in_range(&format!("{path}.windows.grace_ms"), w.grace_ms, 0, 365 * 86_400_000)?;
+            }
+            let mut cfg = ConsumerConfig::from_map(&format!("{path}.configs"), &g.configs)?;
+            let auto = g.commit_mode == CommitMode::Auto;
+            if g.configs.contains_key("enable.auto.commit") && cfg.enable_auto_commit != auto {
+                return err(
+                    format!("{path}.configs.enable.auto.commit"),
+                    format!("must be {auto} with commit_mode {}, got {}", g.commit_mode.name(), cfg.enable_auto_commit),
+                );
+            }
+            cfg.enable_auto_commit = auto;
             let (min, max) = (broker_config.group_min_session_timeout_ms, broker_config.group_max_session_timeout_ms);
             if !(min..=max).contains(&cfg.session_timeout_ms) {
                 return err(
@@ -295,9 +366,34 @@ impl Scenario {
         Ok(ValidScenario { scenario: self.clone(), broker_config, topic_configs, producer_configs, consumer_configs })
     }
 
+    /// A ready-made scenario: `iot`, `taxi` or `bids`, with `partitions` partitions and a group
+    /// `g1` of `consumers` consumers that reads from the earliest offset and aggregates per-key
+    /// tumbling windows. Taxi: topic `taxi-trips`, 200 trips/s, 15-minute windows with an hour
+    /// of grace. Bids: topic `auction-bids`, 200 bids/s, 7-day windows (one per auction) with no
+    /// grace. IoT: as [`Scenario::iot_default`] with 10 s windows and 2 s of grace. Taxi and bids
+    /// run for at most a day: `Simulation::run_to_drain` stops them earlier.
+    pub fn preset(preset: Preset, seed: u64, partitions: u32, consumers: u32) -> Scenario {
+        let mut s = Scenario::iot_default(seed, partitions, consumers);
+        let (topic, workload, windows) = match preset {
+            Preset::Iot => return s,
+            Preset::Taxi => ("taxi-trips", WorkloadSpec::Taxi { rate_per_s: 200 }, (15 * 60_000, 60 * 60_000)),
+            Preset::Bids => ("auction-bids", WorkloadSpec::Bids { rate_per_s: 200 }, (7 * 86_400_000, 0)),
+        };
+        s.run_ms = 86_400_000;
+        s.topics[0].name = topic.into();
+        s.producers[0].topic = topic.into();
+        s.producers[0].workload = workload;
+        let g = &mut s.consumer_groups[0];
+        g.topics = vec![topic.into()];
+        g.processing_ms_per_record = 10;
+        g.windows = Some(WindowSpec { size_ms: windows.0, grace_ms: windows.1 });
+        s
+    }
+
     /// The IoT playground's default: one broker, topic `readings` with `partitions` partitions,
-    /// one producer of `devices` sensors (one reading per second each), and group `g1` with
-    /// `members` consumers reading from the earliest offset.
+    /// one producer of 12 sensors (one reading per second each), and group `g1` with `members`
+    /// consumers reading from the earliest offset, 20 ms of work per record, auto-commit, and 10 s
+    /// windows with 2 s of grace.
     pub fn iot_default(seed: u64, partitions: u32, members: u32) -> Scenario {
         Scenario {
             seed,
@@ -322,6 +418,8 @@ impl Scenario {
                 members,
                 configs: BTreeMap::from([("auto.offset.reset".to_string(), Value::from("earliest"))]),
                 processing_ms_per_record: 20,
+                commit_mode: CommitMode::Auto,
+                windows: Some(WindowSpec { size_ms: 10_000, grace_ms: 2_000 }),
             }],
         }
     }

@@ -6,16 +6,21 @@ use crate::broker::Broker;
 use crate::command::{Command, CommandError};
 use crate::consumer::Consumer;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
-use crate::node::{ClusterMetadata, Ctx, Effect, Timer};
+use crate::ledger::{Ledger, Outcome};
+use crate::node::{ClusterMetadata, Ctx, Effect, Observation, Timer};
 use crate::producer::Producer;
 use crate::protocol::Message;
-use crate::report::{GroupReport, PartitionReport, Report};
+use crate::report::{GroupReport, PartitionReport, Report, WindowReport};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Level, Network, Scheduler, SimRng, SimTime, Trace, TraceEntry};
 use crate::snapshot::{
-    AssignedPartition, GroupView, MemberView, PartitionView, ProducerView, Snapshot, TailRecord, TraceLine,
+    AssignedPartition, GroupView, MemberView, PartitionView, ProducerView, Snapshot, TailRecord, TraceLine, WindowCell,
+    WindowRow, WindowsView,
 };
-use crate::workload::{IotWorkload, KeyTable, Workload};
+use crate::streams::windows::Payload;
+use crate::streams::{Aggregation, TumblingWindows, WindowedAggregator};
+use crate::workload::table::{parse_bids, parse_taxi};
+use crate::workload::{DataTable, DeadLetter, IotWorkload, KeyTable, TableWorkload, Values, Workload};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -58,12 +63,23 @@ pub struct SnapshotOptions {
     pub tail_records: usize,
     /// Info-level trace lines.
     pub trace_lines: usize,
+    /// Keys in the windows view (the busiest), and windows per key (the latest).
+    pub window_keys: usize,
+    pub windows_per_key: usize,
 }
 
 impl Default for SnapshotOptions {
     fn default() -> Self {
-        SnapshotOptions { tail_records: 48, trace_lines: 40 }
+        SnapshotOptions { tail_records: 48, trace_lines: 40, window_keys: 10, windows_per_key: 6 }
     }
+}
+
+/// The CSV inputs of the taxi and bids workloads (the files in `static/data/`), as text. The
+/// browser fetches them; the CLI reads them from disk.
+#[derive(Debug, Clone, Default)]
+pub struct Datasets {
+    pub taxi_csv: Option<String>,
+    pub bids_csv: Option<String>,
 }
 
 /// A running simulation. See the crate docs for the API.
@@ -78,14 +94,27 @@ pub struct Simulation {
     keys: Rc<KeyTable>,
     metadata: ClusterMetadata,
     trace: Trace,
+    /// The data table behind each producer's workload (`None` for synthetic ones).
+    tables: Vec<Option<Rc<DataTable>>>,
+    ledger: Ledger,
+    /// Each group's windowed aggregation, for groups that have one.
+    apps: BTreeMap<String, WindowedAggregator>,
     /// Consumers started per group so far, for `consumer-{group}-{n}` client ids.
     started_per_group: BTreeMap<String, u32>,
     events: u64,
 }
 
 impl Simulation {
-    /// Validates the scenario and starts every node at time 0.
+    /// Validates the scenario and starts every node at time 0. For taxi and bids workloads use
+    /// [`Simulation::with_data`].
     pub fn new(scenario: Scenario) -> Result<Simulation, ScenarioError> {
+        Simulation::with_data(scenario, &Datasets::default())
+    }
+
+    /// As [`Simulation::new`], with the CSV inputs the scenario's workloads read. Errors: a taxi
+    /// or bids workload without its CSV, or a CSV over 64 MiB or without a header line (bad rows
+    /// are not errors: they become dead letters).
+    pub fn with_data(scenario: Scenario, data: &Datasets) -> Result<Simulation, ScenarioError> {
         let valid = scenario.validate()?;
         let s = &valid.scenario;
         let mut metadata = ClusterMetadata { offsets_topic_partitions: OFFSETS_TOPIC_PARTITIONS, ..Default::default() };
@@ -108,15 +137,39 @@ impl Simulation {
             }
         }
         let mut keys = KeyTable::default();
-        let workloads: Vec<Workload> = s
-            .producers
-            .iter()
-            .map(|p| match p.workload {
+        let mut workloads = vec![];
+        let mut tables = vec![];
+        for (i, p) in s.producers.iter().enumerate() {
+            let (csv, file) = match p.workload {
                 WorkloadSpec::Iot { devices, interval_ms, limit } => {
-                    Workload::Iot(IotWorkload::new(&mut keys, devices, interval_ms, limit))
+                    workloads.push(Workload::Iot(IotWorkload::new(&mut keys, devices, interval_ms, limit)));
+                    tables.push(None);
+                    continue;
                 }
-            })
-            .collect();
+                WorkloadSpec::Taxi { .. } => (&data.taxi_csv, "nyc-yellow-taxi-2019-01-sample.csv"),
+                WorkloadSpec::Bids { .. } => (&data.bids_csv, "ebay-auction-bids.csv"),
+            };
+            let path = format!("producers[{i}].workload");
+            let name = p.workload.name();
+            let Some(csv) = csv else {
+                return Err(ScenarioError {
+                    path,
+                    message: format!("the {name} workload needs its CSV (static/data/{file}), and none was given"),
+                });
+            };
+            let parsed = match p.workload {
+                WorkloadSpec::Taxi { .. } => parse_taxi(csv, &mut keys),
+                _ => parse_bids(csv, &mut keys),
+            };
+            let table =
+                Rc::new(parsed.map_err(|e| ScenarioError { path: path.clone(), message: format!("{name} CSV: {e}") })?);
+            let rate = match p.workload {
+                WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s } => rate_per_s,
+                WorkloadSpec::Iot { .. } => unreachable!("handled above"),
+            };
+            workloads.push(Workload::Table(TableWorkload::new(table.clone(), rate)));
+            tables.push(Some(table));
+        }
         let keys = Rc::new(keys);
         for (i, (p, w)) in s.producers.iter().zip(workloads).enumerate() {
             let config = valid.producer_configs[i].clone();
@@ -146,8 +199,24 @@ impl Simulation {
             trace: Trace::default(),
             started_per_group: BTreeMap::new(),
             events: 0,
+            tables,
+            ledger: Ledger::default(),
+            apps: BTreeMap::new(),
             valid,
         };
+        for g in &sim.valid.scenario.consumer_groups {
+            sim.ledger.add_group(&g.group_id, &g.topics);
+            if let Some(w) = g.windows {
+                let source = sim.valid.scenario.producers.iter().find(|p| g.topics.contains(&p.topic));
+                let aggregation = match source.map(|p| &p.workload) {
+                    Some(WorkloadSpec::Taxi { .. }) => Aggregation::TaxiTrips,
+                    Some(WorkloadSpec::Bids { .. }) => Aggregation::HighestBid,
+                    _ => Aggregation::Count,
+                };
+                let spec = TumblingWindows { size_ms: w.size_ms, grace_ms: w.grace_ms };
+                sim.apps.insert(g.group_id.clone(), WindowedAggregator::new(spec, aggregation));
+            }
+        }
         for i in 0..sim.nodes.len() {
             sim.with_node(NodeId(i as u32), |node, ctx| match node {
                 Node::Broker(b) => b.start(ctx),
@@ -204,8 +273,125 @@ impl Simulation {
                     self.scheduler.schedule(self.now.plus_ms(after_ms), Event::Timer { node: id, timer });
                 }
                 Effect::Trace(ev) => self.trace.push(self.now, ev),
+                Effect::Observe(o) => self.observe(o),
             }
         }
+    }
+
+    fn observe(&mut self, o: Observation) {
+        match o {
+            Observation::Appended { partition, base_offset, records } => {
+                self.ledger.appended(&partition, base_offset, &records)
+            }
+            Observation::Acked { records } => self.ledger.acked(&records),
+            Observation::Processed { group_id, partition, records } => {
+                let ids: Vec<_> = records.iter().map(|(o, r)| (*o, r.record_id)).collect();
+                self.ledger.processed(&group_id, &partition, &ids);
+                let Some(app) = self.apps.get_mut(&group_id) else { return };
+                for (_, r) in &records {
+                    let Some(key) = r.key else { continue };
+                    let producer = (r.record_id.0 >> 40) as usize;
+                    let row = (r.record_id.0 & ((1 << 40) - 1)) as usize;
+                    let payload = match self.tables.get(producer).and_then(|t| t.as_deref()).map(|t| &t.values) {
+                        Some(Values::Taxi { fare_amount, trip_duration_s }) => {
+                            Payload::Taxi { fare_amount: fare_amount[row], trip_duration_s: trip_duration_s[row] }
+                        }
+                        Some(Values::Bids { bid, bidder }) => Payload::Bid { bid: bid[row], bidder: &bidder[row] },
+                        None => Payload::None,
+                    };
+                    app.process(&partition, r.record_id, key, r.timestamp_ms, payload);
+                }
+            }
+        }
+    }
+
+    /// Whether the run has drained: every producer has sent everything and been acknowledged,
+    /// and every group with a running member is Stable, idle, and has committed up to the high
+    /// watermark of every partition it reads.
+    pub fn is_drained(&self) -> bool {
+        if !self.producers().all(|p| p.is_done()) {
+            return false;
+        }
+        let hw: BTreeMap<&TopicPartition, u64> =
+            self.brokers().flat_map(|b| b.logs.iter().map(|(tp, log)| (tp, log.high_watermark().0))).collect();
+        let groups = self.coordinator_groups();
+        self.valid.scenario.consumer_groups.iter().all(|spec| {
+            let live: Vec<&Consumer> =
+                self.consumers().filter(|c| c.group_id == spec.group_id && c.is_alive()).collect();
+            if live.is_empty() {
+                return true;
+            }
+            let Some(g) = groups.iter().find(|g| g.group_id == spec.group_id) else { return false };
+            g.state == crate::broker::GroupState::Stable
+                && live.iter().all(|c| c.is_idle())
+                && hw
+                    .iter()
+                    .filter(|(tp, _)| spec.topics.contains(&tp.topic))
+                    .all(|(tp, &h)| g.offsets.get(*tp).map_or(h == 0, |o| o.0 >= h))
+        })
+    }
+
+    /// Runs, one simulated second at a time, until the run has drained or `max` is reached;
+    /// returns whether it drained.
+    pub fn run_to_drain(&mut self, max: SimTime) -> bool {
+        while self.now < max {
+            if self.is_drained() {
+                return true;
+            }
+            let next = SimTime(self.now.0 + 1000).min(max);
+            self.run_until(next);
+        }
+        self.is_drained()
+    }
+
+    /// Rows of the input files that could not be read, in file order.
+    pub fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.tables.iter().flatten().flat_map(|t| t.dead_letters.iter().cloned()).collect()
+    }
+
+    /// The delivery outcome of a group so far.
+    pub fn outcome(&self, group_id: &str) -> Outcome {
+        let committed = self
+            .coordinator_groups()
+            .into_iter()
+            .find(|g| g.group_id == group_id)
+            .map(|g| g.offsets.clone())
+            .unwrap_or_default();
+        self.ledger.outcome(group_id, &committed)
+    }
+
+    /// A group's window aggregation, if it has one.
+    pub fn windows(&self, group_id: &str) -> Option<&WindowedAggregator> {
+        self.apps.get(group_id)
+    }
+
+    /// Every window of a group, sorted by key then start.
+    pub fn window_reports(&self, group_id: &str) -> Vec<WindowReport> {
+        let Some(app) = self.apps.get(group_id) else { return vec![] };
+        let mut out: Vec<WindowReport> = app
+            .windows
+            .iter()
+            .map(|((key, start), agg)| {
+                let (taxi, bids) = match app.aggregation {
+                    Aggregation::TaxiTrips => (true, false),
+                    Aggregation::HighestBid => (false, true),
+                    Aggregation::Count => (false, false),
+                };
+                WindowReport {
+                    key: self.keys.name(*key).to_string(),
+                    start_ms: *start,
+                    end_ms: start + app.spec.size_ms,
+                    count: agg.count,
+                    closed: app.is_closed(*start, agg),
+                    fare_amount_avg: taxi.then(|| agg.fare_amount_avg()),
+                    trip_duration_s_avg: taxi.then(|| agg.trip_duration_s_avg()),
+                    bid_max: if bids { agg.max_bid.as_ref().map(|b| b.0) } else { None },
+                    bidder: if bids { agg.max_bid.as_ref().map(|b| b.2.clone()) } else { None },
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.key, a.start_ms).cmp(&(&b.key, b.start_ms)));
+        out
     }
 
     fn start_consumer(&mut self, group_id: &str) -> Result<NodeId, ScenarioError> {
@@ -222,6 +408,7 @@ impl Simulation {
             spec.topics.clone(),
             self.valid.consumer_configs[gi].clone(),
             spec.processing_ms_per_record,
+            spec.commit_mode,
             self.metadata.clone(),
         );
         let id = NodeId(self.nodes.len() as u32);
@@ -416,6 +603,8 @@ impl Simulation {
                     leader: g.and_then(|g| g.leader.clone()),
                     rebalances: g.map_or(0, |g| g.rebalances),
                     members,
+                    outcome: self.outcome(&spec.group_id),
+                    commit_mode: spec.commit_mode.name().to_string(),
                 }
             })
             .collect();
@@ -441,7 +630,70 @@ impl Simulation {
             .map(|e| TraceLine { time_ms: e.time.0, line: e.event.line() })
             .collect();
         trace_tail.reverse();
-        Snapshot { now_ms: self.now.0, partitions, groups, producers, trace_tail, trace_len: entries.len() }
+        let windows = self
+            .valid
+            .scenario
+            .consumer_groups
+            .iter()
+            .find(|g| self.apps.contains_key(&g.group_id))
+            .map(|g| self.windows_view(&g.group_id, opts.window_keys, opts.windows_per_key));
+        Snapshot { now_ms: self.now.0, partitions, groups, producers, trace_tail, trace_len: entries.len(), windows }
+    }
+
+    fn windows_view(&self, group_id: &str, keys: usize, per_key: usize) -> WindowsView {
+        let app = &self.apps[group_id];
+        let mut totals: BTreeMap<crate::ids::KeyId, u64> = BTreeMap::new();
+        let mut open = 0;
+        for ((key, start), agg) in &app.windows {
+            *totals.entry(*key).or_insert(0) += agg.count;
+            if !app.is_closed(*start, agg) {
+                open += 1;
+            }
+        }
+        let mut busiest: Vec<(crate::ids::KeyId, u64)> = totals.into_iter().collect();
+        busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let rows = busiest
+            .into_iter()
+            .take(keys)
+            .map(|(key, total)| {
+                let mine: Vec<_> = app.windows.range((key, 0)..=(key, u64::MAX)).collect();
+                let cells = mine[mine.len().saturating_sub(per_key)..]
+                    .iter()
+                    .map(|((_, start), agg)| WindowCell {
+                        start_ms: *start,
+                        end_ms: start + app.spec.size_ms,
+                        count: agg.count,
+                        closed: app.is_closed(*start, agg),
+                        summary: match app.aggregation {
+                            Aggregation::Count => format!("{} records", agg.count),
+                            Aggregation::TaxiTrips => format!(
+                                "{} trips · avg fare ${:.2} · avg {:.1} min",
+                                agg.count,
+                                agg.fare_amount_avg(),
+                                agg.trip_duration_s_avg() / 60.0
+                            ),
+                            Aggregation::HighestBid => match &agg.max_bid {
+                                Some((bid, _, bidder)) => format!("{} bids · top ${bid:.2} by {bidder}", agg.count),
+                                None => format!("{} bids", agg.count),
+                            },
+                        },
+                    })
+                    .collect();
+                WindowRow { key: self.keys.name(key).to_string(), total, cells }
+            })
+            .collect();
+        WindowsView {
+            group_id: group_id.to_string(),
+            size_ms: app.spec.size_ms,
+            grace_ms: app.spec.grace_ms,
+            aggregation: format!("{:?}", app.aggregation),
+            late: app.late,
+            late_ids: app.late_ids.iter().map(|id| id.0).collect(),
+            stream_time_ms: app.stream_time_ms.iter().map(|(tp, t)| (tp.to_string(), *t)).collect(),
+            total_windows: app.windows.len(),
+            open_windows: open,
+            rows,
+        }
     }
 
     fn coordinator_groups(&self) -> Vec<&crate::broker::group_coordinator::Group> {
@@ -449,7 +701,8 @@ impl Simulation {
     }
 
     pub fn report(&self) -> Report {
-        let snap = self.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0 });
+        let snap =
+            self.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0, window_keys: 0, windows_per_key: 0 });
         let groups = self
             .valid
             .scenario
@@ -471,7 +724,15 @@ impl Simulation {
                 let members = self.consumers().filter(|c| c.group_id == spec.group_id);
                 let (polled, processed) =
                     members.fold((0, 0), |(a, b), c| (a + c.stats.records_polled, b + c.stats.records_processed));
+                let outcome = self.outcome(&spec.group_id);
                 GroupReport {
+                    commit_mode: spec.commit_mode.name().to_string(),
+                    processed_once: outcome.processed_once,
+                    duplicated: outcome.duplicated,
+                    lost: outcome.lost,
+                    pending: outcome.pending,
+                    duplicated_ids: outcome.duplicated_ids,
+                    lost_ids: outcome.lost_ids,
                     group_id: spec.group_id.clone(),
                     state: g.map_or("Empty", |g| g.state.name()).to_string(),
                     generation: g.map_or(0, |g| g.generation_id),
@@ -484,6 +745,7 @@ impl Simulation {
                 }
             })
             .collect();
+        let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.apps.contains_key(&g.group_id));
         Report {
             trace_hash: format!("{:016x}", self.trace_hash()),
             seed: self.valid.scenario.seed,
@@ -500,6 +762,10 @@ impl Simulation {
                 })
                 .collect(),
             groups,
+            windows: windowed.map(|g| self.window_reports(&g.group_id)).unwrap_or_default(),
+            late: windowed.and_then(|g| self.apps.get(&g.group_id)).map_or(0, |a| a.late),
+            dead_letters: self.dead_letters(),
+            drained: self.is_drained(),
             trace_events: snap.trace_len,
         }
     }

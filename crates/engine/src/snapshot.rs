@@ -1,6 +1,7 @@
 //! Snapshot: the serde view of the simulation that the UI renders. It is built from what a
 //! screen shows (the tail of each log, each member's partitions), never a copy of every record.
 
+use crate::ledger::Outcome;
 use serde::Serialize;
 
 /// What the UI draws at one instant.
@@ -15,6 +16,46 @@ pub struct Snapshot {
     pub trace_tail: Vec<TraceLine>,
     /// How many trace events the run has produced.
     pub trace_len: usize,
+    /// The first group's windows, if it aggregates any.
+    pub windows: Option<WindowsView>,
+}
+
+/// A group's windowed aggregation, cut to what a screen shows: the busiest keys and each one's
+/// latest windows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowsView {
+    pub group_id: String,
+    pub size_ms: u64,
+    pub grace_ms: u64,
+    /// `Count`, `TaxiTrips` or `HighestBid`.
+    pub aggregation: String,
+    /// Records dropped because their window had closed.
+    pub late: u64,
+    /// The first late record ids (at most 200).
+    pub late_ids: Vec<u64>,
+    /// Stream time of each task (partition), ms since the Unix epoch.
+    pub stream_time_ms: Vec<(String, u64)>,
+    pub total_windows: usize,
+    pub open_windows: usize,
+    pub rows: Vec<WindowRow>,
+}
+
+/// One key's latest windows, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowRow {
+    pub key: String,
+    pub total: u64,
+    pub cells: Vec<WindowCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowCell {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub count: u64,
+    pub closed: bool,
+    /// The aggregate in words: `3 trips · avg fare $12.50 · avg 14.2 min`.
+    pub summary: String,
 }
 
 /// One partition as its leader sees it.
@@ -50,6 +91,10 @@ pub struct GroupView {
     pub leader: Option<String>,
     pub rebalances: u32,
     pub members: Vec<MemberView>,
+    /// Which records the group processed once, twice, or never.
+    pub outcome: Outcome,
+    /// `auto`, `after_processing` or `before_processing`.
+    pub commit_mode: String,
 }
 
 /// A consumer.

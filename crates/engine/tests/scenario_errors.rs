@@ -125,7 +125,7 @@ case!(
 case!(
     unknown_workload_type,
     patched(serde_json::json!({"producers":[{"topic":"readings","workload":{"type":"stocks"}}]})),
-    "producers[0].workload.type: unknown variant `stocks`, expected `iot` at line 1 column 287"
+    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `taxi`, `bids` at line 1 column 352"
 );
 case!(
     zero_interval,

@@ -10,7 +10,7 @@ pub use log::PartitionLog;
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::ids::{BrokerId, NodeId, Offset, TopicPartition};
-use crate::node::{Ctx, Timer};
+use crate::node::{Ctx, Observation, Timer};
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, ProducePartitionResult,
 };
@@ -112,6 +112,11 @@ impl Broker {
                         base_offset,
                         records: batch.records.len() as u32,
                         producer: self.producer_names.get(&from).cloned().unwrap_or_else(|| format!("node-{}", from.0)),
+                    });
+                    ctx.observe(Observation::Appended {
+                        partition: batch.partition.clone(),
+                        base_offset,
+                        records: batch.records.iter().map(|r| r.record_id).collect(),
                     });
                     results.push(ProducePartitionResult { partition: batch.partition, base_offset, error: None });
                 }

@@ -7,11 +7,39 @@ pub mod assignors;
 
 use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::ids::{NodeId, Offset, TopicPartition};
+use crate::node::Observation;
 use crate::node::{ClusterMetadata, Ctx, Timer};
 use crate::protocol::{FetchPartition, KafkaError, Message, OffsetSpec, Record};
 use crate::sim::{SimTime, TraceEvent};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// When the application commits its offsets, which decides its delivery semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitMode {
+    /// `enable.auto.commit=true`: `poll()` commits the positions of the records it returned
+    /// before, every `auto.commit.interval.ms`. A crash re-delivers what was processed since the
+    /// last commit: at-least-once.
+    #[default]
+    Auto,
+    /// `commitSync()` after the records of a `poll()` are processed: at-least-once; a crash
+    /// mid-batch re-delivers the processed part (duplicates).
+    AfterProcessing,
+    /// `commitSync()` right after `poll()`, before processing: at-most-once; a crash mid-batch
+    /// loses the unprocessed part.
+    BeforeProcessing,
+}
+
+impl CommitMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            CommitMode::Auto => "auto",
+            CommitMode::AfterProcessing => "after_processing",
+            CommitMode::BeforeProcessing => "before_processing",
+        }
+    }
+}
 
 /// A consumer's membership state machine (the client side of the classic protocol, as Kafka's
 /// `AbstractCoordinator.MemberState`, plus the two ways a process ends).
@@ -38,6 +66,8 @@ pub enum ConsumerTimer {
     Heartbeat { epoch: u64 },
     /// The application finished processing the records of its last `poll()`.
     ProcessingDone,
+    /// An auto-commit is due while the application waits in `poll()`.
+    AutoCommitDue,
 }
 
 /// Counters the snapshot and report read.
@@ -59,6 +89,7 @@ pub struct Consumer {
     pub config: ConsumerConfig,
     /// Simulated application work per record, ms.
     pub processing_ms_per_record: u64,
+    pub commit_mode: CommitMode,
     metadata: ClusterMetadata,
     coordinator: NodeId,
     pub state: MemberState,
@@ -74,7 +105,14 @@ pub struct Consumer {
     buffer: BTreeMap<TopicPartition, VecDeque<(Offset, Record)>>,
     fetches_in_flight: BTreeSet<NodeId>,
     /// Records of the `poll()` being processed; empty when the application waits in `poll()`.
-    processing: Vec<Record>,
+    processing: Vec<(TopicPartition, Offset, Record)>,
+    /// When processing began; `None` while a commit-before-processing is awaited.
+    processing_started: Option<SimTime>,
+    /// The `commitSync()` the application is blocked on.
+    awaiting_commit: Option<u64>,
+    /// `close()` was called during processing: it completes when the batch is done.
+    closing: bool,
+    auto_commit_armed: bool,
     rejoin_reason: Option<String>,
     next_auto_commit: SimTime,
     heartbeat_epoch: u64,
@@ -91,6 +129,7 @@ impl Consumer {
         topics: Vec<String>,
         config: ConsumerConfig,
         processing_ms_per_record: u64,
+        commit_mode: CommitMode,
         metadata: ClusterMetadata,
     ) -> Self {
         let coordinator = metadata.coordinator_for(&group_id).1;
@@ -100,6 +139,7 @@ impl Consumer {
             topics,
             config,
             processing_ms_per_record,
+            commit_mode,
             metadata,
             coordinator,
             state: MemberState::Joining,
@@ -112,6 +152,10 @@ impl Consumer {
             buffer: BTreeMap::new(),
             fetches_in_flight: BTreeSet::new(),
             processing: vec![],
+            processing_started: None,
+            awaiting_commit: None,
+            closing: false,
+            auto_commit_armed: false,
             rejoin_reason: None,
             next_auto_commit: SimTime::ZERO,
             heartbeat_epoch: 0,
@@ -136,16 +180,35 @@ impl Consumer {
         self.send_join(ctx);
     }
 
-    /// The process dies: no LeaveGroup, no commit, no more heartbeats.
+    /// The process dies: no LeaveGroup, no commit, no more heartbeats. Records of the current
+    /// batch whose processing had finished (`processing_ms_per_record` each, in order) count as
+    /// processed; the rest never are.
     pub fn crash(&mut self, ctx: &mut Ctx) {
         ctx.trace(TraceEvent::ConsumerCrashed { client_id: self.client_id.clone(), group: self.group_id.clone() });
+        if let Some(started) = self.processing_started {
+            let elapsed = ctx.now().0 - started.0;
+            let done = match self.processing_ms_per_record {
+                0 => self.processing.len(),
+                per => ((elapsed / per) as usize).min(self.processing.len()),
+            };
+            let batch = std::mem::take(&mut self.processing);
+            self.report_processed(ctx, &batch[..done]);
+        }
         self.state = MemberState::Crashed;
     }
 
-    /// `close()`: commit (with auto-commit on) and leave the group.
+    /// `close()`: once the current batch is processed, commit (with auto-commit on) and leave
+    /// the group.
     pub fn close(&mut self, ctx: &mut Ctx) {
+        self.closing = true;
+        if self.state != MemberState::Stable || (self.processing.is_empty() && self.awaiting_commit.is_none()) {
+            self.finish_close(ctx);
+        }
+    }
+
+    fn finish_close(&mut self, ctx: &mut Ctx) {
         ctx.trace(TraceEvent::ConsumerClosing { client_id: self.client_id.clone(), group: self.group_id.clone() });
-        if self.config.enable_auto_commit && self.state == MemberState::Stable {
+        if self.auto_commit() && self.state == MemberState::Stable {
             self.commit(ctx);
         }
         if !self.member_id.is_empty() {
@@ -194,9 +257,21 @@ impl Consumer {
                 ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
             }
             ConsumerTimer::ProcessingDone => {
-                self.stats.records_processed += self.processing.len() as u64;
-                self.processing.clear();
-                self.poll(ctx);
+                let batch = std::mem::take(&mut self.processing);
+                self.processing_started = None;
+                self.report_processed(ctx, &batch);
+                if self.commit_mode == CommitMode::AfterProcessing {
+                    self.awaiting_commit = self.commit(ctx);
+                }
+                if self.awaiting_commit.is_none() {
+                    self.poll(ctx);
+                }
+            }
+            ConsumerTimer::AutoCommitDue => {
+                self.auto_commit_armed = false;
+                if self.processing.is_empty() && self.awaiting_commit.is_none() {
+                    self.poll(ctx);
+                }
             }
         }
     }
@@ -337,23 +412,35 @@ impl Consumer {
                 self.reset_positions(ctx, reset);
                 self.after_progress(ctx);
             }
-            Message::OffsetCommitResponse { error, offsets, .. } => match error {
-                None => {
-                    for (tp, o) in &offsets {
-                        self.committed.insert(tp.clone(), *o);
+            Message::OffsetCommitResponse { correlation_id, error, offsets } => {
+                match error {
+                    None => {
+                        for (tp, o) in &offsets {
+                            self.committed.insert(tp.clone(), *o);
+                        }
+                        ctx.trace(TraceEvent::OffsetsCommitted {
+                            client_id: self.client_id.clone(),
+                            group: self.group_id.clone(),
+                            offsets,
+                        });
                     }
-                    ctx.trace(TraceEvent::OffsetsCommitted {
+                    Some(e) => ctx.trace(TraceEvent::CommitFailed {
                         client_id: self.client_id.clone(),
                         group: self.group_id.clone(),
-                        offsets,
-                    });
+                        error: e.exception_name().to_string(),
+                    }),
                 }
-                Some(e) => ctx.trace(TraceEvent::CommitFailed {
-                    client_id: self.client_id.clone(),
-                    group: self.group_id.clone(),
-                    error: e.exception_name().to_string(),
-                }),
-            },
+                if self.awaiting_commit == Some(correlation_id) {
+                    // The application's commitSync() returned (or threw: this application logs
+                    // the exception and carries on).
+                    self.awaiting_commit = None;
+                    if !self.processing.is_empty() && self.processing_started.is_none() {
+                        self.start_processing(ctx);
+                    } else {
+                        self.poll(ctx);
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -435,10 +522,37 @@ impl Consumer {
         }
     }
 
-    /// Commits the position of every assigned partition (`commitAsync` of all consumed offsets).
-    fn commit(&mut self, ctx: &mut Ctx) {
+    fn auto_commit(&self) -> bool {
+        self.commit_mode == CommitMode::Auto && self.config.enable_auto_commit
+    }
+
+    /// Tells the observers which records the application finished, per partition.
+    fn report_processed(&mut self, ctx: &mut Ctx, batch: &[(TopicPartition, Offset, Record)]) {
+        self.stats.records_processed += batch.len() as u64;
+        let mut i = 0;
+        while i < batch.len() {
+            let tp = &batch[i].0;
+            let n = batch[i..].iter().take_while(|(p, _, _)| p == tp).count();
+            ctx.observe(Observation::Processed {
+                group_id: self.group_id.clone(),
+                partition: tp.clone(),
+                records: batch[i..i + n].iter().map(|(_, o, r)| (*o, *r)).collect(),
+            });
+            i += n;
+        }
+    }
+
+    fn start_processing(&mut self, ctx: &mut Ctx) {
+        self.processing_started = Some(ctx.now());
+        let work = self.processing_ms_per_record.saturating_mul(self.processing.len() as u64);
+        ctx.set_timer(work, Timer::Consumer(ConsumerTimer::ProcessingDone));
+    }
+
+    /// Commits the position of every assigned partition (all consumed offsets); returns the
+    /// request's correlation id, or `None` if there was nothing to commit.
+    fn commit(&mut self, ctx: &mut Ctx) -> Option<u64> {
         if self.positions.is_empty() {
-            return;
+            return None;
         }
         self.stats.commits += 1;
         let correlation_id = self.correlation_id();
@@ -452,18 +566,31 @@ impl Consumer {
                 offsets: self.positions.iter().map(|(tp, o)| (tp.clone(), *o)).collect(),
             },
         );
+        Some(correlation_id)
+    }
+
+    /// Whether the application is idle with nothing buffered or awaited.
+    pub fn is_idle(&self) -> bool {
+        self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
+    }
+
+    /// Whether the application is processing records right now.
+    pub fn is_processing(&self) -> bool {
+        self.processing_started.is_some()
     }
 
     /// The application's `poll()`: rejoin if a rebalance is pending (eager: commit, then revoke
     /// everything), auto-commit when due, then hand up to `max.poll.records` buffered records to
     /// the application, which processes them for `processing_ms_per_record` each.
     fn poll(&mut self, ctx: &mut Ctx) {
-        if self.state != MemberState::Stable {
+        if self.state != MemberState::Stable || self.awaiting_commit.is_some() || !self.processing.is_empty() {
             return;
         }
-        if let Some(reason) = self.rejoin_reason.take() {
-            let _ = reason;
-            if self.config.enable_auto_commit {
+        if self.closing {
+            return self.finish_close(ctx);
+        }
+        if self.rejoin_reason.take().is_some() {
+            if self.auto_commit() {
                 self.commit(ctx);
             }
             ctx.trace(TraceEvent::PartitionsRevoked {
@@ -479,12 +606,12 @@ impl Consumer {
             self.send_join(ctx);
             return;
         }
-        if self.config.enable_auto_commit && ctx.now() >= self.next_auto_commit {
+        if self.auto_commit() && ctx.now() >= self.next_auto_commit {
             self.commit(ctx);
             self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
         }
         let mut budget = self.config.max_poll_records as usize;
-        let mut taken: Vec<Record> = vec![];
+        let mut taken: Vec<(TopicPartition, Offset, Record)> = vec![];
         for (tp, buf) in self.buffer.iter_mut() {
             if budget == 0 {
                 break;
@@ -494,7 +621,7 @@ impl Consumer {
                 continue;
             }
             let from = buf.front().map(|(o, _)| *o).expect("non-empty");
-            taken.extend(buf.drain(..n).map(|(_, r)| r));
+            taken.extend(buf.drain(..n).map(|(o, r)| (tp.clone(), o, r)));
             let until = Offset(from.0 + n as u64);
             self.positions.insert(tp.clone(), until);
             budget -= n;
@@ -502,12 +629,22 @@ impl Consumer {
         }
         self.buffer.retain(|_, b| !b.is_empty());
         if taken.is_empty() {
+            // Waiting inside poll(): an auto-commit still happens on time.
+            if self.auto_commit() && !self.auto_commit_armed {
+                self.auto_commit_armed = true;
+                let after = self.next_auto_commit.0.saturating_sub(ctx.now().0);
+                ctx.set_timer(after, Timer::Consumer(ConsumerTimer::AutoCommitDue));
+            }
             return;
         }
         self.stats.records_polled += taken.len() as u64;
-        let work = self.processing_ms_per_record.saturating_mul(taken.len() as u64);
         self.processing = taken;
-        ctx.set_timer(work, Timer::Consumer(ConsumerTimer::ProcessingDone));
+        if self.commit_mode == CommitMode::BeforeProcessing {
+            self.awaiting_commit = self.commit(ctx);
+        }
+        if self.awaiting_commit.is_none() {
+            self.start_processing(ctx);
+        }
         self.send_fetches(ctx);
     }
 

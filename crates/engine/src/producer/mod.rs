@@ -7,7 +7,7 @@ pub mod partitioner;
 
 use crate::config::{Acks, ProducerConfig};
 use crate::ids::{NodeId, PartitionId, RecordId, TopicPartition};
-use crate::node::{ClusterMetadata, Ctx, Timer};
+use crate::node::{ClusterMetadata, Ctx, Observation, Timer};
 use crate::protocol::{Message, ProducerBatch, Record};
 use crate::sim::SimTime;
 use crate::workload::{KeyTable, Workload};
@@ -54,12 +54,19 @@ pub struct Producer {
     /// Batches per partition, oldest first; only the last may still grow.
     accumulator: BTreeMap<PartitionId, VecDeque<OpenBatch>>,
     in_flight: BTreeMap<NodeId, u32>,
-    /// Unanswered requests: correlation id → records per partition.
-    pending: BTreeMap<u64, Vec<(TopicPartition, u64)>>,
+    /// Unanswered requests: correlation id → the records sent, per partition.
+    pending: BTreeMap<u64, Vec<(TopicPartition, Vec<RecordId>)>>,
     next_correlation_id: u64,
     next_record: u64,
     linger_timer_at: Option<SimTime>,
     pub stats: ProducerStats,
+}
+
+impl Producer {
+    /// Whether the workload is exhausted and every record is acknowledged.
+    pub fn is_done(&self) -> bool {
+        self.workload.is_exhausted() && self.accumulator.is_empty() && self.pending.is_empty()
+    }
 }
 
 impl Producer {
@@ -110,8 +117,9 @@ impl Producer {
             }
             self.stats.requests_in_flight = self.stats.requests_in_flight.saturating_sub(1);
             for result in results.iter().filter(|r| r.error.is_none()) {
-                if let Some((_, n)) = sent.iter().find(|(tp, _)| *tp == result.partition) {
-                    self.stats.records_acked += n;
+                if let Some((_, ids)) = sent.iter().find(|(tp, _)| *tp == result.partition) {
+                    self.stats.records_acked += ids.len() as u64;
+                    ctx.observe(Observation::Acked { records: ids.clone() });
                 }
             }
             self.drain(ctx);
@@ -182,15 +190,20 @@ impl Producer {
                 break;
             }
             for (leader, batches) in per_leader {
-                let sent: Vec<(TopicPartition, u64)> =
-                    batches.iter().map(|b| (b.partition.clone(), b.records.len() as u64)).collect();
-                let records: u64 = sent.iter().map(|(_, n)| n).sum();
+                let sent: Vec<(TopicPartition, Vec<RecordId>)> = batches
+                    .iter()
+                    .map(|b| (b.partition.clone(), b.records.iter().map(|r| r.record_id).collect()))
+                    .collect();
+                let records: u64 = sent.iter().map(|(_, ids)| ids.len() as u64).sum();
                 self.stats.batches_sent += batches.len() as u64;
                 let correlation_id = self.next_correlation_id;
                 self.next_correlation_id += 1;
                 if self.config.acks == Acks::None {
                     // acks=0: the broker sends no answer; the record counts as sent once on the wire.
                     self.stats.records_acked += records;
+                    for (_, ids) in &sent {
+                        ctx.observe(Observation::Acked { records: ids.clone() });
+                    }
                 } else {
                     *self.in_flight.entry(leader).or_insert(0) += 1;
                     self.stats.requests_in_flight += 1;

@@ -32,6 +32,10 @@ impl IotWorkload {
         0
     }
 
+    pub fn is_exhausted(&self) -> bool {
+        self.limit.is_some_and(|l| self.emitted >= l)
+    }
+
     pub fn emit(&mut self, now_ms: u64) -> Option<(Emitted, Option<u64>)> {
         if self.limit.is_some_and(|l| self.emitted >= l) {
             return None;

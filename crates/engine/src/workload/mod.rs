@@ -1,9 +1,12 @@
-//! Workloads: the event streams producers send (IoT sensor readings today; taxi trips and auction
-//! bids next), and the table of record keys they use. It must not know about brokers or consumers.
+//! Workloads: the event streams producers send (synthetic IoT sensor readings, and the real NYC
+//! taxi trips and eBay auction bids read from CSV), and the table of record keys they use. It must
+//! not know about brokers or consumers.
 
 mod iot;
+pub mod table;
 
 pub use iot::IotWorkload;
+pub use table::{DataTable, DeadLetter, Values};
 
 use crate::producer::partitioner::murmur2;
 use std::collections::BTreeMap;
@@ -56,10 +59,43 @@ pub struct Emitted {
     pub size_bytes: u32,
 }
 
+/// Replays a [`DataTable`] in file order at `rate_per_s` records per simulated second (the k-th
+/// row is due at `k * 1000 / rate_per_s` ms). The k-th record a producer sends is row k.
+#[derive(Debug, Clone)]
+pub struct TableWorkload {
+    table: std::rc::Rc<DataTable>,
+    rate_per_s: u64,
+    next: usize,
+}
+
+impl TableWorkload {
+    /// `rate_per_s` ≥ 1 (the scenario validates it).
+    pub fn new(table: std::rc::Rc<DataTable>, rate_per_s: u64) -> Self {
+        TableWorkload { table, rate_per_s, next: 0 }
+    }
+
+    fn due_ms(&self, k: usize) -> u64 {
+        k as u64 * 1000 / self.rate_per_s
+    }
+
+    fn emit(&mut self) -> Option<(Emitted, Option<u64>)> {
+        let t = &self.table;
+        let k = self.next;
+        if k >= t.len() {
+            return None;
+        }
+        self.next += 1;
+        let emitted = Emitted { key: t.keys[k], timestamp_ms: t.event_time_ms[k], size_bytes: t.size_bytes[k] };
+        let next = (self.next < t.len()).then(|| self.due_ms(k + 1) - self.due_ms(k));
+        Some((emitted, next))
+    }
+}
+
 /// A source of records for one producer.
 #[derive(Debug, Clone)]
 pub enum Workload {
     Iot(IotWorkload),
+    Table(TableWorkload),
 }
 
 impl Workload {
@@ -68,6 +104,7 @@ impl Workload {
     pub fn emit(&mut self, now_ms: u64) -> Option<(Emitted, Option<u64>)> {
         match self {
             Workload::Iot(w) => w.emit(now_ms),
+            Workload::Table(w) => w.emit(),
         }
     }
 
@@ -75,6 +112,15 @@ impl Workload {
     pub fn first_delay_ms(&self) -> u64 {
         match self {
             Workload::Iot(w) => w.first_delay_ms(),
+            Workload::Table(_) => 0,
+        }
+    }
+
+    /// Whether every record has been emitted.
+    pub fn is_exhausted(&self) -> bool {
+        match self {
+            Workload::Iot(w) => w.is_exhausted(),
+            Workload::Table(w) => w.next >= w.table.len(),
         }
     }
 }
