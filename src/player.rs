@@ -2,7 +2,11 @@
 //! simulated time per tick (with an event budget so that a frame never stalls), applies commands,
 //! and keeps the short history the charts draw.
 
-use streamlab_engine::{Command, CommandError, Scenario, ScenarioError, SimTime, Simulation, Snapshot};
+use streamlab_engine::consumer::CommitMode;
+use streamlab_engine::simulation::SnapshotOptions;
+use streamlab_engine::{
+    Command, CommandError, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot,
+};
 
 /// Simulated ms between two points of the lag history.
 const SAMPLE_EVERY_MS: u64 = 500;
@@ -14,14 +18,25 @@ const EVENTS_PER_TICK: u64 = 200_000;
 /// The playground's knobs, applied by rebuilding the simulation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
+    pub preset: Preset,
     pub seed: u64,
     pub partitions: u32,
     pub consumers: u32,
+    pub commit_mode: CommitMode,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { seed: 42, partitions: 6, consumers: 3 }
+        Settings { preset: Preset::Iot, seed: 42, partitions: 6, consumers: 3, commit_mode: CommitMode::Auto }
+    }
+}
+
+/// The CSV file a preset streams, under `data/`.
+pub fn data_file(preset: Preset) -> Option<&'static str> {
+    match preset {
+        Preset::Iot => None,
+        Preset::Taxi => Some("nyc-yellow-taxi-2019-01-sample.csv"),
+        Preset::Bids => Some("ebay-auction-bids.csv"),
     }
 }
 
@@ -47,9 +62,11 @@ pub struct Player {
 }
 
 impl Player {
-    pub fn new(settings: Settings) -> Result<Player, ScenarioError> {
-        let scenario = Scenario::iot_default(settings.seed, settings.partitions, settings.consumers);
-        let sim = Simulation::new(scenario)?;
+    /// A new run of `settings.preset`; taxi and bids need their CSV in `data`.
+    pub fn new(settings: Settings, data: &Datasets) -> Result<Player, ScenarioError> {
+        let mut scenario = Scenario::preset(settings.preset, settings.seed, settings.partitions, settings.consumers);
+        scenario.consumer_groups[0].commit_mode = settings.commit_mode;
+        let sim = Simulation::with_data(scenario, data)?;
         Ok(Player { settings, sim, playing: false, speed: 1.0, history: vec![], next_sample_ms: 0, last_error: None })
     }
 
@@ -79,10 +96,11 @@ impl Player {
     }
 
     fn sample(&mut self) {
-        let snap = self.sim.snapshot_with(streamlab_engine::simulation::SnapshotOptions {
+        let snap = self.sim.snapshot_with(SnapshotOptions {
             tail_records: 0,
             trace_lines: 0,
-            ..Default::default()
+            window_keys: 0,
+            windows_per_key: 0,
         });
         let (mut lag, mut backlog) = (0, 0);
         for g in &snap.groups {
@@ -118,6 +136,14 @@ impl Player {
 
     pub fn key_count(&self) -> usize {
         self.sim.keys().len()
+    }
+
+    pub fn topic(&self) -> String {
+        self.sim.scenario().topics[0].name.clone()
+    }
+
+    pub fn dead_letters(&self) -> usize {
+        self.sim.dead_letters().len()
     }
 
     pub fn trace_hash(&self) -> u64 {

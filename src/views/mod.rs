@@ -5,5 +5,7 @@ pub mod charts;
 pub mod config;
 pub mod events;
 pub mod groups;
+pub mod outcomes;
 pub mod partitions;
 pub mod producer;
+pub mod windows;

@@ -578,9 +578,11 @@ impl Simulation {
                         member_id: c.member_id.clone(),
                         state: format!("{:?}", c.state),
                         generation_id: c.generation_id,
+                        // A stopped process owns nothing, whatever it last believed.
                         partitions: c
                             .assignment
                             .iter()
+                            .filter(|_| c.is_alive())
                             .map(|tp| {
                                 let name = tp.to_string();
                                 let committed = g.and_then(|g| g.offsets.get(tp)).map(|o| o.0);

@@ -256,9 +256,34 @@ pub fn parse_naive_ms(s: &str) -> Result<u64, String> {
     Ok(((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000) as u64)
 }
 
+/// ms since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC; for taxi times, New York wall-clock
+/// time, as they were read). Howard Hinnant's `civil_from_days`.
+pub fn format_naive_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_what_it_parses() {
+        for s in ["2019-01-01 00:46:40", "2018-11-28 15:52:00", "2020-02-29 23:59:59", "2001-01-04 00:00:00"] {
+            assert_eq!(format_naive_ms(parse_naive_ms(s).unwrap()), s);
+        }
+    }
 
     #[test]
     fn naive_timestamps() {

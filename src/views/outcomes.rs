@@ -1,0 +1,54 @@
+//! The delivery outcome: which records each group processed once, twice, or never, and why.
+
+use std::rc::Rc;
+use streamlab_engine::Snapshot;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub snapshot: Rc<Snapshot>,
+}
+
+fn ids(list: &[u64]) -> String {
+    list.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[function_component(OutcomePanel)]
+pub fn outcome_panel(props: &Props) -> Html {
+    let s = &props.snapshot;
+    let produced: u64 = s.producers.iter().map(|p| p.records_sent).sum();
+    let acked: u64 = s.producers.iter().map(|p| p.records_acked).sum();
+    html! {
+        <>
+        { for s.groups.iter().map(|g| {
+            let o = &g.outcome;
+            let why = match g.commit_mode.as_str() {
+                "after_processing" => "Commit after processing (at-least-once): a crash mid-batch re-delivers the part already processed, so it is processed twice.",
+                "before_processing" => "Commit before processing (at-most-once): a crash mid-batch skips the part not yet processed, because the offset was already committed past it.",
+                _ => "Auto-commit (at-least-once): poll() commits every 5 s; a crash re-delivers everything processed since the last commit.",
+            };
+            html! {
+            <section class="panel outcome" aria-labelledby={format!("outcome-{}", g.group_id)}>
+                <h2 id={format!("outcome-{}", g.group_id)}>{format!("Delivery outcome, group {}", g.group_id)}</h2>
+                <dl class="counts">
+                    <div><dt>{"produced"}</dt><dd data-testid="out-produced">{produced}</dd></div>
+                    <div><dt>{"acknowledged"}</dt><dd>{acked}</dd></div>
+                    <div class="good"><dt>{"processed once"}</dt><dd data-testid="out-once">{o.processed_once}</dd></div>
+                    <div class={classes!((o.duplicated > 0).then_some("warn"))}><dt>{"duplicated"}</dt><dd data-testid="out-duplicated">{o.duplicated}</dd></div>
+                    <div class={classes!((o.lost > 0).then_some("bad"))}><dt>{"lost"}</dt><dd data-testid="out-lost">{o.lost}</dd></div>
+                    <div><dt>{"pending"}</dt><dd>{o.pending}</dd></div>
+                </dl>
+                <p class="hint">{why}{" Lost: acknowledged, never processed, and committed past. Pending: not processed yet."}</p>
+                if !o.duplicated_ids.is_empty() {
+                    <details><summary>{format!("Duplicated record ids ({}{})", o.duplicated_ids.len(), if o.duplicated > o.duplicated_ids.len() as u64 { ", first shown" } else { "" })}</summary>
+                        <p class="ids">{ids(&o.duplicated_ids)}</p></details>
+                }
+                if !o.lost_ids.is_empty() {
+                    <details><summary>{format!("Lost record ids ({}{})", o.lost_ids.len(), if o.lost > o.lost_ids.len() as u64 { ", first shown" } else { "" })}</summary>
+                        <p class="ids">{ids(&o.lost_ids)}</p></details>
+                }
+            </section>
+        }}) }
+        </>
+    }
+}
