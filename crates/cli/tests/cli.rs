@@ -61,3 +61,36 @@ fn bad_duration_names_the_unit() {
     assert!(!ok);
     assert!(err.contains("unknown unit \"w\" in \"15w\" (use ms, s, m, h or d)"), "{err}");
 }
+
+#[test]
+fn bad_rows_in_a_data_file_become_dead_letters() {
+    let taxi = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../static/data/nyc-yellow-taxi-2019-01-sample.csv"
+    ))
+    .unwrap();
+    let mut lines: Vec<String> = taxi.lines().take(11).map(String::from).collect();
+    lines[2] = "1,1/1/2019 0:59".into(); // too few columns
+    let mut fields: Vec<&str> = lines[5].split(',').collect();
+    fields[1] = "1/1/20x9 0:10"; // an unparsable time
+    lines[5] = fields.join(",");
+    lines[8] = "1,1/1/2019 0:59,1/1/2019 1:18,1,2.6,1,N,239,246,1,fourteen,0.5,0.5,1,0,0.3,16.3,".into(); // an unparsable number
+    let path = std::env::temp_dir().join(format!("streamlab-bad-rows-{}.csv", std::process::id()));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let r = json(&["run", "--preset", "taxi", "--data", path.to_str().unwrap(), "--format", "json"]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(r["produced"], 7);
+    assert_eq!(r["drained"], true);
+    assert_eq!(r["groups"][0]["processed_once"], 7);
+    let dead: Vec<(u64, String)> = r["dead_letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(dead.len(), 3, "{dead:?}");
+    assert_eq!(dead[0], (3, "expected 18 fields, found 2".to_string()));
+    assert_eq!(dead[1].0, 6);
+    assert!(dead[1].1.starts_with("tpep_pickup_datetime: expected M/D/YYYY H:MM"), "{dead:?}");
+    assert_eq!(dead[2], (9, "fare_amount: invalid float literal".to_string()));
+}

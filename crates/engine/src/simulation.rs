@@ -12,7 +12,7 @@ use crate::producer::Producer;
 use crate::protocol::Message;
 use crate::report::{GroupReport, PartitionReport, Report, WindowReport};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
-use crate::sim::{Level, Network, Scheduler, SimRng, SimTime, Trace, TraceEntry};
+use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceEntry};
 use crate::snapshot::{
     AssignedPartition, GroupView, MemberView, PartitionView, ProducerView, Snapshot, TailRecord, TraceLine, WindowCell,
     WindowRow, WindowsView,
@@ -624,14 +624,11 @@ impl Simulation {
             .collect();
 
         let entries = self.trace.entries();
-        let mut trace_tail: Vec<TraceLine> = entries
-            .iter()
-            .rev()
-            .filter(|e| e.event.level() == Level::Info)
-            .take(opts.trace_lines)
+        let trace_tail: Vec<TraceLine> = self
+            .trace
+            .latest_info(opts.trace_lines)
             .map(|e| TraceLine { time_ms: e.time.0, line: e.event.line() })
             .collect();
-        trace_tail.reverse();
         let windows = self
             .valid
             .scenario

@@ -196,12 +196,15 @@ pub struct TraceEntry {
 #[derive(Debug, Clone)]
 pub struct Trace {
     entries: Vec<TraceEntry>,
+    /// Indexes of the Info-level entries, so that the UI's "latest lines" need not scan the
+    /// Debug ones.
+    info: Vec<usize>,
     hash: u64,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace { entries: Vec::new(), hash: FNV_OFFSET }
+        Trace { entries: Vec::new(), info: Vec::new(), hash: FNV_OFFSET }
     }
 }
 
@@ -209,7 +212,15 @@ impl Trace {
     pub fn push(&mut self, time: SimTime, event: TraceEvent) {
         let line = format!("{}|{}\n", time.0, event.line());
         self.hash = fnv1a_64(self.hash, line.as_bytes());
+        if event.level() == Level::Info {
+            self.info.push(self.entries.len());
+        }
         self.entries.push(TraceEntry { time, event });
+    }
+
+    /// The last `n` Info-level entries, oldest first.
+    pub fn latest_info(&self, n: usize) -> impl Iterator<Item = &TraceEntry> {
+        self.info[self.info.len().saturating_sub(n)..].iter().map(|&i| &self.entries[i])
     }
 
     pub fn entries(&self) -> &[TraceEntry] {
