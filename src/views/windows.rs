@@ -45,7 +45,7 @@ pub fn window_panel(props: &Props) -> Html {
                 } }
             </p>
             <table class="windows">
-                <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{"latest windows (oldest left); hover for the aggregate"}</th></tr></thead>
+                <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{"latest windows (oldest left): start, count, aggregate; hover for all of it"}</th></tr></thead>
                 <tbody>
                 { for w.rows.iter().map(|row| html! {
                     <tr key={row.key.clone()}>
@@ -56,6 +56,7 @@ pub fn window_panel(props: &Props) -> Html {
                                 <span class={classes!("window", if c.closed { "closed" } else { "open" })} title={c.summary.clone()}>
                                     <span class="when">{&format_naive_ms(c.start_ms)[5..16]}</span>
                                     <span class="count">{c.count}</span>
+                                    if !c.detail.is_empty() { <span class="detail">{&c.detail}</span> }
                                     <span class="state">{ if c.closed { "closed" } else { "open" } }</span>
                                 </span>
                             }) }

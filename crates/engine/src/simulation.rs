@@ -676,6 +676,16 @@ impl Simulation {
                                 None => format!("{} bids", agg.count),
                             },
                         },
+                        detail: match app.aggregation {
+                            Aggregation::Count => String::new(),
+                            Aggregation::TaxiTrips => {
+                                format!("${:.2} · {:.0} min", agg.fare_amount_avg(), agg.trip_duration_s_avg() / 60.0)
+                            }
+                            Aggregation::HighestBid => match &agg.max_bid {
+                                Some((bid, _, bidder)) => format!("${bid:.2} {bidder}"),
+                                None => String::new(),
+                            },
+                        },
                     })
                     .collect();
                 WindowRow { key: self.keys.name(key).to_string(), total, cells }

@@ -56,6 +56,9 @@ pub struct WindowCell {
     pub closed: bool,
     /// The aggregate in words: `3 trips · avg fare $12.50 · avg 14.2 min`.
     pub summary: String,
+    /// The aggregate in a few characters for the cell itself (`$12.50 · 14 min`, `$250.00
+    /// birdkowsky`); empty for a plain count.
+    pub detail: String,
 }
 
 /// One partition as its leader sees it.
