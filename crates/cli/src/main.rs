@@ -2,7 +2,7 @@
 //! and prints; all simulation lives in streamlab-engine.
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::producer::partitioner::{murmur2, partition_for_key, to_positive};
@@ -42,57 +42,60 @@ enum CommitArg {
     Before,
 }
 
+/// What to run: a preset or a scenario, changed by the options below. `run` and `trace` share it.
+#[derive(Args)]
+struct RunArgs {
+    /// A ready-made stream (default: iot).
+    #[arg(long, value_enum, conflicts_with = "scenario")]
+    preset: Option<PresetArg>,
+    /// A scenario JSON file instead of a preset.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// The CSV the taxi or bids workload reads (default: static/data/<its file>).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Replace the seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Partitions of the preset's topic (1 to 1024).
+    #[arg(long, default_value_t = 6)]
+    partitions: u32,
+    /// Consumers in the preset's group (0 to 64).
+    #[arg(long, default_value_t = 3)]
+    consumers: u32,
+    /// Tumbling window size (e.g. 15m, 7d).
+    #[arg(long, value_parser = parse_duration_ms)]
+    window: Option<u64>,
+    /// Grace period of the windows (e.g. 5m, 60d).
+    #[arg(long, value_parser = parse_duration_ms)]
+    grace: Option<u64>,
+    /// When the group's application commits.
+    #[arg(long, value_enum)]
+    commit: Option<CommitArg>,
+    /// Crash a consumer at this simulated time (the first one busy processing, else the first running).
+    #[arg(long, value_parser = parse_duration_ms)]
+    crash_consumer_at: Option<u64>,
+    /// Crash a named consumer at a time: `consumer-g1-2@20s` (repeatable).
+    #[arg(long, value_parser = parse_crash)]
+    crash: Vec<(String, u64)>,
+    /// Stop at this simulated time even if the input has not drained (default: the scenario's run_ms).
+    #[arg(long, value_parser = parse_duration_ms)]
+    duration: Option<u64>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run a preset or a scenario until its input is drained, and print the report.
     Run {
-        /// A ready-made stream (default: iot).
-        #[arg(long, value_enum, conflicts_with = "scenario")]
-        preset: Option<PresetArg>,
-        /// A scenario JSON file instead of a preset.
-        #[arg(long)]
-        scenario: Option<PathBuf>,
-        /// The CSV the taxi or bids workload reads (default: static/data/<its file>).
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Replace the seed.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Partitions of the preset's topic (1 to 1024).
-        #[arg(long, default_value_t = 6)]
-        partitions: u32,
-        /// Consumers in the preset's group (0 to 64).
-        #[arg(long, default_value_t = 3)]
-        consumers: u32,
-        /// Tumbling window size (e.g. 15m, 7d).
-        #[arg(long, value_parser = parse_duration_ms)]
-        window: Option<u64>,
-        /// Grace period of the windows (e.g. 5m, 60d).
-        #[arg(long, value_parser = parse_duration_ms)]
-        grace: Option<u64>,
-        /// When the group's application commits.
-        #[arg(long, value_enum)]
-        commit: Option<CommitArg>,
-        /// Crash a consumer at this simulated time (the first one busy processing, else the first running).
-        #[arg(long, value_parser = parse_duration_ms)]
-        crash_consumer_at: Option<u64>,
-        /// Crash a named consumer at a time: `consumer-g1-2@20s` (repeatable).
-        #[arg(long, value_parser = parse_crash)]
-        crash: Vec<(String, u64)>,
-        /// Stop at this simulated time even if the input has not drained (default: the scenario's run_ms).
-        #[arg(long, value_parser = parse_duration_ms)]
-        duration: Option<u64>,
+        #[command(flatten)]
+        args: RunArgs,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Print the trace of a run, one line per event.
+    /// Run as `run` does, and print the trace, one line per event, then its hash.
     Trace {
-        #[arg(long)]
-        scenario: Option<PathBuf>,
-        #[arg(long)]
-        seed: Option<u64>,
-        #[arg(long, value_parser = parse_duration_ms)]
-        duration: Option<u64>,
+        #[command(flatten)]
+        args: RunArgs,
         /// Include Debug-level lines (appends, polls, commits).
         #[arg(long)]
         debug: bool,
@@ -129,14 +132,9 @@ fn parse_crash(s: &str) -> Result<(String, u64), String> {
     Ok((client.to_string(), parse_duration_ms(at)?))
 }
 
-fn load(scenario: Option<&Path>, partitions: u32, consumers: u32) -> Result<Scenario> {
-    match scenario {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            Scenario::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-        }
-        None => Ok(Scenario::iot_default(42, partitions, consumers)),
-    }
+fn load(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Scenario::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// The CSV a workload reads: `--data`, else `static/data/<file>` in the working directory, else
@@ -157,102 +155,100 @@ fn read_data(given: Option<&Path>, file: &str) -> Result<String> {
     bail!("--data: no {file} in static/data/; pass the CSV's path with --data FILE")
 }
 
+/// Builds the run `args` describe, applies its crashes, and runs it until it drains or reaches
+/// `--duration`.
+fn simulate(args: RunArgs) -> Result<Simulation> {
+    let RunArgs {
+        preset,
+        scenario,
+        data,
+        seed,
+        partitions,
+        consumers,
+        window,
+        grace,
+        commit,
+        crash_consumer_at,
+        crash,
+        duration,
+    } = args;
+    let mut s = match (&scenario, preset.unwrap_or(PresetArg::Iot)) {
+        (Some(path), _) => load(path)?,
+        (None, PresetArg::Iot) => {
+            let mut s = Scenario::preset(Preset::Iot, 42, partitions, consumers);
+            // 60 s of readings, so that the input ends and the run can drain.
+            s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(720) };
+            s.run_ms = 86_400_000;
+            s
+        }
+        (None, PresetArg::Taxi) => Scenario::preset(Preset::Taxi, 42, partitions, consumers),
+        (None, PresetArg::Bids) => Scenario::preset(Preset::Bids, 42, partitions, consumers),
+    };
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    for g in &mut s.consumer_groups {
+        if let Some(c) = commit {
+            g.commit_mode = match c {
+                CommitArg::Auto => CommitMode::Auto,
+                CommitArg::After => CommitMode::AfterProcessing,
+                CommitArg::Before => CommitMode::BeforeProcessing,
+            };
+        }
+        if let Some(w) = g.windows.as_mut() {
+            w.size_ms = window.unwrap_or(w.size_ms);
+            w.grace_ms = grace.unwrap_or(w.grace_ms);
+        } else if let Some(size_ms) = window {
+            g.windows = Some(WindowSpec { size_ms, grace_ms: grace.unwrap_or(0) });
+        }
+    }
+    let mut datasets = Datasets::default();
+    for p in &s.producers {
+        match p.workload {
+            WorkloadSpec::Taxi { .. } if datasets.taxi_csv.is_none() => {
+                datasets.taxi_csv = Some(read_data(data.as_deref(), "nyc-yellow-taxi-2019-01-sample.csv")?)
+            }
+            WorkloadSpec::Bids { .. } if datasets.bids_csv.is_none() => {
+                datasets.bids_csv = Some(read_data(data.as_deref(), "ebay-auction-bids.csv")?)
+            }
+            _ => {}
+        }
+    }
+    let end = SimTime(duration.unwrap_or(s.run_ms));
+    let mut sim = Simulation::with_data(s, &datasets)?;
+    let mut crashes: Vec<(Option<String>, u64)> = crash.into_iter().map(|(c, at)| (Some(c), at)).collect();
+    crashes.extend(crash_consumer_at.map(|at| (None, at)));
+    crashes.sort_by_key(|(_, at)| *at);
+    for (client_id, at) in crashes {
+        sim.run_until(SimTime(at));
+        let client_id = match client_id {
+            Some(c) => c,
+            None => {
+                let running: Vec<_> = sim.consumers().filter(|c| c.is_alive()).collect();
+                let busy = running.iter().find(|c| c.is_processing()).or(running.first());
+                match busy {
+                    Some(c) => c.client_id.clone(),
+                    None => bail!("--crash-consumer-at: no consumer is running at {}", SimTime(at)),
+                }
+            }
+        };
+        sim.apply(Command::CrashConsumer { client_id })?;
+    }
+    sim.run_to_drain(end);
+    Ok(sim)
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Cmd::Run {
-            preset,
-            scenario,
-            data,
-            seed,
-            partitions,
-            consumers,
-            window,
-            grace,
-            commit,
-            crash_consumer_at,
-            crash,
-            duration,
-            format,
-        } => {
-            let mut s = match (&scenario, preset.unwrap_or(PresetArg::Iot)) {
-                (Some(path), _) => load(Some(path), 0, 0)?,
-                (None, PresetArg::Iot) => {
-                    let mut s = Scenario::preset(Preset::Iot, 42, partitions, consumers);
-                    // 60 s of readings, so that the input ends and the run can drain.
-                    s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(720) };
-                    s.run_ms = 86_400_000;
-                    s
-                }
-                (None, PresetArg::Taxi) => Scenario::preset(Preset::Taxi, 42, partitions, consumers),
-                (None, PresetArg::Bids) => Scenario::preset(Preset::Bids, 42, partitions, consumers),
-            };
-            if let Some(seed) = seed {
-                s.seed = seed;
-            }
-            for g in &mut s.consumer_groups {
-                if let Some(c) = commit {
-                    g.commit_mode = match c {
-                        CommitArg::Auto => CommitMode::Auto,
-                        CommitArg::After => CommitMode::AfterProcessing,
-                        CommitArg::Before => CommitMode::BeforeProcessing,
-                    };
-                }
-                if let Some(w) = g.windows.as_mut() {
-                    w.size_ms = window.unwrap_or(w.size_ms);
-                    w.grace_ms = grace.unwrap_or(w.grace_ms);
-                } else if let Some(size_ms) = window {
-                    g.windows = Some(WindowSpec { size_ms, grace_ms: grace.unwrap_or(0) });
-                }
-            }
-            let mut datasets = Datasets::default();
-            for p in &s.producers {
-                match p.workload {
-                    WorkloadSpec::Taxi { .. } if datasets.taxi_csv.is_none() => {
-                        datasets.taxi_csv = Some(read_data(data.as_deref(), "nyc-yellow-taxi-2019-01-sample.csv")?)
-                    }
-                    WorkloadSpec::Bids { .. } if datasets.bids_csv.is_none() => {
-                        datasets.bids_csv = Some(read_data(data.as_deref(), "ebay-auction-bids.csv")?)
-                    }
-                    _ => {}
-                }
-            }
-            let end = SimTime(duration.unwrap_or(s.run_ms));
-            let mut sim = Simulation::with_data(s, &datasets)?;
-            let mut crashes: Vec<(Option<String>, u64)> = crash.into_iter().map(|(c, at)| (Some(c), at)).collect();
-            crashes.extend(crash_consumer_at.map(|at| (None, at)));
-            crashes.sort_by_key(|(_, at)| *at);
-            for (client_id, at) in crashes {
-                sim.run_until(SimTime(at));
-                let client_id = match client_id {
-                    Some(c) => c,
-                    None => {
-                        let running: Vec<_> = sim.consumers().filter(|c| c.is_alive()).collect();
-                        let busy = running.iter().find(|c| c.is_processing()).or(running.first());
-                        match busy {
-                            Some(c) => c.client_id.clone(),
-                            None => bail!("--crash-consumer-at: no consumer is running at {}", SimTime(at)),
-                        }
-                    }
-                };
-                sim.apply(Command::CrashConsumer { client_id })?;
-            }
-            sim.run_to_drain(end);
-            let report = sim.report();
+        Cmd::Run { args, format } => {
+            let report = simulate(args)?.report();
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Text => print_text(&report),
             }
         }
-        Cmd::Trace { scenario, seed, duration, debug } => {
-            let mut s = load(scenario.as_deref(), 6, 3)?;
-            if let Some(seed) = seed {
-                s.seed = seed;
-            }
-            if let Some(d) = duration {
-                s.run_ms = d;
-            }
-            let mut sim = Simulation::new(s)?;
-            sim.run();
+        Cmd::Trace { args, debug } => {
+            let sim = simulate(args)?;
             for e in sim.trace() {
                 if debug || e.event.level() == streamlab_engine::sim::Level::Info {
                     println!("{:>10} {}", e.time.to_string(), e.event.line());
@@ -261,7 +257,7 @@ fn main() -> Result<()> {
             println!("trace_hash {:016x}", sim.trace_hash());
         }
         Cmd::Check { scenario } => {
-            let s = load(Some(&scenario), 0, 0)?;
+            let s = load(&scenario)?;
             s.validate().map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))?;
             println!("{}: ok", scenario.display());
         }

@@ -1,5 +1,5 @@
 //! The `streamlab` binary as a user runs it: the JSON report's shape, determinism across runs,
-//! and the error for a bad duration.
+//! the trace of a crash, and the errors for a bad duration and bad rows.
 
 use std::process::Command;
 
@@ -93,4 +93,20 @@ fn bad_rows_in_a_data_file_become_dead_letters() {
     assert_eq!(dead[1].0, 6);
     assert!(dead[1].1.starts_with("tpep_pickup_datetime: expected M/D/YYYY H:MM"), "{dead:?}");
     assert_eq!(dead[2], (9, "fare_amount: invalid float literal".to_string()));
+}
+
+#[test]
+fn trace_of_a_crash_shows_the_timeout_and_the_new_generation_and_matches_run() {
+    let args = ["--preset", "taxi", "--commit", "after", "--crash-consumer-at", "10s"];
+    let (ok, out, err) = streamlab(&[&["trace"][..], &args].concat());
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?}"));
+    let crashed = at("[Consumer clientId=consumer-g1-1, groupId=g1] process crashed");
+    let expired = at("has failed, removing it from the group (session timeout 45000 ms expired)");
+    let stabilized = at("Stabilized group g1 generation 2 with 2 members");
+    assert!(crashed < expired && expired < stabilized);
+    let hash = lines.last().unwrap().strip_prefix("trace_hash ").expect("the last line is the hash");
+    let report = json(&[&["run"][..], &args, &["--format", "json"]].concat());
+    assert_eq!(report["trace_hash"], hash);
 }
