@@ -180,6 +180,25 @@ fn no_crash_no_duplicates_no_losses() {
     }
 }
 
+/// A graceful leave (`close()`: finish the batch, commit, LeaveGroup) and a join mid-stream move
+/// partitions without losing or repeating a record, whatever the commit mode.
+#[test]
+fn leave_and_join_mid_stream_neither_duplicate_nor_lose() {
+    for mode in [CommitMode::Auto, CommitMode::AfterProcessing, CommitMode::BeforeProcessing] {
+        let mut s = Scenario::preset(Preset::Taxi, 4, 6, 3);
+        s.consumer_groups[0].commit_mode = mode;
+        let mut sim = Simulation::with_data(s, &data()).unwrap();
+        sim.run_until(SimTime(10_000));
+        sim.apply(Command::CloseConsumer { client_id: "consumer-g1-2".into() }).unwrap();
+        sim.run_until(SimTime(20_000));
+        sim.apply(Command::AddConsumer { group_id: "g1".into() }).unwrap();
+        assert!(sim.run_to_drain(SimTime(DAY_MS)));
+        let g = &sim.report().groups[0];
+        assert_eq!((g.processed_once, g.duplicated, g.lost, g.pending), (5882, 0, 0, 0), "{mode:?}");
+        assert_eq!(g.generation, 3, "{mode:?}: the leave and the join each make a generation");
+    }
+}
+
 #[test]
 fn each_rebalance_is_traced_with_its_trigger_and_a_new_generation() {
     let sim = crash_run(CommitMode::AfterProcessing, true);
