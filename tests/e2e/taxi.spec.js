@@ -33,6 +33,8 @@ test('taxi: a crashed consumer causes a rebalance and duplicates', async ({ page
   expect(await num(page.getByTestId('out-lost'))).toBe(0);
   // The windows fill too.
   await expect(page.locator('table.windows .window').first()).toBeVisible();
+  // Each window shows its aggregate: average fare and average trip duration.
+  await expect(page.locator('table.windows .window .detail').first()).toHaveText(/^\$-?\d+\.\d\d · -?\d+ min$/);
 
   await page.getByTestId('play').click();
   await page.screenshot({ path: 'target/e2e/taxi-crash.png', fullPage: true });
