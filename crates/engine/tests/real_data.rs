@@ -255,7 +255,7 @@ fn bad_rows_are_dead_letters_and_the_run_goes_on() {
         vec![
             (3, "expected 18 fields, found 3"),
             (5, "tpep_pickup_datetime: expected M/D/YYYY H:MM or YYYY-MM-DD HH:MM:SS, got \"13/45/2019 0:46\""),
-            (7, "fare_amount: invalid float literal"),
+            (7, "fare_amount: invalid float literal, got \"seven\""),
         ]
     );
 }

@@ -70,7 +70,7 @@ fn read_rows<T: DeserializeOwned>(
                 let size = record.iter().map(|f| f.len() as u32 + 1).sum::<u32>();
                 let outcome = record
                     .deserialize::<T>(Some(&headers))
-                    .map_err(|e| describe(&e, &headers))
+                    .map_err(|e| describe(&e, &headers, &record))
                     .and_then(|row| accept(row, line, size));
                 if let Err(reason) = outcome {
                     dead.push(DeadLetter { line, reason });
@@ -91,11 +91,19 @@ fn read_rows<T: DeserializeOwned>(
     Ok(dead)
 }
 
-/// A serde error of one row, with the column's header name instead of its index.
-fn describe(e: &csv::Error, headers: &csv::StringRecord) -> String {
+/// A serde error of one row, with the column's header name instead of its index, and the
+/// value it could not read: `fare_amount: invalid float literal, got "seven"`.
+fn describe(e: &csv::Error, headers: &csv::StringRecord, record: &csv::StringRecord) -> String {
     if let csv::ErrorKind::Deserialize { err, .. } = e.kind() {
-        let column = err.field().and_then(|i| headers.get(i as usize)).unwrap_or("row");
-        return format!("{column}: {}", err.kind());
+        return match err.field() {
+            Some(i) => format!(
+                "{}: {}, got {:?}",
+                headers.get(i as usize).unwrap_or("row"),
+                err.kind(),
+                record.get(i as usize).unwrap_or("")
+            ),
+            None => format!("row: {}", err.kind()),
+        };
     }
     e.to_string()
 }
@@ -323,7 +331,7 @@ mod tests {
                     line: 4,
                     reason: "tpep_pickup_datetime: expected M/D/YYYY H:MM or YYYY-MM-DD HH:MM:SS, got \"soon\"".into()
                 },
-                DeadLetter { line: 5, reason: "fare_amount: invalid float literal".into() },
+                DeadLetter { line: 5, reason: "fare_amount: invalid float literal, got \"seven\"".into() },
             ]
         );
     }
