@@ -300,7 +300,7 @@ fn print_text(report: &Report) {
         );
         println!(
             "  processed once {}  duplicated {}  lost {}  pending {}",
-            g.processed_once, g.duplicated, g.lost, g.pending
+            g.outcome.processed_once, g.outcome.duplicated, g.outcome.lost, g.outcome.pending
         );
     }
     let closed = report.windows.iter().filter(|w| w.closed).count();

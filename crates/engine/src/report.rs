@@ -1,6 +1,7 @@
 //! Report: what a run comes to (counts, groups, partitions, the trace hash), as the CLI prints it
 //! and tests assert it.
 
+use crate::ledger::Outcome;
 use crate::workload::DeadLetter;
 use serde::Serialize;
 
@@ -73,14 +74,8 @@ pub struct GroupReport {
     /// Sum over the group's partitions of high watermark minus committed offset.
     pub lag: u64,
     pub commit_mode: String,
-    /// Records processed exactly once.
-    pub processed_once: u64,
-    /// Records processed more than once.
-    pub duplicated: u64,
-    /// Records never processed though the group committed past them.
-    pub lost: u64,
-    /// Records not processed yet and not committed past.
-    pub pending: u64,
-    pub duplicated_ids: Vec<u64>,
-    pub lost_ids: Vec<u64>,
+    /// The delivery outcome, whose fields (`processed_once`, `duplicated`, `lost`, `pending`,
+    /// `duplicated_ids`, `lost_ids`) the JSON puts beside the others.
+    #[serde(flatten)]
+    pub outcome: Outcome,
 }

@@ -733,15 +733,9 @@ impl Simulation {
                 let members = self.consumers().filter(|c| c.group_id == spec.group_id);
                 let (polled, processed) =
                     members.fold((0, 0), |(a, b), c| (a + c.stats.records_polled, b + c.stats.records_processed));
-                let outcome = self.outcome(&spec.group_id);
                 GroupReport {
                     commit_mode: spec.commit_mode.name().to_string(),
-                    processed_once: outcome.processed_once,
-                    duplicated: outcome.duplicated,
-                    lost: outcome.lost,
-                    pending: outcome.pending,
-                    duplicated_ids: outcome.duplicated_ids,
-                    lost_ids: outcome.lost_ids,
+                    outcome: self.outcome(&spec.group_id),
                     group_id: spec.group_id.clone(),
                     state: g.map_or("Empty", |g| g.state.name()).to_string(),
                     generation: g.map_or(0, |g| g.generation_id),

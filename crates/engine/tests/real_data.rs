@@ -69,7 +69,7 @@ fn taxi_windows_equal_an_independent_computation() {
     assert_eq!(rows, 5882);
     let report = sim.report();
     assert_eq!(report.late, 0);
-    assert_eq!(report.groups[0].duplicated, 0);
+    assert_eq!(report.groups[0].outcome.duplicated, 0);
     let got: BTreeMap<(String, u64), &WindowReport> =
         report.windows.iter().map(|w| ((w.key.clone(), w.start_ms), w)).collect();
     assert_eq!(got.len(), expected.len(), "number of windows");
@@ -158,7 +158,7 @@ fn crash_run(mode: CommitMode, crash: bool) -> Simulation {
 
 #[test]
 fn crash_with_commit_after_processing_duplicates_and_loses_nothing() {
-    let g = &crash_run(CommitMode::AfterProcessing, true).report().groups[0];
+    let g = &crash_run(CommitMode::AfterProcessing, true).report().groups[0].outcome;
     assert!(g.duplicated > 0, "{g:?}");
     assert_eq!(g.lost, 0);
     assert_eq!(g.processed_once + g.duplicated, 5882);
@@ -166,7 +166,7 @@ fn crash_with_commit_after_processing_duplicates_and_loses_nothing() {
 
 #[test]
 fn crash_with_commit_before_processing_loses_and_duplicates_nothing() {
-    let g = &crash_run(CommitMode::BeforeProcessing, true).report().groups[0];
+    let g = &crash_run(CommitMode::BeforeProcessing, true).report().groups[0].outcome;
     assert!(g.lost > 0, "{g:?}");
     assert_eq!(g.duplicated, 0);
     assert_eq!(g.processed_once + g.lost, 5882);
@@ -175,7 +175,7 @@ fn crash_with_commit_before_processing_loses_and_duplicates_nothing() {
 #[test]
 fn no_crash_no_duplicates_no_losses() {
     for mode in [CommitMode::Auto, CommitMode::AfterProcessing, CommitMode::BeforeProcessing] {
-        let g = &crash_run(mode, false).report().groups[0];
+        let g = &crash_run(mode, false).report().groups[0].outcome;
         assert_eq!((g.processed_once, g.duplicated, g.lost, g.pending), (5882, 0, 0, 0), "{mode:?}");
     }
 }
@@ -194,7 +194,8 @@ fn leave_and_join_mid_stream_neither_duplicate_nor_lose() {
         sim.apply(Command::AddConsumer { group_id: "g1".into() }).unwrap();
         assert!(sim.run_to_drain(SimTime(DAY_MS)));
         let g = &sim.report().groups[0];
-        assert_eq!((g.processed_once, g.duplicated, g.lost, g.pending), (5882, 0, 0, 0), "{mode:?}");
+        let o = &g.outcome;
+        assert_eq!((o.processed_once, o.duplicated, o.lost, o.pending), (5882, 0, 0, 0), "{mode:?}");
         assert_eq!(g.generation, 3, "{mode:?}: the leave and the join each make a generation");
     }
 }
@@ -248,7 +249,7 @@ fn bad_rows_are_dead_letters_and_the_run_goes_on() {
     let mut sim = Simulation::with_data(s, &Datasets { taxi_csv: Some(csv), bids_csv: None }).unwrap();
     assert!(sim.run_to_drain(SimTime(DAY_MS)));
     let report = sim.report();
-    assert_eq!((report.produced, report.groups[0].processed_once), (4, 4));
+    assert_eq!((report.produced, report.groups[0].outcome.processed_once), (4, 4));
     let dead: Vec<(u64, &str)> = report.dead_letters.iter().map(|d| (d.line, d.reason.as_str())).collect();
     assert_eq!(
         dead,
