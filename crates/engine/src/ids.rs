@@ -36,6 +36,7 @@ pub struct TopicPartition {
 }
 
 impl TopicPartition {
+    /// `topic`-`partition`, as Kafka's `TopicPartition`.
     pub fn new(topic: &str, partition: u32) -> Self {
         TopicPartition { topic: topic.to_string(), partition: PartitionId(partition) }
     }

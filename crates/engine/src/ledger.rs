@@ -49,6 +49,9 @@ pub struct Outcome {
     pub lost_ids: Vec<u64>,
 }
 
+/// The delivery ledger: for every record, whether its producer's batch was acknowledged and how
+/// many times each group processed it. It is the simulation's bookkeeping, outside the nodes, fed by
+/// the nodes' observations.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     producers: Vec<ProducerRecords>,
@@ -68,6 +71,7 @@ impl Ledger {
         self.groups.insert(group_id.to_string(), GroupRecords { topics: topics.to_vec(), ..Default::default() });
     }
 
+    /// Records `records` were appended to `partition` at `base_offset`, `base_offset + 1`, ...
     pub fn appended(&mut self, partition: &TopicPartition, base_offset: Offset, records: &[RecordId]) {
         for g in self.groups.values_mut().filter(|g| g.topics.contains(&partition.topic)) {
             let pending = g.unprocessed.entry(partition.clone()).or_default();
@@ -77,6 +81,7 @@ impl Ledger {
         }
     }
 
+    /// The leader acknowledged the batches holding `records` (per `acks`).
     pub fn acked(&mut self, records: &[RecordId]) {
         for id in records {
             let (p, seq) = split(*id);
@@ -84,11 +89,14 @@ impl Ledger {
         }
     }
 
+    /// Whether record `id`'s batch was acknowledged.
     pub fn is_acked(&self, id: RecordId) -> bool {
         let (p, seq) = split(id);
         self.producers.get(p).and_then(|r| r.acked.get(seq)).copied().unwrap_or(false)
     }
 
+    /// A member of `group_id` finished processing `records` (offset, id) of `partition`; a record
+    /// processed again counts as a duplicate.
     pub fn processed(&mut self, group_id: &str, partition: &TopicPartition, records: &[(Offset, RecordId)]) {
         let Some(g) = self.groups.get_mut(group_id) else { return };
         for (offset, id) in records {

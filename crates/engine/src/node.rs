@@ -55,30 +55,38 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for one handler call on node `me` at time `now`; effects go to `effects`.
     pub fn new(now: SimTime, me: NodeId, rng: &'a mut SimRng, effects: &'a mut Vec<Effect>) -> Self {
         Ctx { now, me, rng, effects }
     }
 
+    /// The simulated time of the event being handled.
     pub fn now(&self) -> SimTime {
         self.now
     }
 
+    /// The node being run.
     pub fn me(&self) -> NodeId {
         self.me
     }
 
+    /// Sends `msg` to node `to` over the simulated network (latency drawn by the network, FIFO per link).
     pub fn send(&mut self, to: NodeId, msg: Message) {
         self.effects.push(Effect::Send { to, msg });
     }
 
+    /// Fires `timer` on this node `after_ms` ms from now.
     pub fn set_timer(&mut self, after_ms: u64, timer: Timer) {
         self.effects.push(Effect::SetTimer { after_ms, timer });
     }
 
+    /// Appends `event` to the trace at the current time.
     pub fn trace(&mut self, event: TraceEvent) {
         self.effects.push(Effect::Trace(event));
     }
 
+    /// Tells the simulation something its bookkeeping (ledger, stream application) needs; not a
+    /// message, so it takes no time and no node sees it.
     pub fn observe(&mut self, observation: Observation) {
         self.effects.push(Effect::Observe(observation));
     }
@@ -98,6 +106,7 @@ pub struct ClusterMetadata {
 }
 
 impl ClusterMetadata {
+    /// The node of the leader of `tp`, if the topic partition exists.
     pub fn leader_node(&self, tp: &TopicPartition) -> Option<NodeId> {
         self.leaders.get(tp).and_then(|b| self.brokers.get(b)).copied()
     }

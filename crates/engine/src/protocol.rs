@@ -26,6 +26,7 @@ pub struct ProducerBatch {
 }
 
 impl ProducerBatch {
+    /// The batch's size in bytes, as counted against `batch.size`: the sum of its records' sizes.
     pub fn size_bytes(&self) -> u64 {
         self.records.iter().map(|r| r.size_bytes as u64).sum()
     }
@@ -66,6 +67,7 @@ pub enum OffsetSpec {
     Latest,
 }
 
+/// One partition's result in a ProduceResponse: the base offset given to the batch, or an error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducePartitionResult {
     pub partition: TopicPartition,
@@ -74,12 +76,14 @@ pub struct ProducePartitionResult {
     pub error: Option<KafkaError>,
 }
 
+/// One partition of a FetchRequest: where to read from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchPartition {
     pub partition: TopicPartition,
     pub fetch_offset: Offset,
 }
 
+/// One partition of a FetchResponse: the records read, the high watermark, or an error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchPartitionResponse {
     pub partition: TopicPartition,

@@ -50,6 +50,7 @@ pub struct WindowReport {
     pub bidder: Option<String>,
 }
 
+/// One partition at the end of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionReport {
     pub partition: String,
@@ -57,6 +58,7 @@ pub struct PartitionReport {
     pub high_watermark: u64,
 }
 
+/// One consumer group at the end of a run: its membership, commits, lag and delivery outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupReport {
     pub group_id: String,

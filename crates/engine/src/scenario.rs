@@ -99,6 +99,7 @@ pub enum WorkloadSpec {
 }
 
 impl WorkloadSpec {
+    /// The workload's `type` in JSON: `iot`, `taxi` or `bids`.
     pub fn name(&self) -> &'static str {
         match self {
             WorkloadSpec::Iot { .. } => "iot",
@@ -234,6 +235,7 @@ impl Scenario {
         })
     }
 
+    /// The scenario as pretty-printed JSON, in the format [`Scenario::from_json`] reads.
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).expect("a scenario always serializes")
     }

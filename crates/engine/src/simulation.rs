@@ -234,6 +234,7 @@ impl Simulation {
         Ok(sim)
     }
 
+    /// The scenario this simulation runs.
     pub fn scenario(&self) -> &Scenario {
         &self.valid.scenario
     }
@@ -248,10 +249,12 @@ impl Simulation {
         self.events
     }
 
+    /// The interned record keys (device ids, `PULocationID`s, `auctionid`s).
     pub fn keys(&self) -> &KeyTable {
         &self.keys
     }
 
+    /// Every node (brokers, then producers, then consumers), indexed by `NodeId`.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
@@ -508,14 +511,17 @@ impl Simulation {
             .map(|i| NodeId(i as u32))
     }
 
+    /// The brokers, by id.
     pub fn brokers(&self) -> impl Iterator<Item = &Broker> {
         self.nodes.iter().filter_map(|n| if let Node::Broker(b) = n { Some(b) } else { None })
     }
 
+    /// The producers, in scenario order.
     pub fn producers(&self) -> impl Iterator<Item = &Producer> {
         self.nodes.iter().filter_map(|n| if let Node::Producer(p) = n { Some(p) } else { None })
     }
 
+    /// Every consumer ever started, crashed and closed ones included, in start order.
     pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
         self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(c) } else { None })
     }
@@ -530,10 +536,15 @@ impl Simulation {
         self.trace.hash()
     }
 
+    /// The view the UI draws, with [`SnapshotOptions::default`] (how many tail records, keys,
+    /// windows and trace lines it carries).
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot_with(SnapshotOptions::default())
     }
 
+    /// The view the UI draws: partitions with their newest records and offsets, producers, groups
+    /// with members, assignments, positions, commits and lag, the delivery outcome, the windows and
+    /// the latest Info trace lines. Serde-serialisable.
     pub fn snapshot_with(&self, opts: SnapshotOptions) -> Snapshot {
         let groups_on_coordinators = self.coordinator_groups();
         let mut partitions = vec![];
@@ -709,6 +720,9 @@ impl Simulation {
         self.brokers().flat_map(|b| b.coordinator.groups.values()).collect()
     }
 
+    /// What the run comes to so far: the trace hash, produced and acknowledged counts, partitions,
+    /// per group the generation, rebalances and delivery outcome, the first windowed group's windows
+    /// and late count, and the dead letters. The CLI prints it.
     pub fn report(&self) -> Report {
         let snap =
             self.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0, window_keys: 0, windows_per_key: 0 });

@@ -48,6 +48,7 @@ pub struct WindowRow {
     pub cells: Vec<WindowCell>,
 }
 
+/// One window of one key in the windows view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowCell {
     pub start_ms: u64,

@@ -32,6 +32,7 @@ pub enum GroupState {
 }
 
 impl GroupState {
+    /// The state's name as Kafka's `GroupState` prints it (`PreparingRebalance`, `Stable`, ...).
     pub fn name(self) -> &'static str {
         match self {
             GroupState::Empty => "Empty",
@@ -122,6 +123,8 @@ fn timer(t: GroupTimer) -> Timer {
 }
 
 impl GroupCoordinator {
+    /// The coordinator on broker `broker`, with no groups yet; `config` gives
+    /// `group.initial.rebalance.delay.ms` and the session-timeout bounds.
     pub fn new(broker: u32, config: BrokerConfig) -> Self {
         GroupCoordinator { broker, config, groups: BTreeMap::new() }
     }
@@ -167,6 +170,9 @@ impl GroupCoordinator {
         true
     }
 
+    /// Handles one of its timers: the initial rebalance delay (`group.initial.rebalance.delay.ms`)
+    /// running out, a join phase reaching its rebalance timeout, or a member's session
+    /// (`session.timeout.ms`) expiring.
     pub fn on_timer(&mut self, ctx: &mut Ctx, t: GroupTimer) {
         match t {
             GroupTimer::SessionExpiry { group_id, member_id, deadline } => {

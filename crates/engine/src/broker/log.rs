@@ -20,6 +20,7 @@ pub struct PartitionLog {
 }
 
 impl PartitionLog {
+    /// The first offset still in the log (0 until retention exists).
     pub fn log_start_offset(&self) -> Offset {
         Offset(self.log_start_offset)
     }
@@ -29,6 +30,8 @@ impl PartitionLog {
         Offset(self.log_start_offset + self.record_ids.len() as u64)
     }
 
+    /// The high watermark: the offset up to which records are replicated to the ISR and visible
+    /// to consumers (with one replica, it follows the log end offset).
     pub fn high_watermark(&self) -> Offset {
         Offset(self.high_watermark)
     }
@@ -54,6 +57,7 @@ impl PartitionLog {
         debug_assert!(self.high_watermark <= self.log_end_offset().0);
     }
 
+    /// The record at `offset`, or `None` if it is below the log start or at/after the log end.
     pub fn record_at(&self, offset: Offset) -> Option<Record> {
         let i = offset.0.checked_sub(self.log_start_offset)? as usize;
         (i < self.record_ids.len()).then(|| Record {

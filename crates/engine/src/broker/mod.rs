@@ -51,6 +51,7 @@ pub struct Broker {
 }
 
 impl Broker {
+    /// Broker `id` with empty logs; its partitions are added as the scenario's topics are created.
     pub fn new(id: BrokerId, config: BrokerConfig) -> Self {
         Broker {
             id,
@@ -68,14 +69,17 @@ impl Broker {
         self.logs.entry(tp).or_default();
     }
 
+    /// Names the producer at `node` (its `client.id`) in this broker's trace lines.
     pub fn set_producer_name(&mut self, node: NodeId, name: &str) {
         self.producer_names.insert(node, name.to_string());
     }
 
+    /// Traces that the broker started and which partitions it leads.
     pub fn start(&mut self, ctx: &mut Ctx) {
         ctx.trace(TraceEvent::BrokerStarted { broker: self.id.0, leader_for: self.logs.keys().cloned().collect() });
     }
 
+    /// Handles one of the broker's timers (delayed fetches, group coordinator timers).
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: BrokerTimer) {
         match timer {
             BrokerTimer::FetchExpiry { id } => {
@@ -88,6 +92,8 @@ impl Broker {
         }
     }
 
+    /// Handles one request from node `from`: Produce, Fetch, ListOffsets, or a group request
+    /// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch) for the coordinator.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         match msg {
             Message::ProduceRequest { correlation_id, acks, batches } => {

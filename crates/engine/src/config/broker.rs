@@ -42,6 +42,8 @@ impl Default for BrokerConfig {
 }
 
 impl BrokerConfig {
+    /// Reads a broker `configs` map (Kafka key → JSON value). Errors: an unknown key, a wrong type
+    /// or a value out of range, as a [`FieldError`] whose path starts with `path`.
     pub fn from_map(path: &str, map: &BTreeMap<String, Value>) -> Result<Self, FieldError> {
         let r = resolve(path, "broker", BROKER_CONFIGS, map)?;
         let cfg = BrokerConfig {

@@ -92,6 +92,7 @@ pub enum AutoOffsetReset {
 }
 
 impl AutoOffsetReset {
+    /// The value as `auto.offset.reset` spells it: `earliest` or `latest`.
     pub fn name(self) -> &'static str {
         match self {
             AutoOffsetReset::Earliest => "earliest",

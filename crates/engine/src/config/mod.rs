@@ -28,6 +28,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error at field path `path` (`topics[0].partitions`) with its message.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         FieldError { path: path.into(), message: message.into() }
     }
@@ -90,6 +91,8 @@ impl Resolved {
         parse_default(def)
     }
 
+    /// The integer config `name`, set or default. Panics if `name` is not a defined integer key
+    /// (a programming error: names come from the config definitions, not from input).
     pub fn int(&self, name: &str) -> i64 {
         match self.get(name) {
             ConfigValue::Int(v) => v,
@@ -97,6 +100,7 @@ impl Resolved {
         }
     }
 
+    /// The boolean config `name`, set or default. Panics if `name` is not a defined boolean key.
     pub fn bool(&self, name: &str) -> bool {
         match self.get(name) {
             ConfigValue::Bool(v) => v,
@@ -104,6 +108,7 @@ impl Resolved {
         }
     }
 
+    /// The string config `name`, set or default. Panics if `name` is not a defined string key.
     pub fn text(&self, name: &str) -> String {
         match self.get(name) {
             ConfigValue::Text(v) => v,

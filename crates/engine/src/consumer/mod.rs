@@ -32,6 +32,7 @@ pub enum CommitMode {
 }
 
 impl CommitMode {
+    /// The mode's name in reports: `auto`, `after_processing` or `before_processing`.
     pub fn name(self) -> &'static str {
         match self {
             CommitMode::Auto => "auto",
@@ -123,6 +124,7 @@ pub struct Consumer {
 }
 
 impl Consumer {
+    /// A consumer that has not started: no member id, no assignment, no positions.
     pub fn new(
         client_id: String,
         group_id: String,
@@ -165,6 +167,7 @@ impl Consumer {
         }
     }
 
+    /// False once it has crashed or closed.
     pub fn is_alive(&self) -> bool {
         !matches!(self.state, MemberState::Crashed | MemberState::Closed)
     }
@@ -240,6 +243,8 @@ impl Consumer {
         );
     }
 
+    /// Handles one of its timers: a heartbeat (`heartbeat.interval.ms`), the end of processing a
+    /// batch (`processing_ms_per_record` each), or an auto-commit falling due while it waits in `poll()`.
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: ConsumerTimer) {
         match timer {
             ConsumerTimer::Heartbeat { epoch } => {
@@ -276,6 +281,8 @@ impl Consumer {
         }
     }
 
+    /// Handles a response from a broker: JoinGroup, SyncGroup, Heartbeat, OffsetFetch, ListOffsets,
+    /// Fetch or OffsetCommit.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         match msg {
             Message::JoinGroupResponse { error, generation_id, leader, member_id, members } => {

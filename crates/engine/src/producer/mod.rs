@@ -70,6 +70,8 @@ impl Producer {
 }
 
 impl Producer {
+    /// A producer that has not started; `config` holds its Kafka configs (`acks`, `linger.ms`,
+    /// `batch.size`, ...).
     pub fn new(
         index: u32,
         config: ProducerConfig,
@@ -95,10 +97,12 @@ impl Producer {
         }
     }
 
+    /// Schedules the workload's first record.
     pub fn start(&mut self, ctx: &mut Ctx) {
         ctx.set_timer(self.workload.first_delay_ms(), Timer::Producer(ProducerTimer::NextRecord));
     }
 
+    /// Handles one of its timers: the workload's next record falls due, or a batch's `linger.ms` runs out.
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: ProducerTimer) {
         match timer {
             ProducerTimer::NextRecord => self.send_next(ctx),
@@ -109,6 +113,7 @@ impl Producer {
         }
     }
 
+    /// Handles a ProduceResponse: acknowledges (or fails) the batches it answers.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         if let Message::ProduceResponse { correlation_id, results } = msg {
             let Some(sent) = self.pending.remove(&correlation_id) else { return };

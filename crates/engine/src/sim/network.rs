@@ -20,6 +20,7 @@ impl Default for LatencyModel {
 }
 
 impl LatencyModel {
+    /// One latency in ms: uniform in `mean_ms ± jitter_ms`, never below `min_ms`.
     pub fn sample_ms(&self, rng: &mut SimRng) -> u64 {
         let low = self.mean_ms.saturating_sub(self.jitter_ms);
         let high = self.mean_ms.saturating_add(self.jitter_ms);
@@ -38,6 +39,7 @@ pub struct Network {
 }
 
 impl Network {
+    /// A network with `latency` for every message, drawing from `rng`.
     pub fn new(latency: LatencyModel, rng: SimRng) -> Self {
         Network { latency, rng, last_arrival: BTreeMap::new() }
     }

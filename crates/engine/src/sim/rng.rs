@@ -9,12 +9,15 @@ use rand_core::{RngCore, SeedableRng};
 pub struct SimRng(ChaCha8Rng);
 
 impl SimRng {
+    /// ChaCha8 seeded with `seed`, on its own `stream`, so that each source of randomness draws
+    /// independently of the others.
     pub fn new(seed: u64, stream: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(stream);
         SimRng(rng)
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }

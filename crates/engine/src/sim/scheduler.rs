@@ -42,6 +42,7 @@ impl<E> Default for Scheduler<E> {
 }
 
 impl<E> Scheduler<E> {
+    /// Queues `event` at time `at`, after every event already queued at that time.
     pub fn schedule(&mut self, at: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -53,14 +54,17 @@ impl<E> Scheduler<E> {
         self.heap.peek().map(|e| e.at)
     }
 
+    /// The earliest event, and its time; ties come out in the order they were scheduled.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.heap.pop().map(|e| (e.at, e.event))
     }
 
+    /// Events queued.
     pub fn len(&self) -> usize {
         self.heap.len()
     }
 
+    /// Whether nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

@@ -7,12 +7,15 @@ use std::fmt;
 pub struct SimTime(pub u64);
 
 impl SimTime {
+    /// The start of every simulation.
     pub const ZERO: SimTime = SimTime(0);
 
+    /// `ms` milliseconds after the start.
     pub fn from_ms(ms: u64) -> Self {
         SimTime(ms)
     }
 
+    /// Milliseconds since the start.
     pub fn as_ms(self) -> u64 {
         self.0
     }

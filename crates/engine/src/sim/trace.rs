@@ -73,6 +73,8 @@ pub enum TraceEvent {
 }
 
 impl TraceEvent {
+    /// Info for what Kafka logs at INFO (joins, rebalances, crashes); Debug for the per-record
+    /// detail (appends, polls, commits), which the UI's event log leaves out.
     pub fn level(&self) -> Level {
         match self {
             TraceEvent::Appended { .. } | TraceEvent::Polled { .. } | TraceEvent::OffsetsCommitted { .. } => {
@@ -209,6 +211,7 @@ impl Default for Trace {
 }
 
 impl Trace {
+    /// Appends `event` at `time` and folds its line (`time|line\n`) into the hash.
     pub fn push(&mut self, time: SimTime, event: TraceEvent) {
         let line = format!("{}|{}\n", time.0, event.line());
         self.hash = fnv1a_64(self.hash, line.as_bytes());
@@ -223,6 +226,7 @@ impl Trace {
         self.info[self.info.len().saturating_sub(n)..].iter().map(|&i| &self.entries[i])
     }
 
+    /// Every entry, oldest first.
     pub fn entries(&self) -> &[TraceEntry] {
         &self.entries
     }

@@ -23,6 +23,7 @@ pub struct TumblingWindows {
 }
 
 impl TumblingWindows {
+    /// The start of the window holding `timestamp_ms`: windows are aligned to the epoch, `[start, start + size)`.
     pub fn start_of(&self, timestamp_ms: u64) -> u64 {
         timestamp_ms - timestamp_ms % self.size_ms
     }
@@ -52,10 +53,12 @@ pub struct WindowAggregate {
 }
 
 impl WindowAggregate {
+    /// Mean `fare_amount` of the window's trips, in dollars (0 for a window with no trips).
     pub fn fare_amount_avg(&self) -> f64 {
         self.sum_fare_amount / self.count.max(1) as f64
     }
 
+    /// Mean trip duration (dropoff − pickup) of the window's trips, in seconds.
     pub fn trip_duration_s_avg(&self) -> f64 {
         self.sum_trip_duration_s / self.count.max(1) as f64
     }
@@ -88,6 +91,7 @@ pub struct WindowedAggregator {
 }
 
 impl WindowedAggregator {
+    /// An aggregator with no windows, no stream time and no late records yet.
     pub fn new(spec: TumblingWindows, aggregation: Aggregation) -> Self {
         WindowedAggregator {
             spec,

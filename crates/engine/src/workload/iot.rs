@@ -28,14 +28,19 @@ impl IotWorkload {
         ((k as u128 * self.interval_ms as u128) / self.devices.len() as u128) as u64
     }
 
+    /// Delay before the first reading, ms.
     pub fn first_delay_ms(&self) -> u64 {
         0
     }
 
+    /// Whether it has emitted its `limit` readings (never, without a limit).
     pub fn is_exhausted(&self) -> bool {
         self.limit.is_some_and(|l| self.emitted >= l)
     }
 
+    /// The next reading, stamped `now_ms`, and the delay in ms until the one after (`None` if it
+    /// was the last); `None` once exhausted. Devices take turns, evenly spaced so that each sends
+    /// every `interval_ms`.
     pub fn emit(&mut self, now_ms: u64) -> Option<(Emitted, Option<u64>)> {
         if self.limit.is_some_and(|l| self.emitted >= l) {
             return None;

@@ -22,6 +22,7 @@ pub struct KeyTable {
 }
 
 impl KeyTable {
+    /// The id of key `name`, added if new; its murmur2 is computed once here.
     pub fn intern(&mut self, name: &str) -> crate::ids::KeyId {
         if let Some(&i) = self.index.get(name) {
             return crate::ids::KeyId(i);
@@ -33,6 +34,7 @@ impl KeyTable {
         crate::ids::KeyId(i)
     }
 
+    /// The text of `key`.
     pub fn name(&self, key: crate::ids::KeyId) -> &str {
         &self.names[key.0 as usize]
     }
@@ -42,10 +44,12 @@ impl KeyTable {
         self.murmur2[key.0 as usize]
     }
 
+    /// Distinct keys so far.
     pub fn len(&self) -> usize {
         self.names.len()
     }
 
+    /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }

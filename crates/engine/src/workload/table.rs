@@ -39,10 +39,12 @@ pub struct DataTable {
 }
 
 impl DataTable {
+    /// Rows read (dead letters excluded).
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether no row was read.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
