@@ -4,6 +4,8 @@
 //! - `cargo xtask serve [--port N]`: installs what is missing, builds, serves the playground.
 //! - `cargo xtask test`: installs what is missing, runs every check, ends with one summary line.
 //! - `cargo xtask setup`: only the installs.
+//! - `cargo xtask bench`: the engine's criterion benchmarks, a 1 h IoT run of the release CLI,
+//!   and the size of the release wasm (numbers for BENCHMARKS.md; nothing is asserted).
 //!
 //! Installs are idempotent and pinned (see ../shared/TOOLCHAIN.md for why each pin): the
 //! wasm32 target, Trunk, wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version,
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup(&root),
         Some("test") => test(&root),
+        Some("bench") => bench(&root),
         Some("serve") => {
             let port = match args.iter().position(|a| a == "--port").and_then(|i| args.get(i + 1)) {
                 Some(p) => match p.parse::<u16>() {
@@ -44,7 +47,7 @@ fn main() -> ExitCode {
             serve(&root, port)
         }
         _ => {
-            eprintln!("usage: cargo xtask <serve [--port N] | test | setup>");
+            eprintln!("usage: cargo xtask <serve [--port N] | test | bench | setup>");
             return ExitCode::FAILURE;
         }
     };
@@ -194,6 +197,43 @@ fn serve(root: &Path, port: u16) -> Result<(), String> {
         "--port",
         &port.to_string(),
     ]))
+}
+
+fn bench(root: &Path) -> Result<(), String> {
+    setup(root)?;
+    println!("\n=== criterion: crates/engine/benches/engine.rs");
+    run(Command::new("cargo").args(["bench", "-p", "streamlab-engine", "--bench", "engine"]))?;
+
+    println!("\n=== 1 h of 1000 IoT sensors through the release CLI (crates/engine/benches/iot-1h.json)");
+    run(Command::new("cargo").args(["build", "--release", "-p", "streamlab-cli"]))?;
+    let target = env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let start = Instant::now();
+    run(Command::new(target.join("release/streamlab")).args([
+        "run",
+        "--scenario",
+        "crates/engine/benches/iot-1h.json",
+        "--format",
+        "text",
+    ]))?;
+    let secs = start.elapsed().as_secs_f64();
+    println!("[bench] 3,600,001 records in {secs:.1} s: {:.0} records/s", 3_600_001.0 / secs);
+
+    println!("\n=== release wasm");
+    trunk_build()?;
+    let wasm = std::fs::read_dir("dist")
+        .map_err(|e| format!("dist/: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .ok_or("dist/ has no .wasm file")?;
+    let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
+    let gzipped = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .map(|o| o.stdout.len().to_string())
+        .unwrap_or_else(|e| format!("? (gzip: {e})"));
+    println!("[bench] {}: {raw} bytes raw, {gzipped} bytes with gzip -9", wasm.display());
+    Ok(())
 }
 
 fn free_port() -> u16 {
