@@ -24,6 +24,26 @@ pub struct Offset(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RecordId(pub u64);
 
+impl RecordId {
+    /// Bits of the id that hold the sequence number; the producer's index is above them.
+    const SEQ_BITS: u32 = 40;
+
+    /// The id of the `seq`-th record (from 0) of the producer at `producer` in the scenario.
+    pub fn new(producer: u64, seq: u64) -> Self {
+        RecordId((producer << Self::SEQ_BITS) | seq)
+    }
+
+    /// The index of the producer that created it.
+    pub fn producer(self) -> usize {
+        (self.0 >> Self::SEQ_BITS) as usize
+    }
+
+    /// Its producer's sequence number: for a taxi or bids workload, also its row in the data table.
+    pub fn seq(self) -> usize {
+        (self.0 & ((1 << Self::SEQ_BITS) - 1)) as usize
+    }
+}
+
 /// An interned record key: an index into the simulation's [`crate::workload::KeyTable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct KeyId(pub u32);

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 const IDS_KEPT: usize = 200;
 
 fn split(id: RecordId) -> (usize, usize) {
-    ((id.0 >> 40) as usize, (id.0 & ((1 << 40) - 1)) as usize)
+    (id.producer(), id.seq())
 }
 
 #[derive(Debug, Clone, Default)]

@@ -293,8 +293,7 @@ impl Simulation {
                 let Some(app) = self.apps.get_mut(&group_id) else { return };
                 for (_, r) in &records {
                     let Some(key) = r.key else { continue };
-                    let producer = (r.record_id.0 >> 40) as usize;
-                    let row = (r.record_id.0 & ((1 << 40) - 1)) as usize;
+                    let (producer, row) = (r.record_id.producer(), r.record_id.seq());
                     let payload = match self.tables.get(producer).and_then(|t| t.as_deref()).map(|t| &t.values) {
                         Some(Values::Taxi { fare_amount, trip_duration_s }) => {
                             Payload::Taxi { fare_amount: fare_amount[row], trip_duration_s: trip_duration_s[row] }

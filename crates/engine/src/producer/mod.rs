@@ -139,7 +139,7 @@ impl Producer {
     fn send_next(&mut self, ctx: &mut Ctx) {
         let Some((emitted, next)) = self.workload.emit(ctx.now().as_ms()) else { return };
         let record = Record {
-            record_id: RecordId((self.index << 40) | self.next_record),
+            record_id: RecordId::new(self.index, self.next_record),
             key: Some(emitted.key),
             timestamp_ms: emitted.timestamp_ms,
             size_bytes: emitted.size_bytes,

@@ -150,7 +150,7 @@ impl WindowedAggregator {
         true
     }
 
-    /// Whether the window of `key` starting at `start_ms` has closed (its task's stream time
+    /// Whether the window starting at `start_ms` with aggregate `agg` has closed (its task's stream time
     /// reached end + grace).
     pub fn is_closed(&self, start_ms: u64, agg: &WindowAggregate) -> bool {
         let st = self.stream_time_ms.get(&agg.partition).copied().unwrap_or(0);
