@@ -4,6 +4,7 @@
 
 use super::KeyTable;
 use crate::ids::KeyId;
+use chrono::{DateTime, Datelike, NaiveDateTime};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -209,79 +210,31 @@ impl Builder {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
+/// The formats the taxi file's timestamps come in: this copy's `M/D/YYYY H:MM` and the TLC
+/// original's `YYYY-MM-DD HH:MM:SS` (chrono's numeric fields also take unpadded digits).
+const NAIVE_FORMATS: [&str; 4] = ["%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"];
 
 /// A naive timestamp, `M/D/YYYY H:MM[:SS]` or `YYYY-MM-DD HH:MM[:SS]`, as ms since the Unix
-/// epoch read as UTC. Years 1970 to 9999.
+/// epoch read as UTC. Years 1970 to 9999. Errors quote the text (at most 40 characters).
 pub fn parse_naive_ms(s: &str) -> Result<u64, String> {
-    let bad =
-        || format!("expected M/D/YYYY H:MM or YYYY-MM-DD HH:MM:SS, got \"{}\"", s.chars().take(40).collect::<String>());
-    let (date, time) = s.trim().split_once(' ').ok_or_else(bad)?;
-    let num = |p: &str| -> Result<i64, String> {
-        if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        p.parse::<i64>().map_err(|_| bad())
-    };
-    let parts: Vec<&str> = if date.contains('/') { date.split('/').collect() } else { date.split('-').collect() };
-    if parts.len() != 3 {
-        return Err(bad());
-    }
-    let (y, m, d) = if date.contains('/') {
-        (num(parts[2])?, num(parts[0])?, num(parts[1])?)
-    } else {
-        (num(parts[0])?, num(parts[1])?, num(parts[2])?)
-    };
-    let hms: Vec<&str> = time.trim().split(':').collect();
-    if !(2..=3).contains(&hms.len()) {
-        return Err(bad());
-    }
-    let (h, mi) = (num(hms[0])?, num(hms[1])?);
-    let sec = if hms.len() == 3 { num(hms[2])? } else { 0 };
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || h > 23 || mi > 59 || sec > 59 {
-        return Err(bad());
-    }
-    if d < 1 || d > days_in_month(y, m as u32) as i64 {
-        return Err(bad());
-    }
-    let days = days_from_civil(y, m as u32, d as u32);
-    Ok(((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000) as u64)
+    let s = s.trim();
+    NAIVE_FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .filter(|t| (1970..=9999).contains(&t.year()))
+        .map(|t| t.and_utc().timestamp_millis() as u64)
+        .ok_or_else(|| {
+            format!("expected M/D/YYYY H:MM or YYYY-MM-DD HH:MM:SS, got \"{}\"", s.chars().take(40).collect::<String>())
+        })
 }
 
 /// ms since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC; for taxi times, New York wall-clock
-/// time, as they were read). Howard Hinnant's `civil_from_days`.
+/// time, as they were read).
 pub fn format_naive_ms(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    match i64::try_from(ms).ok().and_then(DateTime::from_timestamp_millis) {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => format!("{ms} ms"),
+    }
 }
 
 #[cfg(test)]
@@ -309,7 +262,7 @@ mod tests {
 
     #[test]
     fn bids_epoch_is_a_whole_number_of_weeks() {
-        assert_eq!(BIDS_EPOCH_MS, days_from_civil(2001, 1, 4) as u64 * 86_400_000);
+        assert_eq!(parse_naive_ms("2001-01-04 00:00:00"), Ok(BIDS_EPOCH_MS));
         assert_eq!(BIDS_EPOCH_MS % (7 * 86_400_000), 0);
     }
 
