@@ -1,7 +1,7 @@
 //! The top-level layout: the control bar, then the views, each handed its part of the snapshot.
 //! Picking the taxi or bids preset fetches its CSV from `data/` (once; it is never compiled in).
 
-use crate::player::{data_file, Player, Settings};
+use crate::player::{Player, Settings};
 use crate::views::{
     charts::LagChart, config::ConfigBar, events::EventLog, groups::GroupPanel, outcomes::OutcomePanel,
     partitions::PartitionPanel, producer::ProducerPanel, windows::WindowPanel,
@@ -102,7 +102,7 @@ pub fn app() -> Html {
                     rebuild(&player, settings, &data.borrow())
                 }
                 Action::Reset(settings) => {
-                    let file = data_file(settings.preset).expect("only taxi and bids need data");
+                    let file = settings.preset.data_file().expect("only taxi and bids need data");
                     loading.set(Some(format!("Loading data/{file} …")));
                     let (player, version, data, loading) =
                         (player.clone(), version.clone(), data.clone(), loading.clone());

@@ -31,15 +31,6 @@ impl Default for Settings {
     }
 }
 
-/// The CSV file a preset streams, under `data/`.
-pub fn data_file(preset: Preset) -> Option<&'static str> {
-    match preset {
-        Preset::Iot => None,
-        Preset::Taxi => Some("nyc-yellow-taxi-2019-01-sample.csv"),
-        Preset::Bids => Some("ebay-auction-bids.csv"),
-    }
-}
-
 /// One point of the lag chart: time (s) and the group's total lag and backlog (records).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LagPoint {
@@ -102,16 +93,14 @@ impl Player {
             window_keys: 0,
             windows_per_key: 0,
         });
+        let hw: std::collections::BTreeMap<String, u64> =
+            snap.partitions.iter().map(|v| (format!("{}-{}", v.topic, v.partition), v.high_watermark)).collect();
         let (mut lag, mut backlog) = (0, 0);
         for g in &snap.groups {
             for m in &g.members {
                 for p in &m.partitions {
                     lag += p.lag.unwrap_or(0);
-                    let hw = snap
-                        .partitions
-                        .iter()
-                        .find(|v| format!("{}-{}", v.topic, v.partition) == p.partition)
-                        .map_or(0, |v| v.high_watermark);
+                    let hw = hw.get(&p.partition).copied().unwrap_or(0);
                     backlog += p.position.map_or(0, |pos| hw.saturating_sub(pos));
                 }
             }

@@ -206,10 +206,10 @@ fn simulate(args: RunArgs) -> Result<Simulation> {
     for p in &s.producers {
         match p.workload {
             WorkloadSpec::Taxi { .. } if datasets.taxi_csv.is_none() => {
-                datasets.taxi_csv = Some(read_data(data.as_deref(), "nyc-yellow-taxi-2019-01-sample.csv")?)
+                datasets.taxi_csv = Some(read_data(data.as_deref(), p.workload.data_file().unwrap_or_default())?)
             }
             WorkloadSpec::Bids { .. } if datasets.bids_csv.is_none() => {
-                datasets.bids_csv = Some(read_data(data.as_deref(), "ebay-auction-bids.csv")?)
+                datasets.bids_csv = Some(read_data(data.as_deref(), p.workload.data_file().unwrap_or_default())?)
             }
             _ => {}
         }

@@ -4,6 +4,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 use streamlab_engine::scenario::WorkloadSpec;
+use streamlab_engine::workload::table::{BIDS_CSV, TAXI_CSV};
 use streamlab_engine::{Datasets, Preset, Scenario, SimTime, Simulation};
 
 const DAY_MS: u64 = 86_400_000;
@@ -23,10 +24,7 @@ fn iot_scenario() -> Scenario {
 }
 
 fn engine(c: &mut Criterion) {
-    let data = Datasets {
-        taxi_csv: Some(csv("nyc-yellow-taxi-2019-01-sample.csv")),
-        bids_csv: Some(csv("ebay-auction-bids.csv")),
-    };
+    let data = Datasets { taxi_csv: Some(csv(TAXI_CSV)), bids_csv: Some(csv(BIDS_CSV)) };
     let mut g = c.benchmark_group("engine");
     g.sample_size(20).measurement_time(std::time::Duration::from_secs(10));
 

@@ -6,6 +6,7 @@
 use crate::config::{BrokerConfig, ConsumerConfig, FieldError, ProducerConfig, TopicConfig};
 use crate::consumer::CommitMode;
 use crate::sim::LatencyModel;
+use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +108,15 @@ impl WorkloadSpec {
             WorkloadSpec::Bids { .. } => "bids",
         }
     }
+
+    /// The CSV file under `static/data/` a taxi or bids workload reads; `None` for IoT.
+    pub fn data_file(&self) -> Option<&'static str> {
+        match self {
+            WorkloadSpec::Iot { .. } => None,
+            WorkloadSpec::Taxi { .. } => Some(TAXI_CSV),
+            WorkloadSpec::Bids { .. } => Some(BIDS_CSV),
+        }
+    }
 }
 
 /// A per-key tumbling event-time window (`TimeWindows.ofSizeAndGrace`), in ms.
@@ -174,6 +184,17 @@ pub enum Preset {
     Iot,
     Taxi,
     Bids,
+}
+
+impl Preset {
+    /// The CSV file under `static/data/` the preset streams; `None` for IoT.
+    pub fn data_file(self) -> Option<&'static str> {
+        match self {
+            Preset::Iot => None,
+            Preset::Taxi => Some(TAXI_CSV),
+            Preset::Bids => Some(BIDS_CSV),
+        }
+    }
 }
 
 /// Why a scenario was refused: the field path, and what was wrong with its value

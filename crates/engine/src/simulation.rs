@@ -140,15 +140,16 @@ impl Simulation {
         let mut workloads = vec![];
         let mut tables = vec![];
         for (i, p) in s.producers.iter().enumerate() {
-            let (csv, file) = match p.workload {
+            let csv = match p.workload {
                 WorkloadSpec::Iot { devices, interval_ms, limit } => {
                     workloads.push(Workload::Iot(IotWorkload::new(&mut keys, devices, interval_ms, limit)));
                     tables.push(None);
                     continue;
                 }
-                WorkloadSpec::Taxi { .. } => (&data.taxi_csv, "nyc-yellow-taxi-2019-01-sample.csv"),
-                WorkloadSpec::Bids { .. } => (&data.bids_csv, "ebay-auction-bids.csv"),
+                WorkloadSpec::Taxi { .. } => &data.taxi_csv,
+                WorkloadSpec::Bids { .. } => &data.bids_csv,
             };
+            let file = p.workload.data_file().unwrap_or_default();
             let path = format!("producers[{i}].workload");
             let name = p.workload.name();
             let Some(csv) = csv else {

@@ -8,6 +8,11 @@ use chrono::{DateTime, Datelike, NaiveDateTime};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+/// The taxi data set's file name under `static/data/`.
+pub const TAXI_CSV: &str = "nyc-yellow-taxi-2019-01-sample.csv";
+/// The bids data set's file name under `static/data/`.
+pub const BIDS_CSV: &str = "ebay-auction-bids.csv";
+
 /// The largest CSV input accepted, in bytes.
 pub const MAX_CSV_BYTES: usize = 64 << 20;
 
