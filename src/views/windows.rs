@@ -22,6 +22,17 @@ fn duration(ms: u64) -> String {
     }
 }
 
+/// A window start or stream time, as short as the window size allows while telling windows apart:
+/// `HH:MM:SS` for windows under a minute, else `MM-DD HH:MM`.
+fn short_time(ms: u64, size_ms: u64) -> String {
+    let full = format_naive_ms(ms);
+    if size_ms < 60_000 {
+        full[11..19].to_string()
+    } else {
+        full[5..16].to_string()
+    }
+}
+
 #[function_component(WindowPanel)]
 pub fn window_panel(props: &Props) -> Html {
     let Some(w) = &props.snapshot.windows else { return html! {} };
@@ -40,7 +51,7 @@ pub fn window_panel(props: &Props) -> Html {
             <p class="stream-time">{"stream time: "}
                 { match stream_time {
                     Some(t) => html! { <><strong>{format_naive_ms(t)}</strong>{" (latest task); per partition: "}
-                        { w.stream_time_ms.iter().map(|(p, t)| format!("{p} {}", &format_naive_ms(*t)[11..16])).collect::<Vec<_>>().join(" · ") }</> },
+                        { w.stream_time_ms.iter().map(|(p, t)| format!("{p} {}", short_time(*t, w.size_ms))).collect::<Vec<_>>().join(" · ") }</> },
                     None => html! { {"– (no record processed yet)"} },
                 } }
             </p>
@@ -54,7 +65,7 @@ pub fn window_panel(props: &Props) -> Html {
                         <td class="cells">
                             { for row.cells.iter().map(|c| html! {
                                 <span class={classes!("window", if c.closed { "closed" } else { "open" })} title={c.summary.clone()}>
-                                    <span class="when">{&format_naive_ms(c.start_ms)[5..16]}</span>
+                                    <span class="when">{short_time(c.start_ms, w.size_ms)}</span>
                                     <span class="count">{c.count}</span>
                                     if !c.detail.is_empty() { <span class="detail">{&c.detail}</span> }
                                     <span class="state">{ if c.closed { "closed" } else { "open" } }</span>

@@ -42,6 +42,11 @@ test('plays the IoT stream and shows offsets, positions, commits and lag moving'
     .not.toBe(JSON.stringify(lag1));
 
   await page.getByTestId('play').click(); // pause for a steady picture
+  // 10 s windows: each key's windows are told apart by their start, to the second.
+  const starts = await page.locator('table.windows tbody tr').first().locator('.window .when').allTextContents();
+  expect(starts.length).toBeGreaterThan(1);
+  expect(new Set(starts).size).toBe(starts.length);
+  expect(starts.every((s) => /^\d\d:\d\d:\d\d$/.test(s))).toBe(true);
   await page.screenshot({ path: 'target/e2e/playground.png', fullPage: true });
   expect(errors).toEqual([]);
 });
