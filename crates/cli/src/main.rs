@@ -3,10 +3,15 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::producer::partitioner::{murmur2, partition_for_key, to_positive};
 use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
+use streamlab_engine::sim::{Level, TraceCapacity};
+use streamlab_engine::simulation::TraceSink;
 use streamlab_engine::{Command, Datasets, Preset, Report, Scenario, SimTime, Simulation};
 
 #[derive(Parser)]
@@ -81,6 +86,10 @@ struct RunArgs {
     /// Stop at this simulated time even if the input has not drained (default: the scenario's run_ms).
     #[arg(long, value_parser = parse_duration_ms)]
     duration: Option<u64>,
+    /// No progress bar on stderr (it is shown only when stderr is a terminal and the run takes
+    /// over a second).
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -155,9 +164,50 @@ fn read_data(given: Option<&Path>, file: &str) -> Result<String> {
     bail!("--data: no {file} in static/data/; pass the CSV's path with --data FILE")
 }
 
+/// A progress bar of simulated time on stderr, shown once the run has taken a second of real
+/// time, and only when stderr is a terminal and `--quiet` is not given.
+struct Progress {
+    bar: Option<ProgressBar>,
+    enabled: bool,
+    started: Instant,
+    end_ms: u64,
+}
+
+impl Progress {
+    fn new(quiet: bool, end_ms: u64) -> Self {
+        Progress { bar: None, enabled: !quiet && std::io::stderr().is_terminal(), started: Instant::now(), end_ms }
+    }
+
+    fn update(&mut self, sim: &Simulation) {
+        if !self.enabled || (self.bar.is_none() && self.started.elapsed().as_secs_f64() < 1.0) {
+            return;
+        }
+        let end_ms = self.end_ms;
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(Some(end_ms / 1000), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} simulated s ({per_sec}) {msg}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        bar.set_position(sim.now().0 / 1000);
+        let produced: u64 = sim.producers().map(|p| p.records_sent(sim.now())).sum();
+        bar.set_message(format!("{produced} records"));
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Builds the run `args` describe, applies its crashes, and runs it until it drains or reaches
-/// `--duration`.
-fn simulate(args: RunArgs) -> Result<Simulation> {
+/// `--duration`, one simulated second at a time; `trace`, if given, receives every trace entry
+/// as it happens.
+fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     let RunArgs {
         preset,
         scenario,
@@ -171,6 +221,7 @@ fn simulate(args: RunArgs) -> Result<Simulation> {
         crash_consumer_at,
         crash,
         duration,
+        quiet,
     } = args;
     let mut s = match (&scenario, preset.unwrap_or(PresetArg::Iot)) {
         (Some(path), _) => load(path)?,
@@ -216,11 +267,17 @@ fn simulate(args: RunArgs) -> Result<Simulation> {
     }
     let end = SimTime(duration.unwrap_or(s.run_ms));
     let mut sim = Simulation::with_data(s, &datasets)?;
+    if trace.is_some() {
+        // The sink sees every line; nothing needs to stay in memory.
+        sim.set_trace_capacity(TraceCapacity { recent: 0, info: 0 });
+        sim.set_trace_sink(trace);
+    }
+    let mut progress = Progress::new(quiet, end.0);
     let mut crashes: Vec<(Option<String>, u64)> = crash.into_iter().map(|(c, at)| (Some(c), at)).collect();
     crashes.extend(crash_consumer_at.map(|at| (None, at)));
     crashes.sort_by_key(|(_, at)| *at);
     for (client_id, at) in crashes {
-        sim.run_until(SimTime(at));
+        run_to(&mut sim, SimTime(at), &mut progress, false);
         let client_id = match client_id {
             Some(c) => c,
             None => {
@@ -234,26 +291,43 @@ fn simulate(args: RunArgs) -> Result<Simulation> {
         };
         sim.apply(Command::CrashConsumer { client_id })?;
     }
-    sim.run_to_drain(end);
+    run_to(&mut sim, end, &mut progress, true);
+    progress.finish();
+    sim.set_trace_sink(None);
     Ok(sim)
+}
+
+/// Runs to `until` a simulated second at a time, stopping early if `drain` and the run drained.
+fn run_to(sim: &mut Simulation, until: SimTime, progress: &mut Progress, drain: bool) {
+    while sim.now() < until {
+        if drain && sim.is_drained() {
+            return;
+        }
+        let next = SimTime(sim.now().0 + 1000).min(until);
+        sim.run_until(next);
+        progress.update(sim);
+    }
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Run { args, format } => {
-            let report = simulate(args)?.report();
+            let report = simulate(args, None)?.report();
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Text => print_text(&report),
             }
         }
         Cmd::Trace { args, debug } => {
-            let sim = simulate(args)?;
-            for e in sim.trace() {
-                if debug || e.event.level() == streamlab_engine::sim::Level::Info {
-                    println!("{:>10} {}", e.time.to_string(), e.event.line());
+            // Lines are printed as the run makes them, so a run of any length streams.
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            let sink: TraceSink = Box::new(move |e, names| {
+                if debug || e.event.level() == Level::Info {
+                    // A closed pipe (`| head`) ends the output, not the run's correctness.
+                    let _ = writeln!(out, "{:>10} {}", e.time.to_string(), e.event.line(names));
                 }
-            }
+            });
+            let sim = simulate(args, Some(sink))?;
             println!("trace_hash {:016x}", sim.trace_hash());
         }
         Cmd::Check { scenario } => {

@@ -16,7 +16,7 @@ pub struct BrokerId(pub u32);
 pub struct PartitionId(pub u32);
 
 /// A position in a partition's log: the offset of a record, or of the next record to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Offset(pub u64);
 
 /// A unique id given to every record a producer creates, so that the ledger can follow it from
@@ -48,23 +48,28 @@ impl RecordId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct KeyId(pub u32);
 
-/// A topic name and partition number, displayed as Kafka does: `readings-3`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A topic of the scenario: its index in `Scenario::topics`. Names are looked up in the
+/// [`crate::catalog::Catalog`] when a line is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopicId(pub u32);
+
+/// A consumer group of the scenario: its index in `Scenario::consumer_groups`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GroupId(pub u32);
+
+/// A topic and partition number, as Kafka's `TopicPartition`, by id: 8 bytes, `Copy`, compared
+/// as two integers. [`crate::catalog::Catalog::partition_name`] renders it as Kafka does,
+/// `readings-3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TopicPartition {
-    pub topic: String,
+    pub topic: TopicId,
     pub partition: PartitionId,
 }
 
 impl TopicPartition {
-    /// `topic`-`partition`, as Kafka's `TopicPartition`.
-    pub fn new(topic: &str, partition: u32) -> Self {
-        TopicPartition { topic: topic.to_string(), partition: PartitionId(partition) }
-    }
-}
-
-impl fmt::Display for TopicPartition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.topic, self.partition.0)
+    /// Partition `partition` of topic `topic`.
+    pub fn new(topic: TopicId, partition: u32) -> Self {
+        TopicPartition { topic, partition: PartitionId(partition) }
     }
 }
 

@@ -18,19 +18,20 @@ impl InvariantChecker {
     pub fn check(&mut self, sim: &Simulation) -> Result<(), String> {
         for b in sim.brokers() {
             for (tp, log) in &b.logs {
+                let name = sim.catalog().partition_name(*tp);
                 // HW ≤ LEO.
                 if log.high_watermark() > log.log_end_offset() {
                     return Err(format!(
-                        "high_watermark_within_log: {tp} has high watermark {} above log end offset {}",
+                        "high_watermark_within_log: {name} has high watermark {} above log end offset {}",
                         log.high_watermark(),
                         log.log_end_offset()
                     ));
                 }
                 // The observable high watermark never decreases.
-                let last = self.high_watermarks.entry(tp.clone()).or_insert(Offset(0));
+                let last = self.high_watermarks.entry(*tp).or_insert(Offset(0));
                 if log.high_watermark() < *last {
                     return Err(format!(
-                        "high_watermark_monotonic: {tp} high watermark went from {last} to {}",
+                        "high_watermark_monotonic: {name} high watermark went from {last} to {}",
                         log.high_watermark()
                     ));
                 }
@@ -46,8 +47,11 @@ impl InvariantChecker {
                     for tp in &c.assignment {
                         if let Some(other) = owners.insert(tp, &c.client_id) {
                             return Err(format!(
-                                "one_owner_per_partition: {tp} is owned by both {other} and {} in group {} generation {}",
-                                c.client_id, g.group_id, g.generation_id
+                                "one_owner_per_partition: {} is owned by both {other} and {} in group {} generation {}",
+                                sim.catalog().partition_name(*tp),
+                                c.client_id,
+                                g.group_id,
+                                g.generation_id
                             ));
                         }
                     }

@@ -1,35 +1,119 @@
-//! The delivery ledger: every record followed from send to sink. It learns where each record was
-//! appended (partition, offset), whether its producer got the acknowledgement, and how often each
-//! group's application processed it; from that it counts, per group, records processed exactly
-//! once, more than once (duplicates), and never processed although acknowledged and committed past
-//! (lost). It only observes.
+//! The delivery ledger: every record followed from append to sink. It learns which offsets each
+//! group's application finished processing, and how often; with the group's committed offsets
+//! and the logs' end offsets it counts, per group, records processed exactly once, more than once
+//! (duplicates), and never processed although committed past (lost). It only observes.
+//!
+//! Compact form: per group and partition, processing counts are kept as runs of consecutive
+//! offsets with the same count (a record's count saturates at 255). A stretch of records
+//! processed once is one run however long it is, and a record never processed is in a run of
+//! zeros, so memory grows with the number of rewinds (crashes and rebalances that re-deliver or
+//! skip records), not with the number of records. Counts stay exact per record: a rewind may
+//! deliver any record again, so no fate is ever folded away; the totals (`once`, `duplicated`)
+//! are kept as counters as the runs change.
 
-use crate::ids::{Offset, RecordId, TopicPartition};
+use crate::ids::{GroupId, Offset, RecordId, TopicPartition};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// How many record ids of each outcome are kept for display.
 const IDS_KEPT: usize = 200;
 
-fn split(id: RecordId) -> (usize, usize) {
-    (id.producer(), id.seq())
-}
-
-#[derive(Debug, Clone, Default)]
-struct ProducerRecords {
-    acked: Vec<bool>,
+/// One partition's processing counts for one group, as runs: run `i` covers offsets
+/// `starts[i]..starts[i + 1]` (the last one up to `end`), each processed `counts[i]` times.
+/// Offsets at and after `end` were never processed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Runs {
+    starts: Vec<u64>,
+    counts: Vec<u8>,
+    end: u64,
 }
 
 #[derive(Debug, Clone, Default)]
 struct GroupRecords {
-    topics: Vec<String>,
-    /// Times processed, per producer, by sequence number.
-    processed: Vec<Vec<u8>>,
+    partitions: BTreeMap<TopicPartition, Runs>,
     once: u64,
     duplicated: u64,
-    duplicated_ids: Vec<RecordId>,
-    /// Appended records this group has not processed yet: partition → offset → record.
-    unprocessed: BTreeMap<TopicPartition, BTreeMap<u64, RecordId>>,
+    /// The first duplicated records, by partition and offset.
+    duplicated_at: Vec<(TopicPartition, Offset)>,
+}
+
+impl Runs {
+    fn run_end(&self, i: usize) -> u64 {
+        self.starts.get(i + 1).copied().unwrap_or(self.end)
+    }
+
+    /// Makes `x` (below `end`) the start of a run.
+    fn split(&mut self, x: u64) {
+        if x >= self.end {
+            return;
+        }
+        let i = self.starts.partition_point(|&s| s <= x) - 1;
+        if self.starts[i] != x {
+            self.starts.insert(i + 1, x);
+            self.counts.insert(i + 1, self.counts[i]);
+        }
+    }
+
+    fn push(&mut self, start: u64, count: u8) {
+        if self.counts.last() == Some(&count) {
+            return;
+        }
+        self.starts.push(start);
+        self.counts.push(count);
+    }
+
+    /// Counts offsets `from..until` as processed once more; `bump(start, len, old_count)` is
+    /// told of each stretch whose count changes.
+    fn add(&mut self, from: u64, until: u64, mut bump: impl FnMut(u64, u64, u8)) {
+        if from >= until {
+            return;
+        }
+        // The common case: processing continues where it stopped, each record for the first time.
+        if from == self.end && self.counts.last() == Some(&1) {
+            bump(from, until - from, 0);
+            self.end = until;
+            return;
+        }
+        let mid = until.min(self.end);
+        if from < mid {
+            self.split(from);
+            self.split(mid);
+            let mut i = self.starts.partition_point(|&s| s < from);
+            while i < self.starts.len() && self.starts[i] < mid {
+                let (start, end) = (self.starts[i], self.run_end(i));
+                bump(start, end - start, self.counts[i]);
+                self.counts[i] = self.counts[i].saturating_add(1);
+                i += 1;
+            }
+        }
+        if until > self.end {
+            let start = from.max(self.end);
+            if start > self.end {
+                self.push(self.end, 0);
+            }
+            self.push(start, 1);
+            bump(start, until - start, 0);
+            self.end = until;
+        }
+        // Neighbours with equal counts become one run again.
+        let mut w = 0;
+        for r in 0..self.starts.len() {
+            if w > 0 && self.counts[w - 1] == self.counts[r] {
+                continue;
+            }
+            self.starts[w] = self.starts[r];
+            self.counts[w] = self.counts[r];
+            w += 1;
+        }
+        self.starts.truncate(w);
+        self.counts.truncate(w);
+    }
+
+    /// The offsets never processed below `log_end_offset`, as ranges, in order.
+    fn unprocessed(&self, log_end_offset: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let gaps = (0..self.starts.len()).filter(|&i| self.counts[i] == 0).map(|i| (self.starts[i], self.run_end(i)));
+        gaps.chain((self.end < log_end_offset).then_some((self.end, log_end_offset)))
+    }
 }
 
 /// The delivery outcome of one group.
@@ -49,97 +133,79 @@ pub struct Outcome {
     pub lost_ids: Vec<u64>,
 }
 
-/// The delivery ledger: for every record, whether its producer's batch was acknowledged and how
-/// many times each group processed it. It is the simulation's bookkeeping, outside the nodes, fed by
-/// the nodes' observations.
-#[derive(Debug, Clone, Default)]
-pub struct Ledger {
-    producers: Vec<ProducerRecords>,
-    groups: BTreeMap<String, GroupRecords>,
+/// One partition a group reads, as [`Ledger::outcome`] needs it: the group's committed offset
+/// there (0 if none) and the partition's log end offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionState {
+    pub partition: TopicPartition,
+    pub committed: Offset,
+    pub log_end_offset: Offset,
 }
 
-fn slot<T: Default + Clone>(v: &mut Vec<T>, i: usize) -> &mut T {
-    if v.len() <= i {
-        v.resize(i + 1, T::default());
-    }
-    &mut v[i]
+/// The delivery ledger: per group, how many times its application processed each offset of
+/// each partition. It is the simulation's bookkeeping, outside the nodes, fed by their
+/// observations.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    groups: Vec<GroupRecords>,
 }
 
 impl Ledger {
-    /// Follows `group_id`, which subscribes to `topics`.
-    pub fn add_group(&mut self, group_id: &str, topics: &[String]) {
-        self.groups.insert(group_id.to_string(), GroupRecords { topics: topics.to_vec(), ..Default::default() });
+    /// A ledger following `groups` groups (`GroupId(0)` to `GroupId(groups - 1)`).
+    pub fn new(groups: usize) -> Self {
+        Ledger { groups: vec![GroupRecords::default(); groups] }
     }
 
-    /// Records `records` were appended to `partition` at `base_offset`, `base_offset + 1`, ...
-    pub fn appended(&mut self, partition: &TopicPartition, base_offset: Offset, records: &[RecordId]) {
-        for g in self.groups.values_mut().filter(|g| g.topics.contains(&partition.topic)) {
-            let pending = g.unprocessed.entry(partition.clone()).or_default();
-            for (i, id) in records.iter().enumerate() {
-                pending.insert(base_offset.0 + i as u64, *id);
-            }
-        }
-    }
-
-    /// The leader acknowledged the batches holding `records` (per `acks`).
-    pub fn acked(&mut self, records: &[RecordId]) {
-        for id in records {
-            let (p, seq) = split(*id);
-            *slot(&mut slot(&mut self.producers, p).acked, seq) = true;
-        }
-    }
-
-    /// Whether record `id`'s batch was acknowledged.
-    pub fn is_acked(&self, id: RecordId) -> bool {
-        let (p, seq) = split(id);
-        self.producers.get(p).and_then(|r| r.acked.get(seq)).copied().unwrap_or(false)
-    }
-
-    /// A member of `group_id` finished processing `records` (offset, id) of `partition`; a record
+    /// A member of `group` finished processing offsets `from..until` of `partition`; an offset
     /// processed again counts as a duplicate.
-    pub fn processed(&mut self, group_id: &str, partition: &TopicPartition, records: &[(Offset, RecordId)]) {
-        let Some(g) = self.groups.get_mut(group_id) else { return };
-        for (offset, id) in records {
-            let (p, seq) = split(*id);
-            let count = slot(slot(&mut g.processed, p), seq);
-            *count = count.saturating_add(1);
-            match *count {
-                1 => {
-                    g.once += 1;
-                    if let Some(pending) = g.unprocessed.get_mut(partition) {
-                        pending.remove(&offset.0);
-                    }
-                }
-                2 => {
-                    g.once -= 1;
-                    g.duplicated += 1;
-                    if g.duplicated_ids.len() < IDS_KEPT {
-                        g.duplicated_ids.push(*id);
-                    }
-                }
-                _ => {}
+    pub fn processed(&mut self, group: GroupId, partition: TopicPartition, from: Offset, until: Offset) {
+        let Some(g) = self.groups.get_mut(group.0 as usize) else { return };
+        let runs = g.partitions.entry(partition).or_default();
+        let (once, duplicated, at) = (&mut g.once, &mut g.duplicated, &mut g.duplicated_at);
+        runs.add(from.0, until.0, |start, len, old| match old {
+            0 => *once += len,
+            1 => {
+                *once -= len;
+                *duplicated += len;
+                let room = IDS_KEPT.saturating_sub(at.len()) as u64;
+                at.extend((start..start + len.min(room)).map(|o| (partition, Offset(o))));
             }
-        }
+            _ => {}
+        });
     }
 
-    /// The group's outcome, given its committed offsets.
-    pub fn outcome(&self, group_id: &str, committed: &BTreeMap<TopicPartition, Offset>) -> Outcome {
-        let Some(g) = self.groups.get(group_id) else { return Outcome::default() };
+    /// The group's outcome, given the partitions it reads; `record_id` names the record at a
+    /// partition's offset (for the id lists).
+    pub fn outcome(
+        &self,
+        group: GroupId,
+        partitions: &[PartitionState],
+        record_id: impl Fn(TopicPartition, Offset) -> Option<RecordId>,
+    ) -> Outcome {
+        let Some(g) = self.groups.get(group.0 as usize) else { return Outcome::default() };
         let mut out = Outcome {
             processed_once: g.once,
             duplicated: g.duplicated,
-            duplicated_ids: g.duplicated_ids.iter().map(|id| id.0).collect(),
+            duplicated_ids: g.duplicated_at.iter().filter_map(|(tp, o)| record_id(*tp, *o)).map(|id| id.0).collect(),
             ..Default::default()
         };
-        for (tp, pending) in &g.unprocessed {
-            let below = committed.get(tp).map_or(0, |o| o.0);
-            for (_, id) in pending.range(..below) {
-                out.lost += 1;
-                if out.lost_ids.len() < IDS_KEPT {
-                    out.lost_ids.push(id.0);
+        let none = Runs::default();
+        for p in partitions {
+            let runs = g.partitions.get(&p.partition).unwrap_or(&none);
+            let committed = p.committed.0;
+            for (start, end) in runs.unprocessed(p.log_end_offset.0) {
+                let lost_end = end.min(committed);
+                if lost_end > start {
+                    out.lost += lost_end - start;
+                    let room = IDS_KEPT.saturating_sub(out.lost_ids.len()) as u64;
+                    out.lost_ids.extend(
+                        (start..start + (lost_end - start).min(room))
+                            .filter_map(|o| record_id(p.partition, Offset(o)))
+                            .map(|id| id.0),
+                    );
                 }
+                out.pending += end - start.max(committed).min(end);
             }
-            out.pending += pending.range(below..).count() as u64;
         }
         out
     }
@@ -148,22 +214,77 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::TopicId;
+
+    fn state(tp: TopicPartition, committed: u64, leo: u64) -> PartitionState {
+        PartitionState { partition: tp, committed: Offset(committed), log_end_offset: Offset(leo) }
+    }
 
     #[test]
     fn counts_once_duplicated_lost_and_pending() {
-        let tp = TopicPartition::new("t", 0);
-        let mut l = Ledger::default();
-        l.add_group("g", &["t".to_string()]);
-        let ids: Vec<RecordId> = (0..5).map(RecordId).collect();
-        l.appended(&tp, Offset(0), &ids);
-        l.acked(&ids);
-        l.processed("g", &tp, &[(Offset(0), ids[0]), (Offset(1), ids[1])]);
-        l.processed("g", &tp, &[(Offset(1), ids[1])]);
+        let tp = TopicPartition::new(TopicId(0), 0);
+        let mut l = Ledger::new(1);
+        let g = GroupId(0);
+        l.processed(g, tp, Offset(0), Offset(2));
+        l.processed(g, tp, Offset(1), Offset(2));
         // Committed up to 3: offset 2 was skipped (lost); 3 and 4 are still pending.
-        let out = l.outcome("g", &BTreeMap::from([(tp.clone(), Offset(3))]));
+        let out = l.outcome(g, &[state(tp, 3, 5)], |_, o| Some(RecordId(100 + o.0)));
         assert_eq!((out.processed_once, out.duplicated, out.lost, out.pending), (1, 1, 1, 2));
-        assert_eq!(out.duplicated_ids, [1]);
-        assert_eq!(out.lost_ids, [2]);
-        assert!(l.is_acked(ids[4]));
+        assert_eq!(out.duplicated_ids, [101]);
+        assert_eq!(out.lost_ids, [102]);
+    }
+
+    #[test]
+    fn runs_stay_few_and_exact() {
+        let tp = TopicPartition::new(TopicId(0), 0);
+        let mut l = Ledger::new(1);
+        let g = GroupId(0);
+        for b in 0..1000 {
+            l.processed(g, tp, Offset(b * 10), Offset(b * 10 + 10));
+        }
+        assert_eq!(l.groups[0].partitions[&tp].starts.len(), 1, "10,000 records processed once: one run");
+        // A rewind re-delivers 9,990..10,000; a skip leaves 10,000..10,005 unprocessed.
+        l.processed(g, tp, Offset(9_990), Offset(10_000));
+        l.processed(g, tp, Offset(10_005), Offset(10_010));
+        let runs = &l.groups[0].partitions[&tp];
+        assert_eq!(runs.starts, [0, 9_990, 10_000, 10_005]);
+        assert_eq!(runs.counts, [1, 2, 0, 1]);
+        let out = l.outcome(g, &[state(tp, 10_010, 10_020)], |_, o| Some(RecordId(o.0)));
+        assert_eq!((out.processed_once, out.duplicated, out.lost, out.pending), (9_995, 10, 5, 10));
+        // Processing the gap later fills it: nothing is lost any more.
+        l.processed(g, tp, Offset(10_000), Offset(10_005));
+        let out = l.outcome(g, &[state(tp, 10_010, 10_010)], |_, o| Some(RecordId(o.0)));
+        assert_eq!((out.processed_once, out.duplicated, out.lost, out.pending), (10_000, 10, 0, 0));
+        assert_eq!(l.groups[0].partitions[&tp].starts, [0, 9_990, 10_000]);
+    }
+
+    /// The runs agree with a plain count per offset under random ranges (seeded; the seed of a
+    /// failure is printed).
+    #[test]
+    fn runs_match_a_count_per_offset() {
+        for seed in 0..200u64 {
+            let mut rng = crate::sim::SimRng::new(seed, 0);
+            let tp = TopicPartition::new(TopicId(0), 0);
+            let mut l = Ledger::new(1);
+            let mut plain = [0u8; 64];
+            for _ in 0..20 {
+                let a = rng.range_inclusive(0, 60);
+                let b = rng.range_inclusive(a, 64);
+                l.processed(GroupId(0), tp, Offset(a), Offset(b));
+                for c in &mut plain[a as usize..b as usize] {
+                    *c = c.saturating_add(1);
+                }
+            }
+            let once = plain.iter().filter(|&&c| c == 1).count() as u64;
+            let dup = plain.iter().filter(|&&c| c > 1).count() as u64;
+            let lost = plain[..40].iter().filter(|&&c| c == 0).count() as u64;
+            let pending = plain[40..].iter().filter(|&&c| c == 0).count() as u64;
+            let out = l.outcome(GroupId(0), &[state(tp, 40, 64)], |_, o| Some(RecordId(o.0)));
+            assert_eq!(
+                (out.processed_once, out.duplicated, out.lost, out.pending),
+                (once, dup, lost, pending),
+                "seed {seed}"
+            );
+        }
     }
 }

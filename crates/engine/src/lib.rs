@@ -7,6 +7,7 @@
 //! `apply()`, `snapshot()`, `trace()`, `report()`.
 
 pub mod broker;
+pub mod catalog;
 pub mod command;
 pub mod config;
 pub mod consumer;
@@ -24,8 +25,9 @@ pub mod snapshot;
 pub mod streams;
 pub mod workload;
 
+pub use catalog::Catalog;
 pub use command::{Command, CommandError};
-pub use ids::{BrokerId, KeyId, NodeId, Offset, PartitionId, RecordId, TopicPartition};
+pub use ids::{BrokerId, GroupId, KeyId, NodeId, Offset, PartitionId, RecordId, TopicId, TopicPartition};
 pub use report::Report;
 pub use scenario::{Preset, Scenario, ScenarioError};
 pub use sim::{SimTime, TraceEntry, TraceEvent};

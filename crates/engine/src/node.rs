@@ -4,11 +4,10 @@
 
 use crate::broker::BrokerTimer;
 use crate::consumer::ConsumerTimer;
-use crate::ids::{BrokerId, NodeId, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, GroupId, NodeId, Offset, TopicId, TopicPartition};
 use crate::producer::ProducerTimer;
 use crate::protocol::{Message, Record};
 use crate::sim::{SimRng, SimTime, TraceEvent};
-use std::collections::BTreeMap;
 
 /// A timer a node set for itself; it comes back to the same node.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,43 +20,49 @@ pub enum Timer {
 /// Something a handler asks the simulation to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Send {
-        to: NodeId,
-        msg: Message,
-    },
-    SetTimer {
-        after_ms: u64,
-        timer: Timer,
-    },
+    Send { to: NodeId, msg: Message },
+    SetTimer { after_ms: u64, timer: Timer },
     Trace(TraceEvent),
-    /// A fact for the observers (the ledger, the stream application); it changes no node.
-    Observe(Observation),
 }
 
-/// What nodes tell the observers about records.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Observation {
-    /// A leader appended these records, the first at `base_offset`.
-    Appended { partition: TopicPartition, base_offset: Offset, records: Vec<RecordId> },
-    /// A producer learned that these records were acknowledged (with `acks=0`: sent).
-    Acked { records: Vec<RecordId> },
-    /// A consumer's application finished processing these records of one partition.
-    Processed { group_id: String, partition: TopicPartition, records: Vec<(Offset, Record)> },
+/// The simulation's bookkeeping (the delivery ledger, the stream applications), told facts by
+/// nodes as they happen. It changes no node and takes no simulated time, so it is called at
+/// once, with the records borrowed, rather than queued as an effect.
+pub trait Observer {
+    /// A member of `group`'s application finished processing `records`, which sit at offsets
+    /// `base_offset..base_offset + records.len()` of `partition`.
+    fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
 }
 
-/// The handler context: the current time, the node's own id, the shared RNG, and the list of
-/// effects the handler produces.
+/// An observer that ignores everything, for testing a node alone.
+#[derive(Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn processed(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &[Record]) {}
+}
+
+/// The handler context: the current time, the node's own id, the shared RNG, the list of
+/// effects the handler produces, and the observer.
 pub struct Ctx<'a> {
     now: SimTime,
     me: NodeId,
     pub rng: &'a mut SimRng,
     effects: &'a mut Vec<Effect>,
+    observer: &'a mut dyn Observer,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context for one handler call on node `me` at time `now`; effects go to `effects`.
-    pub fn new(now: SimTime, me: NodeId, rng: &'a mut SimRng, effects: &'a mut Vec<Effect>) -> Self {
-        Ctx { now, me, rng, effects }
+    /// A context for one handler call on node `me` at time `now`; effects go to `effects`,
+    /// observations to `observer`.
+    pub fn new(
+        now: SimTime,
+        me: NodeId,
+        rng: &'a mut SimRng,
+        effects: &'a mut Vec<Effect>,
+        observer: &'a mut dyn Observer,
+    ) -> Self {
+        Ctx { now, me, rng, effects, observer }
     }
 
     /// The simulated time of the event being handled.
@@ -85,11 +90,19 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect::Trace(event));
     }
 
-    /// Tells the simulation something its bookkeeping (ledger, stream application) needs; not a
-    /// message, so it takes no time and no node sees it.
-    pub fn observe(&mut self, observation: Observation) {
-        self.effects.push(Effect::Observe(observation));
+    /// Tells the observer that `group`'s application processed `records` of `partition` from
+    /// `base_offset` on.
+    pub fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
+        self.observer.processed(group, partition, base_offset, records);
     }
+}
+
+/// One topic as clients know it: its name and each partition's leader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicMetadata {
+    pub name: String,
+    /// The leader of partition `p` is `leaders[p]`.
+    pub leaders: Vec<BrokerId>,
 }
 
 /// What a client knows of the cluster when it starts: partition leaders and each broker's
@@ -97,18 +110,29 @@ impl<'a> Ctx<'a> {
 /// handed over at start, and a later version will fetch it.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterMetadata {
-    pub brokers: BTreeMap<BrokerId, NodeId>,
-    /// Partition count of each topic.
-    pub topics: BTreeMap<String, u32>,
-    pub leaders: BTreeMap<TopicPartition, BrokerId>,
+    /// The node of broker `b` is `brokers[b]`.
+    pub brokers: Vec<NodeId>,
+    /// Topic `t` is `topics[t]`.
+    pub topics: Vec<TopicMetadata>,
     /// `offsets.topic.num.partitions` (50): the partitions of `__consumer_offsets`.
     pub offsets_topic_partitions: u32,
 }
 
 impl ClusterMetadata {
     /// The node of the leader of `tp`, if the topic partition exists.
-    pub fn leader_node(&self, tp: &TopicPartition) -> Option<NodeId> {
-        self.leaders.get(tp).and_then(|b| self.brokers.get(b)).copied()
+    pub fn leader_node(&self, tp: TopicPartition) -> Option<NodeId> {
+        let leader = self.topics.get(tp.topic.0 as usize)?.leaders.get(tp.partition.0 as usize)?;
+        self.brokers.get(leader.0 as usize).copied()
+    }
+
+    /// Partitions of `topic` (0 if unknown).
+    pub fn partitions(&self, topic: TopicId) -> u32 {
+        self.topics.get(topic.0 as usize).map_or(0, |t| t.leaders.len() as u32)
+    }
+
+    /// The id of the topic called `name`.
+    pub fn topic_id(&self, name: &str) -> Option<TopicId> {
+        self.topics.iter().position(|t| t.name == name).map(|i| TopicId(i as u32))
     }
 
     /// The broker that coordinates `group_id`: the leader of `__consumer_offsets` partition
@@ -119,7 +143,7 @@ impl ClusterMetadata {
         let partition = group_partition(group_id, self.offsets_topic_partitions);
         let n = self.brokers.len() as u32;
         let broker = BrokerId(partition % n.max(1));
-        (broker, self.brokers.get(&broker).copied().unwrap_or(NodeId(0)))
+        (broker, self.brokers.get(broker.0 as usize).copied().unwrap_or(NodeId(0)))
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Report {
     pub dead_letters: Vec<DeadLetter>,
     /// Whether every record was produced, processed and committed when the report was made.
     pub drained: bool,
-    pub trace_events: usize,
+    pub trace_events: u64,
 }
 
 /// One per-key tumbling window.

@@ -84,6 +84,18 @@ pub enum WorkloadSpec {
         #[serde(default)]
         limit: Option<u64>,
     },
+    /// An application that calls `send()` in a loop as fast as the producer takes records:
+    /// `records` records (1 to 1000000000) keyed `key-0000` ... over `keys` keys (1 to 100000,
+    /// default 1000), each with a `value_bytes` value (0 to 1048576, default 100), stamped with
+    /// the time they are sent. `send()` blocks while `buffer.memory` is full, so the producer's
+    /// batching and `max.in.flight.requests.per.connection` set the pace. For throughput runs.
+    Flood {
+        records: u64,
+        #[serde(default = "default_flood_keys")]
+        keys: u32,
+        #[serde(default = "default_value_bytes")]
+        value_bytes: u32,
+    },
     /// NYC TLC yellow-taxi trips, one record per row of the taxi CSV in file order, key
     /// `PULocationID`, at `rate_per_s` records per simulated second (1 to 100000, default 200).
     /// The CSV is handed to `Simulation::with_data`.
@@ -104,6 +116,7 @@ impl WorkloadSpec {
     pub fn name(&self) -> &'static str {
         match self {
             WorkloadSpec::Iot { .. } => "iot",
+            WorkloadSpec::Flood { .. } => "flood",
             WorkloadSpec::Taxi { .. } => "taxi",
             WorkloadSpec::Bids { .. } => "bids",
         }
@@ -112,7 +125,7 @@ impl WorkloadSpec {
     /// The CSV file under `static/data/` a taxi or bids workload reads; `None` for IoT.
     pub fn data_file(&self) -> Option<&'static str> {
         match self {
-            WorkloadSpec::Iot { .. } => None,
+            WorkloadSpec::Iot { .. } | WorkloadSpec::Flood { .. } => None,
             WorkloadSpec::Taxi { .. } => Some(TAXI_CSV),
             WorkloadSpec::Bids { .. } => Some(BIDS_CSV),
         }
@@ -172,6 +185,12 @@ fn default_devices() -> u32 {
 }
 fn default_interval_ms() -> u64 {
     1000
+}
+fn default_flood_keys() -> u32 {
+    1000
+}
+fn default_value_bytes() -> u32 {
+    100
 }
 fn default_rate_per_s() -> u64 {
     200
@@ -329,6 +348,11 @@ impl Scenario {
                             format!("must send at most 100000 records per second (devices * 1000 / interval_ms), got {per_second}"),
                         );
                     }
+                }
+                WorkloadSpec::Flood { records, keys, value_bytes } => {
+                    in_range(&format!("{path}.workload.records"), records, 1, 1_000_000_000)?;
+                    in_range(&format!("{path}.workload.keys"), keys as u64, 1, 100_000)?;
+                    in_range(&format!("{path}.workload.value_bytes"), value_bytes as u64, 0, 1_048_576)?;
                 }
                 WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s } => {
                     in_range(&format!("{path}.workload.rate_per_s"), rate_per_s, 1, 100_000)?;

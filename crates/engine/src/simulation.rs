@@ -2,26 +2,27 @@
 //! and timers to nodes and applies the effects their handlers return. The UI, the CLI, the tests
 //! and the benchmarks all drive the engine through it.
 
-use crate::broker::Broker;
+use crate::broker::{Broker, PartitionLog};
+use crate::catalog::Catalog;
 use crate::command::{Command, CommandError};
 use crate::consumer::Consumer;
-use crate::ids::{BrokerId, NodeId, TopicPartition};
-use crate::ledger::{Ledger, Outcome};
-use crate::node::{ClusterMetadata, Ctx, Effect, Observation, Timer};
+use crate::ids::{BrokerId, GroupId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
+use crate::ledger::{Ledger, Outcome, PartitionState};
+use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
 use crate::producer::Producer;
-use crate::protocol::Message;
+use crate::protocol::{Message, Record};
 use crate::report::{GroupReport, PartitionReport, Report, WindowReport};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
-use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceEntry};
+use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
     AssignedPartition, GroupView, MemberView, PartitionView, ProducerView, Snapshot, TailRecord, TraceLine, WindowCell,
     WindowRow, WindowsView,
 };
 use crate::streams::windows::Payload;
-use crate::streams::{Aggregation, TumblingWindows, WindowedAggregator};
+use crate::streams::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
 use crate::workload::table::{parse_bids, parse_taxi};
-use crate::workload::{DataTable, DeadLetter, IotWorkload, KeyTable, TableWorkload, Values, Workload};
-use std::collections::BTreeMap;
+use crate::workload::{DataTable, DeadLetter, FloodWorkload, IotWorkload, KeyTable, TableWorkload, Values, Workload};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// `offsets.topic.num.partitions` default.
@@ -82,6 +83,51 @@ pub struct Datasets {
     pub bids_csv: Option<String>,
 }
 
+/// Called with every trace entry as it happens (the CLI streams the trace this way); the
+/// [`Catalog`] renders its line.
+pub type TraceSink = Box<dyn FnMut(&TraceEntry, &Catalog)>;
+
+struct Sink(Option<TraceSink>);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Sink(set)" } else { "Sink(none)" })
+    }
+}
+
+/// What observes records being processed: the delivery ledger and each group's windowed
+/// aggregation, with the data tables their payloads come from.
+#[derive(Debug)]
+struct Observers {
+    ledger: Ledger,
+    /// Each group's windowed aggregation, if it has one.
+    apps: Vec<Option<WindowedAggregator>>,
+    /// The data table behind each producer's workload (`None` for synthetic ones).
+    tables: Vec<Option<Rc<DataTable>>>,
+    /// Dense index of each topic's partition 0: a partition's task number.
+    task_base: Vec<u32>,
+}
+
+impl Observer for Observers {
+    fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
+        self.ledger.processed(group, partition, base_offset, Offset(base_offset.0 + records.len() as u64));
+        let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
+        let task = self.task_base[partition.topic.0 as usize] + partition.partition.0;
+        for r in records {
+            let Some(key) = r.key else { continue };
+            let (producer, row) = (r.record_id.producer(), r.record_id.seq());
+            let payload = match self.tables.get(producer).and_then(|t| t.as_deref()).map(|t| &t.values) {
+                Some(Values::Taxi { fare_amount, trip_duration_s }) => {
+                    Payload::Taxi { fare_amount: fare_amount[row], trip_duration_s: trip_duration_s[row] }
+                }
+                Some(Values::Bids { bid, .. }) => Payload::Bid { bid: bid[row] },
+                None => Payload::None,
+            };
+            app.process(task, r.record_id, key, r.timestamp_ms, payload);
+        }
+    }
+}
+
 /// A running simulation. See the crate docs for the API.
 #[derive(Debug)]
 pub struct Simulation {
@@ -92,15 +138,17 @@ pub struct Simulation {
     rng: SimRng,
     nodes: Vec<Node>,
     keys: Rc<KeyTable>,
-    metadata: ClusterMetadata,
+    metadata: Rc<ClusterMetadata>,
+    catalog: Catalog,
     trace: Trace,
-    /// The data table behind each producer's workload (`None` for synthetic ones).
-    tables: Vec<Option<Rc<DataTable>>>,
-    ledger: Ledger,
-    /// Each group's windowed aggregation, for groups that have one.
-    apps: BTreeMap<String, WindowedAggregator>,
+    sink: Sink,
+    /// Reused by every handler call, so that delivering an event allocates nothing.
+    effects: Vec<Effect>,
+    observers: Observers,
+    /// The topics each group subscribes to.
+    group_topics: Vec<Vec<TopicId>>,
     /// Consumers started per group so far, for `consumer-{group}-{n}` client ids.
-    started_per_group: BTreeMap<String, u32>,
+    started_per_group: Vec<u32>,
     events: u64,
 }
 
@@ -117,24 +165,28 @@ impl Simulation {
     pub fn with_data(scenario: Scenario, data: &Datasets) -> Result<Simulation, ScenarioError> {
         let valid = scenario.validate()?;
         let s = &valid.scenario;
+        let mut catalog = Catalog::default();
         let mut metadata = ClusterMetadata { offsets_topic_partitions: OFFSETS_TOPIC_PARTITIONS, ..Default::default() };
         let mut nodes = vec![];
         for b in 0..s.brokers {
-            metadata.brokers.insert(BrokerId(b), NodeId(b));
+            metadata.brokers.push(catalog.add_node(&format!("broker-{b}"), None));
             nodes.push(Node::Broker(Broker::new(BrokerId(b), valid.broker_config.clone())));
         }
+        let mut task_base = vec![];
         for (ti, t) in s.topics.iter().enumerate() {
-            metadata.topics.insert(t.name.clone(), t.partitions);
+            let topic = catalog.add_topic(&t.name, t.partitions);
+            task_base.push(catalog.partition_index(TopicPartition::new(topic, 0)) as u32);
+            let mut leaders = vec![];
             for p in 0..t.partitions {
                 // Leaders spread round-robin, each topic starting one broker further on.
                 let leader = BrokerId((p + ti as u32) % s.brokers);
-                let tp = TopicPartition::new(&t.name, p);
-                metadata.leaders.insert(tp.clone(), leader);
+                leaders.push(leader);
                 if let Node::Broker(b) = &mut nodes[leader.0 as usize] {
-                    b.lead(tp);
+                    b.lead(TopicPartition::new(topic, p));
                     b.topic_configs.insert(t.name.clone(), valid.topic_configs[ti].clone());
                 }
             }
+            metadata.topics.push(TopicMetadata { name: t.name.clone(), leaders });
         }
         let mut keys = KeyTable::default();
         let mut workloads = vec![];
@@ -143,6 +195,11 @@ impl Simulation {
             let csv = match p.workload {
                 WorkloadSpec::Iot { devices, interval_ms, limit } => {
                     workloads.push(Workload::Iot(IotWorkload::new(&mut keys, devices, interval_ms, limit)));
+                    tables.push(None);
+                    continue;
+                }
+                WorkloadSpec::Flood { records, keys: key_count, value_bytes } => {
+                    workloads.push(Workload::Flood(FloodWorkload::new(&mut keys, records, key_count, value_bytes)));
                     tables.push(None);
                     continue;
                 }
@@ -166,29 +223,36 @@ impl Simulation {
                 Rc::new(parsed.map_err(|e| ScenarioError { path: path.clone(), message: format!("{name} CSV: {e}") })?);
             let rate = match p.workload {
                 WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s } => rate_per_s,
-                WorkloadSpec::Iot { .. } => unreachable!("handled above"),
+                WorkloadSpec::Iot { .. } | WorkloadSpec::Flood { .. } => unreachable!("handled above"),
             };
             workloads.push(Workload::Table(TableWorkload::new(table.clone(), rate)));
             tables.push(Some(table));
         }
         let keys = Rc::new(keys);
+        let metadata = Rc::new(metadata);
         for (i, (p, w)) in s.producers.iter().zip(workloads).enumerate() {
             let config = valid.producer_configs[i].clone();
-            let node = NodeId(nodes.len() as u32);
-            for n in nodes.iter_mut() {
-                if let Node::Broker(b) = n {
-                    b.set_producer_name(node, &config.client_id);
-                }
-            }
-            nodes.push(Node::Producer(Producer::new(
-                i as u32,
-                config,
-                p.topic.clone(),
-                metadata.clone(),
-                keys.clone(),
-                w,
-            )));
+            catalog.add_node(&config.client_id, None);
+            let topic = catalog.topic_id(&p.topic).expect("validated: the producer's topic exists");
+            nodes.push(Node::Producer(Producer::new(i as u32, config, topic, &metadata, keys.clone(), w)));
         }
+        let mut apps = vec![];
+        let mut group_topics = vec![];
+        for g in &s.consumer_groups {
+            catalog.add_group(&g.group_id);
+            group_topics.push(g.topics.iter().filter_map(|t| catalog.topic_id(t)).collect());
+            apps.push(g.windows.map(|w| {
+                let source = s.producers.iter().find(|p| g.topics.contains(&p.topic));
+                let aggregation = match source.map(|p| &p.workload) {
+                    Some(WorkloadSpec::Taxi { .. }) => Aggregation::TaxiTrips,
+                    Some(WorkloadSpec::Bids { .. }) => Aggregation::HighestBid,
+                    _ => Aggregation::Count,
+                };
+                let spec = TumblingWindows { size_ms: w.size_ms, grace_ms: w.grace_ms };
+                WindowedAggregator::new(spec, aggregation, catalog.partition_count())
+            }));
+        }
+        let groups = s.consumer_groups.len();
         let mut sim = Simulation {
             now: SimTime::ZERO,
             scheduler: Scheduler::default(),
@@ -197,27 +261,16 @@ impl Simulation {
             nodes,
             keys,
             metadata,
+            catalog,
             trace: Trace::default(),
-            started_per_group: BTreeMap::new(),
+            sink: Sink(None),
+            effects: Vec::new(),
+            observers: Observers { ledger: Ledger::new(groups), apps, tables, task_base },
+            group_topics,
+            started_per_group: vec![0; groups],
             events: 0,
-            tables,
-            ledger: Ledger::default(),
-            apps: BTreeMap::new(),
             valid,
         };
-        for g in &sim.valid.scenario.consumer_groups {
-            sim.ledger.add_group(&g.group_id, &g.topics);
-            if let Some(w) = g.windows {
-                let source = sim.valid.scenario.producers.iter().find(|p| g.topics.contains(&p.topic));
-                let aggregation = match source.map(|p| &p.workload) {
-                    Some(WorkloadSpec::Taxi { .. }) => Aggregation::TaxiTrips,
-                    Some(WorkloadSpec::Bids { .. }) => Aggregation::HighestBid,
-                    _ => Aggregation::Count,
-                };
-                let spec = TumblingWindows { size_ms: w.size_ms, grace_ms: w.grace_ms };
-                sim.apps.insert(g.group_id.clone(), WindowedAggregator::new(spec, aggregation));
-            }
-        }
         for i in 0..sim.nodes.len() {
             sim.with_node(NodeId(i as u32), |node, ctx| match node {
                 Node::Broker(b) => b.start(ctx),
@@ -225,14 +278,28 @@ impl Simulation {
                 Node::Consumer(_) => {}
             });
         }
-        let groups: Vec<(String, u32)> =
-            sim.valid.scenario.consumer_groups.iter().map(|g| (g.group_id.clone(), g.members)).collect();
-        for (group_id, members) in groups {
-            for _ in 0..members {
-                sim.start_consumer(&group_id)?;
+        for gi in 0..groups {
+            for _ in 0..sim.valid.scenario.consumer_groups[gi].members {
+                sim.start_consumer(GroupId(gi as u32));
             }
         }
         Ok(sim)
+    }
+
+    /// Keeps at most `capacity` trace entries in memory from now on (the default keeps 10,000
+    /// recent events and 1,000 Info lines); the trace hash still covers every event.
+    pub fn set_trace_capacity(&mut self, capacity: TraceCapacity) {
+        self.trace.set_capacity(capacity);
+    }
+
+    /// Calls `sink` with every trace entry from now on, as it happens, or stops calling one.
+    pub fn set_trace_sink(&mut self, sink: Option<TraceSink>) {
+        self.sink = Sink(sink);
+    }
+
+    /// The names of the simulation's topics, partitions, nodes and groups.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// The scenario this simulation runs.
@@ -250,6 +317,11 @@ impl Simulation {
         self.events
     }
 
+    /// Events (message deliveries and timers) waiting in the scheduler.
+    pub fn pending_events(&self) -> usize {
+        self.scheduler.len()
+    }
+
     /// The interned record keys (device ids, `PULocationID`s, `auctionid`s).
     pub fn keys(&self) -> &KeyTable {
         &self.keys
@@ -260,14 +332,14 @@ impl Simulation {
         &self.nodes
     }
 
-    /// Runs `f` on a node with a fresh context at the current time, then applies its effects.
+    /// Runs `f` on a node with a context at the current time, then applies its effects.
     fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Ctx)) {
-        let mut effects = Vec::new();
+        let mut effects = std::mem::take(&mut self.effects);
         {
-            let mut ctx = Ctx::new(self.now, id, &mut self.rng, &mut effects);
+            let mut ctx = Ctx::new(self.now, id, &mut self.rng, &mut effects, &mut self.observers);
             f(&mut self.nodes[id.0 as usize], &mut ctx);
         }
-        for e in effects {
+        for e in effects.drain(..) {
             match e {
                 Effect::Send { to, msg } => {
                     let at = self.network.arrival(self.now, id, to);
@@ -276,35 +348,25 @@ impl Simulation {
                 Effect::SetTimer { after_ms, timer } => {
                     self.scheduler.schedule(self.now.plus_ms(after_ms), Event::Timer { node: id, timer });
                 }
-                Effect::Trace(ev) => self.trace.push(self.now, ev),
-                Effect::Observe(o) => self.observe(o),
+                Effect::Trace(event) => self.push_trace(event),
             }
         }
+        self.effects = effects;
     }
 
-    fn observe(&mut self, o: Observation) {
-        match o {
-            Observation::Appended { partition, base_offset, records } => {
-                self.ledger.appended(&partition, base_offset, &records)
-            }
-            Observation::Acked { records } => self.ledger.acked(&records),
-            Observation::Processed { group_id, partition, records } => {
-                let ids: Vec<_> = records.iter().map(|(o, r)| (*o, r.record_id)).collect();
-                self.ledger.processed(&group_id, &partition, &ids);
-                let Some(app) = self.apps.get_mut(&group_id) else { return };
-                for (_, r) in &records {
-                    let Some(key) = r.key else { continue };
-                    let (producer, row) = (r.record_id.producer(), r.record_id.seq());
-                    let payload = match self.tables.get(producer).and_then(|t| t.as_deref()).map(|t| &t.values) {
-                        Some(Values::Taxi { fare_amount, trip_duration_s }) => {
-                            Payload::Taxi { fare_amount: fare_amount[row], trip_duration_s: trip_duration_s[row] }
-                        }
-                        Some(Values::Bids { bid, bidder }) => Payload::Bid { bid: bid[row], bidder: &bidder[row] },
-                        None => Payload::None,
-                    };
-                    app.process(&partition, r.record_id, key, r.timestamp_ms, payload);
-                }
-            }
+    fn push_trace(&mut self, event: TraceEvent) {
+        let entry = TraceEntry { time: self.now, event };
+        if let Some(sink) = self.sink.0.as_mut() {
+            sink(&entry, &self.catalog);
+        }
+        self.trace.push(entry);
+    }
+
+    /// The log of `tp` on its leader.
+    pub fn log(&self, tp: TopicPartition) -> Option<&PartitionLog> {
+        match self.nodes.get(self.metadata.leader_node(tp)?.0 as usize)? {
+            Node::Broker(b) => b.logs.get(&tp),
+            _ => None,
         }
     }
 
@@ -315,23 +377,27 @@ impl Simulation {
         if !self.producers().all(|p| p.is_done()) {
             return false;
         }
-        let hw: BTreeMap<&TopicPartition, u64> =
-            self.brokers().flat_map(|b| b.logs.iter().map(|(tp, log)| (tp, log.high_watermark().0))).collect();
-        let groups = self.coordinator_groups();
-        self.valid.scenario.consumer_groups.iter().all(|spec| {
+        self.valid.scenario.consumer_groups.iter().enumerate().all(|(gi, spec)| {
             let live: Vec<&Consumer> =
                 self.consumers().filter(|c| c.group_id == spec.group_id && c.is_alive()).collect();
             if live.is_empty() {
                 return true;
             }
-            let Some(g) = groups.iter().find(|g| g.group_id == spec.group_id) else { return false };
+            let Some(g) = self.coordinator_group(&spec.group_id) else { return false };
             g.state == crate::broker::GroupState::Stable
                 && live.iter().all(|c| c.is_idle())
-                && hw
-                    .iter()
-                    .filter(|(tp, _)| spec.topics.contains(&tp.topic))
-                    .all(|(tp, &h)| g.offsets.get(*tp).map_or(h == 0, |o| o.0 >= h))
+                && self.group_partitions(GroupId(gi as u32)).all(|tp| {
+                    let hw = self.log(tp).map_or(0, |l| l.high_watermark().0);
+                    g.offsets.get(&tp).map_or(hw == 0, |o| o.0 >= hw)
+                })
         })
+    }
+
+    /// Every partition of the topics group `group` subscribes to.
+    fn group_partitions(&self, group: GroupId) -> impl Iterator<Item = TopicPartition> + '_ {
+        self.group_topics[group.0 as usize]
+            .iter()
+            .flat_map(move |&t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
     }
 
     /// Runs, one simulated second at a time, until the run has drained or `max` is reached;
@@ -349,79 +415,89 @@ impl Simulation {
 
     /// Rows of the input files that could not be read, in file order.
     pub fn dead_letters(&self) -> Vec<DeadLetter> {
-        self.tables.iter().flatten().flat_map(|t| t.dead_letters.iter().cloned()).collect()
+        self.observers.tables.iter().flatten().flat_map(|t| t.dead_letters.iter().cloned()).collect()
     }
 
-    /// The delivery outcome of a group so far.
+    /// The delivery outcome of a group so far (empty for an unknown group).
     pub fn outcome(&self, group_id: &str) -> Outcome {
-        let committed = self
-            .coordinator_groups()
-            .into_iter()
-            .find(|g| g.group_id == group_id)
-            .map(|g| g.offsets.clone())
-            .unwrap_or_default();
-        self.ledger.outcome(group_id, &committed)
+        let Some(group) = self.catalog.group_id(group_id) else { return Outcome::default() };
+        let coordinator = self.coordinator_group(group_id);
+        let partitions: Vec<PartitionState> = self
+            .group_partitions(group)
+            .map(|tp| PartitionState {
+                partition: tp,
+                committed: coordinator.and_then(|g| g.offsets.get(&tp).copied()).unwrap_or(Offset(0)),
+                log_end_offset: self.log(tp).map_or(Offset(0), |l| l.log_end_offset()),
+            })
+            .collect();
+        self.observers.ledger.outcome(group, &partitions, |tp, o| self.log(tp).and_then(|l| l.record_id_at(o)))
     }
 
     /// A group's window aggregation, if it has one.
     pub fn windows(&self, group_id: &str) -> Option<&WindowedAggregator> {
-        self.apps.get(group_id)
+        let g = self.catalog.group_id(group_id)?;
+        self.observers.apps.get(g.0 as usize)?.as_ref()
     }
 
-    /// Every window of a group, sorted by key then start.
+    /// The bidder of the bid record `id`, from its data table.
+    fn bidder(&self, id: RecordId) -> &str {
+        match self.observers.tables.get(id.producer()).and_then(|t| t.as_deref()).map(|t| &t.values) {
+            Some(Values::Bids { bidder, .. }) => bidder.get(id.seq()).map_or("?", |b| b.as_str()),
+            _ => "?",
+        }
+    }
+
+    /// Every window of a group, sorted by key name then start.
     pub fn window_reports(&self, group_id: &str) -> Vec<WindowReport> {
-        let Some(app) = self.apps.get(group_id) else { return vec![] };
+        let Some(app) = self.windows(group_id) else { return vec![] };
+        let (taxi, bids) = match app.aggregation {
+            Aggregation::TaxiTrips => (true, false),
+            Aggregation::HighestBid => (false, true),
+            Aggregation::Count => (false, false),
+        };
         let mut out: Vec<WindowReport> = app
-            .windows
-            .iter()
-            .map(|((key, start), agg)| {
-                let (taxi, bids) = match app.aggregation {
-                    Aggregation::TaxiTrips => (true, false),
-                    Aggregation::HighestBid => (false, true),
-                    Aggregation::Count => (false, false),
-                };
-                WindowReport {
-                    key: self.keys.name(*key).to_string(),
-                    start_ms: *start,
-                    end_ms: start + app.spec.size_ms,
-                    count: agg.count,
-                    closed: app.is_closed(*start, agg),
-                    fare_amount_avg: taxi.then(|| agg.fare_amount_avg()),
-                    trip_duration_s_avg: taxi.then(|| agg.trip_duration_s_avg()),
-                    bid_max: if bids { agg.max_bid.as_ref().map(|b| b.0) } else { None },
-                    bidder: if bids { agg.max_bid.as_ref().map(|b| b.2.clone()) } else { None },
-                }
+            .keys()
+            .flat_map(|(key, windows)| windows.iter().map(move |w| (key, w)))
+            .map(|(key, w)| WindowReport {
+                key: self.keys.name(key).to_string(),
+                start_ms: w.start_ms,
+                end_ms: w.start_ms + app.spec.size_ms,
+                count: w.count,
+                closed: app.is_closed(w),
+                fare_amount_avg: taxi.then(|| w.fare_amount_avg()),
+                trip_duration_s_avg: taxi.then(|| w.trip_duration_s_avg()),
+                bid_max: if bids { w.max_bid.map(|b| b.bid) } else { None },
+                bidder: if bids { w.max_bid.map(|b| self.bidder(b.record_id).to_string()) } else { None },
             })
             .collect();
         out.sort_by(|a, b| (&a.key, a.start_ms).cmp(&(&b.key, b.start_ms)));
         out
     }
 
-    fn start_consumer(&mut self, group_id: &str) -> Result<NodeId, ScenarioError> {
-        let Some(gi) = self.valid.scenario.consumer_groups.iter().position(|g| g.group_id == group_id) else {
-            return Err(ScenarioError { path: "group_id".into(), message: format!("no group named \"{group_id}\"") });
-        };
+    fn start_consumer(&mut self, group: GroupId) -> NodeId {
+        let gi = group.0 as usize;
         let spec = &self.valid.scenario.consumer_groups[gi];
-        let n = self.started_per_group.entry(group_id.to_string()).or_insert(0);
-        *n += 1;
-        let client_id = format!("consumer-{group_id}-{n}");
+        self.started_per_group[gi] += 1;
+        let client_id = format!("consumer-{}-{}", spec.group_id, self.started_per_group[gi]);
         let consumer = Consumer::new(
-            client_id,
-            group_id.to_string(),
+            client_id.clone(),
+            spec.group_id.clone(),
+            group,
             spec.topics.clone(),
             self.valid.consumer_configs[gi].clone(),
             spec.processing_ms_per_record,
             spec.commit_mode,
             self.metadata.clone(),
         );
-        let id = NodeId(self.nodes.len() as u32);
+        let id = self.catalog.add_node(&client_id, Some(group));
+        debug_assert_eq!(id.0 as usize, self.nodes.len(), "catalog and nodes number nodes alike");
         self.nodes.push(Node::Consumer(consumer));
         self.with_node(id, |node, ctx| {
             if let Node::Consumer(c) = node {
                 c.start(ctx)
             }
         });
-        Ok(id)
+        id
     }
 
     /// Processes the next event; returns its time, or `None` if nothing is scheduled.
@@ -470,14 +546,14 @@ impl Simulation {
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         match command {
             Command::AddConsumer { group_id } => {
-                if !self.valid.scenario.consumer_groups.iter().any(|g| g.group_id == group_id) {
+                let Some(group) = self.catalog.group_id(&group_id) else {
                     return Err(CommandError::UnknownGroup(group_id));
-                }
+                };
                 let members = self.consumers().filter(|c| c.group_id == group_id).count();
                 if members >= MAX_CONSUMERS_PER_GROUP {
                     return Err(CommandError::TooManyConsumers { group_id, members, max: MAX_CONSUMERS_PER_GROUP });
                 }
-                self.start_consumer(&group_id).map_err(|_| CommandError::UnknownGroup(group_id))?;
+                self.start_consumer(group);
             }
             Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id }
                 if self.live_consumer(&client_id).is_none() =>
@@ -526,14 +602,31 @@ impl Simulation {
         self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(c) } else { None })
     }
 
-    /// Every trace entry so far.
-    pub fn trace(&self) -> &[TraceEntry] {
-        self.trace.entries()
+    /// The most recent trace entries of every level (10,000 by default, see
+    /// [`Simulation::set_trace_capacity`]), oldest first.
+    pub fn trace(&self) -> &VecDeque<TraceEntry> {
+        self.trace.recent()
     }
 
-    /// FNV-1a 64 over the whole trace: equal for the same scenario and seed, natively and in wasm.
+    /// The most recent Info-level trace entries (1,000 by default), oldest first.
+    pub fn trace_info(&self) -> &VecDeque<TraceEntry> {
+        self.trace.info()
+    }
+
+    /// Trace events since the start, kept in memory or not.
+    pub fn trace_events(&self) -> u64 {
+        self.trace.total()
+    }
+
+    /// The hash of the whole trace (see [`crate::sim::TraceHasher`]): equal for the same
+    /// scenario and seed, natively and in wasm.
     pub fn trace_hash(&self) -> u64 {
         self.trace.hash()
+    }
+
+    /// The group's state on its coordinator.
+    fn coordinator_group(&self, group_id: &str) -> Option<&crate::broker::group_coordinator::Group> {
+        self.brokers().find_map(|b| b.coordinator.groups.get(group_id))
     }
 
     /// The view the UI draws, with [`SnapshotOptions::default`] (how many tail records, keys,
@@ -555,7 +648,7 @@ impl Simulation {
                     .filter_map(|g| g.offsets.get(tp).map(|o| (g.group_id.clone(), o.0)))
                     .collect();
                 partitions.push(PartitionView {
-                    topic: tp.topic.clone(),
+                    topic: self.catalog.topic_name(tp.topic).to_string(),
                     partition: tp.partition.0,
                     leader: b.id.0,
                     log_start_offset: log.log_start_offset().0,
@@ -571,8 +664,6 @@ impl Simulation {
             }
         }
         partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        let hw: BTreeMap<String, u64> =
-            partitions.iter().map(|p| (format!("{}-{}", p.topic, p.partition), p.high_watermark)).collect();
 
         let groups = self
             .valid
@@ -580,7 +671,7 @@ impl Simulation {
             .consumer_groups
             .iter()
             .map(|spec| {
-                let g = groups_on_coordinators.iter().find(|g| g.group_id == spec.group_id);
+                let g = self.coordinator_group(&spec.group_id);
                 let members = self
                     .consumers()
                     .filter(|c| c.group_id == spec.group_id)
@@ -595,13 +686,13 @@ impl Simulation {
                             .iter()
                             .filter(|_| c.is_alive())
                             .map(|tp| {
-                                let name = tp.to_string();
                                 let committed = g.and_then(|g| g.offsets.get(tp)).map(|o| o.0);
+                                let hw = self.log(*tp).map_or(0, |l| l.high_watermark().0);
                                 AssignedPartition {
                                     position: c.positions.get(tp).map(|o| o.0),
                                     committed,
-                                    lag: committed.map(|o| hw.get(&name).copied().unwrap_or(0).saturating_sub(o)),
-                                    partition: name,
+                                    lag: committed.map(|o| hw.saturating_sub(o)),
+                                    partition: self.catalog.partition_name(*tp),
                                 }
                             })
                             .collect(),
@@ -626,79 +717,86 @@ impl Simulation {
             .producers()
             .map(|p| ProducerView {
                 client_id: p.config.client_id.clone(),
-                topic: p.topic.clone(),
-                records_sent: p.stats.records_sent,
+                topic: self.catalog.topic_name(p.topic).to_string(),
+                records_sent: p.records_sent(self.now),
                 records_acked: p.stats.records_acked,
                 batches_sent: p.stats.batches_sent,
                 requests_in_flight: p.stats.requests_in_flight,
             })
             .collect();
 
-        let entries = self.trace.entries();
         let trace_tail: Vec<TraceLine> = self
             .trace
             .latest_info(opts.trace_lines)
-            .map(|e| TraceLine { time_ms: e.time.0, line: e.event.line() })
+            .map(|e| TraceLine { time_ms: e.time.0, line: e.event.line(&self.catalog) })
             .collect();
         let windows = self
             .valid
             .scenario
             .consumer_groups
             .iter()
-            .find(|g| self.apps.contains_key(&g.group_id))
+            .find(|g| self.windows(&g.group_id).is_some())
             .map(|g| self.windows_view(&g.group_id, opts.window_keys, opts.windows_per_key));
-        Snapshot { now_ms: self.now.0, partitions, groups, producers, trace_tail, trace_len: entries.len(), windows }
+        Snapshot {
+            now_ms: self.now.0,
+            partitions,
+            groups,
+            producers,
+            trace_tail,
+            trace_len: self.trace.total(),
+            windows,
+        }
+    }
+
+    fn window_cell(&self, app: &WindowedAggregator, w: &WindowAggregate) -> WindowCell {
+        let top = w.max_bid.map(|b| (b.bid, self.bidder(b.record_id)));
+        WindowCell {
+            start_ms: w.start_ms,
+            end_ms: w.start_ms + app.spec.size_ms,
+            count: w.count,
+            closed: app.is_closed(w),
+            summary: match app.aggregation {
+                Aggregation::Count => format!("{} records", w.count),
+                Aggregation::TaxiTrips => format!(
+                    "{} trips · avg fare ${:.2} · avg {:.1} min",
+                    w.count,
+                    w.fare_amount_avg(),
+                    w.trip_duration_s_avg() / 60.0
+                ),
+                Aggregation::HighestBid => match top {
+                    Some((bid, bidder)) => format!("{} bids · top ${bid:.2} by {bidder}", w.count),
+                    None => format!("{} bids", w.count),
+                },
+            },
+            detail: match app.aggregation {
+                Aggregation::Count => String::new(),
+                Aggregation::TaxiTrips => {
+                    format!("${:.2} · {:.0} min", w.fare_amount_avg(), w.trip_duration_s_avg() / 60.0)
+                }
+                Aggregation::HighestBid => match top {
+                    Some((bid, bidder)) => format!("${bid:.2} {bidder}"),
+                    None => String::new(),
+                },
+            },
+        }
     }
 
     fn windows_view(&self, group_id: &str, keys: usize, per_key: usize) -> WindowsView {
-        let app = &self.apps[group_id];
-        let mut totals: BTreeMap<crate::ids::KeyId, u64> = BTreeMap::new();
+        let app = self.windows(group_id).expect("called for a group with windows");
+        let mut busiest: Vec<(KeyId, u64)> = vec![];
         let mut open = 0;
-        for ((key, start), agg) in &app.windows {
-            *totals.entry(*key).or_insert(0) += agg.count;
-            if !app.is_closed(*start, agg) {
-                open += 1;
-            }
+        for (key, windows) in app.keys() {
+            busiest.push((key, windows.iter().map(|w| w.count).sum()));
+            open += windows.iter().filter(|w| !app.is_closed(w)).count();
         }
-        let mut busiest: Vec<(crate::ids::KeyId, u64)> = totals.into_iter().collect();
         busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let rows = busiest
             .into_iter()
             .take(keys)
             .map(|(key, total)| {
-                let mine: Vec<_> = app.windows.range((key, 0)..=(key, u64::MAX)).collect();
-                let cells = mine[mine.len().saturating_sub(per_key)..]
-                    .iter()
-                    .map(|((_, start), agg)| WindowCell {
-                        start_ms: *start,
-                        end_ms: start + app.spec.size_ms,
-                        count: agg.count,
-                        closed: app.is_closed(*start, agg),
-                        summary: match app.aggregation {
-                            Aggregation::Count => format!("{} records", agg.count),
-                            Aggregation::TaxiTrips => format!(
-                                "{} trips · avg fare ${:.2} · avg {:.1} min",
-                                agg.count,
-                                agg.fare_amount_avg(),
-                                agg.trip_duration_s_avg() / 60.0
-                            ),
-                            Aggregation::HighestBid => match &agg.max_bid {
-                                Some((bid, _, bidder)) => format!("{} bids · top ${bid:.2} by {bidder}", agg.count),
-                                None => format!("{} bids", agg.count),
-                            },
-                        },
-                        detail: match app.aggregation {
-                            Aggregation::Count => String::new(),
-                            Aggregation::TaxiTrips => {
-                                format!("${:.2} · {:.0} min", agg.fare_amount_avg(), agg.trip_duration_s_avg() / 60.0)
-                            }
-                            Aggregation::HighestBid => match &agg.max_bid {
-                                Some((bid, _, bidder)) => format!("${bid:.2} {bidder}"),
-                                None => String::new(),
-                            },
-                        },
-                    })
-                    .collect();
+                let mine = app.windows_of(key);
+                let cells =
+                    mine[mine.len().saturating_sub(per_key)..].iter().map(|w| self.window_cell(app, w)).collect();
                 WindowRow { key: self.keys.name(key).to_string(), total, cells }
             })
             .collect();
@@ -709,8 +807,11 @@ impl Simulation {
             aggregation: format!("{:?}", app.aggregation),
             late: app.late,
             late_ids: app.late_ids.iter().map(|id| id.0).collect(),
-            stream_time_ms: app.stream_time_ms.iter().map(|(tp, t)| (tp.to_string(), *t)).collect(),
-            total_windows: app.windows.len(),
+            stream_time_ms: app
+                .stream_times()
+                .map(|(task, t)| (self.catalog.partition_name(self.catalog.partition_at(task as usize)), t))
+                .collect(),
+            total_windows: app.window_count(),
             open_windows: open,
             rows,
         }
@@ -731,17 +832,18 @@ impl Simulation {
             .scenario
             .consumer_groups
             .iter()
-            .map(|spec| {
-                let g = self.coordinator_groups().into_iter().find(|g| g.group_id == spec.group_id);
-                let committed: Vec<(String, u64)> =
-                    g.map(|g| g.offsets.iter().map(|(tp, o)| (tp.to_string(), o.0)).collect()).unwrap_or_default();
-                let lag = snap
-                    .partitions
-                    .iter()
-                    .filter(|p| spec.topics.contains(&p.topic))
-                    .map(|p| {
-                        let c = p.committed.iter().find(|(gid, _)| *gid == spec.group_id).map_or(0, |(_, o)| *o);
-                        p.high_watermark.saturating_sub(c)
+            .enumerate()
+            .map(|(gi, spec)| {
+                let g = self.coordinator_group(&spec.group_id);
+                let committed: Vec<(String, u64)> = g
+                    .map(|g| g.offsets.iter().map(|(tp, o)| (self.catalog.partition_name(*tp), o.0)).collect())
+                    .unwrap_or_default();
+                let lag = self
+                    .group_partitions(GroupId(gi as u32))
+                    .map(|tp| {
+                        let hw = self.log(tp).map_or(0, |l| l.high_watermark().0);
+                        let c = g.and_then(|g| g.offsets.get(&tp)).map_or(0, |o| o.0);
+                        hw.saturating_sub(c)
                     })
                     .sum();
                 let members = self.consumers().filter(|c| c.group_id == spec.group_id);
@@ -762,7 +864,7 @@ impl Simulation {
                 }
             })
             .collect();
-        let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.apps.contains_key(&g.group_id));
+        let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
         Report {
             trace_hash: format!("{:016x}", self.trace_hash()),
             seed: self.valid.scenario.seed,
@@ -780,10 +882,10 @@ impl Simulation {
                 .collect(),
             groups,
             windows: windowed.map(|g| self.window_reports(&g.group_id)).unwrap_or_default(),
-            late: windowed.and_then(|g| self.apps.get(&g.group_id)).map_or(0, |a| a.late),
+            late: windowed.and_then(|g| self.windows(&g.group_id)).map_or(0, |a| a.late),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),
-            trace_events: snap.trace_len,
+            trace_events: self.trace.total(),
         }
     }
 }

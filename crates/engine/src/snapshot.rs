@@ -15,7 +15,7 @@ pub struct Snapshot {
     /// The newest Info-level trace lines, oldest first.
     pub trace_tail: Vec<TraceLine>,
     /// How many trace events the run has produced.
-    pub trace_len: usize,
+    pub trace_len: u64,
     /// The first group's windows, if it aggregates any.
     pub windows: Option<WindowsView>,
 }

@@ -19,7 +19,7 @@ fn scenario(seed: u64, partitions: u32, members: u32, limit: Option<u64>) -> Sce
 fn assignments(sim: &Simulation) -> BTreeMap<String, Vec<String>> {
     sim.consumers()
         .filter(|c| c.state == MemberState::Stable)
-        .map(|c| (c.client_id.clone(), c.assignment.iter().map(|tp| tp.to_string()).collect()))
+        .map(|c| (c.client_id.clone(), c.assignment.iter().map(|tp| sim.catalog().partition_name(*tp)).collect()))
         .collect()
 }
 
@@ -56,7 +56,7 @@ fn first_generation_is_a_range_assignment_after_the_initial_delay() {
     // Range: members sorted by member id take readings-0,1 / 2,3 / 4,5.
     let mut by_member: Vec<(String, Vec<String>)> = sim
         .consumers()
-        .map(|c| (c.member_id.clone(), c.assignment.iter().map(|tp| tp.to_string()).collect()))
+        .map(|c| (c.member_id.clone(), c.assignment.iter().map(|tp| sim.catalog().partition_name(*tp)).collect()))
         .collect();
     by_member.sort();
     let parts: Vec<Vec<String>> = by_member.into_iter().map(|(_, p)| p).collect();
@@ -67,7 +67,7 @@ fn first_generation_is_a_range_assignment_after_the_initial_delay() {
 }
 
 fn stabilized_generations(sim: &Simulation) -> Vec<(u64, u32, usize)> {
-    sim.trace()
+    sim.trace_info()
         .iter()
         .filter_map(|e| match &e.event {
             TraceEvent::GroupStabilized { generation_id, members, .. } => Some((e.time.0, *generation_id, *members)),
@@ -88,7 +88,7 @@ fn leave_group_rebalances_within_a_heartbeat() {
     assert_eq!((generation, members), (2, 2));
     // The others learn of it from their next heartbeat (heartbeat.interval.ms = 3 s), not 45 s later.
     assert!((20_000..23_100).contains(&at), "rebalanced at {at} ms");
-    assert!(sim.trace().iter().any(|e| matches!(&e.event, TraceEvent::MemberLeft { .. })));
+    assert!(sim.trace_info().iter().any(|e| matches!(&e.event, TraceEvent::MemberLeft { .. })));
     let a = assignments(&sim);
     assert_eq!(a.len(), 2);
     assert_eq!(a.values().map(|p| p.len()).sum::<usize>(), 6);
@@ -107,7 +107,7 @@ fn crash_is_noticed_after_the_session_timeout() {
     assert_eq!(stabilized_generations(&sim).len(), 1, "45 s session: nothing yet at 60 s");
     sim.run_until(SimTime(70_000));
     let expired: Vec<u64> = sim
-        .trace()
+        .trace_info()
         .iter()
         .filter(|e| matches!(&e.event, TraceEvent::MemberSessionExpired { .. }))
         .map(|e| e.time.0)

@@ -204,7 +204,7 @@ fn leave_and_join_mid_stream_neither_duplicate_nor_lose() {
 fn each_rebalance_is_traced_with_its_trigger_and_a_new_generation() {
     let sim = crash_run(CommitMode::AfterProcessing, true);
     let lines: Vec<String> = sim
-        .trace()
+        .trace_info()
         .iter()
         .filter(|e| {
             matches!(
@@ -215,7 +215,7 @@ fn each_rebalance_is_traced_with_its_trigger_and_a_new_generation() {
                     | TraceEvent::ConsumerCrashed { .. }
             )
         })
-        .map(|e| e.event.line())
+        .map(|e| e.event.line(sim.catalog()))
         .collect();
     let stabilized: Vec<&String> = lines.iter().filter(|l| l.contains("Stabilized group")).collect();
     assert_eq!(stabilized.len(), 2);

@@ -103,7 +103,7 @@ case!(
 case!(
     unknown_producer_config,
     patched(serde_json::json!({"producers":[{"topic":"readings","configs":{"lingerms":5},"workload":{"type":"iot"}}]})),
-    "producers[0].configs.lingerms: unknown producer config (the simulated producer configs are: acks, linger.ms, batch.size, max.in.flight.requests.per.connection, client.id)"
+    "producers[0].configs.lingerms: unknown producer config (the simulated producer configs are: acks, linger.ms, batch.size, max.in.flight.requests.per.connection, max.request.size, buffer.memory, client.id)"
 );
 case!(
     bad_acks,
@@ -125,7 +125,7 @@ case!(
 case!(
     unknown_workload_type,
     patched(serde_json::json!({"producers":[{"topic":"readings","workload":{"type":"stocks"}}]})),
-    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `taxi`, `bids` at line 1 column 352"
+    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 352"
 );
 case!(
     zero_interval,

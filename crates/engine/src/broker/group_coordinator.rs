@@ -159,10 +159,8 @@ impl GroupCoordinator {
             }
             Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
                 let group = self.groups.get(&group_id);
-                let offsets = partitions
-                    .into_iter()
-                    .map(|tp| (tp.clone(), group.and_then(|g| g.offsets.get(&tp).copied())))
-                    .collect();
+                let offsets =
+                    partitions.into_iter().map(|tp| (tp, group.and_then(|g| g.offsets.get(&tp).copied()))).collect();
                 ctx.send(from, Message::OffsetFetchResponse { correlation_id, offsets });
             }
             _ => return false,
@@ -277,7 +275,7 @@ impl GroupCoordinator {
                 broker: self.broker,
                 group: group_id.to_string(),
                 member_id: new_id.clone(),
-                state: group.state.name().to_string(),
+                state: group.state.name(),
             });
             reject(ctx, KafkaError::MemberIdRequired, new_id);
             return;
@@ -355,7 +353,7 @@ impl GroupCoordinator {
         ctx.trace(TraceEvent::PreparingRebalance {
             broker: self.broker,
             group: group_id.to_string(),
-            state: group.state.name().to_string(),
+            state: group.state.name(),
             generation_id: group.generation_id,
             reason: reason.to_string(),
         });
@@ -550,7 +548,7 @@ impl GroupCoordinator {
             return Some(KafkaError::RebalanceInProgress);
         }
         for (tp, o) in offsets {
-            group.offsets.insert(tp.clone(), *o);
+            group.offsets.insert(*tp, *o);
         }
         self.touch(ctx, group_id, member_id);
         None

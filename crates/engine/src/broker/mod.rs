@@ -10,26 +10,27 @@ pub use log::PartitionLog;
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::ids::{BrokerId, NodeId, Offset, TopicPartition};
-use crate::node::{Ctx, Observation, Timer};
+use crate::node::{Ctx, Timer};
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, ProducePartitionResult,
 };
-use crate::sim::TraceEvent;
+use crate::sim::{SimTime, TraceEvent};
 use std::collections::BTreeMap;
 
 /// Broker timers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BrokerTimer {
-    /// A held fetch's `fetch.max.wait.ms` ran out.
-    FetchExpiry {
-        id: u64,
-    },
+    /// The earliest held fetch's `fetch.max.wait.ms` runs out (one timer stands for them all:
+    /// Kafka's `DelayedOperationPurgatory` keeps one timing wheel, not a timer per fetch).
+    FetchExpiry,
     Group(GroupTimer),
 }
 
 #[derive(Debug, Clone)]
 struct HeldFetch {
     from: NodeId,
+    /// When `fetch.max.wait.ms` runs out.
+    deadline: SimTime,
     correlation_id: u64,
     min_bytes: u32,
     max_partition_bytes: u32,
@@ -44,10 +45,10 @@ pub struct Broker {
     pub logs: BTreeMap<TopicPartition, PartitionLog>,
     pub topic_configs: BTreeMap<String, TopicConfig>,
     pub coordinator: GroupCoordinator,
-    /// Producer client id of each node that produced here, for the trace.
-    producer_names: BTreeMap<NodeId, String>,
     held_fetches: BTreeMap<u64, HeldFetch>,
     next_fetch_id: u64,
+    /// When the pending FetchExpiry timer fires, if one is set.
+    expiry_timer_at: Option<SimTime>,
 }
 
 impl Broker {
@@ -58,9 +59,9 @@ impl Broker {
             logs: BTreeMap::new(),
             topic_configs: BTreeMap::new(),
             coordinator: GroupCoordinator::new(id.0, config),
-            producer_names: BTreeMap::new(),
             held_fetches: BTreeMap::new(),
             next_fetch_id: 0,
+            expiry_timer_at: None,
         }
     }
 
@@ -69,24 +70,25 @@ impl Broker {
         self.logs.entry(tp).or_default();
     }
 
-    /// Names the producer at `node` (its `client.id`) in this broker's trace lines.
-    pub fn set_producer_name(&mut self, node: NodeId, name: &str) {
-        self.producer_names.insert(node, name.to_string());
-    }
-
     /// Traces that the broker started and which partitions it leads.
     pub fn start(&mut self, ctx: &mut Ctx) {
-        ctx.trace(TraceEvent::BrokerStarted { broker: self.id.0, leader_for: self.logs.keys().cloned().collect() });
+        ctx.trace(TraceEvent::BrokerStarted { broker: self.id.0, leader_for: self.logs.keys().copied().collect() });
     }
 
     /// Handles one of the broker's timers (delayed fetches, group coordinator timers).
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: BrokerTimer) {
         match timer {
-            BrokerTimer::FetchExpiry { id } => {
-                if let Some(held) = self.held_fetches.remove(&id) {
+            BrokerTimer::FetchExpiry => {
+                self.expiry_timer_at = None;
+                let now = ctx.now();
+                let expired: Vec<u64> =
+                    self.held_fetches.iter().filter(|(_, h)| h.deadline <= now).map(|(id, _)| *id).collect();
+                for id in expired {
+                    let held = self.held_fetches.remove(&id).expect("present");
                     let partitions = self.read(&held.partitions, held.max_partition_bytes).0;
                     ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
                 }
+                self.arm_fetch_expiry(ctx);
             }
             BrokerTimer::Group(t) => self.coordinator.on_timer(ctx, t),
         }
@@ -114,15 +116,10 @@ impl Broker {
                     log.advance_high_watermark(leo);
                     ctx.trace(TraceEvent::Appended {
                         broker: self.id.0,
-                        partition: batch.partition.clone(),
+                        partition: batch.partition,
                         base_offset,
                         records: batch.records.len() as u32,
-                        producer: self.producer_names.get(&from).cloned().unwrap_or_else(|| format!("node-{}", from.0)),
-                    });
-                    ctx.observe(Observation::Appended {
-                        partition: batch.partition.clone(),
-                        base_offset,
-                        records: batch.records.iter().map(|r| r.record_id).collect(),
+                        producer: from,
                     });
                     results.push(ProducePartitionResult { partition: batch.partition, base_offset, error: None });
                 }
@@ -139,9 +136,12 @@ impl Broker {
                 } else {
                     let id = self.next_fetch_id;
                     self.next_fetch_id += 1;
-                    self.held_fetches
-                        .insert(id, HeldFetch { from, correlation_id, min_bytes, max_partition_bytes, partitions });
-                    ctx.set_timer(max_wait_ms, Timer::Broker(BrokerTimer::FetchExpiry { id }));
+                    let deadline = ctx.now().plus_ms(max_wait_ms);
+                    self.held_fetches.insert(
+                        id,
+                        HeldFetch { from, deadline, correlation_id, min_bytes, max_partition_bytes, partitions },
+                    );
+                    self.arm_fetch_expiry(ctx);
                 }
             }
             Message::ListOffsetsRequest { correlation_id, spec, partitions } => {
@@ -172,7 +172,7 @@ impl Broker {
             .map(|p| {
                 let Some(log) = self.logs.get(&p.partition) else {
                     return FetchPartitionResponse {
-                        partition: p.partition.clone(),
+                        partition: p.partition,
                         high_watermark: Offset(0),
                         log_start_offset: Offset(0),
                         base_offset: p.fetch_offset,
@@ -188,7 +188,7 @@ impl Broker {
                 };
                 bytes += records.iter().map(|r| r.size_bytes as u64).sum::<u64>();
                 FetchPartitionResponse {
-                    partition: p.partition.clone(),
+                    partition: p.partition,
                     high_watermark: log.high_watermark(),
                     log_start_offset: log.log_start_offset(),
                     base_offset: p.fetch_offset,
@@ -200,15 +200,45 @@ impl Broker {
         (out, bytes)
     }
 
+    /// Sets the FetchExpiry timer for the earliest held fetch's deadline, unless one is set
+    /// that fires no later.
+    fn arm_fetch_expiry(&mut self, ctx: &mut Ctx) {
+        let Some(earliest) = self.held_fetches.values().map(|h| h.deadline).min() else { return };
+        if self.expiry_timer_at.is_none_or(|t| t > earliest) {
+            self.expiry_timer_at = Some(earliest);
+            ctx.set_timer(earliest.0 - ctx.now().0, Timer::Broker(BrokerTimer::FetchExpiry));
+        }
+    }
+
+    /// Answers every held fetch that now has `fetch.min.bytes` to read. Counting the bytes first
+    /// means a produce request builds no response that is not sent.
     fn complete_held_fetches(&mut self, ctx: &mut Ctx) {
-        let ids: Vec<u64> = self.held_fetches.keys().copied().collect();
-        for id in ids {
-            let held = &self.held_fetches[&id];
-            let (partitions, bytes) = self.read(&held.partitions, held.max_partition_bytes);
-            if bytes >= held.min_bytes as u64 {
-                let held = self.held_fetches.remove(&id).expect("present");
-                ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
-            }
+        if self.held_fetches.is_empty() {
+            return;
+        }
+        let ready: Vec<u64> = self
+            .held_fetches
+            .iter()
+            .filter(|(_, held)| {
+                let enough = held.min_bytes as u64;
+                let mut bytes = 0;
+                for p in &held.partitions {
+                    if let Some(log) = self.logs.get(&p.partition) {
+                        let cap = (held.max_partition_bytes as u64).max(1);
+                        bytes += log.bytes_available(p.fetch_offset, log.high_watermark(), enough.min(cap));
+                    }
+                    if bytes >= enough {
+                        return true;
+                    }
+                }
+                false
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ready {
+            let held = self.held_fetches.remove(&id).expect("present");
+            let partitions = self.read(&held.partitions, held.max_partition_bytes).0;
+            ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
         }
     }
 }

@@ -34,6 +34,20 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "How many produce requests to one broker may await an answer at once.",
     },
     ConfigDef {
+        name: "max.request.size",
+        kind: ConfigKind::Int { min: 1, max: 104_857_600 },
+        default: "1048576",
+        unit: "bytes",
+        doc: "The largest produce request: the sender stops adding partitions' batches to a request at this size.",
+    },
+    ConfigDef {
+        name: "buffer.memory",
+        kind: ConfigKind::Int { min: 1, max: 1_073_741_824 },
+        default: "33554432",
+        unit: "bytes",
+        doc: "Memory for records waiting to be sent or acknowledged; send() blocks while it is full.",
+    },
+    ConfigDef {
         name: "client.id",
         kind: ConfigKind::Text,
         default: "producer-1",
@@ -60,6 +74,8 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     pub batch_size_bytes: u32,
     pub max_in_flight_requests_per_connection: u32,
+    pub max_request_size_bytes: u64,
+    pub buffer_memory_bytes: u64,
     pub client_id: String,
 }
 
@@ -77,6 +93,8 @@ impl ProducerConfig {
             linger_ms: r.int("linger.ms") as u64,
             batch_size_bytes: r.int("batch.size") as u32,
             max_in_flight_requests_per_connection: r.int("max.in.flight.requests.per.connection") as u32,
+            max_request_size_bytes: r.int("max.request.size") as u64,
+            buffer_memory_bytes: r.int("buffer.memory") as u64,
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
         })
     }

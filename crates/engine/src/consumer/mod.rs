@@ -6,13 +6,13 @@
 pub mod assignors;
 
 use crate::config::{AutoOffsetReset, ConsumerConfig};
-use crate::ids::{NodeId, Offset, TopicPartition};
-use crate::node::Observation;
+use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
 use crate::node::{ClusterMetadata, Ctx, Timer};
 use crate::protocol::{FetchPartition, KafkaError, Message, OffsetSpec, Record};
 use crate::sim::{SimTime, TraceEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 /// When the application commits its offsets, which decides its delivery semantics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -81,17 +81,37 @@ pub struct ConsumerStats {
     pub commits: u64,
 }
 
+/// Records fetched for one partition and not yet returned by `poll()`.
+#[derive(Debug, Default)]
+struct Buffered {
+    /// The offset of `records[0]`.
+    first: Offset,
+    records: VecDeque<Record>,
+}
+
+/// A run of records of one partition within the batch being processed.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    partition: TopicPartition,
+    base_offset: Offset,
+    /// Index of its first record in `processing`, and how many.
+    start: usize,
+    len: usize,
+}
+
 /// A consumer node.
 #[derive(Debug)]
 pub struct Consumer {
     pub client_id: String,
     pub group_id: String,
+    pub group: GroupId,
+    /// The subscription, by topic name (as the consumer protocol carries it).
     pub topics: Vec<String>,
     pub config: ConsumerConfig,
     /// Simulated application work per record, ms.
     pub processing_ms_per_record: u64,
     pub commit_mode: CommitMode,
-    metadata: ClusterMetadata,
+    metadata: Rc<ClusterMetadata>,
     coordinator: NodeId,
     pub state: MemberState,
     pub member_id: String,
@@ -103,10 +123,12 @@ pub struct Consumer {
     pub committed: BTreeMap<TopicPartition, Offset>,
     /// The next offset to fetch (ahead of `positions` by what is buffered).
     fetch_positions: BTreeMap<TopicPartition, Offset>,
-    buffer: BTreeMap<TopicPartition, VecDeque<(Offset, Record)>>,
+    buffer: BTreeMap<TopicPartition, Buffered>,
     fetches_in_flight: BTreeSet<NodeId>,
-    /// Records of the `poll()` being processed; empty when the application waits in `poll()`.
-    processing: Vec<(TopicPartition, Offset, Record)>,
+    /// Records of the `poll()` being processed, partition by partition (`segments`); empty when
+    /// the application waits in `poll()`.
+    processing: Vec<Record>,
+    segments: Vec<Segment>,
     /// When processing began; `None` while a commit-before-processing is awaited.
     processing_started: Option<SimTime>,
     /// The `commitSync()` the application is blocked on.
@@ -125,19 +147,22 @@ pub struct Consumer {
 
 impl Consumer {
     /// A consumer that has not started: no member id, no assignment, no positions.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client_id: String,
         group_id: String,
+        group: GroupId,
         topics: Vec<String>,
         config: ConsumerConfig,
         processing_ms_per_record: u64,
         commit_mode: CommitMode,
-        metadata: ClusterMetadata,
+        metadata: Rc<ClusterMetadata>,
     ) -> Self {
         let coordinator = metadata.coordinator_for(&group_id).1;
         Consumer {
             client_id,
             group_id,
+            group,
             topics,
             config,
             processing_ms_per_record,
@@ -154,6 +179,7 @@ impl Consumer {
             buffer: BTreeMap::new(),
             fetches_in_flight: BTreeSet::new(),
             processing: vec![],
+            segments: vec![],
             processing_started: None,
             awaiting_commit: None,
             closing: false,
@@ -174,11 +200,8 @@ impl Consumer {
 
     /// `subscribe()` then the first `poll()`: join the group.
     pub fn start(&mut self, ctx: &mut Ctx) {
-        ctx.trace(TraceEvent::ConsumerStarted {
-            client_id: self.client_id.clone(),
-            group: self.group_id.clone(),
-            topics: self.topics.clone(),
-        });
+        let topics: Vec<TopicId> = self.topics.iter().filter_map(|t| self.metadata.topic_id(t)).collect();
+        ctx.trace(TraceEvent::ConsumerStarted { consumer: ctx.me(), topics });
         self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
         self.send_join(ctx);
     }
@@ -187,15 +210,14 @@ impl Consumer {
     /// batch whose processing had finished (`processing_ms_per_record` each, in order) count as
     /// processed; the rest never are.
     pub fn crash(&mut self, ctx: &mut Ctx) {
-        ctx.trace(TraceEvent::ConsumerCrashed { client_id: self.client_id.clone(), group: self.group_id.clone() });
+        ctx.trace(TraceEvent::ConsumerCrashed { consumer: ctx.me() });
         if let Some(started) = self.processing_started {
             let elapsed = ctx.now().0 - started.0;
             let done = match self.processing_ms_per_record {
                 0 => self.processing.len(),
                 per => ((elapsed / per) as usize).min(self.processing.len()),
             };
-            let batch = std::mem::take(&mut self.processing);
-            self.report_processed(ctx, &batch[..done]);
+            self.report_processed(ctx, done);
         }
         self.state = MemberState::Crashed;
     }
@@ -210,7 +232,7 @@ impl Consumer {
     }
 
     fn finish_close(&mut self, ctx: &mut Ctx) {
-        ctx.trace(TraceEvent::ConsumerClosing { client_id: self.client_id.clone(), group: self.group_id.clone() });
+        ctx.trace(TraceEvent::ConsumerClosing { consumer: ctx.me() });
         if self.auto_commit() && self.state == MemberState::Stable {
             self.commit(ctx);
         }
@@ -262,9 +284,8 @@ impl Consumer {
                 ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
             }
             ConsumerTimer::ProcessingDone => {
-                let batch = std::mem::take(&mut self.processing);
                 self.processing_started = None;
-                self.report_processed(ctx, &batch);
+                self.report_processed(ctx, self.processing.len());
                 if self.commit_mode == CommitMode::AfterProcessing {
                     self.awaiting_commit = self.commit(ctx);
                 }
@@ -303,15 +324,14 @@ impl Consumer {
                         self.member_id = member_id;
                         let is_leader = leader == self.member_id;
                         ctx.trace(TraceEvent::JoinedGroup {
-                            client_id: self.client_id.clone(),
-                            group: self.group_id.clone(),
+                            consumer: ctx.me(),
                             generation_id,
                             member_id: self.member_id.clone(),
                             leader: is_leader,
                         });
                         let assignments = if is_leader {
                             let subs = members.into_iter().map(|m| (m.member_id, m.topics)).collect();
-                            assignors::range_assign(&subs, &self.metadata.topics).into_iter().collect()
+                            assignors::range_assign(&subs, &self.metadata).into_iter().collect()
                         } else {
                             vec![]
                         };
@@ -364,13 +384,8 @@ impl Consumer {
                 for (tp, committed) in offsets {
                     match committed {
                         Some(offset) => {
-                            ctx.trace(TraceEvent::SettingOffset {
-                                client_id: self.client_id.clone(),
-                                group: self.group_id.clone(),
-                                partition: tp.clone(),
-                                offset,
-                            });
-                            self.committed.insert(tp.clone(), offset);
+                            ctx.trace(TraceEvent::SettingOffset { consumer: ctx.me(), partition: tp, offset });
+                            self.committed.insert(tp, offset);
                             self.seek(tp, offset);
                         }
                         None => reset.push(tp),
@@ -385,11 +400,10 @@ impl Consumer {
                 }
                 for (tp, offset) in offsets {
                     ctx.trace(TraceEvent::ResettingOffset {
-                        client_id: self.client_id.clone(),
-                        group: self.group_id.clone(),
-                        partition: tp.clone(),
+                        consumer: ctx.me(),
+                        partition: tp,
                         offset,
-                        strategy: self.config.auto_offset_reset.name().to_string(),
+                        strategy: self.config.auto_offset_reset.name(),
                     });
                     self.seek(tp, offset);
                 }
@@ -408,13 +422,13 @@ impl Consumer {
                         reset.push(p.partition);
                         continue;
                     }
-                    let buf = self.buffer.entry(p.partition.clone()).or_default();
-                    let mut o = p.base_offset;
-                    for r in p.records {
-                        buf.push_back((o, r));
-                        o = Offset(o.0 + 1);
+                    let next = Offset(p.base_offset.0 + p.records.len() as u64);
+                    let buf = self.buffer.entry(p.partition).or_default();
+                    if buf.records.is_empty() {
+                        buf.first = p.base_offset;
                     }
-                    self.fetch_positions.insert(p.partition, o);
+                    buf.records.extend(p.records);
+                    self.fetch_positions.insert(p.partition, next);
                 }
                 self.reset_positions(ctx, reset);
                 self.after_progress(ctx);
@@ -423,19 +437,11 @@ impl Consumer {
                 match error {
                     None => {
                         for (tp, o) in &offsets {
-                            self.committed.insert(tp.clone(), *o);
+                            self.committed.insert(*tp, *o);
                         }
-                        ctx.trace(TraceEvent::OffsetsCommitted {
-                            client_id: self.client_id.clone(),
-                            group: self.group_id.clone(),
-                            offsets,
-                        });
+                        ctx.trace(TraceEvent::OffsetsCommitted { consumer: ctx.me(), offsets });
                     }
-                    Some(e) => ctx.trace(TraceEvent::CommitFailed {
-                        client_id: self.client_id.clone(),
-                        group: self.group_id.clone(),
-                        error: e.exception_name().to_string(),
-                    }),
+                    Some(e) => ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: e.exception_name() }),
                 }
                 if self.awaiting_commit == Some(correlation_id) {
                     // The application's commitSync() returned (or threw: this application logs
@@ -454,8 +460,8 @@ impl Consumer {
 
     fn seek(&mut self, tp: TopicPartition, offset: Offset) {
         if self.assignment.contains(&tp) {
-            self.positions.insert(tp.clone(), offset);
-            self.fetch_positions.insert(tp.clone(), offset);
+            self.positions.insert(tp, offset);
+            self.fetch_positions.insert(tp, offset);
             self.buffer.remove(&tp);
         }
     }
@@ -468,7 +474,7 @@ impl Consumer {
         };
         let mut per_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
-            if let Some(leader) = self.metadata.leader_node(&tp) {
+            if let Some(leader) = self.metadata.leader_node(tp) {
                 per_leader.entry(leader).or_default().push(tp);
             }
         }
@@ -483,8 +489,7 @@ impl Consumer {
         self.state = MemberState::Stable;
         self.assignment = assignment;
         ctx.trace(TraceEvent::PartitionsAssigned {
-            client_id: self.client_id.clone(),
-            group: self.group_id.clone(),
+            consumer: ctx.me(),
             generation_id: self.generation_id,
             partitions: self.assignment.clone(),
         });
@@ -509,11 +514,7 @@ impl Consumer {
     /// (at once if it is waiting inside `poll()`).
     fn request_rejoin(&mut self, ctx: &mut Ctx, reason: &str) {
         if self.rejoin_reason.is_none() {
-            ctx.trace(TraceEvent::RequestingRejoin {
-                client_id: self.client_id.clone(),
-                group: self.group_id.clone(),
-                reason: reason.to_string(),
-            });
+            ctx.trace(TraceEvent::RequestingRejoin { consumer: ctx.me(), reason: reason.to_string() });
             self.rejoin_reason = Some(reason.to_string());
         }
         if self.processing.is_empty() {
@@ -533,20 +534,19 @@ impl Consumer {
         self.commit_mode == CommitMode::Auto && self.config.enable_auto_commit
     }
 
-    /// Tells the observers which records the application finished, per partition.
-    fn report_processed(&mut self, ctx: &mut Ctx, batch: &[(TopicPartition, Offset, Record)]) {
-        self.stats.records_processed += batch.len() as u64;
-        let mut i = 0;
-        while i < batch.len() {
-            let tp = &batch[i].0;
-            let n = batch[i..].iter().take_while(|(p, _, _)| p == tp).count();
-            ctx.observe(Observation::Processed {
-                group_id: self.group_id.clone(),
-                partition: tp.clone(),
-                records: batch[i..i + n].iter().map(|(_, o, r)| (*o, *r)).collect(),
-            });
-            i += n;
+    /// Tells the observer that the application finished the first `done` records of the batch
+    /// being processed (all of them, or those done before a crash), partition by partition, and
+    /// clears the batch.
+    fn report_processed(&mut self, ctx: &mut Ctx, done: usize) {
+        self.stats.records_processed += done as u64;
+        for s in &self.segments {
+            let n = s.len.min(done.saturating_sub(s.start));
+            if n > 0 {
+                ctx.processed(self.group, s.partition, s.base_offset, &self.processing[s.start..s.start + n]);
+            }
         }
+        self.processing.clear();
+        self.segments.clear();
     }
 
     fn start_processing(&mut self, ctx: &mut Ctx) {
@@ -570,7 +570,7 @@ impl Consumer {
                 group_id: self.group_id.clone(),
                 generation_id: self.generation_id,
                 member_id: self.member_id.clone(),
-                offsets: self.positions.iter().map(|(tp, o)| (tp.clone(), *o)).collect(),
+                offsets: self.positions.iter().map(|(tp, o)| (*tp, *o)).collect(),
             },
         );
         Some(correlation_id)
@@ -578,7 +578,9 @@ impl Consumer {
 
     /// Whether the application is idle with nothing buffered or awaited.
     pub fn is_idle(&self) -> bool {
-        self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
+        self.processing.is_empty()
+            && self.awaiting_commit.is_none()
+            && self.buffer.values().all(|b| b.records.is_empty())
     }
 
     /// Whether the application is processing records right now.
@@ -600,11 +602,7 @@ impl Consumer {
             if self.auto_commit() {
                 self.commit(ctx);
             }
-            ctx.trace(TraceEvent::PartitionsRevoked {
-                client_id: self.client_id.clone(),
-                group: self.group_id.clone(),
-                partitions: self.assignment.clone(),
-            });
+            ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: self.assignment.clone() });
             self.assignment.clear();
             self.positions.clear();
             self.fetch_positions.clear();
@@ -618,24 +616,25 @@ impl Consumer {
             self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
         }
         let mut budget = self.config.max_poll_records as usize;
-        let mut taken: Vec<(TopicPartition, Offset, Record)> = vec![];
         for (tp, buf) in self.buffer.iter_mut() {
             if budget == 0 {
                 break;
             }
-            let n = budget.min(buf.len());
+            let n = budget.min(buf.records.len());
             if n == 0 {
                 continue;
             }
-            let from = buf.front().map(|(o, _)| *o).expect("non-empty");
-            taken.extend(buf.drain(..n).map(|(o, r)| (tp.clone(), o, r)));
-            let until = Offset(from.0 + n as u64);
-            self.positions.insert(tp.clone(), until);
+            let from = buf.first;
+            self.segments.push(Segment { partition: *tp, base_offset: from, start: self.processing.len(), len: n });
+            self.processing.extend(buf.records.drain(..n));
+            buf.first = Offset(from.0 + n as u64);
+            let until = buf.first;
+            self.positions.insert(*tp, until);
             budget -= n;
-            ctx.trace(TraceEvent::Polled { client_id: self.client_id.clone(), partition: tp.clone(), from, until });
+            ctx.trace(TraceEvent::Polled { consumer: ctx.me(), partition: *tp, from, until });
         }
-        self.buffer.retain(|_, b| !b.is_empty());
-        if taken.is_empty() {
+        self.buffer.retain(|_, b| !b.records.is_empty());
+        if self.processing.is_empty() {
             // Waiting inside poll(): an auto-commit still happens on time.
             if self.auto_commit() && !self.auto_commit_armed {
                 self.auto_commit_armed = true;
@@ -644,8 +643,7 @@ impl Consumer {
             }
             return;
         }
-        self.stats.records_polled += taken.len() as u64;
-        self.processing = taken;
+        self.stats.records_polled += self.processing.len() as u64;
         if self.commit_mode == CommitMode::BeforeProcessing {
             self.awaiting_commit = self.commit(ctx);
         }
@@ -661,18 +659,24 @@ impl Consumer {
         if self.state != MemberState::Stable {
             return;
         }
-        let mut per_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
+        // Few leaders: a small list in leader order is cheaper than a map.
+        let mut per_leader: Vec<(NodeId, Vec<FetchPartition>)> = Vec::new();
         for tp in &self.assignment {
             let Some(&fetch_offset) = self.fetch_positions.get(tp) else { continue };
-            if self.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
+            if self.buffer.get(tp).is_some_and(|b| !b.records.is_empty()) {
                 continue;
             }
-            let Some(leader) = self.metadata.leader_node(tp) else { continue };
+            let Some(leader) = self.metadata.leader_node(*tp) else { continue };
             if self.fetches_in_flight.contains(&leader) {
                 continue;
             }
-            per_leader.entry(leader).or_default().push(FetchPartition { partition: tp.clone(), fetch_offset });
+            let fetch = FetchPartition { partition: *tp, fetch_offset };
+            match per_leader.iter_mut().find(|(l, _)| *l == leader) {
+                Some((_, list)) => list.push(fetch),
+                None => per_leader.push((leader, vec![fetch])),
+            }
         }
+        per_leader.sort_by_key(|(l, _)| *l);
         for (leader, partitions) in per_leader {
             self.fetches_in_flight.insert(leader);
             let correlation_id = self.correlation_id();

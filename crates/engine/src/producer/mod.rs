@@ -1,33 +1,59 @@
 //! The producer client: the application's send loop (driven by a workload), the record
-//! accumulator that builds one batch per partition (`batch.size`, `linger.ms`), and the sender
-//! that ships ready batches to partition leaders (`acks`, `max.in.flight.requests.per.connection`).
-//! It knows brokers only through protocol messages.
+//! accumulator that builds one batch per partition (`batch.size`, `linger.ms`, `buffer.memory`),
+//! and the sender that drains ready brokers as Kafka's `Sender` and `RecordAccumulator` do
+//! (`acks`, `max.in.flight.requests.per.connection`, `max.request.size`). It knows brokers only
+//! through protocol messages.
+//!
+//! Records are not events: the producer wakes only when a batch can become ready (it fills, or
+//! its `linger.ms` runs out) or a response frees a request slot, and then takes every record the
+//! workload has due by then, each with its own due time. What leaves the producer is the same as
+//! with one wake per record; only the work is batched.
 
 pub mod partitioner;
 
 use crate::config::{Acks, ProducerConfig};
-use crate::ids::{NodeId, PartitionId, RecordId, TopicPartition};
-use crate::node::{ClusterMetadata, Ctx, Observation, Timer};
+use crate::ids::{NodeId, RecordId, TopicId, TopicPartition};
+use crate::node::{ClusterMetadata, Ctx, Timer};
 use crate::protocol::{Message, ProducerBatch, Record};
 use crate::sim::SimTime;
-use crate::workload::{KeyTable, Workload};
+use crate::workload::{Due, KeyTable, Workload};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
+
+/// How many upcoming records one wake looks at to find when the next batch fills; past that it
+/// wakes at the last one looked at and looks again.
+const LOOKAHEAD_RECORDS: u64 = 4096;
 
 /// Producer timers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProducerTimer {
-    /// The workload's next record is due.
-    NextRecord,
-    /// A batch's `linger.ms` runs out.
-    Linger,
+    /// A batch may be ready: one fills up, or its `linger.ms` runs out.
+    Wake,
 }
 
 #[derive(Debug)]
 struct OpenBatch {
     records: Vec<Record>,
     bytes: u64,
+    /// When its first record was appended (`linger.ms` counts from here).
     created: SimTime,
+}
+
+/// One broker the producer sends to: the partitions it leads, where the next drain starts
+/// (Kafka's per-node `drainIndex`), and the requests awaiting an answer.
+#[derive(Debug)]
+struct Destination {
+    node: NodeId,
+    partitions: Vec<u32>,
+    drain_index: usize,
+    in_flight: u32,
+}
+
+/// An unanswered ProduceRequest: its destination and, per partition, records and bytes.
+#[derive(Debug)]
+struct InFlight {
+    destination: usize,
+    batches: Vec<(TopicPartition, u32, u64)>,
 }
 
 /// Counters the snapshot and report read.
@@ -45,196 +71,316 @@ pub struct ProducerStats {
 #[derive(Debug)]
 pub struct Producer {
     pub config: ProducerConfig,
-    pub topic: String,
+    pub topic: TopicId,
     /// Bits 40.. of every record id this producer makes.
     index: u64,
-    metadata: ClusterMetadata,
     keys: Rc<KeyTable>,
     workload: Workload,
     /// Batches per partition, oldest first; only the last may still grow.
-    accumulator: BTreeMap<PartitionId, VecDeque<OpenBatch>>,
-    in_flight: BTreeMap<NodeId, u32>,
-    /// Unanswered requests: correlation id → the records sent, per partition.
-    pending: BTreeMap<u64, Vec<(TopicPartition, Vec<RecordId>)>>,
+    accumulator: Vec<VecDeque<OpenBatch>>,
+    destinations: Vec<Destination>,
+    pending: BTreeMap<u64, InFlight>,
     next_correlation_id: u64,
+    /// Index of the workload's next record.
     next_record: u64,
-    linger_timer_at: Option<SimTime>,
+    /// Bytes of records in the accumulator or in flight (`buffer.memory` bounds it).
+    buffered_bytes: u64,
+    /// When the wake timer set last will fire.
+    wake_at: Option<SimTime>,
+    /// Per partition, for the look-ahead: bytes of the last open batch, or `None`.
+    scratch: Vec<Option<u64>>,
     pub stats: ProducerStats,
 }
 
 impl Producer {
-    /// Whether the workload is exhausted and every record is acknowledged.
-    pub fn is_done(&self) -> bool {
-        self.workload.is_exhausted() && self.accumulator.is_empty() && self.pending.is_empty()
-    }
-}
-
-impl Producer {
     /// A producer that has not started; `config` holds its Kafka configs (`acks`, `linger.ms`,
-    /// `batch.size`, ...).
+    /// `batch.size`, ...). It writes to `topic`, which `metadata` describes.
     pub fn new(
         index: u32,
         config: ProducerConfig,
-        topic: String,
-        metadata: ClusterMetadata,
+        topic: TopicId,
+        metadata: &ClusterMetadata,
         keys: Rc<KeyTable>,
         workload: Workload,
     ) -> Self {
+        let partitions = metadata.partitions(topic);
+        let mut destinations: Vec<Destination> = vec![];
+        for p in 0..partitions {
+            let node = metadata.leader_node(TopicPartition::new(topic, p)).unwrap_or(NodeId(0));
+            let i = match destinations.iter().position(|d| d.node == node) {
+                Some(i) => i,
+                None => {
+                    destinations.push(Destination { node, partitions: vec![], drain_index: 0, in_flight: 0 });
+                    destinations.len() - 1
+                }
+            };
+            destinations[i].partitions.push(p);
+        }
         Producer {
             config,
             topic,
             index: index as u64,
-            metadata,
             keys,
             workload,
-            accumulator: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            accumulator: (0..partitions).map(|_| VecDeque::new()).collect(),
+            destinations,
             pending: BTreeMap::new(),
             next_correlation_id: 0,
             next_record: 0,
-            linger_timer_at: None,
+            buffered_bytes: 0,
+            wake_at: None,
+            scratch: vec![None; partitions as usize],
             stats: ProducerStats::default(),
         }
     }
 
-    /// Schedules the workload's first record.
-    pub fn start(&mut self, ctx: &mut Ctx) {
-        ctx.set_timer(self.workload.first_delay_ms(), Timer::Producer(ProducerTimer::NextRecord));
-    }
-
-    /// Handles one of its timers: the workload's next record falls due, or a batch's `linger.ms` runs out.
-    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: ProducerTimer) {
-        match timer {
-            ProducerTimer::NextRecord => self.send_next(ctx),
-            ProducerTimer::Linger => {
-                self.linger_timer_at = None;
-                self.drain(ctx);
-            }
-        }
-    }
-
-    /// Handles a ProduceResponse: acknowledges (or fails) the batches it answers.
-    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
-        if let Message::ProduceResponse { correlation_id, results } = msg {
-            let Some(sent) = self.pending.remove(&correlation_id) else { return };
-            if let Some(n) = self.in_flight.get_mut(&from) {
-                *n = n.saturating_sub(1);
-            }
-            self.stats.requests_in_flight = self.stats.requests_in_flight.saturating_sub(1);
-            for result in results.iter().filter(|r| r.error.is_none()) {
-                if let Some((_, ids)) = sent.iter().find(|(tp, _)| *tp == result.partition) {
-                    self.stats.records_acked += ids.len() as u64;
-                    ctx.observe(Observation::Acked { records: ids.clone() });
-                }
-            }
-            self.drain(ctx);
-        }
-    }
-
-    fn partitions(&self) -> u32 {
-        self.metadata.topics.get(&self.topic).copied().unwrap_or(1)
-    }
-
-    /// The application's `send()`: the record joins its partition's open batch.
-    fn send_next(&mut self, ctx: &mut Ctx) {
-        let Some((emitted, next)) = self.workload.emit(ctx.now().as_ms()) else { return };
-        let record = Record {
-            record_id: RecordId::new(self.index, self.next_record),
-            key: Some(emitted.key),
-            timestamp_ms: emitted.timestamp_ms,
-            size_bytes: emitted.size_bytes,
-        };
-        self.next_record += 1;
-        self.stats.records_sent += 1;
-        let partition = PartitionId(partitioner::partition_for_hash(self.keys.murmur2(emitted.key), self.partitions()));
-        let batch_size = self.config.batch_size_bytes as u64;
-        let queue = self.accumulator.entry(partition).or_default();
-        let fits = queue.back().is_some_and(|b| b.bytes + record.size_bytes as u64 <= batch_size);
-        if fits {
-            let batch = queue.back_mut().expect("checked above");
-            batch.bytes += record.size_bytes as u64;
-            batch.records.push(record);
-        } else {
-            queue.push_back(OpenBatch { records: vec![record], bytes: record.size_bytes as u64, created: ctx.now() });
-        }
-        self.drain(ctx);
-        if let Some(after) = next {
-            ctx.set_timer(after, Timer::Producer(ProducerTimer::NextRecord));
-        }
-    }
-
-    fn ready(&self, batch: &OpenBatch, is_last: bool, now: SimTime) -> bool {
-        !is_last
-            || batch.bytes >= self.config.batch_size_bytes as u64
-            || now >= batch.created.plus_ms(self.config.linger_ms)
-    }
-
-    /// The sender: one request per leader with at most one ready batch per partition, while
-    /// that leader has fewer than `max.in.flight.requests.per.connection` requests unanswered.
-    fn drain(&mut self, ctx: &mut Ctx) {
-        let now = ctx.now();
-        loop {
-            let mut per_leader: BTreeMap<NodeId, Vec<ProducerBatch>> = BTreeMap::new();
-            let partitions: Vec<PartitionId> = self.accumulator.keys().copied().collect();
-            for p in partitions {
-                let tp = TopicPartition { topic: self.topic.clone(), partition: p };
-                let Some(leader) = self.metadata.leader_node(&tp) else { continue };
-                let in_flight = self.in_flight.get(&leader).copied().unwrap_or(0);
-                if self.config.acks != Acks::None && in_flight >= self.config.max_in_flight_requests_per_connection {
-                    continue;
-                }
-                let queue = &self.accumulator[&p];
-                let Some(front) = queue.front() else { continue };
-                if !self.ready(front, queue.len() == 1, now) {
-                    continue;
-                }
-                let batch = self.accumulator.get_mut(&p).and_then(|q| q.pop_front()).expect("front exists");
-                per_leader.entry(leader).or_default().push(ProducerBatch { partition: tp, records: batch.records });
-            }
-            if per_leader.is_empty() {
+    /// Records the application has handed to `send()` by `now`: those taken so far, plus those
+    /// due by `now` that the next wake will take (the producer takes records in slices, but the
+    /// application sends each at its own time). Records `send()` would block on are not counted.
+    pub fn records_sent(&self, now: SimTime) -> u64 {
+        let mut n = self.stats.records_sent;
+        let mut buffered = self.buffered_bytes;
+        let mut k = self.next_record;
+        while let Some((Due::At(at), e)) = self.workload.record(k) {
+            buffered += e.size_bytes as u64;
+            if at > now.0 || (buffered > self.config.buffer_memory_bytes && k > self.next_record) {
                 break;
             }
-            for (leader, batches) in per_leader {
-                let sent: Vec<(TopicPartition, Vec<RecordId>)> = batches
-                    .iter()
-                    .map(|b| (b.partition.clone(), b.records.iter().map(|r| r.record_id).collect()))
-                    .collect();
-                let records: u64 = sent.iter().map(|(_, ids)| ids.len() as u64).sum();
-                self.stats.batches_sent += batches.len() as u64;
-                let correlation_id = self.next_correlation_id;
-                self.next_correlation_id += 1;
-                if self.config.acks == Acks::None {
-                    // acks=0: the broker sends no answer; the record counts as sent once on the wire.
-                    self.stats.records_acked += records;
-                    for (_, ids) in &sent {
-                        ctx.observe(Observation::Acked { records: ids.clone() });
-                    }
-                } else {
-                    *self.in_flight.entry(leader).or_insert(0) += 1;
-                    self.stats.requests_in_flight += 1;
-                    self.pending.insert(correlation_id, sent);
-                }
-                ctx.send(leader, Message::ProduceRequest { correlation_id, acks: self.config.acks, batches });
-            }
+            n += 1;
+            k += 1;
         }
-        self.accumulator.retain(|_, q| !q.is_empty());
-        self.arm_linger(ctx);
+        n
     }
 
-    fn arm_linger(&mut self, ctx: &mut Ctx) {
-        let now = ctx.now();
-        let earliest = self
-            .accumulator
-            .values()
-            .filter_map(|q| q.front())
-            .map(|b| b.created.plus_ms(self.config.linger_ms))
-            .filter(|&t| t > now)
-            .min();
-        if let Some(at) = earliest {
-            if self.linger_timer_at.is_none_or(|t| t > at) {
-                self.linger_timer_at = Some(at);
-                ctx.set_timer(at.0 - now.0, Timer::Producer(ProducerTimer::Linger));
+    /// Whether the workload is exhausted and every record is acknowledged.
+    pub fn is_done(&self) -> bool {
+        self.workload.is_exhausted_at(self.next_record)
+            && self.accumulator.iter().all(|q| q.is_empty())
+            && self.pending.is_empty()
+    }
+
+    /// Takes the records due at time 0 and plans the first wake.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.step(ctx);
+    }
+
+    /// Handles its wake timer: take the records due by now, send what is ready, plan the next wake.
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: ProducerTimer) {
+        match timer {
+            ProducerTimer::Wake => {
+                if self.wake_at == Some(ctx.now()) {
+                    self.wake_at = None;
+                }
+                self.step(ctx);
             }
+        }
+    }
+
+    /// Handles a ProduceResponse: acknowledges (or fails) the batches it answers, frees their
+    /// memory and request slot, and sends what that lets through.
+    pub fn on_message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: Message) {
+        if let Message::ProduceResponse { correlation_id, results } = msg {
+            let Some(sent) = self.pending.remove(&correlation_id) else { return };
+            let d = &mut self.destinations[sent.destination];
+            d.in_flight = d.in_flight.saturating_sub(1);
+            self.stats.requests_in_flight = self.stats.requests_in_flight.saturating_sub(1);
+            for (tp, records, bytes) in sent.batches {
+                self.buffered_bytes = self.buffered_bytes.saturating_sub(bytes);
+                if results.iter().any(|r| r.partition == tp && r.error.is_none()) {
+                    self.stats.records_acked += records as u64;
+                }
+            }
+            self.step(ctx);
+        }
+    }
+
+    fn step(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        self.catch_up(now);
+        self.drain(ctx);
+        self.plan_wake(ctx);
+    }
+
+    fn partition_of(&self, key: crate::ids::KeyId) -> u32 {
+        partitioner::partition_for_hash(self.keys.murmur2(key), self.accumulator.len() as u32)
+    }
+
+    /// The application's `send()` of every record due by `now`, in order, each appended at its
+    /// own due time; stops while `buffer.memory` is full (`send()` blocks).
+    fn catch_up(&mut self, now: SimTime) {
+        let batch_size = self.config.batch_size_bytes as u64;
+        while let Some((due, emitted)) = self.workload.record(self.next_record) {
+            let at = match due {
+                Due::At(at) if at <= now.0 => at,
+                Due::At(_) => break,
+                Due::WhenAccepted => now.0,
+            };
+            let size = emitted.size_bytes as u64;
+            if self.buffered_bytes > 0 && self.buffered_bytes + size > self.config.buffer_memory_bytes {
+                break;
+            }
+            let timestamp_ms = if due == Due::WhenAccepted { at } else { emitted.timestamp_ms };
+            let record = Record {
+                record_id: RecordId::new(self.index, self.next_record),
+                key: Some(emitted.key),
+                timestamp_ms,
+                size_bytes: emitted.size_bytes,
+            };
+            self.next_record += 1;
+            self.stats.records_sent += 1;
+            self.buffered_bytes += size;
+            let p = self.partition_of(emitted.key) as usize;
+            let queue = &mut self.accumulator[p];
+            match queue.back_mut() {
+                Some(b) if b.bytes + size <= batch_size => {
+                    b.bytes += size;
+                    b.records.push(record);
+                }
+                _ => queue.push_back(OpenBatch { records: vec![record], bytes: size, created: SimTime(at) }),
+            }
+        }
+    }
+
+    /// Kafka's `RecordAccumulator.ready`: a partition's first batch is sendable when another
+    /// batch waits behind it, it is full, or it has waited `linger.ms`.
+    fn sendable(&self, p: u32, now: SimTime) -> bool {
+        let q = &self.accumulator[p as usize];
+        q.front().is_some_and(|b| {
+            q.len() > 1
+                || b.bytes >= self.config.batch_size_bytes as u64
+                || now >= b.created.plus_ms(self.config.linger_ms)
+        })
+    }
+
+    /// The sender: while a broker has a sendable batch and a free request slot, one
+    /// ProduceRequest takes the first batch of each of that broker's partitions, ready or not,
+    /// starting where the last drain stopped, up to `max.request.size` (Kafka's
+    /// `RecordAccumulator.drainBatchesForOneNode`).
+    fn drain(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let limited = self.config.acks != Acks::None;
+        loop {
+            let mut sent = false;
+            for di in 0..self.destinations.len() {
+                let d = &self.destinations[di];
+                if limited && d.in_flight >= self.config.max_in_flight_requests_per_connection {
+                    continue;
+                }
+                if !d.partitions.iter().any(|&p| self.sendable(p, now)) {
+                    continue;
+                }
+                let n = d.partitions.len();
+                let start = d.drain_index % n;
+                let mut i = start;
+                let mut size = 0u64;
+                let mut batches = vec![];
+                loop {
+                    let p = self.destinations[di].partitions[i];
+                    self.destinations[di].drain_index = i;
+                    i = (i + 1) % n;
+                    let queue = &mut self.accumulator[p as usize];
+                    if let Some(first) = queue.front() {
+                        if size + first.bytes > self.config.max_request_size_bytes && !batches.is_empty() {
+                            break;
+                        }
+                        let b = queue.pop_front().expect("front exists");
+                        size += b.bytes;
+                        batches.push((TopicPartition::new(self.topic, p), b));
+                    }
+                    if i == start {
+                        break;
+                    }
+                }
+                self.send(ctx, di, batches);
+                sent = true;
+            }
+            if !sent {
+                break;
+            }
+        }
+    }
+
+    fn send(&mut self, ctx: &mut Ctx, di: usize, batches: Vec<(TopicPartition, OpenBatch)>) {
+        let summary: Vec<(TopicPartition, u32, u64)> =
+            batches.iter().map(|(tp, b)| (*tp, b.records.len() as u32, b.bytes)).collect();
+        let batches: Vec<ProducerBatch> =
+            batches.into_iter().map(|(partition, b)| ProducerBatch { partition, records: b.records }).collect();
+        self.stats.batches_sent += batches.len() as u64;
+        let correlation_id = self.next_correlation_id;
+        self.next_correlation_id += 1;
+        if self.config.acks == Acks::None {
+            // acks=0: no answer comes; a record counts as sent, and its memory is free, once on the wire.
+            for (_, records, bytes) in &summary {
+                self.stats.records_acked += *records as u64;
+                self.buffered_bytes = self.buffered_bytes.saturating_sub(*bytes);
+            }
+        } else {
+            self.destinations[di].in_flight += 1;
+            self.stats.requests_in_flight += 1;
+            self.pending.insert(correlation_id, InFlight { destination: di, batches: summary });
+        }
+        let to = self.destinations[di].node;
+        ctx.send(to, Message::ProduceRequest { correlation_id, acks: self.config.acks, batches });
+    }
+
+    /// Sets the wake timer for the earliest time a batch can become sendable without a response
+    /// arriving first: a lone batch's `linger.ms` running out, or an upcoming record filling a
+    /// batch or opening a new one. Upcoming records are looked at, not taken.
+    fn plan_wake(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let linger = self.config.linger_ms;
+        let batch_size = self.config.batch_size_bytes as u64;
+        let mut best = u64::MAX;
+        for (p, q) in self.accumulator.iter().enumerate() {
+            self.scratch[p] = q.back().map(|b| b.bytes);
+            // A batch that is sendable already waits for a request slot: a response wakes us.
+            if let (1, Some(b)) = (q.len(), q.front()) {
+                let expiry = b.created.0.saturating_add(linger);
+                if b.bytes < batch_size && expiry > now.0 {
+                    best = best.min(expiry);
+                }
+            }
+        }
+        let mut buffered = self.buffered_bytes;
+        let mut k = self.next_record;
+        while let Some((Due::At(at), e)) = self.workload.record(k) {
+            let size = e.size_bytes as u64;
+            buffered += size;
+            if at >= best || at <= now.0 || buffered > self.config.buffer_memory_bytes {
+                // Past the earliest wake already found, or send() blocks on `buffer.memory`
+                // (a response frees memory and wakes the producer).
+                break;
+            }
+            if k - self.next_record >= LOOKAHEAD_RECORDS {
+                best = at; // enough looked at: wake here and look again
+                break;
+            }
+            let p = self.partition_of(e.key) as usize;
+            match self.scratch[p] {
+                None => {
+                    self.scratch[p] = Some(size);
+                    best = best.min(at.saturating_add(linger));
+                    if size >= batch_size {
+                        best = at;
+                    }
+                }
+                Some(bytes) if bytes + size > batch_size => best = at,
+                Some(bytes) => {
+                    self.scratch[p] = Some(bytes + size);
+                    if bytes + size >= batch_size {
+                        best = at;
+                    }
+                }
+            }
+            k += 1;
+        }
+        if best == u64::MAX {
+            return;
+        }
+        let at = SimTime(best.max(now.0));
+        if self.wake_at.is_none_or(|w| at < w || w < now) {
+            self.wake_at = Some(at);
+            ctx.set_timer(at.0 - now.0, Timer::Producer(ProducerTimer::Wake));
         }
     }
 }

@@ -11,4 +11,4 @@ pub use network::{LatencyModel, Network};
 pub use rng::SimRng;
 pub use scheduler::Scheduler;
 pub use time::SimTime;
-pub use trace::{fnv1a_64, Level, Trace, TraceEntry, TraceEvent};
+pub use trace::{fnv1a_64, Level, Trace, TraceCapacity, TraceEntry, TraceEvent, TraceHasher};

@@ -1,7 +1,6 @@
 use super::{SimRng, SimTime};
 use crate::ids::NodeId;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// One-way message latency: `mean_ms` plus a uniform draw in `[-jitter_ms, +jitter_ms]`, never
 /// below `min_ms`. All in milliseconds.
@@ -35,19 +34,28 @@ impl LatencyModel {
 pub struct Network {
     latency: LatencyModel,
     rng: SimRng,
-    last_arrival: BTreeMap<(NodeId, NodeId), SimTime>,
+    /// Per sender, per receiver: the arrival time of the last message on that link.
+    last_arrival: Vec<Vec<SimTime>>,
 }
 
 impl Network {
     /// A network with `latency` for every message, drawing from `rng`.
     pub fn new(latency: LatencyModel, rng: SimRng) -> Self {
-        Network { latency, rng, last_arrival: BTreeMap::new() }
+        Network { latency, rng, last_arrival: Vec::new() }
     }
 
     /// When a message sent now from `from` to `to` arrives.
     pub fn arrival(&mut self, now: SimTime, from: NodeId, to: NodeId) -> SimTime {
         let at = now.plus_ms(self.latency.sample_ms(&mut self.rng));
-        let last = self.last_arrival.entry((from, to)).or_insert(SimTime::ZERO);
+        let (f, t) = (from.0 as usize, to.0 as usize);
+        if self.last_arrival.len() <= f {
+            self.last_arrival.resize_with(f + 1, Vec::new);
+        }
+        let row = &mut self.last_arrival[f];
+        if row.len() <= t {
+            row.resize(t + 1, SimTime::ZERO);
+        }
+        let last = &mut row[t];
         let at = at.max(*last);
         *last = at;
         at

@@ -1,10 +1,12 @@
 use super::SimTime;
-use crate::ids::{Offset, TopicPartition};
+use crate::catalog::Catalog;
+use crate::ids::{NodeId, Offset, TopicId, TopicPartition};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 
-/// FNV-1a, 64-bit: a fixed, non-randomised hash, so that the same bytes hash the same on every
-/// platform and in every run (std's `RandomState` is seeded per process).
+/// FNV-1a, 64-bit: a fixed, non-randomised hash of bytes (the published test vectors hold).
 pub fn fnv1a_64(state: u64, bytes: &[u8]) -> u64 {
     let mut h = state;
     for &b in bytes {
@@ -14,7 +16,75 @@ pub fn fnv1a_64(state: u64, bytes: &[u8]) -> u64 {
     h
 }
 
+/// The trace hash: a fixed, non-randomised 64-bit hash that folds a word at a time (FxHash's
+/// rotate-xor-multiply step) and finishes with MurmurHash3's `fmix64`. It hashes the events'
+/// fields through `#[derive(Hash)]`, never formatted text, so hashing costs a few nanoseconds an
+/// event. Integers are widened to 64 bits (`usize` too), so a 32-bit wasm build and a 64-bit
+/// native build feed it the same words.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceHasher(u64);
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+impl Default for TraceHasher {
+    fn default() -> Self {
+        TraceHasher(FNV_OFFSET)
+    }
+}
+
+impl TraceHasher {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for TraceHasher {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.mix(i as u64)
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.mix(i as u64)
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.mix(i as u64)
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i)
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64)
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.mix(i as i64 as u64)
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.mix(i as u64)
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.mix(i as i64 as u64)
+    }
+}
 
 /// Whether a trace line is shown by default (`Info`) or only on request (`Debug`), as in Kafka's
 /// log4j levels. Both count towards the trace hash.
@@ -24,18 +94,21 @@ pub enum Level {
     Debug,
 }
 
-/// Something that happened, typed. [`TraceEvent::line`] renders it the way Kafka's own logs word it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Something that happened, typed. Events carry ids (nodes, topics, partitions); the names of
+/// nodes, topics and groups are looked up in the [`Catalog`] by [`TraceEvent::line`]. Group and
+/// member ids of the group coordinator stay text: they are Kafka's own string ids, and those
+/// events come once a rebalance, not once a batch.
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 #[serde(tag = "type")]
 pub enum TraceEvent {
     /// A broker came up and now leads these partitions.
     BrokerStarted { broker: u32, leader_for: Vec<TopicPartition> },
-    /// A batch was appended to a partition leader's log.
-    Appended { broker: u32, partition: TopicPartition, base_offset: Offset, records: u32, producer: String },
+    /// A batch from producer node `producer` was appended to a partition leader's log.
+    Appended { broker: u32, partition: TopicPartition, base_offset: Offset, records: u32, producer: NodeId },
     /// KIP-394: a member joined with an empty member id and was told to rejoin with this one.
-    MemberIdRequired { broker: u32, group: String, member_id: String, state: String },
+    MemberIdRequired { broker: u32, group: String, member_id: String, state: &'static str },
     /// The group coordinator started a rebalance.
-    PreparingRebalance { broker: u32, group: String, state: String, generation_id: u32, reason: String },
+    PreparingRebalance { broker: u32, group: String, state: &'static str, generation_id: u32, reason: String },
     /// All members joined: a new generation.
     GroupStabilized { broker: u32, group: String, generation_id: u32, members: usize },
     /// The leader's SyncGroup carried the assignment.
@@ -47,33 +120,33 @@ pub enum TraceEvent {
     /// The last member left: the group is Empty.
     GroupEmpty { broker: u32, group: String, generation_id: u32 },
     /// A consumer started (the application called `subscribe` then `poll`).
-    ConsumerStarted { client_id: String, group: String, topics: Vec<String> },
+    ConsumerStarted { consumer: NodeId, topics: Vec<TopicId> },
     /// A consumer's JoinGroup completed.
-    JoinedGroup { client_id: String, group: String, generation_id: u32, member_id: String, leader: bool },
+    JoinedGroup { consumer: NodeId, generation_id: u32, member_id: String, leader: bool },
     /// A rebalance began on the consumer side: it must rejoin (eager protocol: it gives up all partitions).
-    RequestingRejoin { client_id: String, group: String, reason: String },
+    RequestingRejoin { consumer: NodeId, reason: String },
     /// Eager protocol: the consumer gives up every partition before rejoining.
-    PartitionsRevoked { client_id: String, group: String, partitions: Vec<TopicPartition> },
+    PartitionsRevoked { consumer: NodeId, partitions: Vec<TopicPartition> },
     /// SyncGroup gave the consumer its partitions.
-    PartitionsAssigned { client_id: String, group: String, generation_id: u32, partitions: Vec<TopicPartition> },
+    PartitionsAssigned { consumer: NodeId, generation_id: u32, partitions: Vec<TopicPartition> },
     /// The consumer resumes a partition at its committed offset.
-    SettingOffset { client_id: String, group: String, partition: TopicPartition, offset: Offset },
+    SettingOffset { consumer: NodeId, partition: TopicPartition, offset: Offset },
     /// No committed offset: `auto.offset.reset` decided where to start.
-    ResettingOffset { client_id: String, group: String, partition: TopicPartition, offset: Offset, strategy: String },
+    ResettingOffset { consumer: NodeId, partition: TopicPartition, offset: Offset, strategy: &'static str },
     /// `poll()` returned records of one partition to the application.
-    Polled { client_id: String, partition: TopicPartition, from: Offset, until: Offset },
+    Polled { consumer: NodeId, partition: TopicPartition, from: Offset, until: Offset },
     /// The group coordinator stored committed offsets.
-    OffsetsCommitted { client_id: String, group: String, offsets: Vec<(TopicPartition, Offset)> },
-    /// An OffsetCommit failed (for instance with `RebalanceInProgressException`).
-    CommitFailed { client_id: String, group: String, error: String },
+    OffsetsCommitted { consumer: NodeId, offsets: Vec<(TopicPartition, Offset)> },
+    /// An OffsetCommit failed with this exception (for instance `RebalanceInProgressException`).
+    CommitFailed { consumer: NodeId, error: &'static str },
     /// The consumer's process died without a word: no LeaveGroup, no more heartbeats.
-    ConsumerCrashed { client_id: String, group: String },
+    ConsumerCrashed { consumer: NodeId },
     /// The application called `close()`: the consumer leaves the group.
-    ConsumerClosing { client_id: String, group: String },
+    ConsumerClosing { consumer: NodeId },
 }
 
 impl TraceEvent {
-    /// Info for what Kafka logs at INFO (joins, rebalances, crashes); Debug for the per-record
+    /// Info for what Kafka logs at INFO (joins, rebalances, crashes); Debug for the per-batch
     /// detail (appends, polls, commits), which the UI's event log leaves out.
     pub fn level(&self) -> Level {
         match self {
@@ -85,10 +158,13 @@ impl TraceEvent {
     }
 
     /// The event as one log line, in the wording of Kafka's own logs.
-    pub fn line(&self) -> String {
-        fn list(ps: &[TopicPartition]) -> String {
-            ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
-        }
+    pub fn line(&self, names: &Catalog) -> String {
+        let list = |ps: &[TopicPartition]| ps.iter().map(|p| names.partition_name(*p)).collect::<Vec<_>>().join(", ");
+        let tp = |p: &TopicPartition| names.partition_name(*p);
+        let client = |c: &NodeId| {
+            let group = names.node_group(*c).map_or("?", |g| names.group_name(g));
+            format!("[Consumer clientId={}, groupId={group}]", names.node_name(*c))
+        };
         let mut s = String::new();
         // Writing to a String cannot fail.
         let _ = match self {
@@ -97,7 +173,9 @@ impl TraceEvent {
             }
             TraceEvent::Appended { broker, partition, base_offset, records, producer } => write!(
                 s,
-                "[Partition {partition} broker={broker}] Appended {records} record(s) from {producer} at offsets {base_offset}..{}",
+                "[Partition {} broker={broker}] Appended {records} record(s) from {} at offsets {base_offset}..{}",
+                tp(partition),
+                names.node_name(*producer),
                 base_offset.0 + *records as u64 - 1
             ),
             TraceEvent::MemberIdRequired { broker, group, member_id, state } => write!(
@@ -128,59 +206,62 @@ impl TraceEvent {
                 s,
                 "[GroupCoordinator {broker}] Group {group} with generation {generation_id} is now empty"
             ),
-            TraceEvent::ConsumerStarted { client_id, group, topics } => write!(
+            TraceEvent::ConsumerStarted { consumer, topics } => {
+                let topics: Vec<&str> = topics.iter().map(|t| names.topic_name(*t)).collect();
+                write!(s, "{} Subscribed to topic(s): {}", client(consumer), topics.join(", "))
+            }
+            TraceEvent::JoinedGroup { consumer, generation_id, member_id, leader } => write!(
                 s,
-                "[Consumer clientId={client_id}, groupId={group}] Subscribed to topic(s): {}",
-                topics.join(", ")
-            ),
-            TraceEvent::JoinedGroup { client_id, group, generation_id, member_id, leader } => write!(
-                s,
-                "[Consumer clientId={client_id}, groupId={group}] Successfully joined group with generation Generation{{generationId={generation_id}, memberId='{member_id}', protocol='range'}}{}",
+                "{} Successfully joined group with generation Generation{{generationId={generation_id}, memberId='{member_id}', protocol='range'}}{}",
+                client(consumer),
                 if *leader { " as leader" } else { "" }
             ),
-            TraceEvent::RequestingRejoin { client_id, group, reason } => write!(
+            TraceEvent::RequestingRejoin { consumer, reason } => {
+                write!(s, "{} Request joining group due to: {reason}", client(consumer))
+            }
+            TraceEvent::PartitionsRevoked { consumer, partitions } => {
+                write!(s, "{} Revoke previously assigned partitions {}", client(consumer), list(partitions))
+            }
+            TraceEvent::PartitionsAssigned { consumer, generation_id, partitions } => write!(
                 s,
-                "[Consumer clientId={client_id}, groupId={group}] Request joining group due to: {reason}"
-            ),
-            TraceEvent::PartitionsRevoked { client_id, group, partitions } => write!(
-                s,
-                "[Consumer clientId={client_id}, groupId={group}] Revoke previously assigned partitions {}",
+                "{} Adding newly assigned partitions: {} (generation {generation_id})",
+                client(consumer),
                 list(partitions)
             ),
-            TraceEvent::PartitionsAssigned { client_id, group, generation_id, partitions } => write!(
+            TraceEvent::SettingOffset { consumer, partition, offset } => write!(
                 s,
-                "[Consumer clientId={client_id}, groupId={group}] Adding newly assigned partitions: {} (generation {generation_id})",
-                list(partitions)
+                "{} Setting offset for partition {} to the committed offset FetchPosition{{offset={offset}}}",
+                client(consumer),
+                tp(partition)
             ),
-            TraceEvent::SettingOffset { client_id, group, partition, offset } => write!(
+            TraceEvent::ResettingOffset { consumer, partition, offset, strategy } => write!(
                 s,
-                "[Consumer clientId={client_id}, groupId={group}] Setting offset for partition {partition} to the committed offset FetchPosition{{offset={offset}}}"
+                "{} Resetting offset for partition {} to position FetchPosition{{offset={offset}}} (auto.offset.reset={strategy})",
+                client(consumer),
+                tp(partition)
             ),
-            TraceEvent::ResettingOffset { client_id, group, partition, offset, strategy } => write!(
+            TraceEvent::Polled { consumer, partition, from, until } => write!(
                 s,
-                "[Consumer clientId={client_id}, groupId={group}] Resetting offset for partition {partition} to position FetchPosition{{offset={offset}}} (auto.offset.reset={strategy})"
-            ),
-            TraceEvent::Polled { client_id, partition, from, until } => write!(
-                s,
-                "[Consumer clientId={client_id}] poll() returned {} record(s) of {partition} at offsets {from}..{}",
+                "[Consumer clientId={}] poll() returned {} record(s) of {} at offsets {from}..{}",
+                names.node_name(*consumer),
                 until.0 - from.0,
+                tp(partition),
                 until.0.saturating_sub(1)
             ),
-            TraceEvent::OffsetsCommitted { client_id, group, offsets } => {
-                let parts: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}={o}")).collect();
-                write!(s, "[Consumer clientId={client_id}, groupId={group}] Committed offsets {}", parts.join(", "))
+            TraceEvent::OffsetsCommitted { consumer, offsets } => {
+                let parts: Vec<String> = offsets.iter().map(|(p, o)| format!("{}={o}", tp(p))).collect();
+                write!(s, "{} Committed offsets {}", client(consumer), parts.join(", "))
             }
-            TraceEvent::CommitFailed { client_id, group, error } => write!(
+            TraceEvent::CommitFailed { consumer, error } => {
+                write!(s, "{} Offset commit failed: {error}", client(consumer))
+            }
+            TraceEvent::ConsumerCrashed { consumer } => {
+                write!(s, "{} process crashed: no LeaveGroup is sent, heartbeats stop", client(consumer))
+            }
+            TraceEvent::ConsumerClosing { consumer } => write!(
                 s,
-                "[Consumer clientId={client_id}, groupId={group}] Offset commit failed: {error}"
-            ),
-            TraceEvent::ConsumerCrashed { client_id, group } => write!(
-                s,
-                "[Consumer clientId={client_id}, groupId={group}] process crashed: no LeaveGroup is sent, heartbeats stop"
-            ),
-            TraceEvent::ConsumerClosing { client_id, group } => write!(
-                s,
-                "[Consumer clientId={client_id}, groupId={group}] Member sending LeaveGroup request to coordinator due to the consumer is being closed"
+                "{} Member sending LeaveGroup request to coordinator due to the consumer is being closed",
+                client(consumer)
             ),
         };
         s
@@ -194,52 +275,123 @@ pub struct TraceEntry {
     pub event: TraceEvent,
 }
 
-/// The whole trace of a run, with a running hash over every entry's time and line.
+/// How much of the trace is kept in memory: the most recent events of every level, and the most
+/// recent Info events (what the UI's event log shows). The hash always covers every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceCapacity {
+    /// Most recent events of any level kept, 0 to keep none.
+    pub recent: usize,
+    /// Most recent Info events kept, 0 to keep none.
+    pub info: usize,
+}
+
+impl Default for TraceCapacity {
+    /// 10,000 recent events and 1,000 Info lines: about 1.5 MB, which suits a browser tab.
+    fn default() -> Self {
+        TraceCapacity { recent: 10_000, info: 1_000 }
+    }
+}
+
+/// The trace of a run: a running hash over every entry, the count of entries, and the most
+/// recent entries (bounded by [`TraceCapacity`]). Memory does not grow with the length of the run.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    entries: Vec<TraceEntry>,
-    /// Indexes of the Info-level entries, so that the UI's "latest lines" need not scan the
-    /// Debug ones.
-    info: Vec<usize>,
-    hash: u64,
+    hasher: TraceHasher,
+    total: u64,
+    capacity: TraceCapacity,
+    recent: VecDeque<TraceEntry>,
+    info: VecDeque<TraceEntry>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace { entries: Vec::new(), info: Vec::new(), hash: FNV_OFFSET }
+        Trace::with_capacity(TraceCapacity::default())
     }
 }
 
 impl Trace {
-    /// Appends `event` at `time` and folds its line (`time|line\n`) into the hash.
-    pub fn push(&mut self, time: SimTime, event: TraceEvent) {
-        let line = format!("{}|{}\n", time.0, event.line());
-        self.hash = fnv1a_64(self.hash, line.as_bytes());
-        if event.level() == Level::Info {
-            self.info.push(self.entries.len());
+    /// An empty trace keeping at most `capacity` entries.
+    pub fn with_capacity(capacity: TraceCapacity) -> Self {
+        Trace { hasher: TraceHasher::default(), total: 0, capacity, recent: VecDeque::new(), info: VecDeque::new() }
+    }
+
+    /// Changes how many entries are kept; the oldest go first.
+    pub fn set_capacity(&mut self, capacity: TraceCapacity) {
+        self.capacity = capacity;
+        while self.recent.len() > capacity.recent {
+            self.recent.pop_front();
         }
-        self.entries.push(TraceEntry { time, event });
+        while self.info.len() > capacity.info {
+            self.info.pop_front();
+        }
     }
 
-    /// The last `n` Info-level entries, oldest first.
+    /// Folds `entry` into the hash and keeps it among the recent ones.
+    pub fn push(&mut self, entry: TraceEntry) {
+        entry.time.0.hash(&mut self.hasher);
+        entry.event.hash(&mut self.hasher);
+        self.total += 1;
+        if entry.event.level() == Level::Info && self.capacity.info > 0 {
+            if self.info.len() == self.capacity.info {
+                self.info.pop_front();
+            }
+            self.info.push_back(entry.clone());
+        }
+        if self.capacity.recent > 0 {
+            if self.recent.len() == self.capacity.recent {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(entry);
+        }
+    }
+
+    /// The last `n` Info-level entries kept, oldest first.
     pub fn latest_info(&self, n: usize) -> impl Iterator<Item = &TraceEntry> {
-        self.info[self.info.len().saturating_sub(n)..].iter().map(|&i| &self.entries[i])
+        self.info.range(self.info.len().saturating_sub(n)..)
     }
 
-    /// Every entry, oldest first.
-    pub fn entries(&self) -> &[TraceEntry] {
-        &self.entries
+    /// The Info-level entries kept, oldest first.
+    pub fn info(&self) -> &VecDeque<TraceEntry> {
+        &self.info
     }
 
-    /// FNV-1a 64 over `"{time_ms}|{line}\n"` of every entry in order.
+    /// The most recent entries of every level kept, oldest first.
+    pub fn recent(&self) -> &VecDeque<TraceEntry> {
+        &self.recent
+    }
+
+    /// Entries traced since the start, kept or not.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The [`TraceHasher`] hash of every entry's time and event, in order.
     pub fn hash(&self) -> u64 {
-        self.hash
+        self.hasher.finish()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ring_keeps_the_newest_and_hash_covers_all() {
+        let mut t = Trace::with_capacity(TraceCapacity { recent: 2, info: 1 });
+        let mut u = Trace::with_capacity(TraceCapacity { recent: 0, info: 0 });
+        for i in 0..5 {
+            let e = TraceEntry { time: SimTime(i), event: TraceEvent::ConsumerCrashed { consumer: NodeId(i as u32) } };
+            t.push(e.clone());
+            u.push(e);
+        }
+        assert_eq!(t.total(), 5);
+        assert_eq!(t.recent().iter().map(|e| e.time.0).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(t.info().len(), 1);
+        assert_eq!(t.hash(), u.hash(), "what is kept does not change the hash");
+        let mut v = Trace::default();
+        v.push(TraceEntry { time: SimTime(1), event: TraceEvent::ConsumerCrashed { consumer: NodeId(0) } });
+        assert_ne!(v.hash(), Trace::default().hash());
+    }
 
     #[test]
     fn fnv_known_values() {

@@ -69,62 +69,87 @@ pub struct Emitted {
 pub struct TableWorkload {
     table: std::rc::Rc<DataTable>,
     rate_per_s: u64,
-    next: usize,
 }
 
 impl TableWorkload {
     /// `rate_per_s` ≥ 1 (the scenario validates it).
     pub fn new(table: std::rc::Rc<DataTable>, rate_per_s: u64) -> Self {
-        TableWorkload { table, rate_per_s, next: 0 }
+        TableWorkload { table, rate_per_s }
     }
 
-    fn due_ms(&self, k: usize) -> u64 {
-        k as u64 * 1000 / self.rate_per_s
-    }
-
-    fn emit(&mut self) -> Option<(Emitted, Option<u64>)> {
+    fn record(&self, k: u64) -> Option<(u64, Emitted)> {
         let t = &self.table;
-        let k = self.next;
-        if k >= t.len() {
-            return None;
-        }
-        self.next += 1;
-        let emitted = Emitted { key: t.keys[k], timestamp_ms: t.event_time_ms[k], size_bytes: t.size_bytes[k] };
-        let next = (self.next < t.len()).then(|| self.due_ms(k + 1) - self.due_ms(k));
-        Some((emitted, next))
+        let i = usize::try_from(k).ok().filter(|&i| i < t.len())?;
+        let emitted = Emitted { key: t.keys[i], timestamp_ms: t.event_time_ms[i], size_bytes: t.size_bytes[i] };
+        Some((k * 1000 / self.rate_per_s, emitted))
     }
 }
 
-/// A source of records for one producer.
+/// An application that calls `send()` in a loop as fast as the producer takes records: `records`
+/// records keyed `key-0000` ... in turn over `keys` keys, each with a `value_bytes` value, stamped
+/// with the time they are sent. `send()` blocks while `buffer.memory` is full, so the producer's
+/// accumulator and `max.in.flight.requests.per.connection` set the pace. Used to measure the
+/// engine's throughput.
+#[derive(Debug, Clone)]
+pub struct FloodWorkload {
+    keys: Vec<(crate::ids::KeyId, u32)>,
+    records: u64,
+    value_bytes: u32,
+}
+
+impl FloodWorkload {
+    /// `keys` ≥ 1 (the scenario validates it); the key names are interned in `table`.
+    pub fn new(table: &mut KeyTable, records: u64, keys: u32, value_bytes: u32) -> Self {
+        let width = keys.saturating_sub(1).to_string().len().max(4);
+        let keys = (0..keys.max(1))
+            .map(|i| {
+                let name = format!("key-{i:0width$}");
+                (table.intern(&name), name.len() as u32)
+            })
+            .collect();
+        FloodWorkload { keys, records, value_bytes }
+    }
+
+    fn record(&self, k: u64) -> Option<Emitted> {
+        if k >= self.records {
+            return None;
+        }
+        let (key, key_bytes) = self.keys[(k % self.keys.len() as u64) as usize];
+        Some(Emitted { key, timestamp_ms: 0, size_bytes: key_bytes + self.value_bytes })
+    }
+}
+
+/// When a workload's record is to be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// At this simulated time, ms; the record's timestamp is its own.
+    At(u64),
+    /// As soon as the producer has room for it (`buffer.memory`); it is stamped with that time.
+    WhenAccepted,
+}
+
+/// A source of records for one producer. Records are a pure function of their index, so the
+/// producer can take every record due in a time slice at once, and look ahead to know when a
+/// batch will fill, without an event per record.
 #[derive(Debug, Clone)]
 pub enum Workload {
     Iot(IotWorkload),
     Table(TableWorkload),
+    Flood(FloodWorkload),
 }
 
 impl Workload {
-    /// The next record, emitted at `now`, and how long until the one after (`None` when the
-    /// workload is exhausted).
-    pub fn emit(&mut self, now_ms: u64) -> Option<(Emitted, Option<u64>)> {
+    /// The `k`-th record (from 0) and when it is due; `None` past the last one.
+    pub fn record(&self, k: u64) -> Option<(Due, Emitted)> {
         match self {
-            Workload::Iot(w) => w.emit(now_ms),
-            Workload::Table(w) => w.emit(),
+            Workload::Iot(w) => w.record(k).map(|(at, e)| (Due::At(at), e)),
+            Workload::Table(w) => w.record(k).map(|(at, e)| (Due::At(at), e)),
+            Workload::Flood(w) => w.record(k).map(|e| (Due::WhenAccepted, e)),
         }
     }
 
-    /// Milliseconds from the start of the run to the first record.
-    pub fn first_delay_ms(&self) -> u64 {
-        match self {
-            Workload::Iot(w) => w.first_delay_ms(),
-            Workload::Table(_) => 0,
-        }
-    }
-
-    /// Whether every record has been emitted.
-    pub fn is_exhausted(&self) -> bool {
-        match self {
-            Workload::Iot(w) => w.is_exhausted(),
-            Workload::Table(w) => w.next >= w.table.len(),
-        }
+    /// Whether every record up to the `k`-th (exclusive) is all there is.
+    pub fn is_exhausted_at(&self, k: u64) -> bool {
+        self.record(k).is_none()
     }
 }

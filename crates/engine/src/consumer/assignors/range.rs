@@ -1,20 +1,27 @@
 use crate::ids::TopicPartition;
+use crate::node::ClusterMetadata;
 use std::collections::BTreeMap;
 
 /// Kafka's `RangeAssignor` (without rack awareness): per topic, the subscribed members sorted by
 /// member id each take a contiguous range of partitions; the first
 /// `partitions % members` members take one extra.
 ///
-/// `members`: member id → subscribed topics. `partitions`: topic → partition count. Returns every
-/// member (even one with nothing) mapped to its partitions, sorted by topic then partition.
+/// `members`: member id → subscribed topic names. `metadata`: the topics and their partition
+/// counts. Returns every member (even one with nothing) mapped to its partitions, sorted by
+/// topic name then partition.
 pub fn range_assign(
     members: &BTreeMap<String, Vec<String>>,
-    partitions: &BTreeMap<String, u32>,
+    metadata: &ClusterMetadata,
 ) -> BTreeMap<String, Vec<TopicPartition>> {
     let mut out: BTreeMap<String, Vec<TopicPartition>> = members.keys().map(|m| (m.clone(), vec![])).collect();
-    for (topic, &count) in partitions {
+    let mut topics: Vec<(&str, crate::ids::TopicId)> =
+        metadata.topics.iter().enumerate().map(|(i, t)| (t.name.as_str(), crate::ids::TopicId(i as u32))).collect();
+    topics.sort();
+    for (topic, id) in topics {
+        let count = metadata.partitions(id);
         // BTreeMap keys are already sorted by member id, as RangeAssignor sorts them.
-        let subscribers: Vec<&String> = members.iter().filter(|(_, ts)| ts.contains(topic)).map(|(m, _)| m).collect();
+        let subscribers: Vec<&String> =
+            members.iter().filter(|(_, ts)| ts.iter().any(|t| t == topic)).map(|(m, _)| m).collect();
         if subscribers.is_empty() {
             continue;
         }
@@ -26,7 +33,7 @@ pub fn range_assign(
             let start = per_member * i + i.min(with_extra);
             let len = per_member + u32::from(i < with_extra);
             let list = out.get_mut(member).expect("every member has an entry");
-            list.extend((start..start + len).map(|p| TopicPartition::new(topic, p)));
+            list.extend((start..start + len).map(|p| TopicPartition::new(id, p)));
         }
     }
     out
@@ -40,14 +47,26 @@ mod tests {
         ids.iter().map(|m| (m.to_string(), topics.iter().map(|t| t.to_string()).collect())).collect()
     }
 
+    fn metadata(topics: &[(&str, u32)]) -> ClusterMetadata {
+        let topics = topics
+            .iter()
+            .map(|(name, n)| crate::node::TopicMetadata {
+                name: name.to_string(),
+                leaders: vec![crate::ids::BrokerId(0); *n as usize],
+            })
+            .collect();
+        ClusterMetadata { brokers: vec![crate::ids::NodeId(0)], topics, offsets_topic_partitions: 50 }
+    }
+
+    /// `t{topic id}-{partition}`: topic 0 prints as `t0`.
     fn names(v: &[TopicPartition]) -> Vec<String> {
-        v.iter().map(|tp| tp.to_string()).collect()
+        v.iter().map(|tp| format!("t{}-{}", tp.topic.0, tp.partition.0)).collect()
     }
 
     /// The example from RangeAssignor's Javadoc: C0 and C1, topics t0 and t1 with 3 partitions each.
     #[test]
     fn javadoc_example() {
-        let parts = BTreeMap::from([("t0".to_string(), 3), ("t1".to_string(), 3)]);
+        let parts = metadata(&[("t0", 3), ("t1", 3)]);
         let a = range_assign(&members(&["C0", "C1"], &["t0", "t1"]), &parts);
         assert_eq!(names(&a["C0"]), ["t0-0", "t0-1", "t1-0", "t1-1"]);
         assert_eq!(names(&a["C1"]), ["t0-2", "t1-2"]);
@@ -55,19 +74,19 @@ mod tests {
 
     #[test]
     fn more_members_than_partitions_leaves_some_idle() {
-        let parts = BTreeMap::from([("t".to_string(), 2)]);
+        let parts = metadata(&[("t", 2)]);
         let a = range_assign(&members(&["a", "b", "c"], &["t"]), &parts);
-        assert_eq!(names(&a["a"]), ["t-0"]);
-        assert_eq!(names(&a["b"]), ["t-1"]);
+        assert_eq!(names(&a["a"]), ["t0-0"]);
+        assert_eq!(names(&a["b"]), ["t0-1"]);
         assert!(a["c"].is_empty());
     }
 
     #[test]
     fn seven_partitions_three_members() {
-        let parts = BTreeMap::from([("t".to_string(), 7)]);
+        let parts = metadata(&[("t", 7)]);
         let a = range_assign(&members(&["m1", "m2", "m3"], &["t"]), &parts);
-        assert_eq!(names(&a["m1"]), ["t-0", "t-1", "t-2"]);
-        assert_eq!(names(&a["m2"]), ["t-3", "t-4"]);
-        assert_eq!(names(&a["m3"]), ["t-5", "t-6"]);
+        assert_eq!(names(&a["m1"]), ["t0-0", "t0-1", "t0-2"]);
+        assert_eq!(names(&a["m2"]), ["t0-3", "t0-4"]);
+        assert_eq!(names(&a["m3"]), ["t0-5", "t0-6"]);
     }
 }
