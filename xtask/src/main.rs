@@ -4,11 +4,13 @@
 //! - `cargo xtask serve [--port N]`: installs what is missing, builds, serves the playground.
 //! - `cargo xtask test`: installs what is missing, runs every check, ends with one summary line.
 //! - `cargo xtask setup`: only the installs.
-//! - `cargo xtask bench`: the engine's criterion benchmarks, a 1 h IoT run of the release CLI,
-//!   and the size of the release wasm (numbers for BENCHMARKS.md; nothing is asserted).
+//! - `cargo xtask bench`: the budget benchmarks (`crates/bench`: pipeline, iot-1h, windows)
+//!   natively and as wasm under Node's WASI, the page at max speed in headless Chromium, the
+//!   shipped wasm + JS size, and the engine's criterion benchmarks; writes the figures, with
+//!   "met" or "not met" for each budget line, into BENCHMARKS.md (nothing is asserted).
 //!
 //! Installs are idempotent and pinned (see ../shared/TOOLCHAIN.md for why each pin): the
-//! wasm32 target, Trunk, wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version,
+//! wasm32 targets (browser, and WASI for the benchmarks), Trunk, wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version,
 //! Chromium and ChromeDriver (Debian packages), and the npm packages of package-lock.json
 //! (binaryen's wasm-opt, Playwright).
 
@@ -140,6 +142,14 @@ fn setup(root: &Path) -> Result<(), String> {
         || run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"])),
     )?;
     ensure(
+        "rust target wasm32-wasip1 (the benchmarks as wasm, run by Node's WASI)",
+        || {
+            output("rustup", &["target", "list", "--installed"])
+                .is_some_and(|o| o.lines().any(|l| l == "wasm32-wasip1"))
+        },
+        || run(Command::new("rustup").args(["target", "add", "wasm32-wasip1"])),
+    )?;
+    ensure(
         "chromium + chromium-driver (Debian)",
         || Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
         || {
@@ -199,41 +209,267 @@ fn serve(root: &Path, port: u16) -> Result<(), String> {
     ]))
 }
 
+/// The number after `"key":` in a one-line JSON object (the benchmarks print flat figures).
+fn json_number(json: &str, key: &str) -> Option<f64> {
+    let at = json.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = json[at..].trim_start();
+    let end =
+        rest.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+'))).unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// Runs a command and returns its standard output's last line, echoing the command.
+fn last_line(cmd: &mut Command) -> Result<String, String> {
+    let shown = format!("{:?}", cmd).replace('"', "");
+    println!("$ {shown}");
+    let out = cmd.output().map_err(|e| format!("`{shown}` could not start: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`{shown}` failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or("").to_string();
+    println!("{line}");
+    Ok(line)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
+const BENCHMARKS: [&str; 3] = ["pipeline", "iot-1h", "windows"];
+
+/// Runs every budget benchmark natively and as wasm; `quick` runs the smallest configurations.
+/// Returns each benchmark's JSON line, native then wasm.
+fn budget_benchmarks(root: &Path, quick: bool) -> Result<Vec<(String, String, String)>, String> {
+    let profile: &[&str] = if quick { &[] } else { &["--release"] };
+    run(Command::new("cargo").args(["build", "-p", "streamlab-bench"]).args(profile))?;
+    run(Command::new("cargo").args(["build", "-p", "streamlab-bench", "--target", "wasm32-wasip1"]).args(profile))?;
+    let dir = if quick { "debug" } else { "release" };
+    let native = target_dir(root).join(dir).join("streamlab-bench");
+    let wasm = target_dir(root).join("wasm32-wasip1").join(dir).join("streamlab-bench.wasm");
+    let mut out = vec![];
+    for b in BENCHMARKS {
+        let mut args = vec![b];
+        if quick {
+            args.push("--quick");
+        }
+        let n = last_line(Command::new(&native).args(&args))?;
+        let w =
+            last_line(Command::new("node").arg("--no-warnings").arg("xtask/js/wasi-run.mjs").arg(&wasm).args(&args))?;
+        for line in [&n, &w] {
+            if json_number(line, "records_per_s").is_none_or(|r| r <= 0.0) {
+                return Err(format!("benchmark {b} reported no throughput: {line}"));
+            }
+        }
+        out.push((b.to_string(), n, w));
+    }
+    Ok(out)
+}
+
+/// Serves dist/ on a free port while `f` runs.
+fn with_dist_served<T>(f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+    let port = free_port();
+    let mut server = Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory", "dist"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("python3 -m http.server: {e}"))?;
+    let url = format!("http://127.0.0.1:{port}/");
+    // Wait until it answers (at most 10 s).
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let result = f(&url);
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// The page benchmark (tests/bench/page.bench.js) against the built dist/.
+fn page_benchmark(quick: bool) -> Result<String, String> {
+    with_dist_served(|url| {
+        let mut cmd = Command::new("node");
+        cmd.arg("tests/bench/page.bench.js").arg(url).env("CHROMIUM", CHROMIUM);
+        if quick {
+            cmd.arg("--quick");
+        }
+        last_line(&mut cmd)
+    })
+}
+
+/// Bytes of the shipped wasm and JS in dist/, raw and with `gzip -9`.
+fn shipped_size() -> Result<(u64, u64), String> {
+    let mut raw = 0;
+    let mut gz = 0;
+    for e in std::fs::read_dir("dist").map_err(|e| format!("dist/: {e}"))? {
+        let p = e.map_err(|e| e.to_string())?.path();
+        if p.extension().is_some_and(|x| x == "wasm" || x == "js") {
+            raw += std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
+            let out = Command::new("gzip").args(["-9", "-c"]).arg(&p).output().map_err(|e| format!("gzip: {e}"))?;
+            gz += out.stdout.len() as u64;
+        }
+    }
+    Ok((raw, gz))
+}
+
+fn fmt_int(n: f64) -> String {
+    let s = format!("{:.0}", n);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "met", or "not met by N%" for a figure that should be at least (`more`) or at most `budget`.
+fn verdict(value: f64, budget: f64, more: bool) -> String {
+    let ok = if more { value >= budget } else { value <= budget };
+    if ok {
+        "met".into()
+    } else {
+        let by = if more { (budget - value) / budget } else { (value - budget) / budget };
+        format!("**not met**, by {:.0}%", by * 100.0)
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let rustc = output("rustc", &["--version"]).unwrap_or_default();
+    let node = output("node", &["--version"]).unwrap_or_default();
+    let chromium = output(CHROMIUM, &["--version"]).unwrap_or_default();
+    format!("{cpu}, {cores} cores, {} ({rustc}; Node {node}; {chromium})", env::consts::ARCH)
+}
+
+/// Writes the measured block of BENCHMARKS.md (between its markers), keeping the rest.
+fn write_benchmarks(runs: &[(String, String, String)], page: &str, size: (u64, u64)) -> Result<(), String> {
+    let get = |b: &str, native: bool, key: &str| -> f64 {
+        runs.iter()
+            .find(|(n, _, _)| n == b)
+            .and_then(|(_, n, w)| json_number(if native { n } else { w }, key))
+            .unwrap_or(f64::NAN)
+    };
+    let mut t = String::new();
+    t.push_str(&format!("Measured by `cargo xtask bench` on {}.\n\n", machine()));
+    t.push_str("| benchmark | native | wasm (Node WASI) | wasm / native | peak memory native / wasm |\n| --- | ---: | ---: | ---: | ---: |\n");
+    for (b, what) in [("pipeline", "records/s"), ("iot-1h", "records/s"), ("windows", "events/s")] {
+        let (n, w) = (get(b, true, "records_per_s"), get(b, false, "records_per_s"));
+        t.push_str(&format!(
+            "| `{b}` | {} {what} ({:.2} s) | {} {what} ({:.2} s) | {:.2} | {:.0} MB / {:.0} MB |\n",
+            fmt_int(n),
+            get(b, true, "seconds"),
+            fmt_int(w),
+            get(b, false, "seconds"),
+            n / w,
+            get(b, true, "peak_memory_bytes") / 1e6,
+            get(b, false, "peak_memory_bytes") / 1e6
+        ));
+    }
+    let p95 = json_number(page, "frame_ms_p95").unwrap_or(f64::NAN);
+    let tab = json_number(page, "tab_memory_bytes").unwrap_or(f64::NAN);
+    let speed = json_number(page, "achieved_speed").unwrap_or(f64::NAN);
+    t.push_str(&format!(
+        "\nThe page (IoT preset, speed max, every view open, headless Chromium): frame time p50 {:.1} ms, p95 {p95:.1} ms, max {:.1} ms; {:.0}x real time; after one simulated hour the tab holds {:.0} MB (JS heap {:.0} MB + wasm memory {:.0} MB).\n",
+        json_number(page, "frame_ms_p50").unwrap_or(f64::NAN),
+        json_number(page, "frame_ms_max").unwrap_or(f64::NAN),
+        speed,
+        tab / 1e6,
+        json_number(page, "js_heap_bytes").unwrap_or(f64::NAN) / 1e6,
+        json_number(page, "wasm_memory_bytes").unwrap_or(f64::NAN) / 1e6,
+    ));
+    t.push_str(&format!(
+        "\nShipped wasm + JS: {} bytes raw, {} bytes with `gzip -9`.\n\n",
+        fmt_int(size.0 as f64),
+        fmt_int(size.1 as f64)
+    ));
+    t.push_str("| budget line | budget | measured | verdict |\n| --- | --- | --- | --- |\n");
+    let rows: Vec<(String, String, String, String)> = vec![
+        (
+            "`pipeline` native".into(),
+            "≥ 2,500,000 records/s".into(),
+            fmt_int(get("pipeline", true, "records_per_s")),
+            verdict(get("pipeline", true, "records_per_s"), 2_500_000.0, true),
+        ),
+        (
+            "`iot-1h` native".into(),
+            "≥ 1,000,000 records/s (≤ 3.6 s)".into(),
+            format!("{} ({:.2} s)", fmt_int(get("iot-1h", true, "records_per_s")), get("iot-1h", true, "seconds")),
+            verdict(get("iot-1h", true, "records_per_s"), 1_000_000.0, true),
+        ),
+        (
+            "`iot-1h` peak memory".into(),
+            "≤ 256 MB".into(),
+            format!("{:.0} MB", get("iot-1h", true, "peak_memory_bytes") / 1e6),
+            verdict(get("iot-1h", true, "peak_memory_bytes"), 256e6, false),
+        ),
+        (
+            "`windows` native".into(),
+            "≥ 40,000,000 events/s".into(),
+            fmt_int(get("windows", true, "records_per_s")),
+            verdict(get("windows", true, "records_per_s"), 40_000_000.0, true),
+        ),
+    ];
+    let mut rows = rows;
+    for b in BENCHMARKS {
+        let ratio = get(b, true, "records_per_s") / get(b, false, "records_per_s");
+        rows.push((format!("`{b}` wasm / native"), "≤ 1.6".into(), format!("{ratio:.2}"), verdict(ratio, 1.6, false)));
+    }
+    rows.push(("page frame time p95".into(), "≤ 16.7 ms".into(), format!("{p95:.1} ms"), verdict(p95, 16.7, false)));
+    rows.push((
+        "tab memory after 1 simulated hour".into(),
+        "≤ 300 MB".into(),
+        format!("{:.0} MB", tab / 1e6),
+        verdict(tab, 300e6, false),
+    ));
+    rows.push((
+        "shipped wasm + JS, gzip".into(),
+        "≤ 400 KB".into(),
+        format!("{:.0} KB", size.1 as f64 / 1e3),
+        verdict(size.1 as f64, 400e3, false),
+    ));
+    for (a, b, c, d) in rows {
+        t.push_str(&format!("| {a} | {b} | {c} | {d} |\n"));
+    }
+    const BEGIN: &str = "<!-- xtask bench: begin -->";
+    const END: &str = "<!-- xtask bench: end -->";
+    let old = std::fs::read_to_string("BENCHMARKS.md").unwrap_or_default();
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(a), Some(b)) if a < b => format!("{}{BEGIN}\n{t}{}", &old[..a], &old[b..]),
+        _ => format!("# Benchmarks\n\n{BEGIN}\n{t}{END}\n{old}"),
+    };
+    std::fs::write("BENCHMARKS.md", new).map_err(|e| format!("writing BENCHMARKS.md: {e}"))?;
+    println!("[bench] BENCHMARKS.md updated");
+    Ok(())
+}
+
 fn bench(root: &Path) -> Result<(), String> {
     setup(root)?;
-    println!("\n=== criterion: crates/engine/benches/engine.rs");
-    run(Command::new("cargo").args(["bench", "-p", "streamlab-engine", "--bench", "engine"]))?;
+    println!("\n=== budget benchmarks (crates/bench), native and wasm");
+    let runs = budget_benchmarks(root, false)?;
 
-    println!("\n=== 1 h of 1000 IoT sensors through the release CLI (crates/engine/benches/iot-1h.json)");
-    run(Command::new("cargo").args(["build", "--release", "-p", "streamlab-cli"]))?;
-    let target = env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let start = Instant::now();
-    run(Command::new(target.join("release/streamlab")).args([
-        "run",
-        "--scenario",
-        "crates/engine/benches/iot-1h.json",
-        "--format",
-        "text",
-    ]))?;
-    let secs = start.elapsed().as_secs_f64();
-    println!("[bench] 3,600,001 records in {secs:.1} s: {:.0} records/s", 3_600_001.0 / secs);
-
-    println!("\n=== release wasm");
+    println!("\n=== release web build, its size, and the page at max speed");
     trunk_build()?;
-    let wasm = std::fs::read_dir("dist")
-        .map_err(|e| format!("dist/: {e}"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or("dist/ has no .wasm file")?;
-    let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
-    let gzipped = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(&wasm)
-        .output()
-        .map(|o| o.stdout.len().to_string())
-        .unwrap_or_else(|e| format!("? (gzip: {e})"));
-    println!("[bench] {}: {raw} bytes raw, {gzipped} bytes with gzip -9", wasm.display());
-    Ok(())
+    let size = shipped_size()?;
+    println!("[bench] shipped wasm + JS: {} bytes raw, {} bytes gzip -9", size.0, size.1);
+    let page = page_benchmark(false)?;
+    write_benchmarks(&runs, &page, size)?;
+
+    println!("\n=== criterion: crates/engine/benches/engine.rs");
+    run(Command::new("cargo").args(["bench", "-p", "streamlab-engine", "--bench", "engine"]))
 }
 
 fn free_port() -> u16 {
@@ -272,7 +508,15 @@ fn test(root: &Path) -> Result<(), String> {
                     .env("CHROMEDRIVER", CHROMEDRIVER))
             }),
         ),
+        (
+            "benchmarks, smallest configurations (native and wasm; they run and report, speed is not checked)",
+            Box::new(|| budget_benchmarks(&project_root(), true).map(|_| ())),
+        ),
         ("trunk build --release", Box::new(trunk_build)),
+        (
+            "page benchmark, smallest configuration (tests/bench/page.bench.js --quick)",
+            Box::new(|| page_benchmark(true).map(|_| ())),
+        ),
         (
             "end-to-end (Playwright, headless Chromium, dist/ on 127.0.0.1)",
             Box::new(|| {
@@ -290,7 +534,8 @@ fn test(root: &Path) -> Result<(), String> {
         println!("\n=== {name}");
         let start = Instant::now();
         // The e2e test serves dist/, which only a successful build makes.
-        let result = if name.starts_with("end-to-end") && failed.iter().any(|f: &&str| f.starts_with("trunk")) {
+        let needs_dist = name.starts_with("end-to-end") || name.starts_with("page benchmark");
+        let result = if needs_dist && failed.iter().any(|f: &&str| f.starts_with("trunk")) {
             Err("skipped: the trunk build failed".to_string())
         } else {
             step()
