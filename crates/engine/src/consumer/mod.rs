@@ -11,7 +11,7 @@ use crate::node::{ClusterMetadata, Ctx, Timer};
 use crate::protocol::{FetchPartition, KafkaError, Message, OffsetSpec, Record};
 use crate::sim::{SimTime, TraceEvent};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// When the application commits its offsets, which decides its delivery semantics.
@@ -81,12 +81,23 @@ pub struct ConsumerStats {
     pub commits: u64,
 }
 
-/// Records fetched for one partition and not yet returned by `poll()`.
+/// Records fetched for one partition and not yet returned by `poll()`: `records[next..]`, the
+/// first of them at offset `first`. A fetch response's records are taken over as they are.
 #[derive(Debug, Default)]
 struct Buffered {
-    /// The offset of `records[0]`.
     first: Offset,
-    records: VecDeque<Record>,
+    records: Vec<Record>,
+    next: usize,
+}
+
+impl Buffered {
+    fn len(&self) -> usize {
+        self.records.len() - self.next
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A run of records of one partition within the batch being processed.
@@ -424,10 +435,11 @@ impl Consumer {
                     }
                     let next = Offset(p.base_offset.0 + p.records.len() as u64);
                     let buf = self.buffer.entry(p.partition).or_default();
-                    if buf.records.is_empty() {
-                        buf.first = p.base_offset;
+                    if buf.is_empty() {
+                        *buf = Buffered { first: p.base_offset, records: p.records, next: 0 };
+                    } else {
+                        buf.records.extend(p.records);
                     }
-                    buf.records.extend(p.records);
                     self.fetch_positions.insert(p.partition, next);
                 }
                 self.reset_positions(ctx, reset);
@@ -620,20 +632,21 @@ impl Consumer {
             if budget == 0 {
                 break;
             }
-            let n = budget.min(buf.records.len());
+            let n = budget.min(buf.len());
             if n == 0 {
                 continue;
             }
             let from = buf.first;
             self.segments.push(Segment { partition: *tp, base_offset: from, start: self.processing.len(), len: n });
-            self.processing.extend(buf.records.drain(..n));
+            self.processing.extend_from_slice(&buf.records[buf.next..buf.next + n]);
+            buf.next += n;
             buf.first = Offset(from.0 + n as u64);
             let until = buf.first;
             self.positions.insert(*tp, until);
             budget -= n;
             ctx.trace(TraceEvent::Polled { consumer: ctx.me(), partition: *tp, from, until });
         }
-        self.buffer.retain(|_, b| !b.records.is_empty());
+        self.buffer.retain(|_, b| !b.is_empty());
         if self.processing.is_empty() {
             // Waiting inside poll(): an auto-commit still happens on time.
             if self.auto_commit() && !self.auto_commit_armed {
@@ -663,7 +676,7 @@ impl Consumer {
         let mut per_leader: Vec<(NodeId, Vec<FetchPartition>)> = Vec::new();
         for tp in &self.assignment {
             let Some(&fetch_offset) = self.fetch_positions.get(tp) else { continue };
-            if self.buffer.get(tp).is_some_and(|b| !b.records.is_empty()) {
+            if self.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
                 continue;
             }
             let Some(leader) = self.metadata.leader_node(*tp) else { continue };

@@ -89,6 +89,9 @@ pub struct Producer {
     wake_at: Option<SimTime>,
     /// Per partition, for the look-ahead: bytes of the last open batch, or `None`.
     scratch: Vec<Option<u64>>,
+    /// Each key's partition once computed (`u32::MAX` until then): murmur2 modulo the partition
+    /// count is the same for every record of a key.
+    partition_of_key: Vec<u32>,
     pub stats: ProducerStats,
 }
 
@@ -130,6 +133,7 @@ impl Producer {
             buffered_bytes: 0,
             wake_at: None,
             scratch: vec![None; partitions as usize],
+            partition_of_key: Vec::new(),
             stats: ProducerStats::default(),
         }
     }
@@ -201,8 +205,16 @@ impl Producer {
         self.plan_wake(ctx);
     }
 
-    fn partition_of(&self, key: crate::ids::KeyId) -> u32 {
-        partitioner::partition_for_hash(self.keys.murmur2(key), self.accumulator.len() as u32)
+    fn partition_of(&mut self, key: crate::ids::KeyId) -> u32 {
+        let k = key.0 as usize;
+        if k >= self.partition_of_key.len() {
+            self.partition_of_key.resize(self.keys.len().max(k + 1), u32::MAX);
+        }
+        if self.partition_of_key[k] == u32::MAX {
+            self.partition_of_key[k] =
+                partitioner::partition_for_hash(self.keys.murmur2(key), self.accumulator.len() as u32);
+        }
+        self.partition_of_key[k]
     }
 
     /// The application's `send()` of every record due by `now`, in order, each appended at its

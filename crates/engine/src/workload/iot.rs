@@ -23,8 +23,12 @@ impl IotWorkload {
     }
 
     fn due_ms(&self, k: u64) -> u64 {
-        // u128: k * interval_ms may exceed u64 for long runs with huge intervals.
-        ((k as u128 * self.interval_ms as u128) / self.devices.len() as u128) as u64
+        let devices = self.devices.len() as u64;
+        match k.checked_mul(self.interval_ms) {
+            Some(product) => product / devices,
+            // Only for runs beyond any validated length; u128 is slow, so it is the fallback.
+            None => ((k as u128 * self.interval_ms as u128) / devices as u128) as u64,
+        }
     }
 
     /// The `k`-th reading (from 0): due at `k * interval_ms / devices` ms and stamped with that
