@@ -267,10 +267,15 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     }
     let end = SimTime(duration.unwrap_or(s.run_ms));
     let mut sim = Simulation::with_data(s, &datasets)?;
-    if trace.is_some() {
-        // The sink sees every line; nothing needs to stay in memory.
+    if let Some(mut sink) = trace {
+        // What set-up traced is still in memory (a few lines); the sink sees the rest as it
+        // happens, so nothing more needs to stay in memory.
+        debug_assert_eq!(sim.trace().len() as u64, sim.trace_events(), "set-up traces fewer lines than are kept");
+        for e in sim.trace() {
+            sink(e, sim.catalog());
+        }
         sim.set_trace_capacity(TraceCapacity { recent: 0, info: 0 });
-        sim.set_trace_sink(trace);
+        sim.set_trace_sink(Some(sink));
     }
     let mut progress = Progress::new(quiet, end.0);
     let mut crashes: Vec<(Option<String>, u64)> = crash.into_iter().map(|(c, at)| (Some(c), at)).collect();

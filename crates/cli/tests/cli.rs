@@ -110,3 +110,23 @@ fn trace_of_a_crash_shows_the_timeout_and_the_new_generation_and_matches_run() {
     let report = json(&[&["run"][..], &args, &["--format", "json"]].concat());
     assert_eq!(report["trace_hash"], hash);
 }
+
+/// `trace` streams: a run with far more events than the 10,000 the simulation keeps in memory
+/// prints every one of them, then the same hash as `run`. No progress bar when stderr is not a
+/// terminal.
+#[test]
+fn trace_streams_every_line_of_a_long_run() {
+    let args = ["--scenario", "crates/engine/benches/iot-1h.json", "--duration", "20s"];
+    let report = json(&[&["run", "--format", "json"][..], &args[..]].concat());
+    let events = report["trace_events"].as_u64().unwrap();
+    assert!(events > 20_000, "{events} events");
+    let (ok, out, err) = streamlab(&[&["trace", "--debug"][..], &args[..]].concat());
+    assert!(ok, "{err}");
+    assert!(err.is_empty(), "nothing on stderr when it is not a terminal: {err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len() as u64, events + 1, "every event, then the hash");
+    assert!(lines[0].contains("[KafkaServer id=0] started"), "{}", lines[0]);
+    assert!(lines.iter().any(|l| l.contains("Appended") && l.contains("from producer-1")));
+    assert!(lines.iter().any(|l| l.contains("poll() returned")));
+    assert_eq!(lines.last().unwrap(), &format!("trace_hash {}", report["trace_hash"].as_str().unwrap()));
+}
