@@ -1,21 +1,56 @@
 //! One partition's log on its leader, stored column by column (record ids, keys, timestamps,
-//! sizes) so that a million records cost four flat vectors, not a million allocations: 24 bytes
+//! sizes) so that a million records cost a few flat vectors, not a million allocations: 24 bytes
 //! a retained record. Values are never stored: nothing reads their bytes, only their size.
+//!
+//! Columns grow in chunks of 65,536 records rather than as one vector each, so that a long log
+//! never copies itself to grow (a wasm heap cannot remap memory, and doubling a vector of
+//! millions of entries copies them all and briefly holds both).
 
 use crate::ids::{KeyId, Offset, RecordId};
 use crate::protocol::Record;
 
 const NO_KEY: u32 = u32::MAX;
+const CHUNK_BITS: u32 = 16;
+/// Records per chunk.
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+/// Up to [`CHUNK`] consecutive records, column by column.
+#[derive(Debug, Clone, Default)]
+struct Chunk {
+    record_ids: Vec<RecordId>,
+    keys: Vec<u32>,
+    timestamps_ms: Vec<u64>,
+    sizes_bytes: Vec<u32>,
+}
+
+impl Chunk {
+    fn with_capacity(n: usize) -> Self {
+        Chunk {
+            record_ids: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            timestamps_ms: Vec::with_capacity(n),
+            sizes_bytes: Vec::with_capacity(n),
+        }
+    }
+
+    fn record(&self, j: usize) -> Record {
+        Record {
+            record_id: self.record_ids[j],
+            key: (self.keys[j] != NO_KEY).then_some(KeyId(self.keys[j])),
+            timestamp_ms: self.timestamps_ms[j],
+            size_bytes: self.sizes_bytes[j],
+        }
+    }
+}
 
 /// A partition log: offsets `[log_start_offset, log_end_offset)`; consumers may read below the
 /// `high_watermark`.
 #[derive(Debug, Clone, Default)]
 pub struct PartitionLog {
     log_start_offset: u64,
-    record_ids: Vec<RecordId>,
-    keys: Vec<u32>,
-    timestamps_ms: Vec<u64>,
-    sizes_bytes: Vec<u32>,
+    chunks: Vec<Chunk>,
+    /// Records held (the last chunk may be partly filled).
+    len: usize,
     high_watermark: u64,
     pub leader_epoch: u32,
 }
@@ -28,7 +63,7 @@ impl PartitionLog {
 
     /// The offset the next appended record gets (LEO).
     pub fn log_end_offset(&self) -> Offset {
-        Offset(self.log_start_offset + self.record_ids.len() as u64)
+        Offset(self.log_start_offset + self.len as u64)
     }
 
     /// The high watermark: the offset up to which records are replicated to the ISR and visible
@@ -40,12 +75,18 @@ impl PartitionLog {
     /// Appends records in order; returns the base offset (the first record's).
     pub fn append(&mut self, records: &[Record]) -> Offset {
         let base = self.log_end_offset();
-        self.record_ids.reserve(records.len());
         for r in records {
-            self.record_ids.push(r.record_id);
-            self.keys.push(r.key.map_or(NO_KEY, |k| k.0));
-            self.timestamps_ms.push(r.timestamp_ms);
-            self.sizes_bytes.push(r.size_bytes);
+            if self.len == self.chunks.len() * CHUNK {
+                // The first chunk grows as a vector does, so a short log stays small; later
+                // ones are allocated whole.
+                self.chunks.push(if self.chunks.is_empty() { Chunk::default() } else { Chunk::with_capacity(CHUNK) });
+            }
+            let c = self.chunks.last_mut().expect("a chunk with room");
+            c.record_ids.push(r.record_id);
+            c.keys.push(r.key.map_or(NO_KEY, |k| k.0));
+            c.timestamps_ms.push(r.timestamp_ms);
+            c.sizes_bytes.push(r.size_bytes);
+            self.len += 1;
         }
         base
     }
@@ -59,14 +100,38 @@ impl PartitionLog {
         debug_assert!(self.high_watermark <= self.log_end_offset().0);
     }
 
+    /// The index of `offset` among the records held, if the log holds it.
+    fn index(&self, offset: Offset) -> Option<usize> {
+        let i = offset.0.checked_sub(self.log_start_offset)? as usize;
+        (i < self.len).then_some(i)
+    }
+
     /// The record at `offset`, or `None` if it is below the log start or at/after the log end.
     pub fn record_at(&self, offset: Offset) -> Option<Record> {
-        let i = offset.0.checked_sub(self.log_start_offset)? as usize;
-        (i < self.record_ids.len()).then(|| Record {
-            record_id: self.record_ids[i],
-            key: (self.keys[i] != NO_KEY).then_some(KeyId(self.keys[i])),
-            timestamp_ms: self.timestamps_ms[i],
-            size_bytes: self.sizes_bytes[i],
+        let i = self.index(offset)?;
+        Some(self.chunks[i >> CHUNK_BITS].record(i & (CHUNK - 1)))
+    }
+
+    /// The record id at `offset`, if the log holds it.
+    pub fn record_id_at(&self, offset: Offset) -> Option<RecordId> {
+        let i = self.index(offset)?;
+        Some(self.chunks[i >> CHUNK_BITS].record_ids[i & (CHUNK - 1)])
+    }
+
+    /// Indexes of the records held at offsets `[from, until)`, if any.
+    fn range(&self, from: Offset, until: Offset) -> Option<std::ops::Range<usize>> {
+        let start = from.0.checked_sub(self.log_start_offset)? as usize;
+        let end = (until.0.saturating_sub(self.log_start_offset) as usize).min(self.len);
+        (start < end).then_some(start..end)
+    }
+
+    /// The sizes of the records at indexes `range`, chunk by chunk.
+    fn sizes(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = u32> + '_ {
+        let (first, last) = (range.start >> CHUNK_BITS, (range.end - 1) >> CHUNK_BITS);
+        (first..=last).flat_map(move |c| {
+            let lo = if c == first { range.start & (CHUNK - 1) } else { 0 };
+            let hi = if c == last { ((range.end - 1) & (CHUNK - 1)) + 1 } else { CHUNK };
+            self.chunks[c].sizes_bytes[lo..hi].iter().copied()
         })
     }
 
@@ -74,26 +139,26 @@ impl PartitionLog {
     /// any is there (as Kafka returns at least one batch so that a consumer can make progress).
     pub fn read(&self, from: Offset, until: Offset, max_bytes: u64) -> Vec<Record> {
         let Some(range) = self.range(from, until) else { return Vec::new() };
-        let sizes = &self.sizes_bytes[range.clone()];
         let mut bytes = 0u64;
         let mut n = 0;
-        while n < sizes.len() {
-            let next = bytes + sizes[n] as u64;
+        for size in self.sizes(range.clone()) {
+            let next = bytes + size as u64;
             if n > 0 && next > max_bytes {
                 break;
             }
             bytes = next;
             n += 1;
         }
-        let start = range.start;
-        (start..start + n)
-            .map(|i| Record {
-                record_id: self.record_ids[i],
-                key: (self.keys[i] != NO_KEY).then_some(KeyId(self.keys[i])),
-                timestamp_ms: self.timestamps_ms[i],
-                size_bytes: self.sizes_bytes[i],
-            })
-            .collect()
+        let mut out = Vec::with_capacity(n);
+        let mut i = range.start;
+        while out.len() < n {
+            let chunk = &self.chunks[i >> CHUNK_BITS];
+            let lo = i & (CHUNK - 1);
+            let hi = (lo + (n - out.len())).min(chunk.record_ids.len());
+            out.extend((lo..hi).map(|j| chunk.record(j)));
+            i += hi - lo;
+        }
+        out
     }
 
     /// Bytes of the records from `from` below `until`, counting no further than `enough`: what a
@@ -101,7 +166,7 @@ impl PartitionLog {
     pub fn bytes_available(&self, from: Offset, until: Offset, enough: u64) -> u64 {
         let Some(range) = self.range(from, until) else { return 0 };
         let mut bytes = 0u64;
-        for &s in &self.sizes_bytes[range] {
+        for s in self.sizes(range) {
             bytes += s as u64;
             if bytes >= enough {
                 break;
@@ -110,26 +175,11 @@ impl PartitionLog {
         bytes
     }
 
-    /// The record id at `offset`, if the log holds it.
-    pub fn record_id_at(&self, offset: Offset) -> Option<RecordId> {
-        let i = offset.0.checked_sub(self.log_start_offset)? as usize;
-        self.record_ids.get(i).copied()
-    }
-
-    /// Indexes into the columns of offsets `[from, until)` clipped to the log, if any.
-    fn range(&self, from: Offset, until: Offset) -> Option<std::ops::Range<usize>> {
-        let start = from.0.checked_sub(self.log_start_offset)? as usize;
-        let end = (until.0.saturating_sub(self.log_start_offset) as usize).min(self.record_ids.len());
-        (start < end).then_some(start..end)
-    }
-
     /// The key of each of the last `n` records, oldest first, with its offset.
     pub fn tail_keys(&self, n: usize) -> Vec<(Offset, Option<KeyId>)> {
-        let len = self.keys.len();
-        let start = len.saturating_sub(n);
-        (start..len)
+        (self.len.saturating_sub(n)..self.len)
             .map(|i| {
-                let k = self.keys[i];
+                let k = self.chunks[i >> CHUNK_BITS].keys[i & (CHUNK - 1)];
                 (Offset(self.log_start_offset + i as u64), (k != NO_KEY).then_some(KeyId(k)))
             })
             .collect()
@@ -160,5 +210,30 @@ mod tests {
         let one = log.read(Offset(0), Offset(3), 1);
         assert_eq!(one.len(), 1, "at least one record even when it exceeds max_bytes");
         assert_eq!(log.tail_keys(2), vec![(Offset(1), Some(KeyId(1))), (Offset(2), Some(KeyId(2)))]);
+        assert_eq!(log.bytes_available(Offset(0), Offset(3), 150), 200);
+        assert_eq!(log.bytes_available(Offset(0), Offset(3), 1_000), 300);
+        assert_eq!(log.record_id_at(Offset(2)), Some(RecordId(2)));
+        assert_eq!(log.record_id_at(Offset(3)), None);
+    }
+
+    #[test]
+    fn reads_cross_chunk_boundaries() {
+        let mut log = PartitionLog::default();
+        let n = 2 * CHUNK as u64 + 10;
+        let records: Vec<Record> = (0..n).map(rec).collect();
+        for part in records.chunks(1000) {
+            log.append(part);
+        }
+        assert_eq!(log.log_end_offset(), Offset(n));
+        assert_eq!(log.chunks.len(), 3);
+        let from = CHUNK as u64 - 5;
+        let read = log.read(Offset(from), Offset(n), u64::MAX);
+        assert_eq!(read.len() as u64, n - from);
+        assert!(read.iter().enumerate().all(|(i, r)| r.record_id.0 == from + i as u64));
+        let capped = log.read(Offset(from), Offset(n), 100 * 10);
+        assert_eq!(capped.iter().map(|r| r.record_id.0).collect::<Vec<_>>(), (from..from + 10).collect::<Vec<_>>());
+        assert_eq!(log.record_at(Offset(CHUNK as u64)), Some(rec(CHUNK as u64)));
+        assert_eq!(log.tail_keys(1), vec![(Offset(n - 1), Some(KeyId(((n - 1) % 3) as u32)))]);
+        assert_eq!(log.bytes_available(Offset(0), Offset(n), u64::MAX), n * 100);
     }
 }
