@@ -58,6 +58,24 @@ impl InvariantChecker {
                 }
             }
         }
+        // The ledger accounts for every record: each record appended to a partition a group
+        // reads is processed once, duplicated, lost or pending, exactly one of them.
+        for g in &sim.scenario().consumer_groups {
+            let o = sim.outcome(&g.group_id);
+            let appended: u64 = sim
+                .brokers()
+                .flat_map(|b| b.logs.iter())
+                .filter(|(tp, _)| g.topics.iter().any(|t| t == sim.catalog().topic_name(tp.topic)))
+                .map(|(_, log)| log.log_end_offset().0)
+                .sum();
+            let counted = o.processed_once + o.duplicated + o.lost + o.pending;
+            if counted != appended {
+                return Err(format!(
+                    "ledger_accounts_for_every_record: group {} counts {counted} records (once {}, duplicated {}, lost {}, pending {}) but {appended} were appended",
+                    g.group_id, o.processed_once, o.duplicated, o.lost, o.pending
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! range assignments, and the rebalances that a join, a leave and a crash cause.
 
 use std::collections::BTreeMap;
+use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::consumer::MemberState;
 use streamlab_engine::invariants::InvariantChecker;
 use streamlab_engine::producer::partitioner::partition_for_key;
@@ -144,7 +145,11 @@ fn invariants_hold_under_random_membership_changes() {
         let mut rng = SimRng::new(seed, 1234);
         let partitions = 1 + rng.range_inclusive(0, 7) as u32;
         let members = rng.range_inclusive(0, 4) as u32;
-        let mut sim = Simulation::new(scenario(seed, partitions, members, None)).unwrap();
+        let mut s = scenario(seed, partitions, members, None);
+        // Every commit mode, so that crashes both duplicate and lose records.
+        s.consumer_groups[0].commit_mode =
+            [CommitMode::Auto, CommitMode::AfterProcessing, CommitMode::BeforeProcessing][seed as usize % 3];
+        let mut sim = Simulation::new(s).unwrap();
         let mut checker = InvariantChecker::default();
         let mut next_command = 2_000 + rng.range_inclusive(0, 8_000);
         while sim.now().0 < 120_000 {
