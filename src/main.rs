@@ -3,9 +3,11 @@
 
 mod app;
 mod player;
+mod probe;
 mod views;
 mod widgets;
 
 fn main() {
+    probe::install();
     yew::Renderer::<app::App>::new().render();
 }

@@ -1,6 +1,8 @@
-//! The bridge between the UI and the engine: owns the `Simulation`, advances it in slices of
-//! simulated time per tick (with an event budget so that a frame never stalls), applies commands,
-//! and keeps the short history the charts draw.
+//! The bridge between the UI and the engine: owns the `Simulation`, advances it once per animation
+//! frame within a budget of real time (so that no speed, not even "max", can stall a frame), runs
+//! "Run for …" fast-forwards, measures the speed it achieves, applies commands, and keeps the short
+//! history the charts draw. It reads no clock itself: the page hands it frame times and a clock,
+//! so that it knows nothing of the browser.
 
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::simulation::SnapshotOptions;
@@ -8,12 +10,24 @@ use streamlab_engine::{
     Command, CommandError, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot,
 };
 
-/// Simulated ms between two points of the lag history.
+/// Simulated ms between two points of the lag history at a chosen speed.
 const SAMPLE_EVERY_MS: u64 = 500;
-/// Points kept in the lag history (one minute of simulated time).
+/// Points kept in the lag history: one minute of simulated time at a chosen speed, the last
+/// 120 frames when running flat out.
 const HISTORY_POINTS: usize = 120;
-/// The most engine events one tick may process, so that a fast speed cannot freeze the page.
-const EVENTS_PER_TICK: u64 = 200_000;
+/// Real ms of engine work allowed per animation frame. A 60 Hz frame lasts 16.7 ms; what is left
+/// after the engine's share is for rendering the views.
+pub const FRAME_BUDGET_MS: f64 = 10.0;
+/// Simulated ms run between two looks at the clock: short enough that one slice overruns the
+/// budget by little, long enough that reading the clock costs nothing next to it.
+const SLICE_MS: u64 = 20;
+/// Real ms over which the achieved speed is averaged, so that the number shown is steady enough
+/// to read.
+const RATE_WINDOW_MS: f64 = 1000.0;
+/// "To the end of the input" asks the engine whether the run has drained at whole simulated
+/// seconds only, as `Simulation::run_to_drain` (and so the CLI) does: the run then stops at the
+/// same time as `streamlab run`, and the check's cost stays negligible at any speed.
+const DRAIN_CHECK_EVERY_MS: u64 = 1000;
 
 /// The playground's knobs, applied by rebuilding the simulation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,14 +55,95 @@ pub struct LagPoint {
     pub backlog: u64,
 }
 
+/// How fast simulated time runs while playing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    /// Simulated ms per real ms.
+    Times(f64),
+    /// As fast as the frame budget allows.
+    Max,
+}
+
+/// Where a "Run for …" fast-forward stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunTarget {
+    /// After this many ms of simulated time.
+    For(u64),
+    /// When the input is drained (`Simulation::is_drained`), or at the scenario's end
+    /// (`run_ms`), whichever comes first.
+    ToEnd,
+}
+
+/// A fast-forward under way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Run {
+    pub target: RunTarget,
+    /// Simulated time when it started, ms.
+    pub from_ms: u64,
+    /// Simulated time it stops at, at the latest, ms.
+    pub until_ms: u64,
+    /// Real time when it started (the page's clock), ms.
+    pub started_real_ms: f64,
+}
+
+/// Why a fast-forward ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnding {
+    /// It ran the simulated time it was asked for.
+    Reached,
+    /// The input was drained.
+    Drained,
+    /// It reached the scenario's end before the input was drained.
+    ScenarioEnd,
+    Cancelled,
+}
+
+/// What the last fast-forward did, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunReport {
+    pub ending: RunEnding,
+    /// Simulated ms it ran.
+    pub sim_ms: u64,
+    /// Real ms it took.
+    pub real_ms: f64,
+    /// Simulated time at its end, ms.
+    pub end_ms: u64,
+    /// Simulated time it was to stop at, at the latest, ms.
+    pub until_ms: u64,
+}
+
+/// Simulated and real time accumulated towards the next reading of the achieved speed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct RateMeter {
+    sim_ms: u64,
+    real_ms: f64,
+}
+
+/// One run of the playground: the simulation and how the page drives it.
 pub struct Player {
     pub settings: Settings,
     sim: Simulation,
     pub playing: bool,
-    /// Simulated ms per real ms.
-    pub speed: f64,
+    pub speed: Speed,
+    /// The fast-forward under way, if any; while it runs it, not `playing`, moves the clock.
+    pub run: Option<Run>,
+    /// How the last fast-forward ended.
+    pub last_run: Option<RunReport>,
+    /// Simulated seconds per real second over the last second the clock moved; `None` while it
+    /// stands still or before a full second was measured.
+    pub achieved_speed: Option<f64>,
+    meter: RateMeter,
+    /// Time of the previous animation frame, ms of the page's clock.
+    last_frame_ms: Option<f64>,
+    /// The fraction of a simulated ms a slow speed owes from earlier frames: at 0.25× a 60 Hz
+    /// frame is worth 1.04 simulated ms, and rounding each frame alone would run 4 % fast.
+    owed_ms: f64,
     pub history: Vec<LagPoint>,
+    /// Simulated time of the next point of the lag history, ms.
     next_sample_ms: u64,
+    /// Whether a point of the lag history fell due during a frame run flat out, which takes it
+    /// at the frame's end.
+    sample_due: bool,
     pub last_error: Option<String>,
 }
 
@@ -58,30 +153,185 @@ impl Player {
         let mut scenario = Scenario::preset(settings.preset, settings.seed, settings.partitions, settings.consumers);
         scenario.consumer_groups[0].commit_mode = settings.commit_mode;
         let sim = Simulation::with_data(scenario, data)?;
-        Ok(Player { settings, sim, playing: false, speed: 1.0, history: vec![], next_sample_ms: 0, last_error: None })
+        Ok(Player {
+            settings,
+            sim,
+            playing: false,
+            speed: Speed::Times(1.0),
+            run: None,
+            last_run: None,
+            achieved_speed: None,
+            meter: RateMeter::default(),
+            last_frame_ms: None,
+            owed_ms: 0.0,
+            history: vec![],
+            next_sample_ms: 0,
+            sample_due: false,
+            last_error: None,
+        })
     }
 
-    /// Advances simulated time by `real_ms * speed`.
-    pub fn tick(&mut self, real_ms: f64) {
-        if self.playing {
-            let delta = (real_ms * self.speed).round().max(1.0) as u64;
-            self.advance(delta);
+    /// Simulated time, ms.
+    pub fn now_ms(&self) -> u64 {
+        self.sim.now().0
+    }
+
+    /// Whether the clock runs as fast as the budget allows: at max, or in a fast-forward.
+    pub fn is_flat_out(&self) -> bool {
+        self.run.is_some() || (self.playing && self.speed == Speed::Max)
+    }
+
+    /// One animation frame at `frame_ms` (the page's clock): advances simulated time by the real
+    /// time since the previous frame times the speed, or as far as it can while playing at max
+    /// or running a fast-forward, doing engine work only until `clock()` reads `budget_ms`
+    /// ([`FRAME_BUDGET_MS`], or less) past its value on entry. Time the budget could not cover
+    /// is dropped, not owed: a slow frame makes the simulation fall behind, never freeze the
+    /// page catching up. Returns whether anything on screen may have changed.
+    ///
+    /// Flat out, a frame covers seconds of simulated time, and a point of the lag history every
+    /// 500 ms of it would spend most of the budget on snapshots (one per point, each costing
+    /// more as the run's windows pile up); the history then takes one point per frame, at its
+    /// end.
+    pub fn frame(&mut self, frame_ms: f64, budget_ms: f64, clock: impl Fn() -> f64) -> bool {
+        let elapsed_ms = self.last_frame_ms.map_or(0.0, |last| (frame_ms - last).max(0.0));
+        self.last_frame_ms = Some(frame_ms);
+        let deadline = clock() + budget_ms;
+        let before = self.sim.now().0;
+        if self.run.is_some() {
+            self.advance_run(deadline, &clock);
+        } else if self.playing {
+            let target = match self.speed {
+                Speed::Max => u64::MAX,
+                Speed::Times(speed) => {
+                    self.owed_ms += elapsed_ms * speed;
+                    let whole = self.owed_ms.floor();
+                    self.owed_ms -= whole;
+                    before + whole as u64
+                }
+            };
+            if !self.run_budgeted(target, deadline, &clock, self.speed != Speed::Max) {
+                self.owed_ms = 0.0;
+            }
+        } else {
+            // Standing still: the last reading no longer says anything, and must leave the screen.
+            self.meter = RateMeter::default();
+            return self.achieved_speed.take().is_some();
+        }
+        if std::mem::take(&mut self.sample_due) {
+            self.sample();
+        }
+        self.measure(self.sim.now().0 - before, elapsed_ms);
+        true
+    }
+
+    /// Adds one frame to the speed measurement and publishes a reading once a second's worth
+    /// is in.
+    fn measure(&mut self, sim_ms: u64, real_ms: f64) {
+        self.meter.sim_ms += sim_ms;
+        self.meter.real_ms += real_ms;
+        if self.meter.real_ms >= RATE_WINDOW_MS {
+            self.achieved_speed = Some(self.meter.sim_ms as f64 / self.meter.real_ms);
+            self.meter = RateMeter::default();
         }
     }
 
-    /// Advances simulated time by `delta_ms`, sampling the lag history on the way.
-    pub fn advance(&mut self, delta_ms: u64) {
-        let target = self.sim.now().0 + delta_ms;
-        let start_events = self.sim.events_processed();
-        while self.sim.now().0 < target {
-            let next = self.next_sample_ms.min(target);
-            self.sim.run_until(SimTime(next));
-            if next == self.next_sample_ms {
-                self.sample();
-                self.next_sample_ms += SAMPLE_EVERY_MS;
+    /// Starts a fast-forward to `target` at real time `now_real_ms`. It pauses playing, so that
+    /// the run stops where it was asked to; pressing Play while it runs plays on after it.
+    pub fn start_run(&mut self, target: RunTarget, now_real_ms: f64) {
+        let from_ms = self.sim.now().0;
+        let until_ms = match target {
+            RunTarget::For(ms) => from_ms + ms,
+            RunTarget::ToEnd => self.sim.scenario().run_ms,
+        };
+        self.playing = false;
+        self.last_run = None;
+        self.run = Some(Run { target, from_ms, until_ms, started_real_ms: now_real_ms });
+    }
+
+    /// Stops the fast-forward under way, if any, at real time `now_real_ms`.
+    pub fn cancel_run(&mut self, now_real_ms: f64) {
+        if self.run.is_some() {
+            self.finish_run(RunEnding::Cancelled, now_real_ms);
+        }
+    }
+
+    fn finish_run(&mut self, ending: RunEnding, now_real_ms: f64) {
+        if let Some(run) = self.run.take() {
+            let end_ms = self.sim.now().0;
+            self.last_run = Some(RunReport {
+                ending,
+                sim_ms: end_ms - run.from_ms,
+                real_ms: now_real_ms - run.started_real_ms,
+                end_ms,
+                until_ms: run.until_ms,
+            });
+        }
+    }
+
+    /// Advances the fast-forward under way until it ends or the budget runs out.
+    fn advance_run(&mut self, deadline: f64, clock: &impl Fn() -> f64) {
+        let Some(run) = self.run else { return };
+        loop {
+            let now = self.sim.now().0;
+            let to_end = run.target == RunTarget::ToEnd;
+            let ending = if to_end
+                && (now == run.from_ms || now.is_multiple_of(DRAIN_CHECK_EVERY_MS))
+                && self.sim.is_drained()
+            {
+                Some(RunEnding::Drained)
+            } else if now >= run.until_ms {
+                Some(if to_end { RunEnding::ScenarioEnd } else { RunEnding::Reached })
+            } else {
+                None
+            };
+            if let Some(ending) = ending {
+                self.finish_run(ending, clock());
+                return;
             }
-            if self.sim.events_processed() - start_events > EVENTS_PER_TICK {
-                break;
+            let stop = if to_end {
+                ((now / DRAIN_CHECK_EVERY_MS + 1) * DRAIN_CHECK_EVERY_MS).min(run.until_ms)
+            } else {
+                run.until_ms
+            };
+            if !self.run_budgeted(stop, deadline, clock, false) {
+                return;
+            }
+        }
+    }
+
+    /// Runs towards `target_ms` in slices of [`SLICE_MS`] (ending on multiples of it, so that
+    /// the slicing does not depend on where a run started) until it is reached or `clock()`
+    /// passes `deadline`; returns whether it was reached. `on_grid` as for [`Player::run_to`].
+    fn run_budgeted(&mut self, target_ms: u64, deadline: f64, clock: &impl Fn() -> f64, on_grid: bool) -> bool {
+        while self.sim.now().0 < target_ms {
+            if clock() >= deadline {
+                return false;
+            }
+            let next = ((self.sim.now().0 / SLICE_MS + 1) * SLICE_MS).min(target_ms);
+            self.run_to(next, on_grid);
+        }
+        true
+    }
+
+    /// Advances simulated time by `delta_ms` at once, with no budget: for Step.
+    pub fn advance(&mut self, delta_ms: u64) {
+        self.run_to(self.sim.now().0 + delta_ms, true);
+    }
+
+    /// Runs the simulation to `target_ms`. With `on_grid`, it takes each point of the lag
+    /// history at its time, every [`SAMPLE_EVERY_MS`]; without, it only notes that one fell due.
+    fn run_to(&mut self, target_ms: u64, on_grid: bool) {
+        while self.sim.now().0 < target_ms {
+            let next = if on_grid { self.next_sample_ms.min(target_ms) } else { target_ms };
+            self.sim.run_until(SimTime(next));
+            let now = self.sim.now().0;
+            if now >= self.next_sample_ms {
+                if on_grid {
+                    self.sample();
+                } else {
+                    self.sample_due = true;
+                }
+                self.next_sample_ms = (now / SAMPLE_EVERY_MS + 1) * SAMPLE_EVERY_MS;
             }
         }
     }
@@ -111,31 +361,146 @@ impl Player {
         }
     }
 
+    /// Applies a user's command (crash, leave, add a consumer) now; a refusal becomes
+    /// `last_error`.
     pub fn apply(&mut self, command: Command) {
         self.last_error = self.sim.apply(command).err().map(|e: CommandError| e.to_string());
     }
 
+    /// What the views draw now.
     pub fn snapshot(&self) -> Snapshot {
         self.sim.snapshot()
     }
 
+    /// The name of the key with index `key` (its colour in the log strips).
     pub fn key_name(&self, key: u32) -> String {
         self.sim.keys().name(streamlab_engine::KeyId(key)).to_string()
     }
 
+    /// How many distinct keys the engine knows so far.
     pub fn key_count(&self) -> usize {
         self.sim.keys().len()
     }
 
+    /// The topic the producers write to.
     pub fn topic(&self) -> String {
         self.sim.scenario().topics[0].name.clone()
     }
 
+    /// How many rows of the input could not be read.
     pub fn dead_letters(&self) -> usize {
         self.sim.dead_letters().len()
     }
 
+    /// The hash of the trace so far: the same stream, seed and actions give the same hash.
     pub fn trace_hash(&self) -> u64 {
         self.sim.trace_hash()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn iot() -> Player {
+        Player::new(Settings::default(), &Datasets::default()).unwrap()
+    }
+
+    /// A clock that stands still: the budget never runs out.
+    fn frozen() -> impl Fn() -> f64 {
+        || 0.0
+    }
+
+    /// A clock that moves 1 ms each time it is read.
+    fn ticking() -> impl Fn() -> f64 {
+        let t = Cell::new(0.0);
+        move || {
+            t.set(t.get() + 1.0);
+            t.get()
+        }
+    }
+
+    #[test]
+    fn run_for_stops_exactly_at_its_target_and_pauses() {
+        let mut p = iot();
+        p.playing = true;
+        p.advance(1234);
+        p.start_run(RunTarget::For(600_000), 0.0);
+        assert!(!p.playing);
+        assert!(p.frame(16.0, FRAME_BUDGET_MS, frozen()));
+        assert_eq!(p.now_ms(), 601_234);
+        assert_eq!(p.run, None);
+        let report = p.last_run.unwrap();
+        assert_eq!((report.ending, report.sim_ms, report.end_ms), (RunEnding::Reached, 600_000, 601_234));
+        assert!(!p.frame(32.0, FRAME_BUDGET_MS, frozen()), "nothing moves after the run");
+        assert_eq!(p.now_ms(), 601_234);
+    }
+
+    #[test]
+    fn a_frame_ends_when_the_budget_runs_out() {
+        let mut p = iot();
+        p.playing = true;
+        p.speed = Speed::Max;
+        p.frame(0.0, FRAME_BUDGET_MS, ticking());
+        let after_one = p.now_ms();
+        assert!(after_one > 0 && after_one <= FRAME_BUDGET_MS as u64 * SLICE_MS, "{after_one}");
+        p.start_run(RunTarget::For(3_600_000), 0.0);
+        for i in 1..=5 {
+            p.frame(i as f64 * 16.0, FRAME_BUDGET_MS, ticking());
+        }
+        assert!(p.run.is_some(), "a budget of a few slices per frame cannot run an hour in 5 frames");
+        p.cancel_run(1000.0);
+        let report = p.last_run.unwrap();
+        assert_eq!((report.ending, report.real_ms), (RunEnding::Cancelled, 1000.0));
+        assert!(report.sim_ms > 0 && report.sim_ms < 3_600_000);
+    }
+
+    #[test]
+    fn slow_speeds_keep_the_fractions_of_a_ms() {
+        let mut p = iot();
+        p.playing = true;
+        p.speed = Speed::Times(0.25);
+        // 60 Hz for 6 s: each frame is worth 1.0416 simulated ms.
+        for i in 0..=360 {
+            p.frame(i as f64 * 1000.0 / 60.0, FRAME_BUDGET_MS, frozen());
+        }
+        assert!((1499..=1500).contains(&p.now_ms()), "{}", p.now_ms());
+        let achieved = p.achieved_speed.unwrap();
+        assert!((achieved - 0.25).abs() < 0.01, "{achieved}");
+        p.playing = false;
+        p.frame(7000.0, FRAME_BUDGET_MS, frozen());
+        assert_eq!(p.achieved_speed, None);
+    }
+
+    #[test]
+    fn to_the_end_stops_at_the_scenario_end_when_the_input_never_ends() {
+        let mut p = iot();
+        p.start_run(RunTarget::ToEnd, 0.0);
+        p.frame(0.0, FRAME_BUDGET_MS, frozen());
+        assert_eq!(p.now_ms(), 60_000);
+        assert_eq!(p.last_run.unwrap().ending, RunEnding::ScenarioEnd);
+        p.start_run(RunTarget::ToEnd, 0.0);
+        p.frame(16.0, FRAME_BUDGET_MS, frozen());
+        assert_eq!((p.now_ms(), p.last_run.unwrap().sim_ms), (60_000, 0));
+    }
+
+    #[test]
+    fn to_the_end_stops_where_the_cli_does_when_the_input_drains() {
+        let file = Preset::Taxi.data_file().unwrap();
+        let csv = std::fs::read_to_string(format!("{}/static/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let data = Datasets { taxi_csv: Some(csv), bids_csv: None };
+        let settings = Settings { preset: Preset::Taxi, ..Settings::default() };
+        let mut p = Player::new(settings, &data).unwrap();
+        p.start_run(RunTarget::ToEnd, 0.0);
+        p.frame(0.0, FRAME_BUDGET_MS, frozen());
+        let report = p.last_run.unwrap();
+        assert_eq!(report.ending, RunEnding::Drained);
+
+        let mut scenario = Scenario::preset(Preset::Taxi, settings.seed, settings.partitions, settings.consumers);
+        scenario.consumer_groups[0].commit_mode = settings.commit_mode;
+        let mut cli = Simulation::with_data(scenario, &data).unwrap();
+        assert!(cli.run_to_drain(SimTime(cli.scenario().run_ms)));
+        assert_eq!((report.end_ms, p.trace_hash()), (cli.now().0, cli.trace_hash()));
     }
 }

@@ -1,5 +1,6 @@
-//! The group's lag over the last simulated minute, drawn with plotters on a canvas, with the
-//! numbers repeated as text for screen readers.
+//! The group's lag over the last simulated minute (the last 120 frames at max speed or in a
+//! "Run for"), drawn with plotters on a canvas, with the numbers repeated as text for screen
+//! readers.
 
 use crate::player::LagPoint;
 use plotters::prelude::*;
@@ -34,7 +35,7 @@ pub fn lag_chart(props: &Props) -> Html {
         <section class="panel" aria-labelledby="lag-h">
             <h2 id="lag-h">{"Lag over time"}</h2>
             <canvas ref={canvas} width="460" height="220" role="img"
-                aria-label="Line chart of the group's total lag and backlog, in records, over the last simulated minute" />
+                aria-label="Line chart of the group's total lag and backlog, in records, over the last simulated minute (the last 120 frames at max speed or in a Run for)" />
             <p class="chart-numbers">
                 { match last {
                     Some(p) => format!("At {:.1} s: lag (HW − committed) {} records, backlog (HW − position) {} records.", p.time_s, p.lag, p.backlog),

@@ -1,17 +1,27 @@
-//! The control bar: the stream (preset), Play / Pause / Step / speed, the commit mode, the
-//! playground's knobs, the clock and the trace hash.
+//! The control bar: the stream (preset), Play / Pause / Step / speed and the speed achieved,
+//! "Run for …" with its progress, the commit mode, the playground's knobs, the clock and the
+//! trace hash.
 
 use crate::app::Action;
-use crate::player::Settings;
+use crate::player::{Run, RunEnding, RunReport, RunTarget, Settings, Speed};
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::{Preset, SimTime};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+/// What the control bar shows; it changes nothing itself, it sends [`Action`]s.
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub playing: bool,
-    pub speed: f64,
+    pub speed: Speed,
+    /// Simulated s per real s over the last second the clock moved.
+    pub achieved_speed: Option<f64>,
+    /// The fast-forward under way.
+    pub run: Option<Run>,
+    /// How the last fast-forward ended.
+    pub last_run: Option<RunReport>,
+    /// Records the producers have sent so far, all together.
+    pub records_sent: u64,
     pub now_ms: u64,
     pub settings: Settings,
     pub trace_hash: String,
@@ -22,6 +32,11 @@ pub struct Props {
 }
 
 const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0];
+/// The `speed` option that runs as fast as the frame budget allows.
+const MAX: &str = "max";
+/// "Run for …" choices: the option value and its label. `end` runs to the end of the input.
+const RUN_FOR: [(&str, &str); 4] =
+    [("60000", "1 min"), ("600000", "10 min"), ("3600000", "1 h"), ("end", "to the end of the input")];
 const PRESETS: [(Preset, &str, &str); 3] = [
     (Preset::Iot, "iot", "IoT sensors"),
     (Preset::Taxi, "taxi", "NYC taxi trips"),
@@ -35,6 +50,66 @@ const MODES: [(CommitMode, &str); 3] = [
 
 fn select_value(e: &Event) -> Option<String> {
     e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value())
+}
+
+/// `1,240`: digits grouped by thousands.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A ratio of simulated to real time: `1,240×` when large, `9.8×` when small.
+fn times(ratio: f64) -> String {
+    if ratio >= 10.0 {
+        format!("{}×", grouped(ratio.round() as u64))
+    } else {
+        format!("{ratio:.1}×")
+    }
+}
+
+/// A span of simulated time in words: `1 h`, `10 min`, `3 min 12 s`, `41 s`, `0.4 s`.
+fn span(ms: u64) -> String {
+    let (h, min, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    match (h, min, s) {
+        (0, 0, _) if ms.is_multiple_of(1000) => format!("{s} s"),
+        (0, 0, _) => format!("{:.1} s", ms as f64 / 1000.0),
+        (0, _, 0) => format!("{min} min"),
+        (0, _, _) => format!("{min} min {s} s"),
+        (_, 0, _) => format!("{h} h"),
+        _ => format!("{h} h {min} min"),
+    }
+}
+
+/// The status line after a fast-forward.
+fn run_report(r: &RunReport) -> String {
+    let took = if r.real_ms < 1000.0 { format!("{:.0} ms", r.real_ms) } else { format!("{:.1} s", r.real_ms / 1000.0) };
+    let rate =
+        if r.real_ms > 0.0 { format!(", {} real time", times(r.sim_ms as f64 / r.real_ms)) } else { String::new() };
+    match r.ending {
+        RunEnding::Reached => format!("Ran {} of simulated time in {took}{rate}.", span(r.sim_ms)),
+        RunEnding::Drained if r.sim_ms == 0 => "The input is already drained: nothing to run.".to_string(),
+        RunEnding::Drained => format!(
+            "Ran to the end of the input: drained at t = {}, {} of simulated time in {took}{rate}.",
+            SimTime(r.end_ms),
+            span(r.sim_ms)
+        ),
+        RunEnding::ScenarioEnd if r.sim_ms == 0 => {
+            format!("Nothing to run: the scenario's end (t = {}) is already behind.", SimTime(r.until_ms))
+        }
+        RunEnding::ScenarioEnd => format!(
+            "Ran to the scenario's end (t = {}) before the input was drained: {} of simulated time in {took}{rate}.",
+            SimTime(r.end_ms),
+            span(r.sim_ms)
+        ),
+        RunEnding::Cancelled => format!("Cancelled after {} of simulated time ({took}).", span(r.sim_ms)),
+    }
 }
 
 #[function_component(ConfigBar)]
@@ -54,11 +129,23 @@ pub fn config_bar(props: &Props) -> Html {
     let speed = {
         let cb = props.on_action.clone();
         Callback::from(move |e: Event| {
-            if let Some(s) = select_value(&e).and_then(|v| v.parse::<f64>().ok()) {
+            let speed = select_value(&e).and_then(|v| match v.as_str() {
+                MAX => Some(Speed::Max),
+                _ => v.parse::<f64>().ok().map(Speed::Times),
+            });
+            if let Some(s) = speed {
                 cb.emit(Action::SetSpeed(s));
             }
         })
     };
+    let rate = props.achieved_speed.map(|r| {
+        let what = match (props.run, props.speed) {
+            (Some(_), _) => "run for".to_string(),
+            (None, Speed::Max) => MAX.to_string(),
+            (None, Speed::Times(s)) => format!("{s}×"),
+        };
+        format!("{what} · {} real time", times(r))
+    });
     let preset = {
         let cb = props.on_action.clone();
         Callback::from(move |e: Event| {
@@ -108,11 +195,18 @@ pub fn config_bar(props: &Props) -> Html {
             <label>{"speed "}
                 <select onchange={speed} data-testid="speed">
                     { for SPEEDS.iter().map(|s| html! {
-                        <option value={s.to_string()} selected={(*s - props.speed).abs() < 1e-9}>{format!("{s}×")}</option>
+                        <option value={s.to_string()} selected={props.speed == Speed::Times(*s)}>{format!("{s}×")}</option>
                     }) }
+                    <option value={MAX} selected={props.speed == Speed::Max}>{MAX}</option>
                 </select>
             </label>
+            // Not a live region: read once a second aloud, it would drown everything else.
+            <output class="rate" data-testid="rate" aria-live="off" title="simulated seconds per real second, over the last second">
+                {rate.unwrap_or_default()}
+            </output>
             <span class="clock">{"t = "}<output data-testid="sim-time">{SimTime(props.now_ms).to_string()}</output></span>
+            <RunFor run={props.run} last_run={props.last_run} records_sent={props.records_sent}
+                now_ms={props.now_ms} on_action={props.on_action.clone()} />
             <label>{"commits "}
                 <select onchange={mode} data-testid="commit-mode">
                     { for MODES.iter().map(|(m, name)| html! {
@@ -134,5 +228,111 @@ pub fn config_bar(props: &Props) -> Html {
                 <p class="error" role="alert">{e}</p>
             }
         </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RunForProps {
+    run: Option<Run>,
+    last_run: Option<RunReport>,
+    records_sent: u64,
+    now_ms: u64,
+    on_action: Callback<Action>,
+}
+
+/// "Run for …": the choice, Run, and while it runs the progress and Cancel; then what it did.
+#[function_component(RunFor)]
+fn run_for(props: &RunForProps) -> Html {
+    let choice = use_node_ref();
+    let start_button = use_node_ref();
+    let cancel_button = use_node_ref();
+    let running = props.run.is_some();
+    {
+        // Run and Cancel replace each other, and a removed button takes the focus with it, out
+        // of the page's key handler (Space, `.`, Escape): hand it to the button shown instead.
+        let (start_button, cancel_button) = (start_button.clone(), cancel_button.clone());
+        use_effect_with(running, move |running| {
+            let focus_lost = web_sys::window()
+                .and_then(|w| w.document())
+                .map(|d| d.active_element().is_none() || d.active_element() == d.body().map(Into::into))
+                .unwrap_or(false);
+            let shown = if *running { cancel_button } else { start_button };
+            if focus_lost {
+                if let Some(button) = shown.cast::<HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
+    let start = {
+        let (cb, choice) = (props.on_action.clone(), choice.clone());
+        Callback::from(move |_| {
+            let target = choice.cast::<HtmlSelectElement>().map(|s| s.value()).and_then(|v| match v.as_str() {
+                "end" => Some(RunTarget::ToEnd),
+                _ => v.parse().ok().map(RunTarget::For),
+            });
+            if let Some(t) = target {
+                cb.emit(Action::RunFor(t));
+            }
+        })
+    };
+    let cancel = {
+        let cb = props.on_action.clone();
+        Callback::from(move |_| cb.emit(Action::CancelRun))
+    };
+    let progress = props.run.map(|run| {
+        let done = props.now_ms.saturating_sub(run.from_ms);
+        match run.target {
+            RunTarget::For(_) => {
+                let total = run.until_ms - run.from_ms;
+                let text = format!(
+                    "{} of {} ({}%)",
+                    span(done),
+                    span(total),
+                    (done as f64 * 100.0 / total.max(1) as f64).floor()
+                );
+                html! { <>
+                    <progress data-testid="run-for-progress" aria-label="Run for: simulated time done"
+                        aria-describedby="run-for-numbers" max={total.to_string()} value={done.to_string()} />
+                    <span id="run-for-numbers" class="numbers">{text}</span>
+                </> }
+            }
+            RunTarget::ToEnd => {
+                // How many records the input holds is not something the simulation says, so
+                // the bar cannot know how far along it is: it only shows that it is working.
+                let text = format!(
+                    "{} of simulated time, {} records sent; stops when the input is drained or at t = {}",
+                    span(done),
+                    grouped(props.records_sent),
+                    SimTime(run.until_ms)
+                );
+                html! { <>
+                    <progress data-testid="run-for-progress" aria-label="Run to the end of the input: under way"
+                        aria-describedby="run-for-numbers" />
+                    <span id="run-for-numbers" class="numbers">{text}</span>
+                </> }
+            }
+        }
+    });
+    html! {
+        <span class="run-for" role="group" aria-label="fast-forward">
+            <label>{"run for "}
+                <select ref={choice} data-testid="run-for">
+                    { for RUN_FOR.iter().map(|(value, label)| html! { <option value={*value}>{*label}</option> }) }
+                </select>
+            </label>
+            if let Some(progress) = progress {
+                {progress}
+                <button ref={cancel_button} onclick={cancel} data-testid="run-for-cancel" title="stop the fast-forward (key: Escape)">
+                    {"Cancel"}
+                </button>
+            } else {
+                <button ref={start_button} onclick={start} data-testid="run-for-start"
+                    title="fast-forward this much simulated time, as fast as the page allows">{"Run"}</button>
+                if let Some(report) = &props.last_run {
+                    <span class="run-report" role="status" data-testid="run-for-done">{run_report(report)}</span>
+                }
+            }
+        </span>
     }
 }
