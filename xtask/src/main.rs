@@ -133,22 +133,14 @@ fn locked_wasm_bindgen_version(root: &Path) -> Result<String, String> {
 fn setup(root: &Path) -> Result<(), String> {
     set_path(root);
     let total = Instant::now();
-    ensure(
-        "rust target wasm32-unknown-unknown",
-        || {
-            output("rustup", &["target", "list", "--installed"])
-                .is_some_and(|o| o.lines().any(|l| l == "wasm32-unknown-unknown"))
-        },
-        || run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"])),
-    )?;
-    ensure(
-        "rust target wasm32-wasip1 (the benchmarks as wasm, run by Node's WASI)",
-        || {
-            output("rustup", &["target", "list", "--installed"])
-                .is_some_and(|o| o.lines().any(|l| l == "wasm32-wasip1"))
-        },
-        || run(Command::new("rustup").args(["target", "add", "wasm32-wasip1"])),
-    )?;
+    // The browser's target, and WASI's for running the benchmarks as wasm under Node.
+    for target in ["wasm32-unknown-unknown", "wasm32-wasip1"] {
+        ensure(
+            &format!("rust target {target}"),
+            || output("rustup", &["target", "list", "--installed"]).is_some_and(|o| o.lines().any(|l| l == target)),
+            || run(Command::new("rustup").args(["target", "add", target])),
+        )?;
+    }
     ensure(
         "chromium + chromium-driver (Debian)",
         || Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),

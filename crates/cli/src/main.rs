@@ -333,7 +333,8 @@ fn main() -> Result<()> {
                 }
             });
             let sim = simulate(args, Some(sink))?;
-            println!("trace_hash {:016x}", sim.trace_hash());
+            // As for the lines: a reader that stopped early (`| head`) is not an error.
+            let _ = writeln!(std::io::stdout(), "trace_hash {:016x}", sim.trace_hash());
         }
         Cmd::Check { scenario } => {
             let s = load(&scenario)?;

@@ -25,13 +25,6 @@ pub struct ProducerBatch {
     pub records: Vec<Record>,
 }
 
-impl ProducerBatch {
-    /// The batch's size in bytes, as counted against `batch.size`: the sum of its records' sizes.
-    pub fn size_bytes(&self) -> u64 {
-        self.records.iter().map(|r| r.size_bytes as u64).sum()
-    }
-}
-
 /// Kafka error codes the simulation produces, displayed by their Java exception names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum KafkaError {
