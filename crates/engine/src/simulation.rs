@@ -170,7 +170,8 @@ impl Simulation {
         let mut nodes = vec![];
         for b in 0..s.brokers {
             metadata.brokers.push(catalog.add_node(&format!("broker-{b}"), None));
-            nodes.push(Node::Broker(Broker::new(BrokerId(b), valid.broker_config.clone())));
+            let group_ids = s.consumer_groups.iter().map(|g| g.group_id.clone()).collect();
+            nodes.push(Node::Broker(Broker::new(BrokerId(b), valid.broker_config.clone(), group_ids)));
         }
         let mut task_base = vec![];
         for (ti, t) in s.topics.iter().enumerate() {

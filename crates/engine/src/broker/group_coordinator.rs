@@ -5,7 +5,7 @@
 //! sessions alive. It runs inside a broker and knows nothing of consumers' internals.
 
 use crate::config::BrokerConfig;
-use crate::ids::{NodeId, Offset, TopicPartition};
+use crate::ids::{GroupId, NodeId, Offset, TopicPartition};
 use crate::node::{Ctx, Timer};
 use crate::protocol::{JoinGroupMember, KafkaError, Message};
 use crate::sim::{SimTime, TraceEvent};
@@ -64,6 +64,8 @@ pub struct MemberMetadata {
 #[derive(Debug, Clone)]
 pub struct Group {
     pub group_id: String,
+    /// The group's id in the scenario, which trace events carry.
+    pub id: GroupId,
     pub state: GroupState,
     pub generation_id: u32,
     pub leader: Option<String>,
@@ -82,9 +84,10 @@ pub struct Group {
 }
 
 impl Group {
-    fn new(group_id: &str) -> Self {
+    fn new(group_id: &str, id: GroupId) -> Self {
         Group {
             group_id: group_id.to_string(),
+            id,
             state: GroupState::Empty,
             generation_id: 0,
             leader: None,
@@ -116,6 +119,8 @@ pub struct GroupCoordinator {
     broker: u32,
     config: BrokerConfig,
     pub groups: BTreeMap<String, Group>,
+    /// The scenario's `group.id`s: the `GroupId` of a group is its index here.
+    group_ids: Vec<String>,
 }
 
 fn timer(t: GroupTimer) -> Timer {
@@ -124,9 +129,16 @@ fn timer(t: GroupTimer) -> Timer {
 
 impl GroupCoordinator {
     /// The coordinator on broker `broker`, with no groups yet; `config` gives
-    /// `group.initial.rebalance.delay.ms` and the session-timeout bounds.
-    pub fn new(broker: u32, config: BrokerConfig) -> Self {
-        GroupCoordinator { broker, config, groups: BTreeMap::new() }
+    /// `group.initial.rebalance.delay.ms` and the session-timeout bounds; `group_ids` are the
+    /// scenario's groups, in `GroupId` order.
+    pub fn new(broker: u32, config: BrokerConfig, group_ids: Vec<String>) -> Self {
+        GroupCoordinator { broker, config, groups: BTreeMap::new(), group_ids }
+    }
+
+    /// A new group's state; a `group.id` the scenario does not list gets an id past its groups.
+    fn new_group(group_ids: &[String], group_id: &str) -> Group {
+        let id = group_ids.iter().position(|g| g == group_id).unwrap_or(group_ids.len());
+        Group::new(group_id, GroupId(id as u32))
     }
 
     /// Handles a group request; returns false if `msg` is not one.
@@ -187,7 +199,7 @@ impl GroupCoordinator {
                 let session_timeout_ms = member.session_timeout_ms;
                 ctx.trace(TraceEvent::MemberSessionExpired {
                     broker: self.broker,
-                    group: group_id.clone(),
+                    group: group.id,
                     member_id: member_id.clone(),
                     session_timeout_ms,
                 });
@@ -267,13 +279,14 @@ impl GroupCoordinator {
                 },
             );
         };
-        let group = self.groups.entry(group_id.to_string()).or_insert_with(|| Group::new(group_id));
+        let group =
+            self.groups.entry(group_id.to_string()).or_insert_with(|| Self::new_group(&self.group_ids, group_id));
         if member_id.is_empty() {
             let new_id = format!("{client_id}-{}", uuid_v4(ctx));
             group.pending_members.insert(new_id.clone());
             ctx.trace(TraceEvent::MemberIdRequired {
                 broker: self.broker,
-                group: group_id.to_string(),
+                group: group.id,
                 member_id: new_id.clone(),
                 state: group.state.name(),
             });
@@ -352,7 +365,7 @@ impl GroupCoordinator {
         }
         ctx.trace(TraceEvent::PreparingRebalance {
             broker: self.broker,
-            group: group_id.to_string(),
+            group: group.id,
             state: group.state.name(),
             generation_id: group.generation_id,
             reason: reason.to_string(),
@@ -387,11 +400,7 @@ impl GroupCoordinator {
         if group.members.is_empty() {
             group.state = GroupState::Empty;
             group.leader = None;
-            ctx.trace(TraceEvent::GroupEmpty {
-                broker,
-                group: group_id.to_string(),
-                generation_id: group.generation_id,
-            });
+            ctx.trace(TraceEvent::GroupEmpty { broker, group: group.id, generation_id: group.generation_id });
             return;
         }
         group.state = GroupState::CompletingRebalance;
@@ -402,7 +411,7 @@ impl GroupCoordinator {
         let leader = group.leader.clone().unwrap_or_default();
         ctx.trace(TraceEvent::GroupStabilized {
             broker,
-            group: group_id.to_string(),
+            group: group.id,
             generation_id: group.generation_id,
             members: group.members.len(),
         });
@@ -469,7 +478,7 @@ impl GroupCoordinator {
                     group.state = GroupState::Stable;
                     ctx.trace(TraceEvent::AssignmentReceived {
                         broker,
-                        group: group_id.to_string(),
+                        group: group.id,
                         leader: member_id.to_string(),
                         generation_id,
                         members: group.members.len(),
@@ -507,11 +516,7 @@ impl GroupCoordinator {
         if !group.members.contains_key(member_id) {
             return Some(KafkaError::UnknownMemberId);
         }
-        ctx.trace(TraceEvent::MemberLeft {
-            broker: self.broker,
-            group: group_id.to_string(),
-            member_id: member_id.to_string(),
-        });
+        ctx.trace(TraceEvent::MemberLeft { broker: self.broker, group: group.id, member_id: member_id.to_string() });
         self.remove_member(ctx, group_id, member_id, &format!("removing member {member_id} on LeaveGroup"));
         None
     }
@@ -537,7 +542,8 @@ impl GroupCoordinator {
         member_id: &str,
         offsets: &[(TopicPartition, Offset)],
     ) -> Option<KafkaError> {
-        let group = self.groups.entry(group_id.to_string()).or_insert_with(|| Group::new(group_id));
+        let group =
+            self.groups.entry(group_id.to_string()).or_insert_with(|| Self::new_group(&self.group_ids, group_id));
         if !group.members.contains_key(member_id) {
             return Some(KafkaError::UnknownMemberId);
         }

@@ -52,13 +52,14 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// Broker `id` with empty logs; its partitions are added as the scenario's topics are created.
-    pub fn new(id: BrokerId, config: BrokerConfig) -> Self {
+    /// Broker `id` with empty logs; its partitions are added as the scenario's topics are
+    /// created. `group_ids` are the scenario's groups, in `GroupId` order.
+    pub fn new(id: BrokerId, config: BrokerConfig, group_ids: Vec<String>) -> Self {
         Broker {
             id,
             logs: BTreeMap::new(),
             topic_configs: BTreeMap::new(),
-            coordinator: GroupCoordinator::new(id.0, config),
+            coordinator: GroupCoordinator::new(id.0, config, group_ids),
             held_fetches: BTreeMap::new(),
             next_fetch_id: 0,
             expiry_timer_at: None,

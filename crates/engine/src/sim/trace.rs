@@ -1,6 +1,6 @@
 use super::SimTime;
 use crate::catalog::Catalog;
-use crate::ids::{NodeId, Offset, TopicId, TopicPartition};
+use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -94,10 +94,9 @@ pub enum Level {
     Debug,
 }
 
-/// Something that happened, typed. Events carry ids (nodes, topics, partitions); the names of
-/// nodes, topics and groups are looked up in the [`Catalog`] by [`TraceEvent::line`]. Group and
-/// member ids of the group coordinator stay text: they are Kafka's own string ids, and those
-/// events come once a rebalance, not once a batch.
+/// Something that happened, typed. Events carry ids (nodes, topics, partitions, groups); their
+/// names are looked up in the [`Catalog`] by [`TraceEvent::line`]. Member ids stay text: Kafka
+/// makes them (`client.id` plus a UUID), and they come once a rebalance, not once a batch.
 #[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 #[serde(tag = "type")]
 pub enum TraceEvent {
@@ -106,19 +105,19 @@ pub enum TraceEvent {
     /// A batch from producer node `producer` was appended to a partition leader's log.
     Appended { broker: u32, partition: TopicPartition, base_offset: Offset, records: u32, producer: NodeId },
     /// KIP-394: a member joined with an empty member id and was told to rejoin with this one.
-    MemberIdRequired { broker: u32, group: String, member_id: String, state: &'static str },
+    MemberIdRequired { broker: u32, group: GroupId, member_id: String, state: &'static str },
     /// The group coordinator started a rebalance.
-    PreparingRebalance { broker: u32, group: String, state: &'static str, generation_id: u32, reason: String },
+    PreparingRebalance { broker: u32, group: GroupId, state: &'static str, generation_id: u32, reason: String },
     /// All members joined: a new generation.
-    GroupStabilized { broker: u32, group: String, generation_id: u32, members: usize },
+    GroupStabilized { broker: u32, group: GroupId, generation_id: u32, members: usize },
     /// The leader's SyncGroup carried the assignment.
-    AssignmentReceived { broker: u32, group: String, leader: String, generation_id: u32, members: usize },
+    AssignmentReceived { broker: u32, group: GroupId, leader: String, generation_id: u32, members: usize },
     /// A member's session timed out: no heartbeat within `session.timeout.ms`.
-    MemberSessionExpired { broker: u32, group: String, member_id: String, session_timeout_ms: u64 },
+    MemberSessionExpired { broker: u32, group: GroupId, member_id: String, session_timeout_ms: u64 },
     /// A member sent LeaveGroup.
-    MemberLeft { broker: u32, group: String, member_id: String },
+    MemberLeft { broker: u32, group: GroupId, member_id: String },
     /// The last member left: the group is Empty.
-    GroupEmpty { broker: u32, group: String, generation_id: u32 },
+    GroupEmpty { broker: u32, group: GroupId, generation_id: u32 },
     /// A consumer started (the application called `subscribe` then `poll`).
     ConsumerStarted { consumer: NodeId, topics: Vec<TopicId> },
     /// A consumer's JoinGroup completed.
@@ -180,31 +179,38 @@ impl TraceEvent {
             ),
             TraceEvent::MemberIdRequired { broker, group, member_id, state } => write!(
                 s,
-                "[GroupCoordinator {broker}] Dynamic member with unknown member id joins group {group} in {state} state. Created a new member id {member_id} and request the member to rejoin with this id."
+                "[GroupCoordinator {broker}] Dynamic member with unknown member id joins group {} in {state} state. Created a new member id {member_id} and request the member to rejoin with this id.",
+                names.group_name(*group)
             ),
             TraceEvent::PreparingRebalance { broker, group, state, generation_id, reason } => write!(
                 s,
-                "[GroupCoordinator {broker}] Preparing to rebalance group {group} in state PreparingRebalance with old generation {generation_id} (previous state {state}) (reason: {reason})"
+                "[GroupCoordinator {broker}] Preparing to rebalance group {} in state PreparingRebalance with old generation {generation_id} (previous state {state}) (reason: {reason})",
+                names.group_name(*group)
             ),
             TraceEvent::GroupStabilized { broker, group, generation_id, members } => write!(
                 s,
-                "[GroupCoordinator {broker}] Stabilized group {group} generation {generation_id} with {members} members"
+                "[GroupCoordinator {broker}] Stabilized group {} generation {generation_id} with {members} members",
+                names.group_name(*group)
             ),
             TraceEvent::AssignmentReceived { broker, group, leader, generation_id, members } => write!(
                 s,
-                "[GroupCoordinator {broker}] Assignment received from leader {leader} for group {group} for generation {generation_id}. The group has {members} members, 0 of which are static."
+                "[GroupCoordinator {broker}] Assignment received from leader {leader} for group {} for generation {generation_id}. The group has {members} members, 0 of which are static.",
+                names.group_name(*group)
             ),
             TraceEvent::MemberSessionExpired { broker, group, member_id, session_timeout_ms } => write!(
                 s,
-                "[GroupCoordinator {broker}] Member {member_id} in group {group} has failed, removing it from the group (session timeout {session_timeout_ms} ms expired)"
+                "[GroupCoordinator {broker}] Member {member_id} in group {} has failed, removing it from the group (session timeout {session_timeout_ms} ms expired)",
+                names.group_name(*group)
             ),
             TraceEvent::MemberLeft { broker, group, member_id } => write!(
                 s,
-                "[GroupCoordinator {broker}] Member {member_id} has left group {group} through explicit `LeaveGroup` request"
+                "[GroupCoordinator {broker}] Member {member_id} has left group {} through explicit `LeaveGroup` request",
+                names.group_name(*group)
             ),
             TraceEvent::GroupEmpty { broker, group, generation_id } => write!(
                 s,
-                "[GroupCoordinator {broker}] Group {group} with generation {generation_id} is now empty"
+                "[GroupCoordinator {broker}] Group {} with generation {generation_id} is now empty",
+                names.group_name(*group)
             ),
             TraceEvent::ConsumerStarted { consumer, topics } => {
                 let topics: Vec<&str> = topics.iter().map(|t| names.topic_name(*t)).collect();
