@@ -8,7 +8,7 @@ use serde::Serialize;
 /// The outcome of a run so far.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
-    /// FNV-1a 64 of the whole trace, 16 lowercase hex digits.
+    /// The hash of the whole trace ([`crate::sim::TraceHasher`]), 16 lowercase hex digits.
     pub trace_hash: String,
     pub seed: u64,
     /// Simulated time at the end, ms.

@@ -146,10 +146,12 @@ impl Producer {
         let mut buffered = self.buffered_bytes;
         let mut k = self.next_record;
         while let Some((Due::At(at), e)) = self.workload.record(k) {
-            buffered += e.size_bytes as u64;
-            if at > now.0 || (buffered > self.config.buffer_memory_bytes && k > self.next_record) {
+            let size = e.size_bytes as u64;
+            // The same rule as `catch_up`: due by now, and room in `buffer.memory`.
+            if at > now.0 || (buffered > 0 && buffered + size > self.config.buffer_memory_bytes) {
                 break;
             }
+            buffered += size;
             n += 1;
             k += 1;
         }

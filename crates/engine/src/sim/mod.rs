@@ -11,4 +11,4 @@ pub use network::{LatencyModel, Network};
 pub use rng::SimRng;
 pub use scheduler::Scheduler;
 pub use time::SimTime;
-pub use trace::{fnv1a_64, Level, Trace, TraceCapacity, TraceEntry, TraceEvent, TraceHasher};
+pub use trace::{Level, Trace, TraceCapacity, TraceEntry, TraceEvent, TraceHasher};
