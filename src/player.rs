@@ -5,7 +5,7 @@
 //! so that it knows nothing of the browser.
 
 use streamlab_engine::consumer::CommitMode;
-use streamlab_engine::simulation::SnapshotOptions;
+use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
 use streamlab_engine::{
     Command, CommandError, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot,
 };
@@ -24,10 +24,6 @@ const SLICE_MS: u64 = 20;
 /// Real ms over which the achieved speed is averaged, so that the number shown is steady enough
 /// to read.
 const RATE_WINDOW_MS: f64 = 1000.0;
-/// "To the end of the input" asks the engine whether the run has drained at whole simulated
-/// seconds only, as `Simulation::run_to_drain` (and so the CLI) does: the run then stops at the
-/// same time as `streamlab run`, and the check's cost stays negligible at any speed.
-const DRAIN_CHECK_EVERY_MS: u64 = 1000;
 
 /// The playground's knobs, applied by rebuilding the simulation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -273,6 +269,8 @@ impl Player {
         let Some(run) = self.run else { return };
         loop {
             let now = self.sim.now().0;
+            // "To the end" asks whether the run has drained only where the engine's own
+            // run_to_drain does (whole seconds), so it stops where `streamlab run` stops.
             let to_end = run.target == RunTarget::ToEnd;
             let ending = if to_end
                 && (now == run.from_ms || now.is_multiple_of(DRAIN_CHECK_EVERY_MS))
@@ -343,15 +341,12 @@ impl Player {
             window_keys: 0,
             windows_per_key: 0,
         });
-        let hw: std::collections::BTreeMap<String, u64> =
-            snap.partitions.iter().map(|v| (format!("{}-{}", v.topic, v.partition), v.high_watermark)).collect();
         let (mut lag, mut backlog) = (0, 0);
         for g in &snap.groups {
             for m in &g.members {
                 for p in &m.partitions {
                     lag += p.lag.unwrap_or(0);
-                    let hw = hw.get(&p.partition).copied().unwrap_or(0);
-                    backlog += p.position.map_or(0, |pos| hw.saturating_sub(pos));
+                    backlog += p.position.map_or(0, |pos| p.high_watermark.saturating_sub(pos));
                 }
             }
         }

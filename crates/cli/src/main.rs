@@ -282,7 +282,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     crashes.extend(crash_consumer_at.map(|at| (None, at)));
     crashes.sort_by_key(|(_, at)| *at);
     for (client_id, at) in crashes {
-        run_to(&mut sim, SimTime(at), &mut progress, false);
+        sim.run_by_seconds(SimTime(at), false, |s| progress.update(s));
         let client_id = match client_id {
             Some(c) => c,
             None => {
@@ -296,22 +296,10 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         };
         sim.apply(Command::CrashConsumer { client_id })?;
     }
-    run_to(&mut sim, end, &mut progress, true);
+    sim.run_by_seconds(end, true, |s| progress.update(s));
     progress.finish();
     sim.set_trace_sink(None);
     Ok(sim)
-}
-
-/// Runs to `until` a simulated second at a time, stopping early if `drain` and the run drained.
-fn run_to(sim: &mut Simulation, until: SimTime, progress: &mut Progress, drain: bool) {
-    while sim.now() < until {
-        if drain && sim.is_drained() {
-            return;
-        }
-        let next = SimTime(sim.now().0 + 1000).min(until);
-        sim.run_until(next);
-        progress.update(sim);
-    }
 }
 
 fn main() -> Result<()> {

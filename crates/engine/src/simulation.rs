@@ -27,6 +27,9 @@ use std::rc::Rc;
 
 /// `offsets.topic.num.partitions` default.
 const OFFSETS_TOPIC_PARTITIONS: u32 = 50;
+/// Simulated ms between two checks of [`Simulation::is_drained`] when running to the end of
+/// the input (the CLI's `run`, the page's "Run for … to the end"): both stop at the same time.
+pub const DRAIN_CHECK_EVERY_MS: u64 = 1000;
 /// The most consumers one group may have, counting those started by commands.
 pub const MAX_CONSUMERS_PER_GROUP: usize = 64;
 
@@ -401,15 +404,25 @@ impl Simulation {
             .flat_map(move |&t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
     }
 
-    /// Runs, one simulated second at a time, until the run has drained or `max` is reached;
-    /// returns whether it drained.
+    /// Runs until the run has drained or `max` is reached; returns whether it drained. It
+    /// checks at whole simulated seconds ([`DRAIN_CHECK_EVERY_MS`]), so it stops at the first
+    /// whole second at which the run has drained.
     pub fn run_to_drain(&mut self, max: SimTime) -> bool {
+        self.run_by_seconds(max, true, |_| {})
+    }
+
+    /// Runs to `max` a whole simulated second at a time (the first step to the next whole
+    /// second), calling `each` after every step; with `until_drained`, stops at the first whole
+    /// second at which the run has drained. Returns whether the run has drained. The CLI uses
+    /// `each` for its progress bar.
+    pub fn run_by_seconds(&mut self, max: SimTime, until_drained: bool, mut each: impl FnMut(&Simulation)) -> bool {
         while self.now < max {
-            if self.is_drained() {
+            if until_drained && self.is_drained() {
                 return true;
             }
-            let next = SimTime(self.now.0 + 1000).min(max);
-            self.run_until(next);
+            let next = (self.now.0 / DRAIN_CHECK_EVERY_MS + 1) * DRAIN_CHECK_EVERY_MS;
+            self.run_until(SimTime(next).min(max));
+            each(self);
         }
         self.is_drained()
     }
@@ -692,6 +705,7 @@ impl Simulation {
                                 AssignedPartition {
                                     position: c.positions.get(tp).map(|o| o.0),
                                     committed,
+                                    high_watermark: hw,
                                     lag: committed.map(|o| hw.saturating_sub(o)),
                                     partition: self.catalog.partition_name(*tp),
                                 }
@@ -854,7 +868,8 @@ impl Simulation {
                     members.fold((0, 0), |(a, b), c| (a + c.stats.records_polled, b + c.stats.records_processed));
                 GroupReport {
                     commit_mode: spec.commit_mode.name().to_string(),
-                    outcome: self.outcome(&spec.group_id),
+                    // The snapshot's groups are the scenario's, in order.
+                    outcome: snap.groups[gi].outcome.clone(),
                     group_id: spec.group_id.clone(),
                     state: g.map_or("Empty", |g| g.state.name()).to_string(),
                     generation: g.map_or(0, |g| g.generation_id),

@@ -123,6 +123,8 @@ pub struct AssignedPartition {
     pub position: Option<u64>,
     /// The group's committed offset (as the coordinator stores it).
     pub committed: Option<u64>,
+    /// The partition's high watermark.
+    pub high_watermark: u64,
     /// High watermark minus committed offset, as `kafka-consumer-groups.sh --describe` shows LAG.
     pub lag: Option<u64>,
 }

@@ -590,9 +590,7 @@ impl Consumer {
 
     /// Whether the application is idle with nothing buffered or awaited.
     pub fn is_idle(&self) -> bool {
-        self.processing.is_empty()
-            && self.awaiting_commit.is_none()
-            && self.buffer.values().all(|b| b.records.is_empty())
+        self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
     }
 
     /// Whether the application is processing records right now.

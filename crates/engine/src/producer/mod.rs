@@ -147,8 +147,7 @@ impl Producer {
         let mut k = self.next_record;
         while let Some((Due::At(at), e)) = self.workload.record(k) {
             let size = e.size_bytes as u64;
-            // The same rule as `catch_up`: due by now, and room in `buffer.memory`.
-            if at > now.0 || (buffered > 0 && buffered + size > self.config.buffer_memory_bytes) {
+            if at > now.0 || !self.admits(buffered, size) {
                 break;
             }
             buffered += size;
@@ -200,6 +199,20 @@ impl Producer {
         }
     }
 
+    /// Whether `send()` takes a record of `size` bytes while `buffered` bytes wait or are in
+    /// flight: it blocks while `buffer.memory` would overflow. An empty buffer takes any one
+    /// record, so that a `buffer.memory` smaller than a record slows the producer instead of
+    /// stopping it; Kafka would fail that record with `RecordTooLargeException`, which is not
+    /// simulated yet.
+    fn admits(&self, buffered: u64, size: u64) -> bool {
+        buffered == 0 || buffered + size <= self.config.buffer_memory_bytes
+    }
+
+    /// Whether a record of `size` bytes joins an open batch of `bytes` (else it opens a new one).
+    fn fits(&self, bytes: u64, size: u64) -> bool {
+        bytes + size <= self.config.batch_size_bytes as u64
+    }
+
     fn step(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
         self.catch_up(now);
@@ -222,7 +235,6 @@ impl Producer {
     /// The application's `send()` of every record due by `now`, in order, each appended at its
     /// own due time; stops while `buffer.memory` is full (`send()` blocks).
     fn catch_up(&mut self, now: SimTime) {
-        let batch_size = self.config.batch_size_bytes as u64;
         while let Some((due, emitted)) = self.workload.record(self.next_record) {
             let at = match due {
                 Due::At(at) if at <= now.0 => at,
@@ -230,7 +242,7 @@ impl Producer {
                 Due::WhenAccepted => now.0,
             };
             let size = emitted.size_bytes as u64;
-            if self.buffered_bytes > 0 && self.buffered_bytes + size > self.config.buffer_memory_bytes {
+            if !self.admits(self.buffered_bytes, size) {
                 break;
             }
             let timestamp_ms = if due == Due::WhenAccepted { at } else { emitted.timestamp_ms };
@@ -244,9 +256,10 @@ impl Producer {
             self.stats.records_sent += 1;
             self.buffered_bytes += size;
             let p = self.partition_of(emitted.key) as usize;
+            let joins = self.accumulator[p].back().is_some_and(|b| self.fits(b.bytes, size));
             let queue = &mut self.accumulator[p];
             match queue.back_mut() {
-                Some(b) if b.bytes + size <= batch_size => {
+                Some(b) if joins => {
                     b.bytes += size;
                     b.records.push(record);
                 }
@@ -359,12 +372,12 @@ impl Producer {
         let mut k = self.next_record;
         while let Some((Due::At(at), e)) = self.workload.record(k) {
             let size = e.size_bytes as u64;
-            buffered += size;
-            if at >= best || at <= now.0 || buffered > self.config.buffer_memory_bytes {
+            if at >= best || at <= now.0 || !self.admits(buffered, size) {
                 // Past the earliest wake already found, or send() blocks on `buffer.memory`
                 // (a response frees memory and wakes the producer).
                 break;
             }
+            buffered += size;
             if k - self.next_record >= LOOKAHEAD_RECORDS {
                 best = at; // enough looked at: wake here and look again
                 break;
@@ -378,7 +391,7 @@ impl Producer {
                         best = at;
                     }
                 }
-                Some(bytes) if bytes + size > batch_size => best = at,
+                Some(bytes) if !self.fits(bytes, size) => best = at,
                 Some(bytes) => {
                     self.scratch[p] = Some(bytes + size);
                     if bytes + size >= batch_size {
