@@ -4,6 +4,7 @@
 use crate::ledger::Outcome;
 use crate::workload::DeadLetter;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The outcome of a run so far.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,14 +14,21 @@ pub struct Report {
     pub seed: u64,
     /// Simulated time at the end, ms.
     pub end_ms: u64,
+    /// The scenario's `run_ms`: where the run stops at the latest, ms.
+    pub run_ms: u64,
     /// Records the producers' applications sent.
     pub produced: u64,
     /// Records whose batch a leader acknowledged.
     pub acknowledged: u64,
+    pub topics: Vec<TopicReport>,
     pub partitions: Vec<PartitionReport>,
     pub groups: Vec<GroupReport>,
-    /// The first group's windows (with windows), sorted by key then start.
+    /// The first windowed group's windows, sorted by key then start (empty in a
+    /// [`crate::Simulation::summary`]).
     pub windows: Vec<WindowReport>,
+    /// How many windows the first windowed group has, and how many of them are closed.
+    pub window_count: u64,
+    pub windows_closed: u64,
     /// Records the first windowed group dropped as late.
     pub late: u64,
     /// Rows of the input files that could not be read.
@@ -28,6 +36,22 @@ pub struct Report {
     /// Whether every record was produced, processed and committed when the report was made.
     pub drained: bool,
     pub trace_events: u64,
+    /// Trace events since the start by kind (`consumer_crashed`, `preparing_rebalance`, ...,
+    /// every one of `TraceEvent::KINDS`), the ones that never happened with 0.
+    pub events: BTreeMap<&'static str, u64>,
+}
+
+/// One topic: how its records spread over its partitions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicReport {
+    pub topic: String,
+    pub partitions: u32,
+    /// Records in all its partitions (the sum of their log end offsets).
+    pub records: u64,
+    /// Partitions holding no record.
+    pub partitions_empty: u32,
+    /// The fullest partition's share of the topic's records, 0 to 1 (0 while it is empty).
+    pub max_partition_share: f64,
 }
 
 /// One per-key tumbling window.
@@ -67,6 +91,9 @@ pub struct GroupReport {
     pub rebalances: u32,
     /// Members still in the group.
     pub members: usize,
+    /// Live consumers of the group that own no partition: with more consumers than partitions,
+    /// the extra ones sit idle.
+    pub idle_members: usize,
     /// Records `poll()` returned, re-deliveries included.
     pub polled: u64,
     /// Records the applications finished processing.

@@ -11,7 +11,7 @@ use crate::ledger::{Ledger, Outcome, PartitionState};
 use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
 use crate::producer::Producer;
 use crate::protocol::{Message, Record};
-use crate::report::{GroupReport, PartitionReport, Report, WindowReport};
+use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowReport};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
@@ -838,10 +838,26 @@ impl Simulation {
         self.brokers().flat_map(|b| b.coordinator.groups.values()).collect()
     }
 
-    /// What the run comes to so far: the trace hash, produced and acknowledged counts, partitions,
-    /// per group the generation, rebalances and delivery outcome, the first windowed group's windows
-    /// and late count, and the dead letters. The CLI prints it.
+    /// What the run comes to so far: the trace hash, produced and acknowledged counts, topics and
+    /// partitions, per group the generation, rebalances and delivery outcome, the first windowed
+    /// group's windows and late count, the dead letters and the count of each kind of event. The
+    /// CLI prints it.
     pub fn report(&self) -> Report {
+        self.report_with(true)
+    }
+
+    /// The report without its list of windows (their count stays): what exercise goals are
+    /// checked on, often enough that listing every window would cost.
+    pub fn summary(&self) -> Report {
+        self.report_with(false)
+    }
+
+    /// The metrics of [`Simulation::summary`] by path (see [`crate::metrics`]).
+    pub fn metrics(&self) -> crate::metrics::Metrics {
+        crate::metrics::Metrics::of(&self.summary())
+    }
+
+    fn report_with(&self, window_rows: bool) -> Report {
         let snap =
             self.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0, window_keys: 0, windows_per_key: 0 });
         let groups = self
@@ -875,6 +891,11 @@ impl Simulation {
                     generation: g.map_or(0, |g| g.generation_id),
                     rebalances: g.map_or(0, |g| g.rebalances),
                     members: g.map_or(0, |g| g.members.len()),
+                    idle_members: snap.groups[gi]
+                        .members
+                        .iter()
+                        .filter(|m| m.partitions.is_empty() && m.state != "Closed" && m.state != "Crashed")
+                        .count(),
                     polled,
                     processed,
                     committed,
@@ -883,10 +904,33 @@ impl Simulation {
             })
             .collect();
         let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
+        let app = windowed.and_then(|g| self.windows(&g.group_id));
+        let windows_closed =
+            app.map_or(0, |a| a.keys().flat_map(|(_, ws)| ws).filter(|w| a.is_closed(w)).count() as u64);
+        let topics = self
+            .valid
+            .scenario
+            .topics
+            .iter()
+            .map(|t| {
+                let offsets: Vec<u64> =
+                    snap.partitions.iter().filter(|p| p.topic == t.name).map(|p| p.log_end_offset).collect();
+                let records: u64 = offsets.iter().sum();
+                let max = offsets.iter().copied().max().unwrap_or(0);
+                TopicReport {
+                    topic: t.name.clone(),
+                    partitions: t.partitions,
+                    records,
+                    partitions_empty: offsets.iter().filter(|&&o| o == 0).count() as u32,
+                    max_partition_share: if records == 0 { 0.0 } else { max as f64 / records as f64 },
+                }
+            })
+            .collect();
         Report {
             trace_hash: format!("{:016x}", self.trace_hash()),
             seed: self.valid.scenario.seed,
             end_ms: self.now.0,
+            run_ms: self.valid.scenario.run_ms,
             produced: snap.producers.iter().map(|p| p.records_sent).sum(),
             acknowledged: snap.producers.iter().map(|p| p.records_acked).sum(),
             partitions: snap
@@ -898,12 +942,19 @@ impl Simulation {
                     high_watermark: p.high_watermark,
                 })
                 .collect(),
+            topics,
             groups,
-            windows: windowed.map(|g| self.window_reports(&g.group_id)).unwrap_or_default(),
-            late: windowed.and_then(|g| self.windows(&g.group_id)).map_or(0, |a| a.late),
+            windows: match windowed {
+                Some(g) if window_rows => self.window_reports(&g.group_id),
+                _ => vec![],
+            },
+            window_count: app.map_or(0, |a| a.window_count() as u64),
+            windows_closed,
+            late: app.map_or(0, |a| a.late),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),
             trace_events: self.trace.total(),
+            events: TraceEvent::KINDS.iter().copied().zip(self.trace.counts().iter().copied()).collect(),
         }
     }
 }

@@ -136,6 +136,65 @@ pub enum TraceEvent {
 }
 
 impl TraceEvent {
+    /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
+    /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
+    /// counts under `events`.
+    pub const KINDS: [&'static str; 21] = [
+        "broker_started",
+        "appended",
+        "member_id_required",
+        "preparing_rebalance",
+        "group_stabilized",
+        "assignment_received",
+        "member_session_expired",
+        "member_left",
+        "group_empty",
+        "consumer_started",
+        "joined_group",
+        "requesting_rejoin",
+        "partitions_revoked",
+        "partitions_assigned",
+        "setting_offset",
+        "resetting_offset",
+        "polled",
+        "offsets_committed",
+        "commit_failed",
+        "consumer_crashed",
+        "consumer_closing",
+    ];
+
+    /// The position of the event's kind in [`TraceEvent::KINDS`].
+    pub fn kind_index(&self) -> usize {
+        match self {
+            TraceEvent::BrokerStarted { .. } => 0,
+            TraceEvent::Appended { .. } => 1,
+            TraceEvent::MemberIdRequired { .. } => 2,
+            TraceEvent::PreparingRebalance { .. } => 3,
+            TraceEvent::GroupStabilized { .. } => 4,
+            TraceEvent::AssignmentReceived { .. } => 5,
+            TraceEvent::MemberSessionExpired { .. } => 6,
+            TraceEvent::MemberLeft { .. } => 7,
+            TraceEvent::GroupEmpty { .. } => 8,
+            TraceEvent::ConsumerStarted { .. } => 9,
+            TraceEvent::JoinedGroup { .. } => 10,
+            TraceEvent::RequestingRejoin { .. } => 11,
+            TraceEvent::PartitionsRevoked { .. } => 12,
+            TraceEvent::PartitionsAssigned { .. } => 13,
+            TraceEvent::SettingOffset { .. } => 14,
+            TraceEvent::ResettingOffset { .. } => 15,
+            TraceEvent::Polled { .. } => 16,
+            TraceEvent::OffsetsCommitted { .. } => 17,
+            TraceEvent::CommitFailed { .. } => 18,
+            TraceEvent::ConsumerCrashed { .. } => 19,
+            TraceEvent::ConsumerClosing { .. } => 20,
+        }
+    }
+
+    /// The event's kind in snake case, as listed in [`TraceEvent::KINDS`].
+    pub fn kind(&self) -> &'static str {
+        Self::KINDS[self.kind_index()]
+    }
+
     /// Info for what Kafka logs at INFO (joins, rebalances, crashes); Debug for the per-batch
     /// detail (appends, polls, commits), which the UI's event log leaves out.
     pub fn level(&self) -> Level {
@@ -298,6 +357,8 @@ pub struct Trace {
     capacity: TraceCapacity,
     recent: VecDeque<TraceEntry>,
     info: VecDeque<TraceEntry>,
+    /// Events since the start, by kind ([`TraceEvent::kind_index`]).
+    counts: [u64; TraceEvent::KINDS.len()],
 }
 
 impl Default for Trace {
@@ -309,7 +370,14 @@ impl Default for Trace {
 impl Trace {
     /// An empty trace keeping at most `capacity` entries.
     pub fn with_capacity(capacity: TraceCapacity) -> Self {
-        Trace { hasher: TraceHasher::default(), total: 0, capacity, recent: VecDeque::new(), info: VecDeque::new() }
+        Trace {
+            hasher: TraceHasher::default(),
+            total: 0,
+            capacity,
+            recent: VecDeque::new(),
+            info: VecDeque::new(),
+            counts: [0; TraceEvent::KINDS.len()],
+        }
     }
 
     /// Changes how many entries are kept; the oldest go first.
@@ -328,6 +396,7 @@ impl Trace {
         entry.time.0.hash(&mut self.hasher);
         entry.event.hash(&mut self.hasher);
         self.total += 1;
+        self.counts[entry.event.kind_index()] += 1;
         if entry.event.level() == Level::Info && self.capacity.info > 0 {
             if self.info.len() == self.capacity.info {
                 self.info.pop_front();
@@ -360,6 +429,11 @@ impl Trace {
     /// Entries traced since the start, kept or not.
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// How many events of each kind were traced since the start, in [`TraceEvent::KINDS`] order.
+    pub fn counts(&self) -> &[u64; TraceEvent::KINDS.len()] {
+        &self.counts
     }
 
     /// The [`TraceHasher`] hash of every entry's time and event, in order.

@@ -1,0 +1,149 @@
+//! Metrics: the numbers of a [`Report`] by path (`groups.g1.lost`, `topics.readings.records`,
+//! `events.consumer_crashed`), what exercise goals test. Every path follows one of the
+//! [`METRICS`] patterns, which `docs/exercises.md` lists (a test keeps the two the same).
+
+use crate::report::Report;
+use crate::sim::TraceEvent;
+use std::collections::BTreeMap;
+
+/// Every metric path pattern with its meaning. A `<placeholder>` stands for a name of the run:
+/// `<topic>` a topic, `<partition>` a partition (`readings-0`), `<group_id>` a consumer group,
+/// `<kind>` a trace event kind (one of [`TraceEvent::KINDS`]). Flags are 1 (true) or 0 (false).
+pub const METRICS: &[(&str, &str)] = &[
+    ("end_ms", "simulated time now, ms"),
+    ("run_ms", "the scenario's `run_ms`: where the run stops at the latest, ms"),
+    ("finished", "1 once the run has ended: it drained, or `end_ms` reached `run_ms`"),
+    ("drained", "1 when every record was produced, processed and committed"),
+    ("produced", "records the producers' applications sent"),
+    ("acknowledged", "records whose batch a leader acknowledged"),
+    ("late", "records the windowed group dropped as late (past the window's end + grace)"),
+    ("dead_letters", "input rows that could not be read"),
+    ("windows.count", "windows of the first windowed group"),
+    ("windows.closed", "of those, windows whose task's stream time passed end + grace"),
+    ("topics.<topic>.partitions", "the topic's partition count"),
+    ("topics.<topic>.records", "records in all its partitions"),
+    ("topics.<topic>.partitions_empty", "its partitions holding no record"),
+    ("topics.<topic>.max_partition_share", "the fullest partition's share of its records, 0 to 1"),
+    ("partitions.<partition>.log_end_offset", "the partition's log end offset"),
+    ("partitions.<partition>.high_watermark", "the partition's high watermark"),
+    ("groups.<group_id>.generation", "the group's generation id"),
+    ("groups.<group_id>.rebalances", "rebalances the group went through"),
+    ("groups.<group_id>.members", "members the coordinator counts in the group"),
+    ("groups.<group_id>.idle_members", "live consumers of the group that own no partition"),
+    ("groups.<group_id>.polled", "records `poll()` returned, re-deliveries included"),
+    ("groups.<group_id>.processed", "records the applications finished processing"),
+    ("groups.<group_id>.lag", "Σ over its partitions of high watermark − committed offset"),
+    ("groups.<group_id>.processed_once", "records processed exactly once"),
+    ("groups.<group_id>.duplicated", "records processed more than once"),
+    ("groups.<group_id>.lost", "records committed past but never processed"),
+    ("groups.<group_id>.pending", "records not yet processed nor committed past"),
+    ("events.<kind>", "trace events of that kind since the start (`consumer_crashed`, ...)"),
+];
+
+/// A run's metrics by path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics(BTreeMap<String, f64>);
+
+fn flag(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+impl Metrics {
+    /// The metrics of `report`, one per path its names give the [`METRICS`] patterns.
+    pub fn of(report: &Report) -> Metrics {
+        let mut m = BTreeMap::new();
+        let mut put = |path: String, v: f64| {
+            m.insert(path, v);
+        };
+        put("end_ms".into(), report.end_ms as f64);
+        put("run_ms".into(), report.run_ms as f64);
+        put("finished".into(), flag(report.drained || report.end_ms >= report.run_ms));
+        put("drained".into(), flag(report.drained));
+        put("produced".into(), report.produced as f64);
+        put("acknowledged".into(), report.acknowledged as f64);
+        put("late".into(), report.late as f64);
+        put("dead_letters".into(), report.dead_letters.len() as f64);
+        put("windows.count".into(), report.window_count as f64);
+        put("windows.closed".into(), report.windows_closed as f64);
+        for t in &report.topics {
+            let p = |field: &str| format!("topics.{}.{field}", t.topic);
+            put(p("partitions"), t.partitions as f64);
+            put(p("records"), t.records as f64);
+            put(p("partitions_empty"), t.partitions_empty as f64);
+            put(p("max_partition_share"), t.max_partition_share);
+        }
+        for p in &report.partitions {
+            put(format!("partitions.{}.log_end_offset", p.partition), p.log_end_offset as f64);
+            put(format!("partitions.{}.high_watermark", p.partition), p.high_watermark as f64);
+        }
+        for g in &report.groups {
+            let p = |field: &str| format!("groups.{}.{field}", g.group_id);
+            put(p("generation"), g.generation as f64);
+            put(p("rebalances"), g.rebalances as f64);
+            put(p("members"), g.members as f64);
+            put(p("idle_members"), g.idle_members as f64);
+            put(p("polled"), g.polled as f64);
+            put(p("processed"), g.processed as f64);
+            put(p("lag"), g.lag as f64);
+            put(p("processed_once"), g.outcome.processed_once as f64);
+            put(p("duplicated"), g.outcome.duplicated as f64);
+            put(p("lost"), g.outcome.lost as f64);
+            put(p("pending"), g.outcome.pending as f64);
+        }
+        for (kind, n) in &report.events {
+            put(format!("events.{kind}"), *n as f64);
+        }
+        Metrics(m)
+    }
+
+    /// The value at `path`, if the run has it.
+    pub fn get(&self, path: &str) -> Option<f64> {
+        self.0.get(path).copied()
+    }
+
+    /// Every path and value, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+}
+
+/// Which [`METRICS`] pattern `path` follows, and the name in its placeholder (`None` for a
+/// pattern without one). An `events.<kind>` path must name one of [`TraceEvent::KINDS`].
+/// Whether the name exists in a given scenario is for the caller to check.
+pub fn pattern_of(path: &str) -> Option<(&'static str, Option<&str>)> {
+    METRICS.iter().find_map(|&(pattern, _)| match pattern.split_once('<') {
+        None => (pattern == path).then_some((pattern, None)),
+        Some((prefix, rest)) => {
+            let suffix = &rest[rest.find('>')? + 1..];
+            let name = path.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            if name.is_empty() || (pattern.starts_with("events.") && !TraceEvent::KINDS.contains(&name)) {
+                return None;
+            }
+            Some((pattern, Some(name)))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_their_paths_and_nothing_else() {
+        assert_eq!(pattern_of("end_ms"), Some(("end_ms", None)));
+        assert_eq!(pattern_of("groups.g.1.lost"), Some(("groups.<group_id>.lost", Some("g.1"))));
+        assert_eq!(
+            pattern_of("partitions.taxi-trips-3.log_end_offset"),
+            Some(("partitions.<partition>.log_end_offset", Some("taxi-trips-3")))
+        );
+        assert_eq!(pattern_of("events.consumer_crashed"), Some(("events.<kind>", Some("consumer_crashed"))));
+        assert_eq!(pattern_of("events.consumer_exploded"), None);
+        assert_eq!(pattern_of("groups..lost"), None);
+        assert_eq!(pattern_of("groups.g1.lots"), None);
+        assert_eq!(pattern_of("end"), None);
+    }
+}

@@ -1,0 +1,410 @@
+//! Sessions: what a run starts from (a preset or a scenario, changed by named settings), the
+//! commands applied to it at given simulated times, and running a simulation through them. The
+//! playground's share links, exercises and `streamlab check` all replay runs this way, so that
+//! the same setup and commands give the same trace hash everywhere.
+
+use crate::command::{Command, CommandError};
+use crate::consumer::CommitMode;
+use crate::scenario::{GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WorkloadSpec};
+use crate::sim::SimTime;
+use crate::simulation::{Datasets, Simulation};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Settings by name (see [`SETTINGS`]): `{"partitions": 6, "commit_mode": "after_processing",
+/// "consumer.session.timeout.ms": 10000}`.
+pub type Settings = BTreeMap<String, Value>;
+
+/// The most commands a session may carry.
+pub const MAX_COMMANDS: usize = 10_000;
+
+/// Every setting: its name and what it changes in the scenario. The names ending in `<key>`
+/// take any Kafka config key of that scope (`producer.acks`, `consumer.session.timeout.ms`).
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("seed", "`seed`"),
+    ("run_ms", "`run_ms`, ms"),
+    ("brokers", "`brokers`"),
+    ("partitions", "the first topic's `partitions`"),
+    ("consumers", "the first group's `members`: consumers started at time 0"),
+    ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing` or `before_processing`"),
+    ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
+    ("window.size_ms", "the first group's `windows.size_ms`, ms"),
+    ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
+    ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
+    ("workload.devices", "the first producer's IoT `devices`"),
+    ("workload.interval_ms", "the first producer's IoT `interval_ms`, ms"),
+    ("broker.<key>", "a broker config, e.g. `broker.group.initial.rebalance.delay.ms`"),
+    ("topic.<key>", "a config of every topic, e.g. `topic.min.insync.replicas`"),
+    ("producer.<key>", "a config of every producer, e.g. `producer.linger.ms`"),
+    ("consumer.<key>", "a config of every group, e.g. `consumer.session.timeout.ms`"),
+];
+
+/// Whether `name` is a setting of [`SETTINGS`] (any key after a `<key>` prefix).
+pub fn is_setting(name: &str) -> bool {
+    SETTINGS.iter().any(|(s, _)| match s.strip_suffix("<key>") {
+        Some(prefix) => name.len() > prefix.len() && name.starts_with(prefix),
+        None => *s == name,
+    })
+}
+
+/// A command and the simulated time it is applied at: `{"at_ms": 20000, "command": {"type":
+/// "crash_consumer", "client_id": "consumer-g1-1"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedCommand {
+    pub at_ms: u64,
+    pub command: Command,
+}
+
+/// Where a run starts: `{"preset": "taxi"}` ([`Scenario::preset`] with seed 42, 6 partitions
+/// and 3 consumers) or `{"scenario": {...}}` (a full scenario).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Start {
+    Preset(Preset),
+    Scenario(Box<Scenario>),
+}
+
+/// A run's setup: where it starts, the settings changed, and commands applied at given times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    pub start: Start,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub commands: Vec<TimedCommand>,
+}
+
+fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ScenarioError> {
+    Err(ScenarioError { path: path.to_string(), message: message.into() })
+}
+
+fn as_u64(path: &str, v: &Value) -> Result<u64, ScenarioError> {
+    match v {
+        Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or_default()),
+        Value::String(s) if s.trim().parse::<u64>().is_ok() => Ok(s.trim().parse().unwrap_or_default()),
+        other => err(path, format!("must be a whole number ≥ 0, got {}", short(other))),
+    }
+}
+
+fn as_u32(path: &str, v: &Value) -> Result<u32, ScenarioError> {
+    let n = as_u64(path, v)?;
+    u32::try_from(n).or_else(|_| err(path, format!("must be at most {}, got {n}", u32::MAX)))
+}
+
+/// A value as an error shows it: its JSON, at most 60 characters.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Sets one setting in `s`; errors name `path`. The scenario is checked afterwards.
+fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), ScenarioError> {
+    fn first_group<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut GroupSpec, ScenarioError> {
+        match s.consumer_groups.first_mut() {
+            Some(g) => Ok(g),
+            None => err(path, "needs a consumer group in the scenario, which has none"),
+        }
+    }
+    fn window<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut WindowSpec, ScenarioError> {
+        Ok(first_group(s, path)?.windows.get_or_insert(WindowSpec { size_ms: 60_000, grace_ms: 0 }))
+    }
+    match name {
+        "seed" => s.seed = as_u64(path, v)?,
+        "run_ms" => s.run_ms = as_u64(path, v)?,
+        "brokers" => s.brokers = as_u32(path, v)?,
+        "partitions" => {
+            let n = as_u32(path, v)?;
+            let Some(t) = s.topics.first_mut() else {
+                return err(path, "needs a topic in the scenario, which has none");
+            };
+            t.partitions = n;
+        }
+        "consumers" => first_group(s, path)?.members = as_u32(path, v)?,
+        "processing_ms_per_record" => first_group(s, path)?.processing_ms_per_record = as_u64(path, v)?,
+        "commit_mode" => {
+            first_group(s, path)?.commit_mode = match v.as_str() {
+                Some("auto") => CommitMode::Auto,
+                Some("after_processing") => CommitMode::AfterProcessing,
+                Some("before_processing") => CommitMode::BeforeProcessing,
+                _ => {
+                    return err(
+                        path,
+                        format!("must be one of auto, after_processing, before_processing, got {}", short(v)),
+                    )
+                }
+            };
+        }
+        "window.size_ms" => window(s, path)?.size_ms = as_u64(path, v)?,
+        "window.grace_ms" => window(s, path)?.grace_ms = as_u64(path, v)?,
+        "workload.rate_per_s" | "workload.devices" | "workload.interval_ms" => {
+            let Some(p) = s.producers.first_mut() else {
+                return err(path, "needs a producer in the scenario, which has none");
+            };
+            match (&mut p.workload, name) {
+                (WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s }, "workload.rate_per_s") => {
+                    *rate_per_s = as_u64(path, v)?
+                }
+                (WorkloadSpec::Iot { devices, .. }, "workload.devices") => *devices = as_u32(path, v)?,
+                (WorkloadSpec::Iot { interval_ms, .. }, "workload.interval_ms") => *interval_ms = as_u64(path, v)?,
+                (w, _) => return err(path, format!("does not apply to the first producer's {} workload", w.name())),
+            }
+        }
+        _ => {
+            let scoped = |prefix: &str| name.strip_prefix(prefix).filter(|k| !k.is_empty()).map(str::to_string);
+            if let Some(key) = scoped("broker.") {
+                s.broker_configs.insert(key, v.clone());
+            } else if let Some(key) = scoped("topic.") {
+                s.topics.iter_mut().for_each(|t| {
+                    t.configs.insert(key.clone(), v.clone());
+                });
+            } else if let Some(key) = scoped("producer.") {
+                s.producers.iter_mut().for_each(|p| {
+                    p.configs.insert(key.clone(), v.clone());
+                });
+            } else if let Some(key) = scoped("consumer.") {
+                s.consumer_groups.iter_mut().for_each(|g| {
+                    g.configs.insert(key.clone(), v.clone());
+                });
+            } else {
+                let names: Vec<&str> = SETTINGS.iter().map(|(n, _)| *n).collect();
+                return err(path, format!("is not a setting; the settings are {}", names.join(", ")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Applies `settings` to `scenario` one by one, checking the scenario after each, so that an
+/// error names the setting (`settings.partitions: topics[0].partitions: must be between 1 and
+/// 1024, got 0`). On error `scenario` may be half-changed: apply to a copy.
+pub fn apply_settings(scenario: &mut Scenario, settings: &Settings, path: &str) -> Result<(), ScenarioError> {
+    for (name, value) in settings {
+        let p = format!("{path}.{name}");
+        set(scenario, name, value, &p)?;
+        scenario.validate().map_err(|e| ScenarioError { path: p.clone(), message: e.to_string() })?;
+    }
+    Ok(())
+}
+
+impl Setup {
+    /// A preset with no settings and no commands.
+    pub fn preset(preset: Preset) -> Setup {
+        Setup { start: Start::Preset(preset), settings: Settings::new(), commands: vec![] }
+    }
+
+    /// The scenario the setup runs: its start with its settings applied, checked. Errors name
+    /// the field (`settings.partitions: ...`, `start.scenario.topics[0].name: ...`).
+    pub fn scenario(&self) -> Result<Scenario, ScenarioError> {
+        let mut s = match &self.start {
+            Start::Preset(p) => Scenario::preset(*p, 42, 6, 3),
+            Start::Scenario(s) => {
+                s.validate()
+                    .map_err(|e| ScenarioError { path: format!("start.scenario.{}", e.path), message: e.message })?;
+                (**s).clone()
+            }
+        };
+        apply_settings(&mut s, &self.settings, "settings")?;
+        Ok(s)
+    }
+
+    /// Checks the scenario and that the commands are at most [`MAX_COMMANDS`], in time order,
+    /// and within the run (`at_ms` ≤ `run_ms`); returns the scenario.
+    pub fn validate(&self) -> Result<Scenario, ScenarioError> {
+        let s = self.scenario()?;
+        check_commands(&self.commands, "commands", s.run_ms)?;
+        Ok(s)
+    }
+
+    /// A simulation of [`Setup::scenario`] at time 0, its commands not yet applied (see
+    /// [`Script`]). Taxi and bids need their CSV in `data`.
+    pub fn build(&self, data: &Datasets) -> Result<Simulation, ScenarioError> {
+        Simulation::with_data(self.validate()?, data)
+    }
+
+    /// The CSV files under `static/data/` the setup's workloads read.
+    pub fn data_files(&self) -> Result<Vec<&'static str>, ScenarioError> {
+        let mut files: Vec<&'static str> =
+            self.scenario()?.producers.iter().filter_map(|p| p.workload.data_file()).collect();
+        files.dedup();
+        Ok(files)
+    }
+}
+
+/// Checks that `commands` are at most [`MAX_COMMANDS`], in time order and at most `run_ms`.
+pub fn check_commands(commands: &[TimedCommand], path: &str, run_ms: u64) -> Result<(), ScenarioError> {
+    if commands.len() > MAX_COMMANDS {
+        return err(path, format!("must hold at most {MAX_COMMANDS} commands, got {}", commands.len()));
+    }
+    let mut last = 0;
+    for (i, c) in commands.iter().enumerate() {
+        let p = format!("{path}[{i}].at_ms");
+        if c.at_ms > run_ms {
+            return err(&p, format!("must be between 0 and run_ms ({run_ms}), got {}", c.at_ms));
+        }
+        if c.at_ms < last {
+            return err(&p, format!("must not be before the command above it (at {last} ms), got {}", c.at_ms));
+        }
+        last = c.at_ms;
+    }
+    Ok(())
+}
+
+/// Commands to apply in time order, and how many have been: a simulation runs through them with
+/// [`Script::run_until`]. A command is applied once the clock reaches its time, after the events
+/// at that time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Script {
+    commands: Vec<TimedCommand>,
+    next: usize,
+}
+
+/// A scripted command that the simulation refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: at {at}: {error}")]
+pub struct ScriptError {
+    /// Which command: `commands[2]`.
+    pub path: String,
+    pub at: SimTime,
+    pub error: CommandError,
+}
+
+impl Script {
+    /// `commands` in time order (stable: equal times keep their order). `path` names them in
+    /// errors (`commands`, `solution.commands`).
+    pub fn new(commands: impl IntoIterator<Item = TimedCommand>) -> Script {
+        let mut commands: Vec<TimedCommand> = commands.into_iter().collect();
+        commands.sort_by_key(|c| c.at_ms);
+        Script { commands, next: 0 }
+    }
+
+    /// The commands not applied yet.
+    pub fn pending(&self) -> &[TimedCommand] {
+        &self.commands[self.next..]
+    }
+
+    /// Runs `sim` to `until`, applying each pending command due by then at its time. A command
+    /// whose time has already passed is applied now.
+    pub fn run_until(&mut self, sim: &mut Simulation, until: SimTime) -> Result<(), ScriptError> {
+        while let Some(c) = self.commands.get(self.next).filter(|c| c.at_ms <= until.0) {
+            sim.run_until(SimTime(c.at_ms.max(sim.now().0)));
+            let at = sim.now();
+            sim.apply(c.command.clone()).map_err(|error| ScriptError {
+                path: format!("commands[{}]", self.next),
+                at,
+                error,
+            })?;
+            self.next += 1;
+        }
+        sim.run_until(until);
+        Ok(())
+    }
+
+    /// Runs `sim` to its end as `streamlab run` does: through every command, then until the run
+    /// drains (checked at whole seconds) or reaches `run_ms`. Returns whether it drained.
+    pub fn run_to_end(&mut self, sim: &mut Simulation) -> Result<bool, ScriptError> {
+        let end = SimTime(sim.scenario().run_ms);
+        while let Some(c) = self.commands.get(self.next) {
+            let at = SimTime(c.at_ms.min(end.0));
+            sim.run_by_seconds(at, false, |_| {});
+            self.run_until(sim, at)?;
+        }
+        Ok(sim.run_to_drain(end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(v: Value) -> Settings {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn settings_change_the_scenario_and_errors_name_them() {
+        let mut setup = Setup::preset(Preset::Iot);
+        setup.settings = settings(json!({"partitions": 12, "consumers": 4, "commit_mode": "before_processing",
+            "window.grace_ms": 0, "consumer.session.timeout.ms": "10000", "producer.linger.ms": 20}));
+        let s = setup.scenario().unwrap();
+        assert_eq!((s.topics[0].partitions, s.consumer_groups[0].members), (12, 4));
+        assert_eq!(s.consumer_groups[0].commit_mode, CommitMode::BeforeProcessing);
+        assert_eq!(s.consumer_groups[0].windows, Some(WindowSpec { size_ms: 10_000, grace_ms: 0 }));
+        assert_eq!(s.consumer_groups[0].configs["session.timeout.ms"], json!("10000"));
+        assert_eq!(s.producers[0].configs["linger.ms"], json!(20));
+
+        setup.settings = settings(json!({"partitions": 0}));
+        assert_eq!(
+            setup.scenario().unwrap_err().to_string(),
+            "settings.partitions: topics[0].partitions: must be between 1 and 1024, got 0"
+        );
+        setup.settings = settings(json!({"commit_mode": "sometimes"}));
+        assert_eq!(
+            setup.scenario().unwrap_err().to_string(),
+            "settings.commit_mode: must be one of auto, after_processing, before_processing, got \"sometimes\""
+        );
+        setup.settings = settings(json!({"partitons": 3}));
+        assert!(setup.scenario().unwrap_err().to_string().starts_with("settings.partitons: is not a setting"));
+        setup.settings = settings(json!({"workload.rate_per_s": 5}));
+        assert_eq!(
+            setup.scenario().unwrap_err().to_string(),
+            "settings.workload.rate_per_s: does not apply to the first producer's iot workload"
+        );
+        setup.settings = settings(json!({"consumer.session.timeout.ms": 1}));
+        assert!(setup.scenario().unwrap_err().path.starts_with("settings.consumer.session.timeout.ms"));
+    }
+
+    #[test]
+    fn commands_must_be_in_order_and_within_the_run() {
+        let crash =
+            |at_ms| TimedCommand { at_ms, command: Command::CrashConsumer { client_id: "consumer-g1-1".into() } };
+        let mut setup = Setup::preset(Preset::Iot);
+        setup.commands = vec![crash(20_000), crash(10_000)];
+        assert_eq!(
+            setup.validate().unwrap_err().to_string(),
+            "commands[1].at_ms: must not be before the command above it (at 20000 ms), got 10000"
+        );
+        setup.commands = vec![crash(60_001)];
+        assert_eq!(
+            setup.validate().unwrap_err().to_string(),
+            "commands[0].at_ms: must be between 0 and run_ms (60000), got 60001"
+        );
+    }
+
+    #[test]
+    fn a_script_applies_commands_at_their_times_as_a_player_would() {
+        let setup = Setup::preset(Preset::Iot);
+        let commands = vec![
+            TimedCommand { at_ms: 15_000, command: Command::CrashConsumer { client_id: "consumer-g1-2".into() } },
+            TimedCommand { at_ms: 15_000, command: Command::AddConsumer { group_id: "g1".into() } },
+        ];
+        let mut a = setup.build(&Datasets::default()).unwrap();
+        Script::new(commands.clone()).run_until(&mut a, SimTime(30_000)).unwrap();
+
+        // By hand, in slices, as the playground does.
+        let mut b = setup.build(&Datasets::default()).unwrap();
+        for t in (20..=15_000).step_by(20) {
+            b.run_until(SimTime(t));
+        }
+        for c in &commands {
+            b.apply(c.command.clone()).unwrap();
+        }
+        b.run_until(SimTime(30_000));
+        assert_eq!(a.trace_hash(), b.trace_hash());
+        assert_eq!(a.report().events["consumer_crashed"], 1);
+
+        let mut c = setup.build(&Datasets::default()).unwrap();
+        let bad = vec![TimedCommand { at_ms: 1_000, command: Command::CrashConsumer { client_id: "nobody".into() } }];
+        assert_eq!(
+            Script::new(bad).run_until(&mut c, SimTime(2_000)).unwrap_err().to_string(),
+            "commands[0]: at 1.000s: client_id: no running consumer named \"nobody\""
+        );
+    }
+}
