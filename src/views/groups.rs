@@ -3,6 +3,7 @@
 
 use crate::app::Action;
 use std::rc::Rc;
+use streamlab_engine::exercise::ActionKind;
 use streamlab_engine::{Command, Snapshot};
 use yew::prelude::*;
 
@@ -10,7 +11,13 @@ use yew::prelude::*;
 pub struct Props {
     pub snapshot: Rc<Snapshot>,
     pub on_action: Callback<Action>,
+    /// The actions whose buttons are enabled (an exercise allows some); `None`: all of them.
+    #[prop_or_default]
+    pub allowed: Option<Rc<Vec<ActionKind>>>,
 }
+
+/// Why a button is disabled, as its tooltip says.
+const NOT_ALLOWED: &str = "not one of this exercise's actions";
 
 fn opt(v: Option<u64>) -> String {
     v.map_or("–".to_string(), |v| v.to_string())
@@ -18,6 +25,9 @@ fn opt(v: Option<u64>) -> String {
 
 #[function_component(GroupPanel)]
 pub fn group_panel(props: &Props) -> Html {
+    let allows = |kind: ActionKind| props.allowed.as_ref().is_none_or(|a| a.contains(&kind));
+    let (can_add, can_close, can_crash) =
+        (allows(ActionKind::AddConsumer), allows(ActionKind::CloseConsumer), allows(ActionKind::CrashConsumer));
     html! {
         <>
         { for props.snapshot.groups.iter().map(|g| {
@@ -67,8 +77,10 @@ pub fn group_panel(props: &Props) -> Html {
                                 <td class="num" rowspan={rows.to_string()}>{m.records_processed}</td>
                                 <td rowspan={rows.to_string()} class="actions">
                                     if alive {
-                                        <button onclick={close} title="close(): commit, then LeaveGroup">{"Leave"}</button>
-                                        <button onclick={crash} class="danger" title="kill the process: no LeaveGroup, heartbeats stop">{"Crash"}</button>
+                                        <button onclick={close} disabled={!can_close}
+                                            title={if can_close { "close(): commit, then LeaveGroup" } else { NOT_ALLOWED }}>{"Leave"}</button>
+                                        <button onclick={crash} class="danger" disabled={!can_crash}
+                                            title={if can_crash { "kill the process: no LeaveGroup, heartbeats stop" } else { NOT_ALLOWED }}>{"Crash"}</button>
                                     }
                                 </td>
                             </tr>
@@ -85,7 +97,7 @@ pub fn group_panel(props: &Props) -> Html {
                     }) }
                     </tbody>
                 </table>
-                <button onclick={add}>{"Add consumer"}</button>
+                <button onclick={add} disabled={!can_add} title={(!can_add).then_some(NOT_ALLOWED)}>{"Add consumer"}</button>
             </section>
         }}) }
         </>

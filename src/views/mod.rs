@@ -3,9 +3,73 @@
 
 pub mod charts;
 pub mod config;
+pub mod course;
 pub mod events;
+pub mod exercise;
 pub mod groups;
 pub mod outcomes;
 pub mod partitions;
 pub mod producer;
+pub mod tools;
 pub mod windows;
+
+/// The views a pane, or an embedding page (`?embed=`), can show, each able to render alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Partitions,
+    Groups,
+    Windows,
+    Outcomes,
+    Producer,
+    Lag,
+    Events,
+}
+
+impl ViewId {
+    /// Every view, in the order tabs list them.
+    pub const ALL: [ViewId; 7] = [
+        ViewId::Partitions,
+        ViewId::Groups,
+        ViewId::Windows,
+        ViewId::Outcomes,
+        ViewId::Producer,
+        ViewId::Lag,
+        ViewId::Events,
+    ];
+
+    /// The name in URLs (`?embed=partitions,groups`) and test ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewId::Partitions => "partitions",
+            ViewId::Groups => "groups",
+            ViewId::Windows => "windows",
+            ViewId::Outcomes => "outcomes",
+            ViewId::Producer => "producer",
+            ViewId::Lag => "lag",
+            ViewId::Events => "events",
+        }
+    }
+
+    /// The tab's label.
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Partitions => "Partitions",
+            ViewId::Groups => "Consumer group",
+            ViewId::Windows => "Windows",
+            ViewId::Outcomes => "Delivery outcome",
+            ViewId::Producer => "Producer",
+            ViewId::Lag => "Lag chart",
+            ViewId::Events => "Event log",
+        }
+    }
+
+    /// The view named `name` (exactly, as [`ViewId::name`] spells it).
+    pub fn from_name(name: &str) -> Option<ViewId> {
+        ViewId::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// Every name, comma-separated, for error messages.
+    pub fn all_names() -> String {
+        ViewId::ALL.map(ViewId::name).join(", ")
+    }
+}
