@@ -8,13 +8,13 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use streamlab_engine::consumer::CommitMode;
+use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
+use streamlab_engine::export;
 use streamlab_engine::producer::partitioner::{murmur2, partition_for_key, to_positive};
+use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
 use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
 use streamlab_engine::sim::{Level, TraceCapacity};
 use streamlab_engine::simulation::TraceSink;
-use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
-use streamlab_engine::export;
-use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
 use streamlab_engine::{Command, Datasets, Preset, Report, Scenario, SimTime, Simulation};
 
 #[derive(Parser)]
@@ -260,7 +260,8 @@ fn check(path: &Path, data: Option<&Path>) -> Result<()> {
     let name = path.display();
     match read_kind(path)? {
         (Kind::Scenario, bytes) => {
-            let text = std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{name}: scenario: must be UTF-8 text"))?;
+            let text =
+                std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{name}: scenario: must be UTF-8 text"))?;
             Scenario::from_json(text)?.validate().map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             println!("{name}: ok");
         }
@@ -270,10 +271,17 @@ fn check(path: &Path, data: Option<&Path>) -> Result<()> {
             for m in &course.modules {
                 for id in &m.exercises {
                     let file = dir.join(format!("{id}.json"));
-                    let bytes = std::fs::read(&file).with_context(|| format!("{name}: module {}: reading {}", m.id, file.display()))?;
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("{name}: module {}: reading {}", m.id, file.display()))?;
                     let e = Exercise::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
                     if e.module != m.id || e.id != *id {
-                        bail!("{}: id \"{}\" and module \"{}\" must be \"{id}\" and \"{}\" as {name} lists it", file.display(), e.id, e.module, m.id);
+                        bail!(
+                            "{}: id \"{}\" and module \"{}\" must be \"{id}\" and \"{}\" as {name} lists it",
+                            file.display(),
+                            e.id,
+                            e.module,
+                            m.id
+                        );
                     }
                 }
             }
@@ -298,7 +306,12 @@ fn check(path: &Path, data: Option<&Path>) -> Result<()> {
                     format!("{} ({})", value(b.value), mark(b.met))
                 );
             }
-            println!("  {:<48} {:>20} {:>20}", "ended at", SimTime(start.end_ms).to_string(), SimTime(solved.end_ms).to_string());
+            println!(
+                "  {:<48} {:>20} {:>20}",
+                "ended at",
+                SimTime(start.end_ms).to_string(),
+                SimTime(solved.end_ms).to_string()
+            );
             println!("  {:<48} {:>20} {:>20}", "goal", mark(start.evaluation.met), mark(solved.evaluation.met));
             if start.evaluation.met {
                 bail!("{name}: the starting state already meets the goal: there is nothing to solve");

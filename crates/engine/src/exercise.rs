@@ -70,7 +70,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Resul
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." || path == "?" { what.to_string() } else { path };
+        let path = if path == "." || path == "?" { what.to_string() } else { cut(&path) };
         ScenarioError { path, message: e.into_inner().to_string() }
     })
 }

@@ -80,7 +80,13 @@ pub fn export(scenario: &Scenario, data: &Datasets, max_records: u64) -> Result<
     }
     files.push(ExportFile { name: "create-topics.sh".into(), contents: topics });
 
-    let numbered = |base: &str, i: usize, n: usize| if n == 1 { format!("{base}.properties") } else { format!("{base}-{}.properties", i + 1) };
+    let numbered = |base: &str, i: usize, n: usize| {
+        if n == 1 {
+            format!("{base}.properties")
+        } else {
+            format!("{base}-{}.properties", i + 1)
+        }
+    };
     let mut replay = String::from(
         "#!/bin/sh\n# Replays the scenario on a real Kafka cluster: creates its topics, then sends each\n# producer's records in order. BOOTSTRAP defaults to localhost:9092.\nset -e\nB=\"${BOOTSTRAP:-localhost:9092}\"\ncd \"$(dirname \"$0\")\"\nsh create-topics.sh\n",
     );
@@ -91,7 +97,11 @@ pub fn export(scenario: &Scenario, data: &Datasets, max_records: u64) -> Result<
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, p) in s.producers.iter().enumerate() {
         let name = numbered("producer", i, s.producers.len());
-        let mut props = format!("# Producer {} of the scenario, writing to {}.\nbootstrap.servers=localhost:9092\n", i + 1, p.topic);
+        let mut props = format!(
+            "# Producer {} of the scenario, writing to {}.\nbootstrap.servers=localhost:9092\n",
+            i + 1,
+            p.topic
+        );
         properties(&mut props, PRODUCER_CONFIGS, &p.configs, &["client.id"]);
         let _ = writeln!(props, "client.id={}", valid.producer_configs[i].client_id);
         files.push(ExportFile { name: name.clone(), contents: props });
