@@ -258,6 +258,30 @@ fn budget_benchmarks(root: &Path, quick: bool) -> Result<Vec<(String, String, St
     Ok(out)
 }
 
+/// `streamlab check` on every exercise and the course index in static/exercises/: each
+/// exercise's reference solution must meet its goal, and its starting state must not.
+fn check_exercises(root: &Path) -> Result<(), String> {
+    run(Command::new("cargo").args(["build", "-p", "streamlab-cli"]))?;
+    let cli = target_dir(root).join("debug").join("streamlab");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("static/exercises"))
+        .map_err(|e| format!("static/exercises: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let failed: Vec<String> = files
+        .iter()
+        .filter(|f| run(Command::new(&cli).arg("check").arg(f)).is_err())
+        .map(|f| f.display().to_string())
+        .collect();
+    if failed.is_empty() {
+        println!("{} files checked", files.len());
+        Ok(())
+    } else {
+        Err(format!("streamlab check failed on {}", failed.join(", ")))
+    }
+}
+
 /// Serves dist/ on a free port while `f` runs.
 fn with_dist_served<T>(f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
     let port = free_port();
@@ -492,6 +516,10 @@ fn test(root: &Path) -> Result<(), String> {
             }),
         ),
         ("native tests (every crate)", Box::new(|| run(Command::new("cargo").args(["test", "--workspace"])))),
+        (
+            "exercises: streamlab check on every file in static/exercises/",
+            Box::new(|| check_exercises(&project_root())),
+        ),
         (
             "engine tests in wasm32 (wasm-bindgen-test, headless Chromium)",
             Box::new(move || {

@@ -8,7 +8,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use streamlab_engine::consumer::CommitMode;
+use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
+use streamlab_engine::export;
 use streamlab_engine::producer::partitioner::{murmur2, partition_for_key, to_positive};
+use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
 use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
 use streamlab_engine::sim::{Level, TraceCapacity};
 use streamlab_engine::simulation::TraceSink;
@@ -109,8 +112,37 @@ enum Cmd {
         #[arg(long)]
         debug: bool,
     },
-    /// Validate a scenario file; prints the first error with its field path.
-    Check { scenario: PathBuf },
+    /// Validate a scenario, an exercise or a course index (static/exercises/course.json). For an
+    /// exercise, also run its starting state and its reference solution to their end and print
+    /// each goal predicate's value in both; it passes only when the solution meets the goal and
+    /// the starting state does not.
+    Check {
+        file: PathBuf,
+        /// The CSV the taxi or bids workload reads (default: static/data/<its file>).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Write what replays a scenario or an exercise on a real Kafka cluster: create-topics.sh,
+    /// producer.properties, consumer.properties, records-<topic>.txt (key<TAB>value per record,
+    /// in send order) and replay.sh.
+    Export {
+        /// A scenario or exercise JSON file (default: the preset given by --preset).
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, conflicts_with = "file")]
+        preset: Option<PresetArg>,
+        /// For an exercise: export its reference solution's settings instead of its start.
+        #[arg(long)]
+        solution: bool,
+        /// Directory to write the files to (created if missing).
+        #[arg(long, default_value = "streamlab-export")]
+        out: PathBuf,
+        /// Most records written per producer.
+        #[arg(long, default_value_t = streamlab_engine::export::DEFAULT_MAX_RECORDS)]
+        max_records: u64,
+        /// The CSV the taxi or bids workload reads (default: static/data/<its file>).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Which partition Kafka's Java client picks for a key: toPositive(murmur2(key)) % partitions.
     Partition {
         #[arg(long)]
@@ -162,6 +194,135 @@ fn read_data(given: Option<&Path>, file: &str) -> Result<String> {
         }
     }
     bail!("--data: no {file} in static/data/; pass the CSV's path with --data FILE")
+}
+
+/// The CSVs `s`'s workloads read (see [`read_data`]).
+fn datasets_for(s: &Scenario, data: Option<&Path>) -> Result<Datasets> {
+    let mut datasets = Datasets::default();
+    for p in &s.producers {
+        match p.workload {
+            WorkloadSpec::Taxi { .. } if datasets.taxi_csv.is_none() => {
+                datasets.taxi_csv = Some(read_data(data, p.workload.data_file().unwrap_or_default())?)
+            }
+            WorkloadSpec::Bids { .. } if datasets.bids_csv.is_none() => {
+                datasets.bids_csv = Some(read_data(data, p.workload.data_file().unwrap_or_default())?)
+            }
+            _ => {}
+        }
+    }
+    Ok(datasets)
+}
+
+/// A preset as `run` runs it: IoT sends 60 s of readings and then stops, so that its input ends
+/// and the run can drain.
+fn preset_scenario(preset: PresetArg, partitions: u32, consumers: u32) -> Scenario {
+    match preset {
+        PresetArg::Iot => {
+            let mut s = Scenario::preset(Preset::Iot, 42, partitions, consumers);
+            s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(720) };
+            s.run_ms = 86_400_000;
+            s
+        }
+        PresetArg::Taxi => Scenario::preset(Preset::Taxi, 42, partitions, consumers),
+        PresetArg::Bids => Scenario::preset(Preset::Bids, 42, partitions, consumers),
+    }
+}
+
+/// What a JSON file holds, told by its top-level fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Scenario,
+    Exercise,
+    Course,
+}
+
+/// Reads a JSON file (at most the exercise cap, or the scenario cap, in bytes) and tells its kind:
+/// an exercise has a `goal`, a course `modules`, anything else is read as a scenario.
+fn read_kind(path: &Path) -> Result<(Kind, Vec<u8>)> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let limit = MAX_SCENARIO_BYTES.max(MAX_EXERCISE_BYTES);
+    if bytes.len() > limit {
+        bail!("{}: must be at most {limit} bytes, got {}", path.display(), bytes.len());
+    }
+    let top = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).unwrap_or_default();
+    let kind = if top.contains_key("goal") {
+        Kind::Exercise
+    } else if top.contains_key("modules") {
+        Kind::Course
+    } else {
+        Kind::Scenario
+    };
+    Ok((kind, bytes))
+}
+
+/// `streamlab check FILE`: see [`Cmd::Check`].
+fn check(path: &Path, data: Option<&Path>) -> Result<()> {
+    let name = path.display();
+    match read_kind(path)? {
+        (Kind::Scenario, bytes) => {
+            let text =
+                std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{name}: scenario: must be UTF-8 text"))?;
+            Scenario::from_json(text)?.validate().map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            println!("{name}: ok");
+        }
+        (Kind::Course, bytes) => {
+            let course = Course::from_json(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            let dir = path.parent().unwrap_or(Path::new("."));
+            for m in &course.modules {
+                for id in &m.exercises {
+                    let file = dir.join(format!("{id}.json"));
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("{name}: module {}: reading {}", m.id, file.display()))?;
+                    let e = Exercise::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    if e.module != m.id || e.id != *id {
+                        bail!(
+                            "{}: id \"{}\" and module \"{}\" must be \"{id}\" and \"{}\" as {name} lists it",
+                            file.display(),
+                            e.id,
+                            e.module,
+                            m.id
+                        );
+                    }
+                }
+            }
+            let n: usize = course.modules.iter().map(|m| m.exercises.len()).sum();
+            println!("{name}: ok, {} modules, {n} exercises", course.modules.len());
+        }
+        (Kind::Exercise, bytes) => {
+            let e = Exercise::from_json(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            let solution = e.solution_setup();
+            let datasets = datasets_for(&solution.scenario()?, data)?;
+            let start = e.check_run(&e.start, &datasets).map_err(|err| anyhow::anyhow!("{name}: start: {err}"))?;
+            let solved = e.check_run(&solution, &datasets).map_err(|err| anyhow::anyhow!("{name}: solution: {err}"))?;
+            println!("{name}: exercise {} ({}): {}", e.id, e.module, e.title);
+            let value = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{}", (v * 1e6).round() / 1e6));
+            let mark = |met: bool| if met { "met" } else { "not met" };
+            println!("  {:<48} {:>20} {:>20}", "goal predicate", "start", "solution");
+            for (a, b) in start.evaluation.predicates.iter().zip(&solved.evaluation.predicates) {
+                println!(
+                    "  {:<48} {:>20} {:>20}",
+                    a.label,
+                    format!("{} ({})", value(a.value), mark(a.met)),
+                    format!("{} ({})", value(b.value), mark(b.met))
+                );
+            }
+            println!(
+                "  {:<48} {:>20} {:>20}",
+                "ended at",
+                SimTime(start.end_ms).to_string(),
+                SimTime(solved.end_ms).to_string()
+            );
+            println!("  {:<48} {:>20} {:>20}", "goal", mark(start.evaluation.met), mark(solved.evaluation.met));
+            if start.evaluation.met {
+                bail!("{name}: the starting state already meets the goal: there is nothing to solve");
+            }
+            if !solved.evaluation.met {
+                bail!("{name}: the reference solution does not meet the goal");
+            }
+            println!("{name}: ok");
+        }
+    }
+    Ok(())
 }
 
 /// A progress bar of simulated time on stderr, shown once the run has taken a second of real
@@ -223,17 +384,9 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         duration,
         quiet,
     } = args;
-    let mut s = match (&scenario, preset.unwrap_or(PresetArg::Iot)) {
-        (Some(path), _) => load(path)?,
-        (None, PresetArg::Iot) => {
-            let mut s = Scenario::preset(Preset::Iot, 42, partitions, consumers);
-            // 60 s of readings, so that the input ends and the run can drain.
-            s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(720) };
-            s.run_ms = 86_400_000;
-            s
-        }
-        (None, PresetArg::Taxi) => Scenario::preset(Preset::Taxi, 42, partitions, consumers),
-        (None, PresetArg::Bids) => Scenario::preset(Preset::Bids, 42, partitions, consumers),
+    let mut s = match &scenario {
+        Some(path) => load(path)?,
+        None => preset_scenario(preset.unwrap_or(PresetArg::Iot), partitions, consumers),
     };
     if let Some(seed) = seed {
         s.seed = seed;
@@ -253,18 +406,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
             g.windows = Some(WindowSpec { size_ms, grace_ms: grace.unwrap_or(0) });
         }
     }
-    let mut datasets = Datasets::default();
-    for p in &s.producers {
-        match p.workload {
-            WorkloadSpec::Taxi { .. } if datasets.taxi_csv.is_none() => {
-                datasets.taxi_csv = Some(read_data(data.as_deref(), p.workload.data_file().unwrap_or_default())?)
-            }
-            WorkloadSpec::Bids { .. } if datasets.bids_csv.is_none() => {
-                datasets.bids_csv = Some(read_data(data.as_deref(), p.workload.data_file().unwrap_or_default())?)
-            }
-            _ => {}
-        }
-    }
+    let datasets = datasets_for(&s, data.as_deref())?;
     let end = SimTime(duration.unwrap_or(s.run_ms));
     let mut sim = Simulation::with_data(s, &datasets)?;
     if let Some(mut sink) = trace {
@@ -324,10 +466,28 @@ fn main() -> Result<()> {
             // As for the lines: a reader that stopped early (`| head`) is not an error.
             let _ = writeln!(std::io::stdout(), "trace_hash {:016x}", sim.trace_hash());
         }
-        Cmd::Check { scenario } => {
-            let s = load(&scenario)?;
-            s.validate().map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))?;
-            println!("{}: ok", scenario.display());
+        Cmd::Check { file, data } => check(&file, data.as_deref())?,
+        Cmd::Export { file, preset, solution, out, max_records, data } => {
+            let scenario = match (&file, preset) {
+                (Some(path), _) => match read_kind(path)? {
+                    (Kind::Exercise, bytes) => {
+                        let e = Exercise::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                        if solution { e.solution_setup() } else { e.start }.scenario()?
+                    }
+                    (Kind::Scenario, bytes) => Scenario::from_json(&String::from_utf8_lossy(&bytes))
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                    (Kind::Course, _) => bail!("{}: a course index has no scenario to export", path.display()),
+                },
+                (None, p) => preset_scenario(p.unwrap_or(PresetArg::Iot), 6, 3),
+            };
+            let datasets = datasets_for(&scenario, data.as_deref())?;
+            let files = export::export(&scenario, &datasets, max_records)?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            for f in &files {
+                let path = out.join(&f.name);
+                std::fs::write(&path, &f.contents).with_context(|| format!("writing {}", path.display()))?;
+                println!("{}", path.display());
+            }
         }
         Cmd::Partition { partitions, keys } => {
             if !(1..=1_000_000).contains(&partitions) {

@@ -7,8 +7,8 @@
 //! the field path. Its text is Markdown the page renders with raw HTML disabled.
 
 use crate::metrics::{pattern_of, Metrics, METRICS};
-use crate::scenario::{Scenario, ScenarioError};
-use crate::session::{apply_settings, check_commands, is_setting, Script, Settings, Setup, TimedCommand};
+use crate::scenario::{cut, err, Scenario, ScenarioError};
+use crate::session::{apply_settings, check_commands, is_setting, short, Script, Settings, Setup, TimedCommand};
 use crate::sim::TraceEvent;
 use crate::simulation::Datasets;
 use crate::Command;
@@ -26,10 +26,6 @@ pub const MAX_PREDICATES: usize = 64;
 pub const MAX_GOAL_DEPTH: usize = 8;
 /// The comparison operators of a metric predicate.
 pub const OPERATORS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
-
-fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
-    Err(ScenarioError { path: path.into(), message: message.into() })
-}
 
 /// Checks an id: 1 to 64 characters of `a-z`, `0-9` and `-`.
 pub fn check_id(path: &str, id: &str) -> Result<(), ScenarioError> {
@@ -51,14 +47,6 @@ fn check_text(path: &str, text: &str, min: usize, max: usize) -> Result<(), Scen
     }
 }
 
-fn cut(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
-    }
-}
-
 /// Parses JSON text of at most [`MAX_EXERCISE_BYTES`], naming the field of any error.
 fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, ScenarioError> {
     if bytes.len() > MAX_EXERCISE_BYTES {
@@ -70,7 +58,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Resul
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." || path == "?" { what.to_string() } else { path };
+        let path = if path == "." || path == "?" { what.to_string() } else { cut(&path) };
         ScenarioError { path, message: e.into_inner().to_string() }
     })
 }
@@ -429,10 +417,6 @@ fn fmt_number(v: f64) -> String {
     } else {
         format!("{v}")
     }
-}
-
-fn short(v: &Value) -> String {
-    cut(&v.to_string())
 }
 
 /// The JSON form of an exercise; [`Exercise::from_json`] checks it into an [`Exercise`].

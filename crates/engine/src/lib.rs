@@ -12,6 +12,7 @@ pub mod command;
 pub mod config;
 pub mod consumer;
 pub mod exercise;
+pub mod export;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;

@@ -231,7 +231,8 @@ impl From<FieldError> for ScenarioError {
     }
 }
 
-fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
+/// An error at field `path`.
+pub(crate) fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
     Err(ScenarioError { path: path.into(), message: message.into() })
 }
 
@@ -473,7 +474,7 @@ impl Scenario {
 }
 
 /// A user-supplied name as an error shows it: at most 60 characters.
-fn cut(s: &str) -> String {
+pub(crate) fn cut(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())
     } else {

@@ -5,7 +5,7 @@
 
 use crate::command::{Command, CommandError};
 use crate::consumer::CommitMode;
-use crate::scenario::{GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WorkloadSpec};
+use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WorkloadSpec};
 use crate::sim::SimTime;
 use crate::simulation::{Datasets, Simulation};
 use serde::{Deserialize, Serialize};
@@ -77,10 +77,6 @@ pub struct Setup {
     pub commands: Vec<TimedCommand>,
 }
 
-fn err<T>(path: &str, message: impl Into<String>) -> Result<T, ScenarioError> {
-    Err(ScenarioError { path: path.to_string(), message: message.into() })
-}
-
 fn as_u64(path: &str, v: &Value) -> Result<u64, ScenarioError> {
     match v {
         Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or_default()),
@@ -95,13 +91,8 @@ fn as_u32(path: &str, v: &Value) -> Result<u32, ScenarioError> {
 }
 
 /// A value as an error shows it: its JSON, at most 60 characters.
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s
-    }
+pub(crate) fn short(v: &Value) -> String {
+    cut(&v.to_string())
 }
 
 /// Sets one setting in `s`; errors name `path`. The scenario is checked afterwards.
