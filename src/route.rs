@@ -225,4 +225,20 @@ mod tests {
         let r = parse(&format!("?embed={}", "y".repeat(500)));
         assert!(r.errors[0].len() < 200, "{:?}", r.errors);
     }
+
+    #[test]
+    fn the_embed_example_page_asks_for_valid_embeddings() {
+        let page = include_str!("../static/embed-example.html");
+        let srcs: Vec<&str> =
+            page.split("<iframe").skip(1).filter_map(|f| f.split("src=\"").nth(1)?.split('"').next()).collect();
+        assert_eq!(srcs.len(), 3);
+        for src in srcs {
+            let src = src.replace("&amp;", "&");
+            let (query, fragment) = src.trim_start_matches("./").split_once('#').expect("a share fragment");
+            let route = parse(query);
+            assert!(matches!(route.page, Page::Embed(_)) && route.errors.is_empty(), "{src}: {:?}", route.errors);
+            let state = streamlab_engine::share::decode(fragment).unwrap_or_else(|e| panic!("{src}: {e}"));
+            state.setup.validate().unwrap();
+        }
+    }
 }
