@@ -359,7 +359,9 @@ fn source(scenario: &Scenario) -> Html {
             {"eBay auction bids (Jank & Shmueli, Modeling Online Auctions), keyed by "}<code>{"auctionid"}</code>
             {format!(", {rate_per_s} bids a second. Event time: every auction opens at 2001-01-04 00:00 UTC plus the bid's bidtime in days.")}
         </> },
-        Some(WorkloadSpec::Flood { records, .. }) => html! { <>{format!("{records} records sent as fast as the producer takes them")}</> },
+        Some(WorkloadSpec::Flood { records, .. }) => {
+            html! { <>{format!("{records} records sent as fast as the producer takes them")}</> }
+        }
         None => html! { <>{"no producer"}</> },
     }
 }
@@ -368,7 +370,8 @@ fn source(scenario: &Scenario) -> Html {
 fn playground(props: &PlaygroundProps) -> Html {
     let route = &props.route;
     let data = use_mut_ref(Datasets::default);
-    let player = use_mut_ref(|| Player::new(Setup::preset(Preset::Iot), &Datasets::default()).expect("the IoT preset is valid"));
+    let player =
+        use_mut_ref(|| Player::new(Setup::preset(Preset::Iot), &Datasets::default()).expect("the IoT preset is valid"));
     let redraw = use_force_update();
     let loading = use_state(|| None::<String>);
     let views = use_mut_ref(|| None::<ViewData>);
@@ -430,7 +433,10 @@ fn playground(props: &PlaygroundProps) -> Html {
                                 if e.id == id {
                                     Ok(e)
                                 } else {
-                                    Err(format!("exercises/{id}.json: id: must be \"{id}\", the file's name, got \"{}\"", e.id))
+                                    Err(format!(
+                                        "exercises/{id}.json: id: must be \"{id}\", the file's name, got \"{}\"",
+                                        e.id
+                                    ))
                                 }
                             }),
                         Err(e) => Err(format!("Could not load {e}")),
@@ -440,14 +446,21 @@ fn playground(props: &PlaygroundProps) -> Html {
                             let start = match shared {
                                 Some(s) => match s.exercise.as_deref() {
                                     Some(x) if x == id => check_shared(&exercise, &s.setup, &s.commands)
-                                        .map(|()| Launch { setup: s.setup, commands: s.commands, at_ms: s.at_ms, play: route.autoplay })
+                                        .map(|()| Launch {
+                                            setup: s.setup,
+                                            commands: s.commands,
+                                            at_ms: s.at_ms,
+                                            play: route.autoplay,
+                                        })
                                         .map_err(|e| format!("share link: {e}")),
                                     _ => Err(format!("share link: exercise: the link is not of exercise \"{id}\"")),
                                 },
                                 None => Ok(Launch { play: route.autoplay, ..Launch::fresh(exercise.start.clone()) }),
                             };
                             let start = start.unwrap_or_else(|e| {
-                                notices.borrow_mut().push(format!("{e}. The exercise starts from the beginning instead."));
+                                notices
+                                    .borrow_mut()
+                                    .push(format!("{e}. The exercise starts from the beginning instead."));
                                 Launch::fresh(exercise.start.clone())
                             });
                             progress.set(Progress::load().get(&id));
@@ -458,7 +471,12 @@ fn playground(props: &PlaygroundProps) -> Html {
                     }
                 }),
                 _ => match shared {
-                    Some(s) => lab.launch(Launch { setup: s.setup, commands: s.commands, at_ms: s.at_ms, play: route.autoplay }),
+                    Some(s) => lab.launch(Launch {
+                        setup: s.setup,
+                        commands: s.commands,
+                        at_ms: s.at_ms,
+                        play: route.autoplay,
+                    }),
                     None => {
                         lab.player.borrow_mut().playing = route.autoplay;
                         lab.refresh();

@@ -63,8 +63,27 @@ mod tests {
     /// (to a safe URL) or a code block's language class. Text escapes `<`, so each `<` opens a tag.
     fn assert_inert(html: &str) {
         const TAGS: [&str; 21] = [
-            "p", "em", "strong", "code", "pre", "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
-            "blockquote", "hr", "br", "del", "sup", "div",
+            "p",
+            "em",
+            "strong",
+            "code",
+            "pre",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "hr",
+            "br",
+            "del",
+            "sup",
+            "div",
         ];
         for tag in html.split('<').skip(1) {
             let tag = &tag[..tag.find('>').unwrap_or_else(|| panic!("unclosed tag in {html}"))];
@@ -72,9 +91,10 @@ mod tests {
             let (name, attrs) = tag.split_once(' ').unwrap_or((tag, ""));
             assert!(TAGS.contains(&name), "<{name}> in {html}");
             let attrs = attrs.trim();
-            let href_ok = name == "a"
-                && attrs.strip_prefix("href=\"").and_then(|a| a.strip_suffix('"')).is_some_and(safe_url);
-            let ok = attrs.is_empty() || href_ok || attrs.starts_with("class=\"language-") || attrs.starts_with("start=");
+            let href_ok =
+                name == "a" && attrs.strip_prefix("href=\"").and_then(|a| a.strip_suffix('"')).is_some_and(safe_url);
+            let ok =
+                attrs.is_empty() || href_ok || attrs.starts_with("class=\"language-") || attrs.starts_with("start=");
             assert!(ok, "<{tag}> in {html}");
         }
     }
@@ -124,8 +144,10 @@ mod tests {
 
     #[test]
     fn relative_and_https_links_stay() {
-        assert_eq!(to_html("[docs](https://kafka.apache.org/documentation/)"),
-            "<p><a href=\"https://kafka.apache.org/documentation/\">docs</a></p>\n");
+        assert_eq!(
+            to_html("[docs](https://kafka.apache.org/documentation/)"),
+            "<p><a href=\"https://kafka.apache.org/documentation/\">docs</a></p>\n"
+        );
         assert_eq!(to_html("[next](?exercise=keys-2)"), "<p><a href=\"?exercise=keys-2\">next</a></p>\n");
         assert_eq!(to_html("[data](data/README.md#taxi)"), "<p><a href=\"data/README.md#taxi\">data</a></p>\n");
         assert_eq!(to_html("[top](#story)"), "<p><a href=\"#story\">top</a></p>\n");

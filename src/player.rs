@@ -5,9 +5,9 @@
 //! so that it knows nothing of the browser.
 
 use streamlab_engine::consumer::CommitMode;
-use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
 use streamlab_engine::metrics::Metrics;
 use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
+use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
 use streamlab_engine::{Command, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot};
 
 /// Simulated ms between two points of the lag history at a chosen speed.
@@ -582,7 +582,13 @@ mod tests {
 
     #[test]
     fn replaying_the_user_commands_gives_the_same_trace() {
-        let knobs = Knobs { preset: Some(Preset::Iot), seed: 7, partitions: 4, consumers: 3, commit_mode: CommitMode::AfterProcessing };
+        let knobs = Knobs {
+            preset: Some(Preset::Iot),
+            seed: 7,
+            partitions: 4,
+            consumers: 3,
+            commit_mode: CommitMode::AfterProcessing,
+        };
         let setup = knobs.apply(&Setup::preset(Preset::Iot));
         let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();
         assert_eq!(p.knobs(), knobs);
@@ -612,7 +618,8 @@ mod tests {
     #[test]
     fn a_refused_scripted_command_is_skipped_and_the_run_goes_on() {
         let mut setup = Setup::preset(Preset::Iot);
-        let crash = |at_ms, who: &str| TimedCommand { at_ms, command: Command::CrashConsumer { client_id: who.into() } };
+        let crash =
+            |at_ms, who: &str| TimedCommand { at_ms, command: Command::CrashConsumer { client_id: who.into() } };
         setup.commands = vec![crash(1_000, "nobody"), crash(2_000, "consumer-g1-1")];
         let mut p = Player::new(setup, &Datasets::default()).unwrap();
         p.advance(5_000);

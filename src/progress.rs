@@ -71,7 +71,9 @@ impl Progress {
 
     /// The stored progress (empty where localStorage is unavailable).
     pub fn load() -> Progress {
-        storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).map_or_else(Progress::default, |j| Progress::parse(&j))
+        storage()
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .map_or_else(Progress::default, |j| Progress::parse(&j))
     }
 
     /// Raises exercise `id` to `state` in storage, re-reading it first so that another tab's

@@ -111,7 +111,11 @@ pub fn read_draft(name: &str, allowance: &Allowance, draft: &str) -> Result<Valu
             .ok_or_else(|| format!("{name}: choose one of {}", allowance.describe()));
     }
     let value = draft.parse::<u64>().map(Value::from).map_err(|_| {
-        format!("{name}: must be a whole number, {}, got \"{}\"", allowance.describe(), draft.chars().take(40).collect::<String>())
+        format!(
+            "{name}: must be a whole number, {}, got \"{}\"",
+            allowance.describe(),
+            draft.chars().take(40).collect::<String>()
+        )
     })?;
     if allowance.admits(&value) {
         Ok(value)
@@ -161,7 +165,10 @@ fn fmt_value(v: Option<f64>) -> String {
 #[function_component(ExercisePanel)]
 pub fn exercise_panel(props: &Props) -> Html {
     let ex = &props.exercise;
-    let drafts = use_state(BTreeMap::<String, String>::new);
+    // What the learner typed, not applied yet: read by the submit handler, which may run before
+    // a re-render (a field's change event fires on the click that submits).
+    let drafts = use_mut_ref(BTreeMap::<String, String>::new);
+    let redraw = use_force_update();
     let form_error = use_state(|| None::<String>);
     let hints_shown = use_state(|| 0usize);
     let chosen_member = use_state(String::new);
@@ -172,7 +179,7 @@ pub fn exercise_panel(props: &Props) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut settings: Settings = setup.settings.clone();
-            for (name, draft) in drafts.iter() {
+            for (name, draft) in drafts.borrow().iter() {
                 let Some(allowance) = exercise.allowed.settings.get(name) else { continue };
                 match read_draft(name, allowance, draft) {
                     Ok(v) => {
@@ -182,7 +189,7 @@ pub fn exercise_panel(props: &Props) -> Html {
                 }
             }
             form_error.set(None);
-            drafts.set(BTreeMap::new());
+            drafts.borrow_mut().clear();
             on_action.emit(Action::Restart(Setup { settings, ..exercise.start.clone() }));
         })
     };
@@ -190,26 +197,24 @@ pub fn exercise_panel(props: &Props) -> Html {
         let label = allowance.label.clone().unwrap_or_else(|| name.clone());
         let current = props.setup.settings.get(name).cloned().or_else(|| setting_value(&props.scenario, name));
         let id = format!("setting-{}", name.replace('.', "-"));
-        let oninput = {
-            let (drafts, name) = (drafts.clone(), name.clone());
-            Callback::from(move |e: Event| {
-                let value = e
-                    .target_dyn_into::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .or_else(|| e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value()));
-                if let Some(v) = value {
-                    let mut d = (*drafts).clone();
-                    d.insert(name.clone(), v);
-                    drafts.set(d);
-                }
-            })
+        let set_draft = {
+            let (drafts, name, redraw) = (drafts.clone(), name.clone(), redraw.clone());
+            move |value: String| {
+                drafts.borrow_mut().insert(name.clone(), value);
+                redraw.force_update();
+            }
         };
         let control = match (&allowance.values, allowance.min, allowance.max) {
             (Some(values), _, _) => {
-                let draft = drafts.get(name).and_then(|d| d.parse::<usize>().ok());
+                let draft = drafts.borrow().get(name).and_then(|d| d.parse::<usize>().ok());
+                let onchange = Callback::from(move |e: Event| {
+                    if let Some(s) = e.target_dyn_into::<HtmlSelectElement>() {
+                        set_draft(s.value());
+                    }
+                });
                 let at = draft.or_else(|| values.iter().position(|v| Some(v) == current.as_ref()));
                 html! {
-                    <select id={id.clone()} data-testid={id.clone()} onchange={oninput}>
+                    <select id={id.clone()} data-testid={id.clone()} {onchange}>
                         if at.is_none() {
                             <option value="" selected=true>{format!("as it starts ({})", current.as_ref().map(shown).unwrap_or_else(|| "default".into()))}</option>
                         }
@@ -220,10 +225,15 @@ pub fn exercise_panel(props: &Props) -> Html {
                 }
             }
             (None, min, max) => {
-                let value = drafts.get(name).cloned().or_else(|| current.as_ref().map(shown)).unwrap_or_default();
+                let value = drafts.borrow().get(name).cloned().or_else(|| current.as_ref().map(shown)).unwrap_or_default();
+                let oninput = Callback::from(move |e: InputEvent| {
+                    if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
+                        set_draft(i.value());
+                    }
+                });
                 html! {
                     <input id={id.clone()} data-testid={id.clone()} type="number" inputmode="numeric"
-                        min={min.map(|m| m.to_string())} max={max.map(|m| m.to_string())} {value} onchange={oninput} />
+                        min={min.map(|m| m.to_string())} max={max.map(|m| m.to_string())} {value} {oninput} />
                 }
             }
         };
@@ -254,7 +264,9 @@ pub fn exercise_panel(props: &Props) -> Html {
             let (cb, member, group_id) = (props.on_action.clone(), member.clone(), props.group_id.to_string());
             let (label, class, command) = match kind {
                 ActionKind::CrashConsumer => ("Crash", "danger", Command::CrashConsumer { client_id: member.clone() }),
-                ActionKind::CloseConsumer => ("Leave (close)", "", Command::CloseConsumer { client_id: member.clone() }),
+                ActionKind::CloseConsumer => {
+                    ("Leave (close)", "", Command::CloseConsumer { client_id: member.clone() })
+                }
                 ActionKind::AddConsumer => ("Add consumer", "", Command::AddConsumer { group_id }),
             };
             let needs_member = kind != ActionKind::AddConsumer;
@@ -299,7 +311,8 @@ pub fn exercise_panel(props: &Props) -> Html {
                 <div class="md" data-testid="exercise-instructions">{markdown::render(&ex.instructions)}</div>
             </section>
             if !ex.allowed.settings.is_empty() {
-                <form class="exercise-settings" onsubmit={submit} aria-labelledby="exercise-settings-h">
+                // The page checks the values itself, to name the setting and its range in words.
+                <form class="exercise-settings" onsubmit={submit} novalidate=true aria-labelledby="exercise-settings-h">
                     <h2 id="exercise-settings-h">{"Settings you may change"}</h2>
                     { for controls }
                     <button type="submit" data-testid="exercise-apply">{"Apply and restart"}</button>
@@ -392,8 +405,15 @@ mod tests {
         let range = Allowance { label: None, min: Some(1), max: Some(12), values: None };
         assert_eq!(read_draft("partitions", &range, " 7 "), Ok(7.into()));
         assert_eq!(read_draft("partitions", &range, "13"), Err("partitions: must be 1 to 12, got 13".into()));
-        assert!(read_draft("partitions", &range, "<b>1</b>").unwrap_err().starts_with("partitions: must be a whole number"));
-        let list = Allowance { label: None, min: None, max: None, values: Some(vec!["auto".into(), "after_processing".into()]) };
+        assert!(read_draft("partitions", &range, "<b>1</b>")
+            .unwrap_err()
+            .starts_with("partitions: must be a whole number"));
+        let list = Allowance {
+            label: None,
+            min: None,
+            max: None,
+            values: Some(vec!["auto".into(), "after_processing".into()]),
+        };
         assert_eq!(read_draft("commit_mode", &list, "1"), Ok("after_processing".into()));
         assert!(read_draft("commit_mode", &list, "2").unwrap_err().starts_with("commit_mode: choose one of"));
     }

@@ -50,16 +50,17 @@ impl ViewId {
         }
     }
 
-    /// The tab's label.
+    /// The tab's label: short, so that seven fit one line of a pane, and the same word as the
+    /// name, so that a learner who sees the tab knows what to write in `?embed=`.
     pub fn title(self) -> &'static str {
         match self {
             ViewId::Partitions => "Partitions",
-            ViewId::Groups => "Consumer group",
+            ViewId::Groups => "Groups",
             ViewId::Windows => "Windows",
-            ViewId::Outcomes => "Delivery outcome",
+            ViewId::Outcomes => "Outcomes",
             ViewId::Producer => "Producer",
-            ViewId::Lag => "Lag chart",
-            ViewId::Events => "Event log",
+            ViewId::Lag => "Lag",
+            ViewId::Events => "Events",
         }
     }
 

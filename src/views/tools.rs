@@ -103,7 +103,7 @@ mod tests {
         let s = snippet("https://example.org/lab/", &[ViewId::Groups, ViewId::Events], "v1.abc", (640, 420), true);
         assert_eq!(
             s,
-            "<iframe src=\"https://example.org/lab/?embed=groups,events&amp;autoplay=1#v1.abc\" width=\"640\" height=\"420\" title=\"StreamLab: consumer group, event log\" loading=\"lazy\"></iframe>"
+            "<iframe src=\"https://example.org/lab/?embed=groups,events&amp;autoplay=1#v1.abc\" width=\"640\" height=\"420\" title=\"StreamLab: groups, events\" loading=\"lazy\"></iframe>"
         );
     }
 }

@@ -42,7 +42,8 @@ pub fn tabs(props: &TabsProps) -> Html {
             let name = tabs[to].0;
             on_select.emit(name);
             // The tab already exists: it only changes state, so it can take the focus now.
-            let tab = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&tab_id(pane, name)));
+            let tab =
+                web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&tab_id(pane, name)));
             if let Some(el) = tab.and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok()) {
                 let _ = el.focus();
             }

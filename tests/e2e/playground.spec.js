@@ -1,5 +1,6 @@
 // The playground in headless Chromium: it loads, plays the IoT stream, and the offsets,
-// positions, committed offsets and lag on screen move. Saves target/e2e/playground.png.
+// positions, committed offsets and lag on screen move. The first pane shows the partitions and the
+// second the group, as they open; the windows are a tab away. Saves target/e2e/playground.png.
 const { test, expect } = require('@playwright/test');
 
 const num = async (locator) => Number((await locator.textContent()).trim());
@@ -42,6 +43,8 @@ test('plays the IoT stream and shows offsets, positions, commits and lag moving'
     .not.toBe(JSON.stringify(lag1));
 
   await page.getByTestId('play').click(); // pause for a steady picture
+  await page.getByTestId('tab-pane1-windows').click();
+  await expect(page.getByTestId('tab-pane1-windows')).toHaveAttribute('aria-selected', 'true');
   // 10 s windows: each key's windows are told apart by their start, to the second.
   const starts = await page.locator('table.windows tbody tr').first().locator('.window .when').allTextContents();
   expect(starts.length).toBeGreaterThan(1);
