@@ -417,4 +417,30 @@ mod tests {
         assert_eq!(read_draft("commit_mode", &list, "1"), Ok("after_processing".into()));
         assert!(read_draft("commit_mode", &list, "2").unwrap_err().starts_with("commit_mode: choose one of"));
     }
+
+    #[test]
+    fn a_shared_run_of_an_exercise_may_change_only_what_it_allows() {
+        use streamlab_engine::session::{Start, TimedCommand};
+        let ex = Exercise::from_json(include_bytes!("../../static/exercises/idle-consumers.json")).unwrap();
+        let at = |command| TimedCommand { at_ms: 1_000, command };
+        let mut setup = ex.start.clone();
+        setup.settings.insert("consumers".into(), 8.into());
+        let add = at(Command::AddConsumer { group_id: "g1".into() });
+        assert_eq!(check_shared(&ex, &setup, std::slice::from_ref(&add)), Ok(()));
+
+        let crash = at(Command::CrashConsumer { client_id: "consumer-g1-1".into() });
+        assert_eq!(
+            check_shared(&ex, &setup, &[add, crash]),
+            Err("commands[1]: crash_consumer is not one of this exercise's actions".into())
+        );
+        setup.settings.insert("consumers".into(), 40.into());
+        assert_eq!(check_shared(&ex, &setup, &[]), Err("setup.settings.consumers: must be 1 to 10, got 40".into()));
+        setup.settings = Settings::from([("partitions".to_string(), 3.into())]);
+        assert_eq!(
+            check_shared(&ex, &setup, &[]),
+            Err("setup.settings.partitions: is not a setting this exercise lets you change".into())
+        );
+        let elsewhere = Setup { start: Start::Preset(Preset::Taxi), ..ex.start.clone() };
+        assert_eq!(check_shared(&ex, &elsewhere, &[]), Err("setup: does not start where the exercise does".into()));
+    }
 }

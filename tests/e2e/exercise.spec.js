@@ -2,9 +2,12 @@
 // one exercise ("Consumers beyond the partition count sit idle") is solved through the UI only
 // (the allowed setting changed, Run to the end, Check), its goal's checklist turns green and the
 // explanation shows; after a reload it is still solved, on the exercise and on the index. An
-// exercise that does not exist says so. Saves target/e2e/course.png, exercise.png and
+// exercise that does not exist, or does not check, says why; HTML and script in every text field
+// of an exercise render as inert text. Saves target/e2e/course.png, exercise.png and
 // exercise-solved.png.
 const { test, expect } = require('@playwright/test');
+const fs = require('fs');
+const path = require('path');
 
 const ID = 'idle-consumers';
 
@@ -68,4 +71,39 @@ test('an exercise that cannot be loaded says why', async ({ page }) => {
   await expect(page.getByTestId('exercise-error')).toHaveText('Could not load exercises/no-such-exercise.json: HTTP 404');
   await page.goto('/?exercise=..%2Fdata%2FREADME');
   await expect(page.getByTestId('notice')).toContainText('exercise: must be 1 to 64 characters of a-z, 0-9 and \'-\'');
+});
+
+test('an exercise file that does not check names the field', async ({ page }) => {
+  const exercise = JSON.parse(fs.readFileSync(path.join(__dirname, '../../static/exercises', `${ID}.json`), 'utf8'));
+  exercise.goal.all[0].metric = 'groups.g1.idle';
+  await page.route(`**/exercises/${ID}.json`, (route) => route.fulfill({ body: JSON.stringify(exercise) }));
+  await page.goto(`/?exercise=${ID}`);
+  await expect(page.getByTestId('exercise-error')).toContainText(`exercises/${ID}.json: goal.all[0].metric: unknown metric "groups.g1.idle"`);
+});
+
+test('HTML and script in an exercise render as inert text', async ({ page, baseURL }) => {
+  const evil = (what) => `${what} <script>window.pwned = "${what}"</script><img src="https://evil.example/${what}.png" onerror="window.pwned = 1">`
+    + ` [link](javascript:window.pwned=1) ![alt text](https://evil.example/i.png) <iframe src="https://evil.example/"></iframe>`;
+  const exercise = JSON.parse(fs.readFileSync(path.join(__dirname, '../../static/exercises', `${ID}.json`), 'utf8'));
+  exercise.title = '<b onclick="window.pwned=1">Title</b><script>window.pwned=1</script>';
+  exercise.story = evil('story');
+  exercise.instructions = evil('instructions');
+  exercise.hints = [evil('hint')];
+  exercise.explanation = evil('explanation');
+  exercise.goal.all[0].label = '<img src=x onerror="window.pwned=1">label';
+  exercise.solution = {};
+  await page.route(`**/exercises/${ID}.json`, (route) => route.fulfill({ body: JSON.stringify(exercise) }));
+  const foreign = [];
+  page.on('request', (r) => { if (new URL(r.url()).origin !== new URL(baseURL).origin) foreign.push(r.url()); });
+  await page.goto(`/?exercise=${ID}`);
+  await expect(page.locator('h1')).toHaveText('<b onclick="window.pwned=1">Title</b><script>window.pwned=1</script>');
+  await expect(page.getByTestId('exercise-story')).toContainText('story <script>window.pwned = "story"</script><img src=');
+  await expect(page.getByTestId('exercise-story')).toContainText('link alt text');
+  await expect(page.getByTestId('goal-checklist')).toContainText('<img src=x onerror="window.pwned=1">label');
+  await page.getByTestId('show-hint').click();
+  await expect(page.locator('.hints li')).toContainText('hint <script>');
+  const app = page.locator('.app');
+  await expect(app.locator('script, img, iframe, b, a[href^="javascript"]')).toHaveCount(0);
+  expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+  expect(foreign).toEqual([]);
 });
