@@ -49,7 +49,7 @@ pub fn group_panel(props: &Props) -> Html {
                 </h2>
                 <p class="hint">{"Position: the next offset poll() returns. Committed: what the group coordinator stored (auto-commit every 5 s). Lag: high watermark − committed offset, as kafka-consumer-groups.sh shows it. The first rebalance waits group.initial.rebalance.delay.ms (3 s, longer while members keep joining)."}</p>
                 <table class="members">
-                    <thead><tr><th>{"member"}</th><th>{"state"}</th><th>{"partition"}</th><th>{"position"}</th><th>{"committed"}</th><th>{"lag"}</th><th>{"processed"}</th><th></th></tr></thead>
+                    <thead><tr><th>{"member, state"}</th><th>{"partition"}</th><th>{"position"}</th><th>{"committed"}</th><th>{"lag"}</th><th>{"processed"}</th></tr></thead>
                     <tbody>
                     { for g.members.iter().map(|m| {
                         let alive = m.state != "Crashed" && m.state != "Closed";
@@ -68,21 +68,24 @@ pub fn group_panel(props: &Props) -> Html {
                         html! {
                             <>
                             <tr class={classes!("member", (!alive).then_some("dead"))} data-testid={format!("member-{}", m.client_id)}>
-                                <th scope="row" rowspan={rows.to_string()} title={m.member_id.clone()}>{&m.client_id}</th>
-                                <td rowspan={rows.to_string()}>{&m.state}</td>
+                                // The state and the buttons sit under the name, so that the table fits half a screen.
+                                <th scope="row" rowspan={rows.to_string()} title={m.member_id.clone()}>
+                                    <span class="member-name">{&m.client_id}</span>
+                                    <span class="member-state">{&m.state}</span>
+                                    if alive {
+                                        <span class="actions">
+                                            <button onclick={close} disabled={!can_close}
+                                                title={if can_close { "close(): commit, then LeaveGroup" } else { NOT_ALLOWED }}>{"Leave"}</button>
+                                            <button onclick={crash} class="danger" disabled={!can_crash}
+                                                title={if can_crash { "kill the process: no LeaveGroup, heartbeats stop" } else { NOT_ALLOWED }}>{"Crash"}</button>
+                                        </span>
+                                    }
+                                </th>
                                 <td>{ first.map_or("–".to_string(), |p| p.partition.clone()) }</td>
                                 <td class="num position">{ opt(first.and_then(|p| p.position)) }</td>
                                 <td class="num committed">{ opt(first.and_then(|p| p.committed)) }</td>
                                 <td class="num lag">{ opt(first.and_then(|p| p.lag)) }</td>
                                 <td class="num" rowspan={rows.to_string()}>{m.records_processed}</td>
-                                <td rowspan={rows.to_string()} class="actions">
-                                    if alive {
-                                        <button onclick={close} disabled={!can_close}
-                                            title={if can_close { "close(): commit, then LeaveGroup" } else { NOT_ALLOWED }}>{"Leave"}</button>
-                                        <button onclick={crash} class="danger" disabled={!can_crash}
-                                            title={if can_crash { "kill the process: no LeaveGroup, heartbeats stop" } else { NOT_ALLOWED }}>{"Crash"}</button>
-                                    }
-                                </td>
                             </tr>
                             { for m.partitions.iter().skip(1).map(|p| html! {
                                 <tr>

@@ -53,3 +53,18 @@ test('plays the IoT stream and shows offsets, positions, commits and lag moving'
   await page.screenshot({ path: 'target/e2e/playground.png', fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('each pane picks its view by tabs, with the keyboard too; a view shows in one pane at a time', async ({ page }) => {
+  await page.goto('/');
+  const selected = async (pane) => page.locator(`#panel-${pane}`).getAttribute('aria-labelledby');
+  expect([await selected('pane1'), await selected('pane2')]).toEqual(['tab-pane1-partitions', 'tab-pane2-groups']);
+  await page.getByTestId('tab-pane1-windows').click();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('tab-pane1-groups')).toBeFocused();
+  // Groups was in the second pane: the two panes swap.
+  expect([await selected('pane1'), await selected('pane2')]).toEqual(['tab-pane1-groups', 'tab-pane2-windows']);
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('tab-pane1-partitions')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('leo-total')).toHaveCount(1);
+  await expect(page.getByTestId('group-state')).toHaveCount(0);
+});
