@@ -316,11 +316,34 @@ fn shared_fragment(p: &Player, exercise: Option<&Exercise>) -> String {
     })
 }
 
+/// Fetches and checks `exercises/<id>.json`; errors name the file and the field.
+async fn load_exercise(id: &str) -> Result<Exercise, String> {
+    let path = format!("exercises/{id}.json");
+    let text = fetch::text(&path).await.map_err(|e| format!("Could not load {e}"))?;
+    let exercise = Exercise::from_json(text.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
+    if exercise.id != id {
+        return Err(format!("{path}: id: must be \"{id}\", the file's name, got \"{}\"", exercise.id));
+    }
+    Ok(exercise)
+}
+
+/// Where an exercise's run starts: at its beginning, or where a share link of it stood, if the
+/// link is of this exercise and changes only what the exercise allows.
+fn exercise_launch(exercise: &Exercise, shared: Option<SharedState>, autoplay: bool) -> Result<Launch, String> {
+    let Some(s) = shared else { return Ok(Launch { play: autoplay, ..Launch::fresh(exercise.start.clone()) }) };
+    if s.exercise.as_deref() != Some(exercise.id.as_str()) {
+        return Err(format!("share link: exercise: the link is not of exercise \"{}\"", exercise.id));
+    }
+    check_shared(exercise, &s.setup, &s.commands).map_err(|e| format!("share link: {e}"))?;
+    Ok(Launch { setup: s.setup, commands: s.commands, at_ms: s.at_ms, play: autoplay })
+}
+
+/// The page: the course index, or the playground in the mode the address asks for.
 #[function_component(App)]
 pub fn app() -> Html {
     let route = use_memo((), |_| route::parse(&location().1));
     match route.page {
-        Page::Course => html! { <CourseIndex /> },
+        Page::Course => html! { <CourseIndex notices={route.errors.clone()} /> },
         _ => html! { <Playground route={(*route).clone()} /> },
     }
 }
@@ -366,6 +389,7 @@ fn source(scenario: &Scenario) -> Html {
     }
 }
 
+/// The playground, an embedding or an exercise: one simulation and the chrome around its views.
 #[function_component(Playground)]
 fn playground(props: &PlaygroundProps) -> Html {
     let route = &props.route;
@@ -426,38 +450,9 @@ fn playground(props: &PlaygroundProps) -> Html {
             };
             match route.page {
                 Page::Exercise(id) => wasm_bindgen_futures::spawn_local(async move {
-                    let exercise = match fetch::text(&format!("exercises/{id}.json")).await {
-                        Ok(text) => Exercise::from_json(text.as_bytes())
-                            .map_err(|e| format!("exercises/{id}.json: {e}"))
-                            .and_then(|e| {
-                                if e.id == id {
-                                    Ok(e)
-                                } else {
-                                    Err(format!(
-                                        "exercises/{id}.json: id: must be \"{id}\", the file's name, got \"{}\"",
-                                        e.id
-                                    ))
-                                }
-                            }),
-                        Err(e) => Err(format!("Could not load {e}")),
-                    };
-                    match exercise {
+                    match load_exercise(&id).await {
                         Ok(exercise) => {
-                            let start = match shared {
-                                Some(s) => match s.exercise.as_deref() {
-                                    Some(x) if x == id => check_shared(&exercise, &s.setup, &s.commands)
-                                        .map(|()| Launch {
-                                            setup: s.setup,
-                                            commands: s.commands,
-                                            at_ms: s.at_ms,
-                                            play: route.autoplay,
-                                        })
-                                        .map_err(|e| format!("share link: {e}")),
-                                    _ => Err(format!("share link: exercise: the link is not of exercise \"{id}\"")),
-                                },
-                                None => Ok(Launch { play: route.autoplay, ..Launch::fresh(exercise.start.clone()) }),
-                            };
-                            let start = start.unwrap_or_else(|e| {
+                            let start = exercise_launch(&exercise, shared, route.autoplay).unwrap_or_else(|e| {
                                 notices
                                     .borrow_mut()
                                     .push(format!("{e}. The exercise starts from the beginning instead."));

@@ -38,8 +38,16 @@ async fn load() -> Loaded {
     Loaded::Ready(course, entries)
 }
 
+/// What the course index shows besides the course.
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// What was wrong with the page's address, one message per field.
+    pub notices: Vec<String>,
+}
+
+/// The course index page: it fetches the course and every exercise's title when it opens.
 #[function_component(CourseIndex)]
-pub fn course_index() -> Html {
+pub fn course_index(props: &Props) -> Html {
     let loaded = use_state(|| Loaded::Loading);
     let progress = use_memo((), |_| Progress::load());
     {
@@ -83,6 +91,7 @@ pub fn course_index() -> Html {
     html! {
         <div class="app course">
             <nav class="crumbs"><a href="./">{"← Playground"}</a></nav>
+            { for props.notices.iter().map(|n| html! { <p class="error notice" role="alert" data-testid="notice">{n}</p> }) }
             {body}
         </div>
     }

@@ -27,6 +27,7 @@ pub struct CheckResult {
     pub evaluation: Rc<Evaluation>,
 }
 
+/// What the exercise panel shows; it changes nothing itself, it sends [`Action`]s.
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub exercise: Rc<Exercise>,
@@ -162,6 +163,7 @@ fn fmt_value(v: Option<f64>) -> String {
     }
 }
 
+/// The exercise beside the playground (see the module's docs).
 #[function_component(ExercisePanel)]
 pub fn exercise_panel(props: &Props) -> Html {
     let ex = &props.exercise;

@@ -12,6 +12,7 @@ use yew::prelude::*;
 /// that fit a documentation page's column.
 const SIZES: [(u32, u32); 3] = [(400, 300), (640, 420), (900, 560)];
 
+/// The Share dialog's link.
 #[derive(Properties, PartialEq)]
 pub struct ShareProps {
     /// The link: the page's address with the run's state as its fragment.
@@ -19,6 +20,7 @@ pub struct ShareProps {
     pub on_close: Callback<()>,
 }
 
+/// The share link, copied at once and shown in a field.
 #[function_component(ShareDialog)]
 pub fn share_dialog(props: &ShareProps) -> Html {
     html! {
@@ -28,6 +30,7 @@ pub fn share_dialog(props: &ShareProps) -> Html {
     }
 }
 
+/// What the Embed dialog's snippet embeds.
 #[derive(Properties, PartialEq)]
 pub struct EmbedProps {
     /// The page's address without query or fragment.
@@ -52,6 +55,7 @@ pub fn snippet(base: &str, views: &[ViewId], fragment: &str, size: (u32, u32), a
     )
 }
 
+/// The `<iframe>` snippet, with a choice of size and of starting to play at once.
 #[function_component(EmbedDialog)]
 pub fn embed_dialog(props: &EmbedProps) -> Html {
     let size = use_state(|| SIZES[1]);

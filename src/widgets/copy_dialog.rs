@@ -6,6 +6,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlDialogElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+/// The dialog's title, the text to copy, and what to do when it closes.
 #[derive(Properties, PartialEq)]
 pub struct CopyDialogProps {
     pub title: AttrValue,
@@ -31,6 +32,7 @@ async fn copy(text: String) -> &'static str {
     }
 }
 
+/// The dialog, shown modal as soon as it is rendered; the page removes it on `on_close`.
 #[function_component(CopyDialog)]
 pub fn copy_dialog(props: &CopyDialogProps) -> Html {
     let dialog = use_node_ref();

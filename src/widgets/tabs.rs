@@ -6,6 +6,7 @@ use yew::prelude::*;
 /// One tab: its name (in ids and test ids) and its label.
 pub type Tab = (&'static str, &'static str);
 
+/// A tab strip's tabs, which is chosen, and the chosen one's panel.
 #[derive(Properties, PartialEq)]
 pub struct TabsProps {
     /// Unique on the page: ids and test ids derive from it (`tab-left-groups`).
@@ -25,6 +26,7 @@ fn tab_id(pane: &str, name: &str) -> String {
     format!("tab-{pane}-{name}")
 }
 
+/// The tab strip and the chosen tab's panel.
 #[function_component(Tabs)]
 pub fn tabs(props: &TabsProps) -> Html {
     let onkeydown = {

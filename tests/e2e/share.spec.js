@@ -61,3 +61,27 @@ test('a broken share link shows why and opens the default playground', async ({ 
   await expect(page.getByTestId('sim-time')).toHaveText('0.100s');
   expect(errors).toEqual([]);
 });
+
+test('a share link of an exercise replays the learner\'s actions in the exercise', async ({ page, browser }) => {
+  test.setTimeout(60_000);
+  await page.goto('/?exercise=crash-and-rebalance');
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('group-state')).toHaveText('Stable', { timeout: 20_000 });
+  await page.getByTestId('action-member').selectOption('consumer-g1-2');
+  await page.getByTestId('action-crash_consumer').click();
+  await page.waitForTimeout(500);
+  await page.getByTestId('share').click();
+  const url = await page.getByTestId('share-url').inputValue();
+  expect(url).toMatch(/\?exercise=crash-and-rebalance#v1\./);
+  const [time, hash] = [await page.getByTestId('sim-time').textContent(), await page.getByTestId('trace-hash').textContent()];
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto(url);
+  await expect(other.getByTestId('sim-time')).toHaveText(time, { timeout: 30_000 });
+  await expect(other.getByTestId('trace-hash')).toHaveText(hash);
+  await expect(other.locator('[data-testid="member-consumer-g1-2"] .member-state')).toHaveText('Crashed');
+  await expect(other.getByTestId('notice')).toHaveCount(0);
+  await fresh.close();
+});
