@@ -46,6 +46,8 @@ const VIEW_REFRESH_MS: f64 = 50.0;
 const FLAT_OUT_VIEW_REFRESH_MS: f64 = 250.0;
 /// The two panes' names (in ids and test ids: `tab-pane1-events`).
 const PANES: [&str; 2] = ["pane1", "pane2"];
+/// The views the panes open on.
+const DEFAULT_PANES: [ViewId; 2] = [ViewId::Partitions, ViewId::Groups];
 
 /// What the views draw, taken from the player at a view refresh.
 struct ViewData {
@@ -338,6 +340,18 @@ fn exercise_launch(exercise: &Exercise, shared: Option<SharedState>, autoplay: b
     Ok(Launch { setup: s.setup, commands: s.commands, at_ms: s.at_ms, play: autoplay })
 }
 
+/// The views an exercise's panes open on: the first two its instructions name, else those the
+/// playground opens on.
+fn exercise_panes(exercise: &Exercise) -> [ViewId; 2] {
+    let mut views = ViewId::mentioned_in(&exercise.instructions);
+    for v in DEFAULT_PANES {
+        if !views.contains(&v) {
+            views.push(v);
+        }
+    }
+    [views[0], views[1]]
+}
+
 /// The page: the course index, or the playground in the mode the address asks for.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -400,7 +414,7 @@ fn playground(props: &PlaygroundProps) -> Html {
     let loading = use_state(|| None::<String>);
     let views = use_mut_ref(|| None::<ViewData>);
     let view_timing: Rc<Cell<ViewTiming>> = (*use_memo((), |_| Rc::new(Cell::new(ViewTiming::default())))).clone();
-    let panes = use_state(|| [ViewId::Partitions, ViewId::Groups]);
+    let panes = use_state(|| DEFAULT_PANES);
     let dialog = use_state(|| None::<Dialog>);
     // Problems with the address or the share link: shown as text above the views.
     let notices = use_mut_ref(|| route.errors.clone());
@@ -433,8 +447,8 @@ fn playground(props: &PlaygroundProps) -> Html {
     }
     {
         // What the address asks for: the share link's run, the exercise, the speed.
-        let (lab, route, notices, lesson, progress) =
-            (lab.clone(), route.clone(), notices.clone(), lesson.clone(), progress.clone());
+        let (lab, route, notices, lesson, progress, panes) =
+            (lab.clone(), route.clone(), notices.clone(), lesson.clone(), progress.clone(), panes.clone());
         use_effect_with((), move |_| {
             if let Some(speed) = route.speed {
                 lab.player.borrow_mut().speed = speed;
@@ -459,6 +473,7 @@ fn playground(props: &PlaygroundProps) -> Html {
                                 Launch::fresh(exercise.start.clone())
                             });
                             progress.set(Progress::load().get(&id));
+                            panes.set(exercise_panes(&exercise));
                             lesson.set(Lesson::Ready(Rc::new(exercise)));
                             lab.launch(start);
                         }

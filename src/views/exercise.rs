@@ -92,12 +92,25 @@ pub fn setting_value(scenario: &Scenario, name: &str) -> Option<Value> {
     })
 }
 
-/// A setting's value as a control shows it: strings without their quotes.
-fn shown(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// A setting's value as a control shows it: strings without their quotes, and durations of
+/// settings in ms also in the largest whole unit (`900000 ms (15 min)`).
+fn shown(name: &str, v: &Value) -> String {
+    let in_ms = name.ends_with("_ms") || name.ends_with(".ms");
+    match (v, v.as_u64()) {
+        (Value::String(s), _) => s.clone(),
+        (_, Some(ms)) if in_ms && ms >= 1000 => format!("{ms} ms ({})", duration(ms)),
+        (_, Some(ms)) if in_ms => format!("{ms} ms"),
+        (other, _) => other.to_string(),
     }
+}
+
+/// `ms` in the largest unit that divides it: `15 min`, `12 h`, `1 d`, `2.5 s`.
+fn duration(ms: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "min"), (1000, "s")];
+    UNITS
+        .iter()
+        .find(|(unit, _)| ms.is_multiple_of(*unit))
+        .map_or_else(|| format!("{} s", ms as f64 / 1000.0), |(unit, name)| format!("{} {name}", ms / unit))
 }
 
 /// Reads one control's draft as the allowance's value: a whole number in the range, or the
@@ -218,16 +231,19 @@ pub fn exercise_panel(props: &Props) -> Html {
                 html! {
                     <select id={id.clone()} data-testid={id.clone()} {onchange}>
                         if at.is_none() {
-                            <option value="" selected=true>{format!("as it starts ({})", current.as_ref().map(shown).unwrap_or_else(|| "default".into()))}</option>
+                            <option value="" selected=true>{format!("as it starts ({})", current.as_ref().map(|v| shown(name, v)).unwrap_or_else(|| "default".into()))}</option>
                         }
                         { for values.iter().enumerate().map(|(i, v)| html! {
-                            <option value={i.to_string()} selected={at == Some(i)}>{shown(v)}</option>
+                            <option value={i.to_string()} selected={at == Some(i)}>{shown(name, v)}</option>
                         }) }
                     </select>
                 }
             }
             (None, min, max) => {
-                let value = drafts.borrow().get(name).cloned().or_else(|| current.as_ref().map(shown)).unwrap_or_default();
+                // A number may come as a string, as in a properties file.
+                let now = current.as_ref().and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()));
+                let value =
+                    drafts.borrow().get(name).cloned().or_else(|| now.map(|n| n.to_string())).unwrap_or_default();
                 let oninput = Callback::from(move |e: InputEvent| {
                     if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
                         set_draft(i.value());
@@ -243,7 +259,9 @@ pub fn exercise_panel(props: &Props) -> Html {
             <div class="setting">
                 <label for={id.clone()}>{label}</label>
                 {control}
-                <span class="range">{allowance.describe()}</span>
+                if allowance.values.is_none() {
+                    <span class="range">{allowance.describe()}</span>
+                }
             </div>
         }
     });
@@ -400,6 +418,17 @@ mod tests {
         assert_eq!(setting_value(&s, "consumer.auto.offset.reset"), Some("earliest".into()));
         assert_eq!(setting_value(&s, "producer.linger.ms"), Some(5.into()));
         assert_eq!(setting_value(&s, "producer.no.such.key"), None);
+    }
+
+    #[test]
+    fn durations_read_in_their_unit() {
+        assert_eq!(shown("window.grace_ms", &900_000.into()), "900000 ms (15 min)");
+        assert_eq!(shown("consumer.session.timeout.ms", &45_000.into()), "45000 ms (45 s)");
+        assert_eq!(shown("consumer.auto.commit.interval.ms", &200.into()), "200 ms");
+        assert_eq!(shown("window.grace_ms", &86_400_000.into()), "86400000 ms (1 d)");
+        assert_eq!(shown("partitions", &3.into()), "3");
+        assert_eq!(shown("commit_mode", &"auto".into()), "auto");
+        assert_eq!(duration(2_500), "2.5 s");
     }
 
     #[test]
