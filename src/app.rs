@@ -743,3 +743,39 @@ fn playground(props: &PlaygroundProps) -> Html {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(id: &str) -> Exercise {
+        let path = format!("{}/static/exercises/{id}.json", env!("CARGO_MANIFEST_DIR"));
+        Exercise::from_json(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_exercise_opens_on_the_views_it_names() {
+        assert_eq!(exercise_panes(&exercise("late-taxi-trips")), [ViewId::Windows, ViewId::Partitions]);
+        assert_eq!(exercise_panes(&exercise("keep-up-with-the-stream")), [ViewId::Lag, ViewId::Groups]);
+        assert_eq!(exercise_panes(&exercise("idle-consumers")), [ViewId::Groups, ViewId::Partitions]);
+    }
+
+    #[test]
+    fn a_shared_run_opens_in_its_exercise_only() {
+        let ex = exercise("idle-consumers");
+        assert!(exercise_launch(&ex, None, true).is_ok_and(|l| l.play && l.setup == ex.start && l.at_ms == 0));
+        let state = |id: Option<&str>| SharedState {
+            exercise: id.map(str::to_string),
+            setup: ex.start.clone(),
+            commands: vec![],
+            at_ms: 5_000,
+        };
+        assert!(exercise_launch(&ex, Some(state(Some("idle-consumers"))), false).is_ok_and(|l| l.at_ms == 5_000));
+        for other in [None, Some("late-taxi-trips")] {
+            assert_eq!(
+                exercise_launch(&ex, Some(state(other)), false).err(),
+                Some("share link: exercise: the link is not of exercise \"idle-consumers\"".to_string())
+            );
+        }
+    }
+}
