@@ -19,7 +19,7 @@ use crate::views::{
     outcomes::OutcomePanel,
     partitions::PartitionPanel,
     producer::ProducerPanel,
-    tools::{EmbedDialog, ShareDialog},
+    tools::{EmbedDialog, ExportDialog, ShareDialog},
     windows::WindowPanel,
     ViewId,
 };
@@ -27,6 +27,7 @@ use crate::widgets::tabs::Tabs;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use streamlab_engine::exercise::{ActionKind, Evaluation, Exercise};
+use streamlab_engine::export::{export, ExportFile, DEFAULT_MAX_RECORDS};
 use streamlab_engine::scenario::WorkloadSpec;
 use streamlab_engine::session::{Setup, TimedCommand};
 use streamlab_engine::share::{self, SharedState};
@@ -306,6 +307,8 @@ enum Dialog {
     Share(String),
     /// The `<iframe>` snippet; holds the share fragment.
     Embed(String),
+    /// The files that replay the run's scenario on a real cluster, or why there are none.
+    Export(Rc<Result<Vec<ExportFile>, String>>),
 }
 
 /// The run's state as a share link's fragment.
@@ -646,6 +649,7 @@ fn playground(props: &PlaygroundProps) -> Html {
         Some(Dialog::Share(fragment)) => html! {
             <ShareDialog url={format!("{base}{search}#{fragment}")} on_close={close_dialog} />
         },
+        Some(Dialog::Export(files)) => html! { <ExportDialog files={files.clone()} on_close={close_dialog} /> },
         Some(Dialog::Embed(fragment)) => html! {
             <EmbedDialog base={base.clone()} views={Rc::new(panes.to_vec())} fragment={fragment.clone()} on_close={close_dialog} />
         },
@@ -659,6 +663,14 @@ fn playground(props: &PlaygroundProps) -> Html {
             p.playing = false;
             p.cancel_run(now_real_ms());
             dialog.set(Some(Dialog::Share(shared_fragment(&p, exercise.as_deref()))));
+        })
+    };
+    let export = {
+        let (player, data, dialog) = (player.clone(), data.clone(), dialog.clone());
+        Callback::from(move |_| {
+            let files =
+                export(player.borrow().scenario(), &data.borrow(), DEFAULT_MAX_RECORDS).map_err(|e| e.to_string());
+            dialog.set(Some(Dialog::Export(Rc::new(files))));
         })
     };
     let embed = {
@@ -689,7 +701,8 @@ fn playground(props: &PlaygroundProps) -> Html {
                     } }</h1>
                     <span class={classes!("badge", progress.name().replace(' ', "-"))} data-testid="exercise-state">{progress.name()}</span>
                     <nav class="page-actions">
-                        <button onclick={share} data-testid="share" title="a link that replays this run to this instant">{"Share"}</button>
+                        <button onclick={share.clone()} data-testid="share" title="a link that replays this run to this instant">{"Share"}</button>
+                        <button onclick={export.clone()} data-testid="export" title="files that replay this scenario on a real Kafka cluster">{"Export"}</button>
                     </nav>
                 </header>
                 {notice_list}
@@ -733,6 +746,7 @@ fn playground(props: &PlaygroundProps) -> Html {
                         <a href="?course" data-testid="course-link">{"Course"}</a>
                         <button onclick={share} data-testid="share" title="a link that replays this run to this instant">{"Share"}</button>
                         <button onclick={embed} data-testid="embed" title="an <iframe> showing the two views of this page">{"Embed"}</button>
+                        <button onclick={export} data-testid="export" title="files that replay this scenario on a real Kafka cluster">{"Export"}</button>
                     </nav>
                 </header>
                 {notice_list}

@@ -1,11 +1,14 @@
-//! The Share and Embed dialogs: the link that replays this run, and the `<iframe>` snippet that
-//! embeds chosen views of it in another page (see docs/embedding.md).
+//! The Share, Embed and Export dialogs: the link that replays this run, the `<iframe>` snippet
+//! that embeds chosen views of it in another page (see docs/embedding.md), and the files that
+//! replay its scenario on a real Kafka cluster (`streamlab export` makes the same).
 
 use crate::route::embed_query;
 use crate::views::ViewId;
 use crate::widgets::copy_dialog::CopyDialog;
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use streamlab_engine::export::ExportFile;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlDialogElement, HtmlInputElement, HtmlSelectElement, Url};
 use yew::prelude::*;
 
 /// The sizes the Embed dialog offers, CSS px: the smallest the embedding supports, and two
@@ -95,6 +98,99 @@ pub fn embed_dialog(props: &EmbedProps) -> Html {
                 <label><input type="checkbox" checked={*autoplay} onchange={on_autoplay} data-testid="embed-autoplay" />{" start playing when the page opens"}</label>
             </p>
         </CopyDialog>
+    }
+}
+
+/// The lines of a file shown before "…": enough to see its shape, few enough for any file.
+const PREVIEW_LINES: usize = 12;
+
+/// What the Export dialog offers: the export's files, or why there is none.
+#[derive(Properties, PartialEq)]
+pub struct ExportProps {
+    pub files: Rc<Result<Vec<ExportFile>, String>>,
+    pub on_close: Callback<()>,
+}
+
+/// Saves `contents` as a download named `name`: a text Blob of the page's own origin behind a
+/// link the page clicks, so nothing leaves the browser.
+fn download(name: &str, contents: &str) -> Result<(), JsValue> {
+    let options = BlobPropertyBag::new();
+    options.set_type("text/plain;charset=utf-8");
+    let blob = Blob::new_with_str_sequence_and_options(&js_sys::Array::of1(&contents.into()), &options)?;
+    let url = Url::create_object_url_with_blob(&blob)?;
+    let window = web_sys::window().ok_or("no window")?;
+    let link: HtmlAnchorElement = window.document().ok_or("no document")?.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The download has started from the URL by the time a timer fires; then it can go.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000)?;
+    Ok(())
+}
+
+/// The export's files, each with its first lines and a Download button, and how to run them.
+#[function_component(ExportDialog)]
+pub fn export_dialog(props: &ExportProps) -> Html {
+    let dialog = use_node_ref();
+    let failed = use_state(|| None::<String>);
+    {
+        let dialog = dialog.clone();
+        use_effect_with((), move |_| {
+            if let Some(d) = dialog.cast::<HtmlDialogElement>() {
+                let _ = d.show_modal();
+            }
+        });
+    }
+    let close = {
+        let cb = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let onclose = {
+        let cb = props.on_close.clone();
+        Callback::from(move |_: Event| cb.emit(()))
+    };
+    let body = match &*props.files {
+        Err(e) => html! { <p class="error" role="alert">{e}</p> },
+        Ok(files) => html! {
+            <ul class="export-files">
+                { for files.iter().map(|f| {
+                    let lines = f.contents.lines().count();
+                    let preview: Vec<&str> = f.contents.lines().take(PREVIEW_LINES).collect();
+                    let save = {
+                        let (name, contents, failed) = (f.name.clone(), f.contents.clone(), failed.clone());
+                        Callback::from(move |_| {
+                            if let Err(e) = download(&name, &contents) {
+                                failed.set(Some(format!("{name}: the browser refused the download ({e:?})")));
+                            }
+                        })
+                    };
+                    html! {
+                        <li>
+                            <details>
+                                <summary><code>{&f.name}</code>{format!(" {lines} lines")}</summary>
+                                <pre>{preview.join("\n")}{ if lines > PREVIEW_LINES { "\n…" } else { "" } }</pre>
+                            </details>
+                            <button onclick={save} data-testid={format!("export-{}", f.name)}>{"Download"}</button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+    };
+    html! {
+        <dialog ref={dialog} class="copy-dialog export-dialog" aria-labelledby="export-dialog-h" {onclose}>
+            <h2 id="export-dialog-h">{"Export to a real Kafka cluster"}</h2>
+            <p class="hint">{"The scenario of this run as files for a Kafka 4.x cluster: the topics to create, the producer's and consumer's properties with the simulated settings, and the records in send order. Download them into one folder and run "}
+                <code>{"BOOTSTRAP=localhost:9092 sh replay.sh"}</code>{" (see the README). The actions you took are not part of it: on a real cluster you take them yourself."}</p>
+            {body}
+            if let Some(e) = &*failed {
+                <p class="error" role="alert">{e}</p>
+            }
+            <p class="dialog-buttons"><button onclick={close} data-testid="dialog-close">{"Close"}</button></p>
+        </dialog>
     }
 }
 

@@ -38,6 +38,10 @@ test('every page runs under the CSP, with no error and no foreign request', asyn
   await expect.poll(async () => page.getByTestId('sim-time').textContent()).not.toBe('0.000s');
   await page.getByTestId('tab-pane1-lag').click();
   await page.getByTestId('play').click();
+  // Export's downloads are Blobs of the page's own making.
+  await page.getByTestId('export').click();
+  await Promise.all([page.waitForEvent('download'), page.getByTestId('export-replay.sh').click()]);
+  await page.getByTestId('dialog-close').click();
   expect(await page.evaluate(() => window.cspViolations)).toEqual([]);
 
   for (const path of ['/?embed=groups,events&autoplay=1', '/?course', '/?exercise=idle-consumers', '/?preset=taxi&embed=windows']) {
