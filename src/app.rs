@@ -26,7 +26,7 @@ use crate::views::{
 use crate::widgets::tabs::Tabs;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use streamlab_engine::exercise::{ActionKind, Evaluation, Exercise};
+use streamlab_engine::exercise::{ActionKind, Course, Evaluation, Exercise};
 use streamlab_engine::export::{export, ExportFile, DEFAULT_MAX_RECORDS};
 use streamlab_engine::scenario::WorkloadSpec;
 use streamlab_engine::session::{Setup, TimedCommand};
@@ -355,6 +355,24 @@ fn exercise_panes(exercise: &Exercise) -> [ViewId; 2] {
     [views[0], views[1]]
 }
 
+/// Where exercise `id` sits in the course (its module, its place there) and a link to the next
+/// exercise; nothing when the course does not list it.
+fn course_position(course: Option<&Course>, id: &str) -> Html {
+    let Some(course) = course else { return html! {} };
+    let Some(module) = course.module_of(id) else { return html! {} };
+    let at = module.exercises.iter().position(|e| e == id).unwrap_or(0);
+    let all: Vec<&String> = course.modules.iter().flat_map(|m| &m.exercises).collect();
+    let next = all.iter().position(|e| *e == id).and_then(|i| all.get(i + 1));
+    html! {
+        <span class="course-position">
+            {format!("{} · {} of {}", module.title, at + 1, module.exercises.len())}
+            if let Some(next) = next {
+                {" · "}<a href={format!("?exercise={next}")} data-testid="next-exercise">{"Next exercise →"}</a>
+            }
+        </span>
+    }
+}
+
 /// The page: the course index, or the playground in the mode the address asks for.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -424,6 +442,8 @@ fn playground(props: &PlaygroundProps) -> Html {
     let lesson = use_state(|| if matches!(route.page, Page::Exercise(_)) { Lesson::Loading } else { Lesson::None });
     let progress = use_state(|| State::NotStarted);
     let checked = use_state(|| None::<CheckResult>);
+    // The course, in exercise mode: where the exercise sits in it, and which comes next.
+    let course = use_state(|| None::<Rc<Course>>);
     let lab = Lab {
         player: player.clone(),
         data: data.clone(),
@@ -450,8 +470,15 @@ fn playground(props: &PlaygroundProps) -> Html {
     }
     {
         // What the address asks for: the share link's run, the exercise, the speed.
-        let (lab, route, notices, lesson, progress, panes) =
-            (lab.clone(), route.clone(), notices.clone(), lesson.clone(), progress.clone(), panes.clone());
+        let (lab, route, notices, lesson, progress, panes, course) = (
+            lab.clone(),
+            route.clone(),
+            notices.clone(),
+            lesson.clone(),
+            progress.clone(),
+            panes.clone(),
+            course.clone(),
+        );
         use_effect_with((), move |_| {
             if let Some(speed) = route.speed {
                 lab.player.borrow_mut().speed = speed;
@@ -480,7 +507,12 @@ fn playground(props: &PlaygroundProps) -> Html {
                             lesson.set(Lesson::Ready(Rc::new(exercise)));
                             lab.launch(start);
                         }
-                        Err(e) => lesson.set(Lesson::Failed(e)),
+                        Err(e) => return lesson.set(Lesson::Failed(e)),
+                    }
+                    // The course only says where the exercise sits and what comes next: if it does
+                    // not load, the header goes without that line and the exercise works the same.
+                    if let Ok(text) = fetch::text("exercises/course.json").await {
+                        course.set(Course::from_json(text.as_bytes()).ok().map(Rc::new));
                     }
                 }),
                 _ => match shared {
@@ -700,6 +732,7 @@ fn playground(props: &PlaygroundProps) -> Html {
                         _ => format!("Exercise {id}"),
                     } }</h1>
                     <span class={classes!("badge", progress.name().replace(' ', "-"))} data-testid="exercise-state">{progress.name()}</span>
+                    { course_position(course.as_deref(), id) }
                     <nav class="page-actions">
                         <button onclick={share.clone()} data-testid="share" title="a link that replays this run to this instant">{"Share"}</button>
                         <button onclick={export.clone()} data-testid="export" title="files that replay this scenario on a real Kafka cluster">{"Export"}</button>
