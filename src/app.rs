@@ -181,6 +181,7 @@ fn has_file(data: &Datasets, file: &str) -> bool {
     }
 }
 
+/// Keeps the text of the CSV file `file` in `data`.
 fn store_file(data: &mut Datasets, file: &str, text: String) {
     match file {
         TAXI_CSV => data.taxi_csv = Some(text),
