@@ -2,8 +2,12 @@
 //! through `player`; it never simulates anything itself.
 
 mod app;
+mod fetch;
+mod markdown;
 mod player;
 mod probe;
+mod progress;
+mod route;
 mod views;
 mod widgets;
 

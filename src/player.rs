@@ -5,10 +5,10 @@
 //! so that it knows nothing of the browser.
 
 use streamlab_engine::consumer::CommitMode;
+use streamlab_engine::metrics::Metrics;
+use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
 use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
-use streamlab_engine::{
-    Command, CommandError, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot,
-};
+use streamlab_engine::{Command, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot};
 
 /// Simulated ms between two points of the lag history at a chosen speed.
 const SAMPLE_EVERY_MS: u64 = 500;
@@ -25,19 +25,50 @@ const SLICE_MS: u64 = 20;
 /// to read.
 const RATE_WINDOW_MS: f64 = 1000.0;
 
-/// The playground's knobs, applied by rebuilding the simulation.
+/// The speeds the speed menu offers, simulated s per real s (a URL may ask for one of them).
+pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0];
+
+/// The playground's knobs as its control bar shows them: read from the running scenario, and
+/// written back into a setup's settings (applied by rebuilding the simulation).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
-    pub preset: Preset,
+pub struct Knobs {
+    /// The preset the run starts from; `None` when it starts from a full scenario.
+    pub preset: Option<Preset>,
     pub seed: u64,
     pub partitions: u32,
     pub consumers: u32,
     pub commit_mode: CommitMode,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings { preset: Preset::Iot, seed: 42, partitions: 6, consumers: 3, commit_mode: CommitMode::Auto }
+impl Knobs {
+    /// The knobs of a run of `setup`, whose scenario is `scenario`.
+    pub fn of(setup: &Setup, scenario: &Scenario) -> Knobs {
+        let group = scenario.consumer_groups.first();
+        Knobs {
+            preset: match setup.start {
+                Start::Preset(p) => Some(p),
+                Start::Scenario(_) => None,
+            },
+            seed: scenario.seed,
+            partitions: scenario.topics.first().map_or(0, |t| t.partitions),
+            consumers: group.map_or(0, |g| g.members),
+            commit_mode: group.map_or(CommitMode::Auto, |g| g.commit_mode),
+        }
+    }
+
+    /// `setup` with these knobs: their preset as its start (a full scenario stays when they
+    /// name none) and their values as its settings. Its scripted commands stay.
+    pub fn apply(self, setup: &Setup) -> Setup {
+        let mut setup = setup.clone();
+        if let Some(p) = self.preset {
+            setup.start = Start::Preset(p);
+        }
+        let s = &mut setup.settings;
+        s.insert("seed".into(), self.seed.into());
+        s.insert("partitions".into(), self.partitions.into());
+        s.insert("consumers".into(), self.consumers.into());
+        s.insert("commit_mode".into(), self.commit_mode.name().into());
+        setup
     }
 }
 
@@ -117,8 +148,15 @@ struct RateMeter {
 
 /// One run of the playground: the simulation and how the page drives it.
 pub struct Player {
-    pub settings: Settings,
+    /// What the run started from; resetting rebuilds from it, a share link carries it.
+    pub setup: Setup,
     sim: Simulation,
+    /// The commands still to apply at their times: the setup's scripted ones, and when a
+    /// shared run is replayed, the user's.
+    script: Script,
+    /// The user's commands, each with the simulated time it was applied at, in order: what a
+    /// share link replays.
+    commands: Vec<TimedCommand>,
     pub playing: bool,
     pub speed: Speed,
     /// The fast-forward under way, if any; while it runs it, not `playing`, moves the clock.
@@ -144,14 +182,24 @@ pub struct Player {
 }
 
 impl Player {
-    /// A new run of `settings.preset`; taxi and bids need their CSV in `data`.
-    pub fn new(settings: Settings, data: &Datasets) -> Result<Player, ScenarioError> {
-        let mut scenario = Scenario::preset(settings.preset, settings.seed, settings.partitions, settings.consumers);
-        scenario.consumer_groups[0].commit_mode = settings.commit_mode;
-        let sim = Simulation::with_data(scenario, data)?;
+    /// A new run of `setup`, at time 0; taxi and bids need their CSV in `data`.
+    pub fn new(setup: Setup, data: &Datasets) -> Result<Player, ScenarioError> {
+        Player::replaying(setup, vec![], data)
+    }
+
+    /// A new run of `setup` that will also apply the user's `commands` at their times (in time
+    /// order), as when they were made: running it to the time of a share link gives that
+    /// link's trace.
+    pub fn replaying(setup: Setup, commands: Vec<TimedCommand>, data: &Datasets) -> Result<Player, ScenarioError> {
+        let sim = setup.build(data)?;
+        // Stable by time, the setup's first: at one instant, the scripted commands were applied
+        // when the clock reached it, before the user could act.
+        let script = Script::new(setup.commands.iter().chain(&commands).cloned());
         Ok(Player {
-            settings,
+            setup,
             sim,
+            script,
+            commands,
             playing: false,
             speed: Speed::Times(1.0),
             run: None,
@@ -165,6 +213,21 @@ impl Player {
             sample_due: false,
             last_error: None,
         })
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        self.sim.scenario()
+    }
+
+    /// The playground's knobs for this run.
+    pub fn knobs(&self) -> Knobs {
+        Knobs::of(&self.setup, self.sim.scenario())
+    }
+
+    /// The user's commands so far, with their times.
+    pub fn commands(&self) -> &[TimedCommand] {
+        &self.commands
     }
 
     /// Simulated time, ms.
@@ -321,7 +384,7 @@ impl Player {
     fn run_to(&mut self, target_ms: u64, on_grid: bool) {
         while self.sim.now().0 < target_ms {
             let next = if on_grid { self.next_sample_ms.min(target_ms) } else { target_ms };
-            self.sim.run_until(SimTime(next));
+            self.run_script_until(next);
             let now = self.sim.now().0;
             if now >= self.next_sample_ms {
                 if on_grid {
@@ -331,6 +394,15 @@ impl Player {
                 }
                 self.next_sample_ms = (now / SAMPLE_EVERY_MS + 1) * SAMPLE_EVERY_MS;
             }
+        }
+    }
+
+    /// Runs the simulation to `target_ms`, applying the script's commands due by then. A
+    /// refused command is reported and skipped, so that the run goes on without it.
+    fn run_script_until(&mut self, target_ms: u64) {
+        while let Err(e) = self.script.run_until(&mut self.sim, SimTime(target_ms)) {
+            self.last_error = Some(format!("A scripted command was refused and skipped: {e}"));
+            self.script = Script::new(self.script.pending().iter().skip(1).cloned());
         }
     }
 
@@ -356,10 +428,21 @@ impl Player {
         }
     }
 
-    /// Applies a user's command (crash, leave, add a consumer) now; a refusal becomes
-    /// `last_error`.
+    /// Applies a user's command (crash, leave, add a consumer) now and logs it with its time; a
+    /// refusal changes nothing and becomes `last_error`.
     pub fn apply(&mut self, command: Command) {
-        self.last_error = self.sim.apply(command).err().map(|e: CommandError| e.to_string());
+        match self.sim.apply(command.clone()) {
+            Ok(()) => {
+                self.commands.push(TimedCommand { at_ms: self.sim.now().0, command });
+                self.last_error = None;
+            }
+            Err(e) => self.last_error = Some(e.to_string()),
+        }
+    }
+
+    /// The run's metrics now, by path: what an exercise's goal is evaluated on.
+    pub fn metrics(&self) -> Metrics {
+        self.sim.metrics()
     }
 
     /// What the views draw now.
@@ -399,7 +482,7 @@ mod tests {
     use std::cell::Cell;
 
     fn iot() -> Player {
-        Player::new(Settings::default(), &Datasets::default()).unwrap()
+        Player::new(Setup::preset(Preset::Iot), &Datasets::default()).unwrap()
     }
 
     /// A clock that stands still: the budget never runs out.
@@ -485,17 +568,64 @@ mod tests {
         let file = Preset::Taxi.data_file().unwrap();
         let csv = std::fs::read_to_string(format!("{}/static/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let data = Datasets { taxi_csv: Some(csv), bids_csv: None };
-        let settings = Settings { preset: Preset::Taxi, ..Settings::default() };
-        let mut p = Player::new(settings, &data).unwrap();
+        let mut p = Player::new(Setup::preset(Preset::Taxi), &data).unwrap();
         p.start_run(RunTarget::ToEnd, 0.0);
         p.frame(0.0, FRAME_BUDGET_MS, frozen());
         let report = p.last_run.unwrap();
         assert_eq!(report.ending, RunEnding::Drained);
 
-        let mut scenario = Scenario::preset(Preset::Taxi, settings.seed, settings.partitions, settings.consumers);
-        scenario.consumer_groups[0].commit_mode = settings.commit_mode;
+        let scenario = Scenario::preset(Preset::Taxi, 42, 6, 3);
         let mut cli = Simulation::with_data(scenario, &data).unwrap();
         assert!(cli.run_to_drain(SimTime(cli.scenario().run_ms)));
         assert_eq!((report.end_ms, p.trace_hash()), (cli.now().0, cli.trace_hash()));
+    }
+
+    #[test]
+    fn replaying_the_user_commands_gives_the_same_trace() {
+        let knobs = Knobs {
+            preset: Some(Preset::Iot),
+            seed: 7,
+            partitions: 4,
+            consumers: 3,
+            commit_mode: CommitMode::AfterProcessing,
+        };
+        let setup = knobs.apply(&Setup::preset(Preset::Iot));
+        let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();
+        assert_eq!(p.knobs(), knobs);
+        p.playing = true;
+        p.speed = Speed::Times(10.0);
+        for i in 0..=120 {
+            p.frame(i as f64 * 16.0, FRAME_BUDGET_MS, frozen());
+        }
+        p.apply(Command::CrashConsumer { client_id: "consumer-g1-1".into() });
+        p.advance(100);
+        p.apply(Command::CrashConsumer { client_id: "nobody".into() });
+        assert!(p.last_error.is_some());
+        p.apply(Command::AddConsumer { group_id: "g1".into() });
+        p.start_run(RunTarget::For(30_000), 0.0);
+        p.frame(5000.0, FRAME_BUDGET_MS, frozen());
+        p.advance(100);
+        assert_eq!(p.commands().len(), 2, "refused commands are not logged");
+
+        let mut replay = Player::replaying(setup, p.commands().to_vec(), &Datasets::default()).unwrap();
+        replay.start_run(RunTarget::For(p.now_ms()), 0.0);
+        replay.frame(0.0, FRAME_BUDGET_MS, frozen());
+        assert_eq!((replay.now_ms(), replay.trace_hash()), (p.now_ms(), p.trace_hash()));
+        assert_eq!(replay.commands(), p.commands());
+        assert_eq!(replay.metrics().get("events.consumer_crashed"), Some(1.0));
+    }
+
+    #[test]
+    fn a_refused_scripted_command_is_skipped_and_the_run_goes_on() {
+        let mut setup = Setup::preset(Preset::Iot);
+        let crash =
+            |at_ms, who: &str| TimedCommand { at_ms, command: Command::CrashConsumer { client_id: who.into() } };
+        setup.commands = vec![crash(1_000, "nobody"), crash(2_000, "consumer-g1-1")];
+        let mut p = Player::new(setup, &Datasets::default()).unwrap();
+        p.advance(5_000);
+        assert_eq!(p.now_ms(), 5_000);
+        assert!(p.last_error.as_deref().unwrap_or_default().contains("nobody"), "{:?}", p.last_error);
+        assert_eq!(p.metrics().get("events.consumer_crashed"), Some(1.0));
+        assert!(p.commands().is_empty(), "scripted commands are not the user's");
     }
 }

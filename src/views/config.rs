@@ -1,9 +1,9 @@
 //! The control bar: the stream (preset), Play / Pause / Step / speed and the speed achieved,
 //! "Run for …" with its progress, the commit mode, the playground's knobs, the clock and the
-//! trace hash.
+//! trace hash. Compact (for an embedding), it keeps only Play, Step, speed and the clock.
 
 use crate::app::Action;
-use crate::player::{Run, RunEnding, RunReport, RunTarget, Settings, Speed};
+use crate::player::{Knobs, Run, RunEnding, RunReport, RunTarget, Speed, SPEEDS};
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::{Preset, SimTime};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -23,7 +23,11 @@ pub struct Props {
     /// Records the producers have sent so far, all together.
     pub records_sent: u64,
     pub now_ms: u64,
-    pub settings: Settings,
+    /// The playground's knobs; `None` hides them (an exercise has its own controls).
+    pub knobs: Option<Knobs>,
+    /// Only Play, Step, speed and the clock: the bar of an embedding.
+    #[prop_or_default]
+    pub compact: bool,
     pub trace_hash: String,
     pub error: Option<String>,
     /// What is being fetched, if anything.
@@ -31,7 +35,6 @@ pub struct Props {
     pub on_action: Callback<Action>,
 }
 
-const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0];
 /// The `speed` option that runs as fast as the frame budget allows.
 const MAX: &str = "max";
 /// "Run for …" choices: the option value and its label. `end` runs to the end of the input.
@@ -114,10 +117,6 @@ fn run_report(r: &RunReport) -> String {
 
 #[function_component(ConfigBar)]
 pub fn config_bar(props: &Props) -> Html {
-    let partitions = use_node_ref();
-    let consumers = use_node_ref();
-    let seed = use_node_ref();
-    let current = props.settings;
     let play = {
         let cb = props.on_action.clone();
         Callback::from(move |_| cb.emit(Action::TogglePlay))
@@ -146,48 +145,12 @@ pub fn config_bar(props: &Props) -> Html {
         };
         format!("{what} · {} real time", times(r))
     });
-    let preset = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| {
-            if let Some(p) =
-                select_value(&e).and_then(|v| PRESETS.iter().find(|(_, id, _)| *id == v).map(|(p, _, _)| *p))
-            {
-                cb.emit(Action::Reset(Settings { preset: p, ..current }));
-            }
-        })
-    };
-    let mode = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| {
-            if let Some(m) = select_value(&e).and_then(|v| MODES.iter().find(|(m, _)| m.name() == v).map(|(m, _)| *m)) {
-                cb.emit(Action::Reset(Settings { commit_mode: m, ..current }));
-            }
-        })
-    };
-    let reset = {
-        let cb = props.on_action.clone();
-        let (partitions, consumers, seed) = (partitions.clone(), consumers.clone(), seed.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value());
-            let settings = Settings {
-                partitions: read(&partitions).and_then(|v| v.parse().ok()).unwrap_or(current.partitions),
-                consumers: read(&consumers).and_then(|v| v.parse().ok()).unwrap_or(current.consumers),
-                seed: read(&seed).and_then(|v| v.parse().ok()).unwrap_or(current.seed),
-                ..current
-            };
-            cb.emit(Action::Reset(settings));
-        })
-    };
+    let compact = props.compact;
     html! {
-        <nav class="controls" aria-label="simulation controls">
-            <label>{"stream "}
-                <select onchange={preset} data-testid="preset">
-                    { for PRESETS.iter().map(|(p, id, name)| html! {
-                        <option value={*id} selected={*p == current.preset}>{*name}</option>
-                    }) }
-                </select>
-            </label>
+        <nav class={classes!("controls", compact.then_some("compact"))} aria-label="simulation controls">
+            if let (Some(knobs), false) = (props.knobs, compact) {
+                <StreamChoice knobs={knobs} on_action={props.on_action.clone()} />
+            }
             <button onclick={play} data-testid="play" class="primary" aria-pressed={props.playing.to_string()}>
                 { if props.playing { "⏸ Pause" } else { "▶ Play" } }
             </button>
@@ -200,13 +163,100 @@ pub fn config_bar(props: &Props) -> Html {
                     <option value={MAX} selected={props.speed == Speed::Max}>{MAX}</option>
                 </select>
             </label>
-            // Not a live region: read once a second aloud, it would drown everything else.
-            <output class="rate" data-testid="rate" aria-live="off" title="simulated seconds per real second, over the last second">
-                {rate.unwrap_or_default()}
-            </output>
+            if !compact {
+                // Not a live region: read once a second aloud, it would drown everything else.
+                <output class="rate" data-testid="rate" aria-live="off" title="simulated seconds per real second, over the last second">
+                    {rate.unwrap_or_default()}
+                </output>
+            }
             <span class="clock">{"t = "}<output data-testid="sim-time">{SimTime(props.now_ms).to_string()}</output></span>
-            <RunFor run={props.run} last_run={props.last_run} records_sent={props.records_sent}
-                now_ms={props.now_ms} on_action={props.on_action.clone()} />
+            if !compact {
+                <RunFor run={props.run} last_run={props.last_run} records_sent={props.records_sent}
+                    now_ms={props.now_ms} on_action={props.on_action.clone()} />
+            }
+            if let (Some(knobs), false) = (props.knobs, compact) {
+                <KnobsForm knobs={knobs} on_action={props.on_action.clone()} />
+            }
+            if !compact {
+                <span class="hash" title="trace hash: the same stream, seed and actions give the same hash">{"trace "}
+                    <code data-testid="trace-hash">{&props.trace_hash}</code></span>
+            }
+            if let Some(l) = &props.loading {
+                <p class="loading" role="status">{l}</p>
+            }
+            if let Some(e) = &props.error {
+                <p class="error" role="alert">{e}</p>
+            }
+        </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct KnobsProps {
+    knobs: Knobs,
+    on_action: Callback<Action>,
+}
+
+/// The stream (preset) choice: changing it starts a new run at once.
+#[function_component(StreamChoice)]
+fn stream_choice(props: &KnobsProps) -> Html {
+    let current = props.knobs;
+    let preset = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            if let Some(p) =
+                select_value(&e).and_then(|v| PRESETS.iter().find(|(_, id, _)| *id == v).map(|(p, _, _)| *p))
+            {
+                cb.emit(Action::Configure(Knobs { preset: Some(p), ..current }));
+            }
+        })
+    };
+    html! {
+        <label>{"stream "}
+            <select onchange={preset} data-testid="preset">
+                if current.preset.is_none() {
+                    <option value="" selected=true disabled=true>{"custom scenario"}</option>
+                }
+                { for PRESETS.iter().map(|(p, id, name)| html! {
+                    <option value={*id} selected={Some(*p) == current.preset}>{*name}</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// The commit mode, and partitions, consumers and seed, applied by Reset.
+#[function_component(KnobsForm)]
+fn knobs_form(props: &KnobsProps) -> Html {
+    let partitions = use_node_ref();
+    let consumers = use_node_ref();
+    let seed = use_node_ref();
+    let current = props.knobs;
+    let mode = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            if let Some(m) = select_value(&e).and_then(|v| MODES.iter().find(|(m, _)| m.name() == v).map(|(m, _)| *m)) {
+                cb.emit(Action::Configure(Knobs { commit_mode: m, ..current }));
+            }
+        })
+    };
+    let reset = {
+        let cb = props.on_action.clone();
+        let (partitions, consumers, seed) = (partitions.clone(), consumers.clone(), seed.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value());
+            let knobs = Knobs {
+                partitions: read(&partitions).and_then(|v| v.parse().ok()).unwrap_or(current.partitions),
+                consumers: read(&consumers).and_then(|v| v.parse().ok()).unwrap_or(current.consumers),
+                seed: read(&seed).and_then(|v| v.parse().ok()).unwrap_or(current.seed),
+                ..current
+            };
+            cb.emit(Action::Configure(knobs));
+        })
+    };
+    html! {
+        <>
             <label>{"commits "}
                 <select onchange={mode} data-testid="commit-mode">
                     { for MODES.iter().map(|(m, name)| html! {
@@ -220,14 +270,7 @@ pub fn config_bar(props: &Props) -> Html {
                 <label>{"seed "}<input ref={seed} type="number" min="0" value={current.seed.to_string()} /></label>
                 <button type="submit">{"Reset"}</button>
             </form>
-            <span class="hash" title="trace hash: the same stream, seed and actions give the same hash">{"trace "}<code>{&props.trace_hash}</code></span>
-            if let Some(l) = &props.loading {
-                <p class="loading" role="status">{l}</p>
-            }
-            if let Some(e) = &props.error {
-                <p class="error" role="alert">{e}</p>
-            }
-        </nav>
+        </>
     }
 }
 

@@ -3,9 +3,106 @@
 
 pub mod charts;
 pub mod config;
+pub mod course;
 pub mod events;
+pub mod exercise;
 pub mod groups;
 pub mod outcomes;
 pub mod partitions;
 pub mod producer;
+pub mod tools;
 pub mod windows;
+
+/// The views a pane, or an embedding page (`?embed=`), can show, each able to render alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Partitions,
+    Groups,
+    Windows,
+    Outcomes,
+    Producer,
+    Lag,
+    Events,
+}
+
+impl ViewId {
+    /// Every view, in the order tabs list them.
+    pub const ALL: [ViewId; 7] = [
+        ViewId::Partitions,
+        ViewId::Groups,
+        ViewId::Windows,
+        ViewId::Outcomes,
+        ViewId::Producer,
+        ViewId::Lag,
+        ViewId::Events,
+    ];
+
+    /// The name in URLs (`?embed=partitions,groups`) and test ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewId::Partitions => "partitions",
+            ViewId::Groups => "groups",
+            ViewId::Windows => "windows",
+            ViewId::Outcomes => "outcomes",
+            ViewId::Producer => "producer",
+            ViewId::Lag => "lag",
+            ViewId::Events => "events",
+        }
+    }
+
+    /// The tab's label: short, so that seven fit one line of a pane, and the same word as the
+    /// name, so that a learner who sees the tab knows what to write in `?embed=`.
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Partitions => "Partitions",
+            ViewId::Groups => "Groups",
+            ViewId::Windows => "Windows",
+            ViewId::Outcomes => "Outcomes",
+            ViewId::Producer => "Producer",
+            ViewId::Lag => "Lag",
+            ViewId::Events => "Events",
+        }
+    }
+
+    /// The view named `name` (exactly, as [`ViewId::name`] spells it).
+    pub fn from_name(name: &str) -> Option<ViewId> {
+        ViewId::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// The views a text refers to ("look at the **Windows** view", "the lag chart"), in the
+    /// order it first mentions them: an exercise's panes open on the views its instructions name.
+    pub fn mentioned_in(text: &str) -> Vec<ViewId> {
+        let mut found: Vec<(usize, ViewId)> = ViewId::ALL
+            .into_iter()
+            .filter_map(|v| {
+                let title = v.title();
+                let extra = (v == ViewId::Lag).then_some("lag chart".to_string());
+                [format!("{title} view"), format!("{title}** view")]
+                    .into_iter()
+                    .chain(extra)
+                    .filter_map(|phrase| text.find(&phrase))
+                    .min()
+                    .map(|at| (at, v))
+            })
+            .collect();
+        found.sort_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// Every name, comma-separated, for error messages.
+    pub fn all_names() -> String {
+        ViewId::ALL.map(ViewId::name).join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_are_found_where_a_text_names_them() {
+        let text = "Watch the lag chart, and the Groups view's per-partition lag. The **Windows** view shows it.";
+        assert_eq!(ViewId::mentioned_in(text), vec![ViewId::Lag, ViewId::Groups, ViewId::Windows]);
+        assert_eq!(ViewId::mentioned_in("Consumer groups share partitions."), vec![]);
+    }
+}

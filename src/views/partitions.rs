@@ -1,7 +1,7 @@
 //! The topic's partitions as log strips, with their offsets as text.
 
 use crate::widgets::log_strip::LogStrip;
-use crate::widgets::palette::key_colour;
+use crate::widgets::palette::key_class;
 use std::rc::Rc;
 use streamlab_engine::Snapshot;
 use yew::prelude::*;
@@ -42,7 +42,7 @@ pub fn partition_panel(props: &Props) -> Html {
             </table>
             <ul class="legend" aria-label="key colours">
                 { for props.key_names.iter().enumerate().take(16).map(|(i, k)| html! {
-                    <li><span class="swatch" style={format!("background:{}", key_colour(i as u32))}></span>{k}</li>
+                    <li><span class={classes!("swatch", key_class(i as u32))}></span>{k}</li>
                 }) }
             </ul>
         </section>

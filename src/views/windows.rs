@@ -35,7 +35,14 @@ fn short_time(ms: u64, size_ms: u64) -> String {
 
 #[function_component(WindowPanel)]
 pub fn window_panel(props: &Props) -> Html {
-    let Some(w) = &props.snapshot.windows else { return html! {} };
+    let Some(w) = &props.snapshot.windows else {
+        return html! {
+            <section class="panel" aria-labelledby="windows-h">
+                <h2 id="windows-h">{"Windows"}</h2>
+                <p class="hint">{"This run has no windowed aggregation: its consumer group only processes records."}</p>
+            </section>
+        };
+    };
     let stream_time = w.stream_time_ms.iter().map(|(_, t)| *t).max();
     html! {
         <section class="panel" aria-labelledby="windows-h">

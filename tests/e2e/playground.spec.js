@@ -1,5 +1,6 @@
 // The playground in headless Chromium: it loads, plays the IoT stream, and the offsets,
-// positions, committed offsets and lag on screen move. Saves target/e2e/playground.png.
+// positions, committed offsets and lag on screen move. The first pane shows the partitions and the
+// second the group, as they open; the windows are a tab away. Saves target/e2e/playground.png.
 const { test, expect } = require('@playwright/test');
 
 const num = async (locator) => Number((await locator.textContent()).trim());
@@ -42,6 +43,8 @@ test('plays the IoT stream and shows offsets, positions, commits and lag moving'
     .not.toBe(JSON.stringify(lag1));
 
   await page.getByTestId('play').click(); // pause for a steady picture
+  await page.getByTestId('tab-pane1-windows').click();
+  await expect(page.getByTestId('tab-pane1-windows')).toHaveAttribute('aria-selected', 'true');
   // 10 s windows: each key's windows are told apart by their start, to the second.
   const starts = await page.locator('table.windows tbody tr').first().locator('.window .when').allTextContents();
   expect(starts.length).toBeGreaterThan(1);
@@ -49,4 +52,19 @@ test('plays the IoT stream and shows offsets, positions, commits and lag moving'
   expect(starts.every((s) => /^\d\d:\d\d:\d\d$/.test(s))).toBe(true);
   await page.screenshot({ path: 'target/e2e/playground.png', fullPage: true });
   expect(errors).toEqual([]);
+});
+
+test('each pane picks its view by tabs, with the keyboard too; a view shows in one pane at a time', async ({ page }) => {
+  await page.goto('/');
+  const selected = async (pane) => page.locator(`#panel-${pane}`).getAttribute('aria-labelledby');
+  expect([await selected('pane1'), await selected('pane2')]).toEqual(['tab-pane1-partitions', 'tab-pane2-groups']);
+  await page.getByTestId('tab-pane1-windows').click();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('tab-pane1-groups')).toBeFocused();
+  // Groups was in the second pane: the two panes swap.
+  expect([await selected('pane1'), await selected('pane2')]).toEqual(['tab-pane1-groups', 'tab-pane2-windows']);
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('tab-pane1-partitions')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('leo-total')).toHaveCount(1);
+  await expect(page.getByTestId('group-state')).toHaveCount(0);
 });
