@@ -14,7 +14,7 @@ use crate::views::{
     config::ConfigBar,
     course::CourseIndex,
     events::EventLog,
-    exercise::{check_shared, CheckResult, ExercisePanel},
+    exercise::{CheckResult, ExercisePanel},
     groups::GroupPanel,
     outcomes::OutcomePanel,
     partitions::PartitionPanel,
@@ -31,7 +31,6 @@ use streamlab_engine::export::{export, ExportFile, DEFAULT_MAX_RECORDS};
 use streamlab_engine::scenario::WorkloadSpec;
 use streamlab_engine::session::{Setup, TimedCommand};
 use streamlab_engine::share::{self, SharedState};
-use streamlab_engine::workload::table::{BIDS_CSV, TAXI_CSV};
 use streamlab_engine::{Command, Datasets, Preset, Scenario, Snapshot};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -172,24 +171,6 @@ fn animate(player: Rc<RefCell<Player>>, views: Rc<Cell<ViewTiming>>, redraw: imp
     }
 }
 
-/// Whether `data` holds the CSV file `file`.
-fn has_file(data: &Datasets, file: &str) -> bool {
-    match file {
-        TAXI_CSV => data.taxi_csv.is_some(),
-        BIDS_CSV => data.bids_csv.is_some(),
-        _ => false,
-    }
-}
-
-/// Keeps the text of the CSV file `file` in `data`.
-fn store_file(data: &mut Datasets, file: &str, text: String) {
-    match file {
-        TAXI_CSV => data.taxi_csv = Some(text),
-        BIDS_CSV => data.bids_csv = Some(text),
-        _ => {}
-    }
-}
-
 /// A run to start: a setup, the user's commands to replay at their times, where to replay them
 /// to (simulated ms; 0 starts at the beginning), and whether to play on from there.
 struct Launch {
@@ -226,7 +207,7 @@ impl Lab {
     /// Starts `launch`, once the CSV files its setup reads are fetched.
     fn launch(&self, launch: Launch) {
         let missing: Vec<&'static str> = match launch.setup.data_files() {
-            Ok(files) => files.into_iter().filter(|f| !has_file(&self.data.borrow(), f)).collect(),
+            Ok(files) => files.into_iter().filter(|f| !self.data.borrow().has(f)).collect(),
             Err(e) => {
                 self.player.borrow_mut().last_error = Some(e.to_string());
                 return self.refresh();
@@ -241,7 +222,9 @@ impl Lab {
         wasm_bindgen_futures::spawn_local(async move {
             for file in missing {
                 match fetch::text(&format!("data/{file}")).await {
-                    Ok(text) => store_file(&mut lab.data.borrow_mut(), file, text),
+                    Ok(text) => {
+                        lab.data.borrow_mut().set(file, text);
+                    }
                     Err(e) => {
                         lab.player.borrow_mut().last_error = Some(format!("Could not load {e}"));
                         lab.loading.set(None);
@@ -340,14 +323,14 @@ fn exercise_launch(exercise: &Exercise, shared: Option<SharedState>, autoplay: b
     if s.exercise.as_deref() != Some(exercise.id.as_str()) {
         return Err(format!("share link: exercise: the link is not of exercise \"{}\"", exercise.id));
     }
-    check_shared(exercise, &s.setup, &s.commands).map_err(|e| format!("share link: {e}"))?;
+    exercise.admits(&s.setup, &s.commands).map_err(|e| format!("share link: {e}"))?;
     Ok(Launch { setup: s.setup, commands: s.commands, at_ms: s.at_ms, play: autoplay })
 }
 
-/// The views an exercise's panes open on: the first two its instructions name, else those the
-/// playground opens on.
+/// The views an exercise's panes open on: those its `views` names, then those the playground
+/// opens on.
 fn exercise_panes(exercise: &Exercise) -> [ViewId; 2] {
-    let mut views = ViewId::mentioned_in(&exercise.instructions);
+    let mut views: Vec<ViewId> = exercise.views.iter().filter_map(|v| ViewId::from_name(v)).collect();
     for v in DEFAULT_PANES {
         if !views.contains(&v) {
             views.push(v);
@@ -803,7 +786,7 @@ mod tests {
 
     #[test]
     fn an_exercise_opens_on_the_views_it_names() {
-        assert_eq!(exercise_panes(&exercise("late-taxi-trips")), [ViewId::Windows, ViewId::Partitions]);
+        assert_eq!(exercise_panes(&exercise("late-taxi-trips")), [ViewId::Windows, ViewId::Outcomes]);
         assert_eq!(exercise_panes(&exercise("keep-up-with-the-stream")), [ViewId::Lag, ViewId::Groups]);
         assert_eq!(exercise_panes(&exercise("idle-consumers")), [ViewId::Groups, ViewId::Partitions]);
     }

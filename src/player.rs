@@ -402,7 +402,7 @@ impl Player {
     fn run_script_until(&mut self, target_ms: u64) {
         while let Err(e) = self.script.run_until(&mut self.sim, SimTime(target_ms)) {
             self.last_error = Some(format!("A scripted command was refused and skipped: {e}"));
-            self.script = Script::new(self.script.pending().iter().skip(1).cloned());
+            self.script.skip_next();
         }
     }
 

@@ -138,36 +138,6 @@ pub fn read_draft(name: &str, allowance: &Allowance, draft: &str) -> Result<Valu
     }
 }
 
-/// Checks that a shared run of `exercise` (from a link) starts where the exercise does and
-/// changes only what it allows, within its ranges, with only its actions.
-pub fn check_shared(
-    exercise: &Exercise,
-    setup: &Setup,
-    commands: &[streamlab_engine::session::TimedCommand],
-) -> Result<(), String> {
-    if setup.start != exercise.start.start || setup.commands != exercise.start.commands {
-        return Err("setup: does not start where the exercise does".into());
-    }
-    for (name, value) in &setup.settings {
-        if exercise.start.settings.get(name) == Some(value) {
-            continue;
-        }
-        let Some(allowance) = exercise.allowed.settings.get(name) else {
-            return Err(format!("setup.settings.{name}: is not a setting this exercise lets you change"));
-        };
-        if !allowance.admits(value) {
-            return Err(format!("setup.settings.{name}: must be {}, got {value}", allowance.describe()));
-        }
-    }
-    for (i, c) in commands.iter().enumerate() {
-        let kind = ActionKind::of(&c.command);
-        if !exercise.allowed.actions.contains(&kind) {
-            return Err(format!("commands[{i}]: {} is not one of this exercise's actions", kind.name()));
-        }
-    }
-    Ok(())
-}
-
 fn fmt_value(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
@@ -447,31 +417,5 @@ mod tests {
         };
         assert_eq!(read_draft("commit_mode", &list, "1"), Ok("after_processing".into()));
         assert!(read_draft("commit_mode", &list, "2").unwrap_err().starts_with("commit_mode: choose one of"));
-    }
-
-    #[test]
-    fn a_shared_run_of_an_exercise_may_change_only_what_it_allows() {
-        use streamlab_engine::session::{Start, TimedCommand};
-        let ex = Exercise::from_json(include_bytes!("../../static/exercises/idle-consumers.json")).unwrap();
-        let at = |command| TimedCommand { at_ms: 1_000, command };
-        let mut setup = ex.start.clone();
-        setup.settings.insert("consumers".into(), 8.into());
-        let add = at(Command::AddConsumer { group_id: "g1".into() });
-        assert_eq!(check_shared(&ex, &setup, std::slice::from_ref(&add)), Ok(()));
-
-        let crash = at(Command::CrashConsumer { client_id: "consumer-g1-1".into() });
-        assert_eq!(
-            check_shared(&ex, &setup, &[add, crash]),
-            Err("commands[1]: crash_consumer is not one of this exercise's actions".into())
-        );
-        setup.settings.insert("consumers".into(), 40.into());
-        assert_eq!(check_shared(&ex, &setup, &[]), Err("setup.settings.consumers: must be 1 to 10, got 40".into()));
-        setup.settings = Settings::from([("partitions".to_string(), 3.into())]);
-        assert_eq!(
-            check_shared(&ex, &setup, &[]),
-            Err("setup.settings.partitions: is not a setting this exercise lets you change".into())
-        );
-        let elsewhere = Setup { start: Start::Preset(Preset::Taxi), ..ex.start.clone() };
-        assert_eq!(check_shared(&ex, &elsewhere, &[]), Err("setup: does not start where the exercise does".into()));
     }
 }

@@ -69,40 +69,8 @@ impl ViewId {
         ViewId::ALL.into_iter().find(|v| v.name() == name)
     }
 
-    /// The views a text refers to ("look at the **Windows** view", "the lag chart"), in the
-    /// order it first mentions them: an exercise's panes open on the views its instructions name.
-    pub fn mentioned_in(text: &str) -> Vec<ViewId> {
-        let mut found: Vec<(usize, ViewId)> = ViewId::ALL
-            .into_iter()
-            .filter_map(|v| {
-                let title = v.title();
-                let extra = (v == ViewId::Lag).then_some("lag chart".to_string());
-                [format!("{title} view"), format!("{title}** view")]
-                    .into_iter()
-                    .chain(extra)
-                    .filter_map(|phrase| text.find(&phrase))
-                    .min()
-                    .map(|at| (at, v))
-            })
-            .collect();
-        found.sort_by_key(|(at, _)| *at);
-        found.into_iter().map(|(_, v)| v).collect()
-    }
-
     /// Every name, comma-separated, for error messages.
     pub fn all_names() -> String {
         ViewId::ALL.map(ViewId::name).join(", ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn views_are_found_where_a_text_names_them() {
-        let text = "Watch the lag chart, and the Groups view's per-partition lag. The **Windows** view shows it.";
-        assert_eq!(ViewId::mentioned_in(text), vec![ViewId::Lag, ViewId::Groups, ViewId::Windows]);
-        assert_eq!(ViewId::mentioned_in("Consumer groups share partitions."), vec![]);
     }
 }

@@ -45,7 +45,7 @@ test('solve an exercise through the UI, and it stays solved', async ({ page }) =
 
   await page.getByTestId('setting-consumers').fill('8');
   await page.getByTestId('exercise-apply').click();
-  // The panes open on the views the instructions name: here the Groups view.
+  // The panes open on the views the exercise names: here the Groups view first.
   await expect(page.getByTestId('tab-pane1-groups')).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('table.members tr.member')).toHaveCount(8);
   await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });

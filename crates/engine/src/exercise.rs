@@ -24,6 +24,8 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 /// The most predicates a goal may hold, and how deep `all` / `any` / `not` may nest.
 pub const MAX_PREDICATES: usize = 64;
 pub const MAX_GOAL_DEPTH: usize = 8;
+/// The page's views an exercise may open its two panes on (`"views": ["groups", "outcomes"]`).
+pub const VIEWS: [&str; 7] = ["partitions", "groups", "windows", "outcomes", "producer", "lag", "events"];
 /// The comparison operators of a metric predicate.
 pub const OPERATORS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 
@@ -430,6 +432,8 @@ struct ExerciseJson {
     instructions: String,
     start: Setup,
     #[serde(default)]
+    views: Vec<String>,
+    #[serde(default)]
     allowed: Allowed,
     goal: Value,
     hints: Vec<String>,
@@ -452,6 +456,8 @@ pub struct Exercise {
     pub instructions: String,
     /// Where the run starts; its commands are scripted (the learner cannot undo them).
     pub start: Setup,
+    /// The views the page's two panes open on, from [`VIEWS`]: none, one or two.
+    pub views: Vec<String>,
     pub allowed: Allowed,
     pub goal: Goal,
     /// Markdown, revealed one at a time; 1 to 10.
@@ -490,6 +496,17 @@ impl Exercise {
         let scenario =
             j.start.validate().map_err(|e| ScenarioError { path: format!("start.{}", e.path), message: e.message })?;
 
+        if j.views.len() > 2 {
+            return err("views", format!("must name at most 2 views (one per pane), got {}", j.views.len()));
+        }
+        for (i, v) in j.views.iter().enumerate() {
+            if !VIEWS.contains(&v.as_str()) || j.views[..i].contains(v) {
+                return err(
+                    format!("views[{i}]"),
+                    format!("must be one of {}, each once, got \"{}\"", VIEWS.join(", "), cut(v)),
+                );
+            }
+        }
         for (name, a) in &j.allowed.settings {
             let p = format!("allowed.settings.{name}");
             if !is_setting(name) {
@@ -544,6 +561,7 @@ impl Exercise {
             story: j.story,
             instructions: j.instructions,
             start: j.start,
+            views: j.views,
             allowed: j.allowed,
             goal,
             hints: j.hints,
@@ -564,6 +582,38 @@ impl Exercise {
         setup.commands.extend(self.solution.commands.iter().cloned());
         setup.commands.sort_by_key(|c| c.at_ms);
         setup
+    }
+
+    /// Whether a run of this exercise (from a share link: its setup and the learner's commands)
+    /// starts where the exercise does and changes only what the exercise allows: each setting
+    /// as the start sets it or within `allowed.settings`, each command of `allowed.actions`.
+    pub fn admits(&self, setup: &Setup, commands: &[TimedCommand]) -> Result<(), ScenarioError> {
+        if setup.start != self.start.start || setup.commands != self.start.commands {
+            return err("setup", "does not start where the exercise does");
+        }
+        if let Some(name) = self.start.settings.keys().find(|n| !setup.settings.contains_key(*n)) {
+            return err(format!("setup.settings.{name}"), "is missing: the exercise sets it");
+        }
+        for (name, value) in &setup.settings {
+            if self.start.settings.get(name) == Some(value) {
+                continue;
+            }
+            let p = format!("setup.settings.{name}");
+            match self.allowed.settings.get(name) {
+                None => return err(p, "is not a setting this exercise lets you change"),
+                Some(a) if !a.admits(value) => {
+                    return err(p, format!("must be {}, got {}", a.describe(), short(value)))
+                }
+                Some(_) => {}
+            }
+        }
+        for (i, c) in commands.iter().enumerate() {
+            let kind = ActionKind::of(&c.command);
+            if !self.allowed.actions.contains(&kind) {
+                return err(format!("commands[{i}]"), format!("{} is not one of this exercise's actions", kind.name()));
+            }
+        }
+        Ok(())
     }
 
     /// Runs `setup` to its end as `streamlab run` does (through its commands, then until it
@@ -631,5 +681,60 @@ impl Course {
     /// The module listing exercise `id`, if any.
     pub fn module_of(&self, id: &str) -> Option<&Module> {
         self.modules.iter().find(|m| m.exercises.iter().any(|e| e == id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Start;
+    use crate::Preset;
+
+    #[test]
+    fn a_shared_run_of_an_exercise_may_change_only_what_it_allows() {
+        let ex = Exercise::from_json(include_bytes!("../../../static/exercises/idle-consumers.json")).unwrap();
+        let at = |command| TimedCommand { at_ms: 1_000, command };
+        let e = |r: Result<(), ScenarioError>| r.unwrap_err().to_string();
+        let mut setup = ex.start.clone();
+        setup.settings.insert("consumers".into(), 8.into());
+        let add = at(Command::AddConsumer { group_id: "g1".into() });
+        assert_eq!(ex.admits(&setup, std::slice::from_ref(&add)), Ok(()));
+
+        let crash = at(Command::CrashConsumer { client_id: "consumer-g1-1".into() });
+        assert_eq!(
+            e(ex.admits(&setup, &[add, crash])),
+            "commands[1]: crash_consumer is not one of this exercise's actions"
+        );
+        setup.settings.insert("consumers".into(), 40.into());
+        assert_eq!(e(ex.admits(&setup, &[])), "setup.settings.consumers: must be 1 to 10, got 40");
+        setup.settings = Settings::from([("partitions".to_string(), 3.into())]);
+        assert_eq!(
+            e(ex.admits(&setup, &[])),
+            "setup.settings.partitions: is not a setting this exercise lets you change"
+        );
+        let elsewhere = Setup { start: Start::Preset(Preset::Taxi), ..ex.start.clone() };
+        assert_eq!(e(ex.admits(&elsewhere, &[])), "setup: does not start where the exercise does");
+
+        let keep_up =
+            Exercise::from_json(include_bytes!("../../../static/exercises/keep-up-with-the-stream.json")).unwrap();
+        let mut setup = keep_up.start.clone();
+        setup.settings.remove("processing_ms_per_record");
+        assert_eq!(
+            e(keep_up.admits(&setup, &[])),
+            "setup.settings.processing_ms_per_record: is missing: the exercise sets it"
+        );
+    }
+
+    #[test]
+    fn views_name_the_pages_views_at_most_two() {
+        let mut v: Value =
+            serde_json::from_slice(include_bytes!("../../../static/exercises/idle-consumers.json")).unwrap();
+        let parse = |v: &Value| Exercise::from_json(serde_json::to_string(v).unwrap().as_bytes());
+        v["views"] = serde_json::json!(["groups", "partitions"]);
+        assert_eq!(parse(&v).unwrap().views, ["groups", "partitions"]);
+        v["views"] = serde_json::json!(["groups", "groups"]);
+        assert!(parse(&v).unwrap_err().to_string().starts_with("views[1]: must be one of partitions, groups"));
+        v["views"] = serde_json::json!(["groups", "lag", "events"]);
+        assert_eq!(parse(&v).unwrap_err().to_string(), "views: must name at most 2 views (one per pane), got 3");
     }
 }

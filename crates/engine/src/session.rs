@@ -280,6 +280,11 @@ impl Script {
         &self.commands[self.next..]
     }
 
+    /// Drops the next pending command unapplied: after a [`ScriptError`], to go on without it.
+    pub fn skip_next(&mut self) {
+        self.next = (self.next + 1).min(self.commands.len());
+    }
+
     /// Runs `sim` to `until`, applying each pending command due by then at its time. A command
     /// whose time has already passed is applied now.
     pub fn run_until(&mut self, sim: &mut Simulation, until: SimTime) -> Result<(), ScriptError> {
@@ -393,9 +398,13 @@ mod tests {
 
         let mut c = setup.build(&Datasets::default()).unwrap();
         let bad = vec![TimedCommand { at_ms: 1_000, command: Command::CrashConsumer { client_id: "nobody".into() } }];
+        let mut script = Script::new(bad);
         assert_eq!(
-            Script::new(bad).run_until(&mut c, SimTime(2_000)).unwrap_err().to_string(),
+            script.run_until(&mut c, SimTime(2_000)).unwrap_err().to_string(),
             "commands[0]: at 1.000s: client_id: no running consumer named \"nobody\""
         );
+        script.skip_next();
+        script.run_until(&mut c, SimTime(2_000)).unwrap();
+        assert_eq!((c.now(), script.pending().len()), (SimTime(2_000), 0));
     }
 }

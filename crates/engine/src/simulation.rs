@@ -20,7 +20,7 @@ use crate::snapshot::{
 };
 use crate::streams::windows::Payload;
 use crate::streams::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
-use crate::workload::table::{parse_bids, parse_taxi};
+use crate::workload::table::{parse_bids, parse_taxi, BIDS_CSV, TAXI_CSV};
 use crate::workload::{DataTable, DeadLetter, FloodWorkload, IotWorkload, KeyTable, TableWorkload, Values, Workload};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -84,6 +84,32 @@ impl Default for SnapshotOptions {
 pub struct Datasets {
     pub taxi_csv: Option<String>,
     pub bids_csv: Option<String>,
+}
+
+impl Datasets {
+    /// The slot of data file `file` (`table::TAXI_CSV` or `BIDS_CSV`), if it is one.
+    fn slot(&mut self, file: &str) -> Option<&mut Option<String>> {
+        match file {
+            TAXI_CSV => Some(&mut self.taxi_csv),
+            BIDS_CSV => Some(&mut self.bids_csv),
+            _ => None,
+        }
+    }
+
+    /// Whether the text of data file `file` is held.
+    pub fn has(&self, file: &str) -> bool {
+        match file {
+            TAXI_CSV => self.taxi_csv.is_some(),
+            BIDS_CSV => self.bids_csv.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Holds `text` as data file `file`; returns false, holding nothing, for a file no workload
+    /// reads.
+    pub fn set(&mut self, file: &str, text: String) -> bool {
+        self.slot(file).map(|s| *s = Some(text)).is_some()
+    }
 }
 
 /// Called with every trace entry as it happens (the CLI streams the trace this way); the
