@@ -152,7 +152,7 @@ pub fn config_bar(props: &Props) -> Html {
                 <StreamChoice knobs={knobs} on_action={props.on_action.clone()} />
             }
             <button onclick={play} data-testid="play" class="primary" aria-pressed={props.playing.to_string()}>
-                { if props.playing { "⏸ Pause" } else { "▶ Play" } }
+                { if props.playing { "‖ Pause" } else { "▶ Play" } }
             </button>
             <button onclick={step} data-testid="step" title="advance 100 ms of simulated time (key: .)">{"Step"}</button>
             <label>{"speed "}
