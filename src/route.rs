@@ -36,27 +36,6 @@ pub struct Route {
     pub errors: Vec<String>,
 }
 
-/// `s` with `+` as a space and `%XX` escapes decoded; `None` if an escape is malformed or the
-/// bytes are not UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 /// `value` shortened for an error message, so that a hostile URL cannot fill the screen.
 fn quoted(value: &str) -> String {
     const MAX_CHARS: usize = 40;
@@ -135,14 +114,11 @@ pub fn parse(search: &str) -> Route {
         ));
         return route;
     }
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let (Some(key), Some(value)) = (percent_decode(raw_key), percent_decode(raw_value)) else {
-            route.errors.push(format!("{}: not a valid URL-encoded field", quoted(raw_key)));
-            continue;
-        };
+    // As a browser's URLSearchParams reads it: `+` is a space, a malformed `%` escape stays as
+    // it is, and bytes that are not UTF-8 become U+FFFD (so a bad value is named, then refused).
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         let errors = &mut route.errors;
-        match key.as_str() {
+        match key.as_ref() {
             "embed" => route.page = Page::Embed(parse_views(&value, errors)),
             "course" => route.page = Page::Course,
             "exercise" => {
@@ -217,8 +193,8 @@ mod tests {
         assert_eq!(r.errors.len(), 2);
         assert!(r.errors[0].starts_with("speed: must be one of 0.25, 0.5, 1, 2, 5, 10, 50 or max"), "{:?}", r.errors);
         assert!(r.errors[1].starts_with("autoplay: "), "{:?}", r.errors);
-        assert!(parse("?embed=%FF").errors[0].contains("not a valid URL-encoded field"));
-        assert!(parse("?embed=%4").errors[0].contains("not a valid URL-encoded field"));
+        assert!(parse("?embed=%FF").errors[0].starts_with("embed: there is no view named \"\u{FFFD}\""));
+        assert!(parse("?embed=%4").errors[0].starts_with("embed: there is no view named \"%4\""));
         let long = parse(&format!("?embed={}", "x".repeat(5000)));
         assert_eq!(long.page, Page::Playground);
         assert!(long.errors[0].contains("the most read is 2048"), "{:?}", long.errors);
