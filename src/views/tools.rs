@@ -4,11 +4,11 @@
 
 use crate::route::embed_query;
 use crate::views::ViewId;
-use crate::widgets::copy_dialog::CopyDialog;
+use crate::widgets::copy_dialog::{use_modal, CopyDialog};
 use std::rc::Rc;
 use streamlab_engine::export::ExportFile;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlDialogElement, HtmlInputElement, HtmlSelectElement, Url};
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlInputElement, HtmlSelectElement, Url};
 use yew::prelude::*;
 
 /// The sizes the Embed dialog offers, CSS px: the smallest the embedding supports, and two
@@ -134,24 +134,8 @@ fn download(name: &str, contents: &str) -> Result<(), JsValue> {
 /// The export's files, each with its first lines and a Download button, and how to run them.
 #[function_component(ExportDialog)]
 pub fn export_dialog(props: &ExportProps) -> Html {
-    let dialog = use_node_ref();
+    let (dialog, close, onclose) = use_modal(&props.on_close);
     let failed = use_state(|| None::<String>);
-    {
-        let dialog = dialog.clone();
-        use_effect_with((), move |_| {
-            if let Some(d) = dialog.cast::<HtmlDialogElement>() {
-                let _ = d.show_modal();
-            }
-        });
-    }
-    let close = {
-        let cb = props.on_close.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
-    let onclose = {
-        let cb = props.on_close.clone();
-        Callback::from(move |_: Event| cb.emit(()))
-    };
     let body = match &*props.files {
         Err(e) => html! { <p class="error" role="alert">{e}</p> },
         Ok(files) => html! {

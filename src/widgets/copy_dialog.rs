@@ -32,19 +32,34 @@ async fn copy(text: String) -> &'static str {
     }
 }
 
-/// The dialog, shown modal as soon as it is rendered; the page removes it on `on_close`.
-#[function_component(CopyDialog)]
-pub fn copy_dialog(props: &CopyDialogProps) -> Html {
+/// A `<dialog>` shown modal as soon as it is rendered, and the handlers that tell the page it
+/// closed: by a Close button (`MouseEvent`) or by Escape (the dialog's `close` event; a modal
+/// dialog closes itself on Escape, and the page must hear of it).
+#[hook]
+pub fn use_modal(on_close: &Callback<()>) -> (NodeRef, Callback<MouseEvent>, Callback<Event>) {
     let dialog = use_node_ref();
-    let field = use_node_ref();
-    let status = use_state(|| "");
     {
-        let (dialog, field, status) = (dialog.clone(), field.clone(), status.clone());
-        let (text, at_once) = (props.text.to_string(), props.copy_at_once);
+        let dialog = dialog.clone();
         use_effect_with((), move |_| {
             if let Some(d) = dialog.cast::<HtmlDialogElement>() {
                 let _ = d.show_modal();
             }
+        });
+    }
+    let (a, b) = (on_close.clone(), on_close.clone());
+    (dialog, Callback::from(move |_: MouseEvent| a.emit(())), Callback::from(move |_: Event| b.emit(())))
+}
+
+/// The dialog, shown modal as soon as it is rendered; the page removes it on `on_close`.
+#[function_component(CopyDialog)]
+pub fn copy_dialog(props: &CopyDialogProps) -> Html {
+    let (dialog, close, onclose) = use_modal(&props.on_close);
+    let field = use_node_ref();
+    let status = use_state(|| "");
+    {
+        let (field, status) = (field.clone(), status.clone());
+        let (text, at_once) = (props.text.to_string(), props.copy_at_once);
+        use_effect_with((), move |_| {
             if let Some(f) = field.cast::<HtmlTextAreaElement>() {
                 f.select();
             }
@@ -62,15 +77,6 @@ pub fn copy_dialog(props: &CopyDialogProps) -> Html {
             let (text, status) = (text.clone(), status.clone());
             wasm_bindgen_futures::spawn_local(async move { status.set(copy(text).await) });
         })
-    };
-    let close = {
-        let cb = props.on_close.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
-    // Escape closes a modal dialog by itself; the page must hear of it.
-    let onclose = {
-        let cb = props.on_close.clone();
-        Callback::from(move |_: Event| cb.emit(()))
     };
     let select_all = Callback::from(|e: FocusEvent| {
         if let Some(f) = e.target_dyn_into::<HtmlTextAreaElement>() {
