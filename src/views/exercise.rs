@@ -7,6 +7,7 @@
 use crate::app::Action;
 use crate::markdown;
 use crate::progress::State;
+use crate::widgets::duration;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -102,15 +103,6 @@ fn shown(name: &str, v: &Value) -> String {
         (_, Some(ms)) if in_ms => format!("{ms} ms"),
         (other, _) => other.to_string(),
     }
-}
-
-/// `ms` in the largest unit that divides it: `15 min`, `12 h`, `1 d`, `2.5 s`.
-fn duration(ms: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "min"), (1000, "s")];
-    UNITS
-        .iter()
-        .find(|(unit, _)| ms.is_multiple_of(*unit))
-        .map_or_else(|| format!("{} s", ms as f64 / 1000.0), |(unit, name)| format!("{} {name}", ms / unit))
 }
 
 /// Reads one control's draft as the allowance's value: a whole number in the range, or the

@@ -47,7 +47,7 @@ pub fn group_panel(props: &Props) -> Html {
                         {" · total lag "}<output data-testid="lag-total">{total_lag}</output>
                     </span>
                 </h2>
-                <p class="hint">{"Position: the next offset poll() returns. Committed: what the group coordinator stored (auto-commit every 5 s). Lag: high watermark − committed offset, as kafka-consumer-groups.sh shows it. The first rebalance waits group.initial.rebalance.delay.ms (3 s, longer while members keep joining)."}</p>
+                <p class="hint">{"Position: the next offset poll() returns. Committed: what the group coordinator stored. Lag: high watermark − committed offset, as kafka-consumer-groups.sh shows it. The first rebalance waits group.initial.rebalance.delay.ms (3 s, longer while members keep joining)."}</p>
                 <table class="members">
                     <thead><tr><th>{"member, state"}</th><th>{"partition"}</th><th>{"position"}</th><th>{"committed"}</th><th>{"lag"}</th><th>{"processed"}</th></tr></thead>
                     <tbody>

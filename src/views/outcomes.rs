@@ -1,5 +1,6 @@
 //! The delivery outcome: which records each group processed once, twice, or never, and why.
 
+use crate::widgets::duration;
 use std::rc::Rc;
 use streamlab_engine::Snapshot;
 use yew::prelude::*;
@@ -25,7 +26,10 @@ pub fn outcome_panel(props: &Props) -> Html {
             let why = match g.commit_mode.as_str() {
                 "after_processing" => "Commit after processing (at-least-once): a crash mid-batch re-delivers the part already processed, so it is processed twice.",
                 "before_processing" => "Commit before processing (at-most-once): a crash mid-batch skips the part not yet processed, because the offset was already committed past it.",
-                _ => "Auto-commit (at-least-once): poll() commits every 5 s; a crash re-delivers everything processed since the last commit.",
+                _ => &format!(
+                    "Auto-commit (at-least-once): poll() commits every {} (auto.commit.interval.ms); a crash re-delivers everything processed since the last commit.",
+                    duration(g.auto_commit_interval_ms)
+                ),
             };
             html! {
             <section class="panel outcome" aria-labelledby={format!("outcome-{}", g.group_id)}>

@@ -710,7 +710,8 @@ impl Simulation {
             .scenario
             .consumer_groups
             .iter()
-            .map(|spec| {
+            .enumerate()
+            .map(|(gi, spec)| {
                 let g = self.coordinator_group(&spec.group_id);
                 let members = self
                     .consumers()
@@ -750,6 +751,7 @@ impl Simulation {
                     members,
                     outcome: self.outcome(&spec.group_id),
                     commit_mode: spec.commit_mode.name().to_string(),
+                    auto_commit_interval_ms: self.valid.consumer_configs[gi].auto_commit_interval_ms,
                 }
             })
             .collect();

@@ -99,6 +99,8 @@ pub struct GroupView {
     pub outcome: Outcome,
     /// `auto`, `after_processing` or `before_processing`.
     pub commit_mode: String,
+    /// `auto.commit.interval.ms`: how often auto-commit commits, when it is on.
+    pub auto_commit_interval_ms: u64,
 }
 
 /// A consumer.
