@@ -235,36 +235,28 @@ pub struct Evaluation {
     pub predicates: Vec<PredicateResult>,
 }
 
-/// The names of a scenario a metric path may use.
-struct Names<'a> {
-    scenario: &'a Scenario,
-}
-
-impl Names<'_> {
-    /// Checks that `path` follows a metric pattern whose placeholder names something of the
-    /// scenario.
-    fn check_metric(&self, at: &str, path: &str) -> Result<(), ScenarioError> {
-        let Some((pattern, name)) = pattern_of(path) else {
-            return err(
-                at,
-                format!("unknown metric \"{}\"; the metrics are {} (see docs/exercises.md)", cut(path), metric_list()),
-            );
-        };
-        let s = self.scenario;
-        let known = match (pattern.split('.').next(), name) {
-            (_, None) => true,
-            (Some("topics"), Some(t)) => s.topics.iter().any(|x| x.name == t),
-            (Some("groups"), Some(g)) => s.consumer_groups.iter().any(|x| x.group_id == g),
-            (Some("partitions"), Some(p)) => p
-                .rsplit_once('-')
-                .is_some_and(|(t, n)| s.topics.iter().any(|x| x.name == t) && n.parse::<u32>().is_ok_and(|n| n < 1024)),
-            _ => true,
-        };
-        if known {
-            Ok(())
-        } else {
-            err(at, format!("names \"{}\", which is not in this exercise's scenario", cut(name.unwrap_or_default())))
-        }
+/// Checks that metric `path` follows a metric pattern whose placeholder names something of
+/// scenario `s`; errors name `at`.
+fn check_metric(s: &Scenario, at: &str, path: &str) -> Result<(), ScenarioError> {
+    let Some((pattern, name)) = pattern_of(path) else {
+        return err(
+            at,
+            format!("unknown metric \"{}\"; the metrics are {} (see docs/exercises.md)", cut(path), metric_list()),
+        );
+    };
+    let known = match (pattern.split('.').next(), name) {
+        (_, None) => true,
+        (Some("topics"), Some(t)) => s.topics.iter().any(|x| x.name == t),
+        (Some("groups"), Some(g)) => s.consumer_groups.iter().any(|x| x.group_id == g),
+        (Some("partitions"), Some(p)) => p
+            .rsplit_once('-')
+            .is_some_and(|(t, n)| s.topics.iter().any(|x| x.name == t) && n.parse::<u32>().is_ok_and(|n| n < 1024)),
+        _ => true,
+    };
+    if known {
+        Ok(())
+    } else {
+        err(at, format!("names \"{}\", which is not in this exercise's scenario", cut(name.unwrap_or_default())))
     }
 }
 
@@ -364,14 +356,14 @@ impl Goal {
     }
 
     /// Checks every metric path against the scenario's names.
-    fn check(&self, path: &str, names: &Names) -> Result<(), ScenarioError> {
+    fn check(&self, path: &str, scenario: &Scenario) -> Result<(), ScenarioError> {
         match self {
             Goal::All(gs) | Goal::Any(gs) => {
                 let key = if matches!(self, Goal::All(_)) { "all" } else { "any" };
-                gs.iter().enumerate().try_for_each(|(i, g)| g.check(&format!("{path}.{key}[{i}]"), names))
+                gs.iter().enumerate().try_for_each(|(i, g)| g.check(&format!("{path}.{key}[{i}]"), scenario))
             }
-            Goal::Not(g) => g.check(&format!("{path}.not"), names),
-            Goal::Metric { metric, .. } => names.check_metric(&format!("{path}.metric"), metric),
+            Goal::Not(g) => g.check(&format!("{path}.not"), scenario),
+            Goal::Metric { metric, .. } => check_metric(scenario, &format!("{path}.metric"), metric),
             Goal::Happened { .. } => Ok(()),
         }
     }
@@ -534,7 +526,7 @@ impl Exercise {
         }
         let mut count = 0;
         let goal = Goal::parse(&j.goal, "goal", 0, &mut count)?;
-        goal.check("goal", &Names { scenario: &scenario })?;
+        goal.check("goal", &scenario)?;
 
         for (name, v) in &j.solution.settings {
             let p = format!("solution.settings.{name}");

@@ -8,8 +8,7 @@ use crate::config::{ConfigDef, BROKER_CONFIGS, CONSUMER_CONFIGS, PRODUCER_CONFIG
 use crate::consumer::CommitMode;
 use crate::scenario::{Scenario, ScenarioError, WorkloadSpec};
 use crate::simulation::Datasets;
-use crate::workload::table::{parse_bids, parse_taxi};
-use crate::workload::{IotWorkload, KeyTable};
+use crate::workload::{Due, KeyTable, Workload};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -154,48 +153,31 @@ pub fn export(scenario: &Scenario, data: &Datasets, max_records: u64) -> Result<
     Ok(files)
 }
 
-/// A workload's records as `key<TAB>value` lines in send order, at most `max` of them.
-fn records(workload: &WorkloadSpec, run_ms: u64, data: &Datasets, max: u64) -> Result<String, ScenarioError> {
-    let missing = |file: &str| ScenarioError {
-        path: "data".into(),
-        message: format!("the {} workload needs {file}, which was not given", workload.name()),
-    };
-    let bad = |e: String| ScenarioError { path: "data".into(), message: e };
-    let mut out = String::new();
+/// A workload's records as `key<TAB>value` lines in send order, at most `max` of them: those
+/// the simulation's own [`Workload`] sends by `run_ms`.
+fn records(spec: &WorkloadSpec, run_ms: u64, data: &Datasets, max: u64) -> Result<String, ScenarioError> {
     let mut keys = KeyTable::default();
-    match *workload {
-        WorkloadSpec::Iot { devices, interval_ms, limit } => {
-            let w = IotWorkload::new(&mut keys, devices, interval_ms, limit);
-            for (at, e) in (0..max).map_while(|k| w.record(k)).take_while(|(at, _)| *at <= run_ms) {
-                let key = keys.name(e.key);
-                let _ = writeln!(out, "{key}\t{{\"device\":\"{key}\",\"timestamp_ms\":{at}}}");
-            }
+    let (workload, table) = Workload::build(spec, data, &mut keys, "data")?;
+    // A table's k-th record is its k-th row: its value is the row as the CSV has it.
+    let rows: Vec<&str> = spec.data_file().and_then(|f| data.get(f)).map_or(vec![], |csv| csv.lines().collect());
+    let mut out = String::new();
+    for k in 0..max {
+        let Some((due, e)) = workload.record(k) else { break };
+        if matches!(due, Due::At(at) if at > run_ms) {
+            break;
         }
-        WorkloadSpec::Flood { records, keys: n, value_bytes } => {
-            let width = n.saturating_sub(1).to_string().len().max(4);
-            let value = "x".repeat(value_bytes as usize);
-            for k in 0..records.min(max) {
-                let _ = writeln!(out, "key-{:0width$}\t{value}", k % n as u64);
+        let key = keys.name(e.key);
+        let _ = match (&table, spec) {
+            (Some(t), _) => {
+                let row = rows.get(t.lines[k as usize] as usize - 1).copied().unwrap_or_default();
+                writeln!(out, "{}\t{}", one_line(key), one_line(row))
             }
-        }
-        WorkloadSpec::Taxi { .. } | WorkloadSpec::Bids { .. } => {
-            let file = workload.data_file().unwrap_or_default();
-            let (csv, table) = match workload {
-                WorkloadSpec::Taxi { .. } => {
-                    let csv = data.taxi_csv.as_deref().ok_or_else(|| missing(file))?;
-                    (csv, parse_taxi(csv, &mut keys).map_err(bad)?)
-                }
-                _ => {
-                    let csv = data.bids_csv.as_deref().ok_or_else(|| missing(file))?;
-                    (csv, parse_bids(csv, &mut keys).map_err(bad)?)
-                }
-            };
-            let lines: Vec<&str> = csv.lines().collect();
-            for (i, line) in table.lines.iter().enumerate().take(max as usize) {
-                let row = lines.get(*line as usize - 1).copied().unwrap_or_default();
-                let _ = writeln!(out, "{}\t{}", one_line(keys.name(table.keys[i])), one_line(row));
+            (None, WorkloadSpec::Flood { value_bytes, .. }) => {
+                writeln!(out, "{key}\t{}", "x".repeat(*value_bytes as usize))
             }
-        }
+            // IoT: a small JSON reading stamped with its time.
+            (None, _) => writeln!(out, "{key}\t{{\"device\":\"{key}\",\"timestamp_ms\":{}}}", e.timestamp_ms),
+        };
     }
     Ok(out)
 }

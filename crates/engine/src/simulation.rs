@@ -20,8 +20,8 @@ use crate::snapshot::{
 };
 use crate::streams::windows::Payload;
 use crate::streams::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
-use crate::workload::table::{parse_bids, parse_taxi, BIDS_CSV, TAXI_CSV};
-use crate::workload::{DataTable, DeadLetter, FloodWorkload, IotWorkload, KeyTable, TableWorkload, Values, Workload};
+use crate::workload::table::{BIDS_CSV, TAXI_CSV};
+use crate::workload::{DataTable, DeadLetter, KeyTable, Values, Workload};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -87,28 +87,30 @@ pub struct Datasets {
 }
 
 impl Datasets {
-    /// The slot of data file `file` (`table::TAXI_CSV` or `BIDS_CSV`), if it is one.
-    fn slot(&mut self, file: &str) -> Option<&mut Option<String>> {
+    /// The text of data file `file` (`table::TAXI_CSV` or `BIDS_CSV`), if it is held.
+    pub fn get(&self, file: &str) -> Option<&str> {
         match file {
-            TAXI_CSV => Some(&mut self.taxi_csv),
-            BIDS_CSV => Some(&mut self.bids_csv),
+            TAXI_CSV => self.taxi_csv.as_deref(),
+            BIDS_CSV => self.bids_csv.as_deref(),
             _ => None,
         }
     }
 
     /// Whether the text of data file `file` is held.
     pub fn has(&self, file: &str) -> bool {
-        match file {
-            TAXI_CSV => self.taxi_csv.is_some(),
-            BIDS_CSV => self.bids_csv.is_some(),
-            _ => false,
-        }
+        self.get(file).is_some()
     }
 
     /// Holds `text` as data file `file`; returns false, holding nothing, for a file no workload
     /// reads.
     pub fn set(&mut self, file: &str, text: String) -> bool {
-        self.slot(file).map(|s| *s = Some(text)).is_some()
+        let slot = match file {
+            TAXI_CSV => &mut self.taxi_csv,
+            BIDS_CSV => &mut self.bids_csv,
+            _ => return false,
+        };
+        *slot = Some(text);
+        true
     }
 }
 
@@ -222,41 +224,9 @@ impl Simulation {
         let mut workloads = vec![];
         let mut tables = vec![];
         for (i, p) in s.producers.iter().enumerate() {
-            let csv = match p.workload {
-                WorkloadSpec::Iot { devices, interval_ms, limit } => {
-                    workloads.push(Workload::Iot(IotWorkload::new(&mut keys, devices, interval_ms, limit)));
-                    tables.push(None);
-                    continue;
-                }
-                WorkloadSpec::Flood { records, keys: key_count, value_bytes } => {
-                    workloads.push(Workload::Flood(FloodWorkload::new(&mut keys, records, key_count, value_bytes)));
-                    tables.push(None);
-                    continue;
-                }
-                WorkloadSpec::Taxi { .. } => &data.taxi_csv,
-                WorkloadSpec::Bids { .. } => &data.bids_csv,
-            };
-            let file = p.workload.data_file().unwrap_or_default();
-            let path = format!("producers[{i}].workload");
-            let name = p.workload.name();
-            let Some(csv) = csv else {
-                return Err(ScenarioError {
-                    path,
-                    message: format!("the {name} workload needs its CSV (static/data/{file}), and none was given"),
-                });
-            };
-            let parsed = match p.workload {
-                WorkloadSpec::Taxi { .. } => parse_taxi(csv, &mut keys),
-                _ => parse_bids(csv, &mut keys),
-            };
-            let table =
-                Rc::new(parsed.map_err(|e| ScenarioError { path: path.clone(), message: format!("{name} CSV: {e}") })?);
-            let rate = match p.workload {
-                WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s } => rate_per_s,
-                WorkloadSpec::Iot { .. } | WorkloadSpec::Flood { .. } => unreachable!("handled above"),
-            };
-            workloads.push(Workload::Table(TableWorkload::new(table.clone(), rate)));
-            tables.push(Some(table));
+            let (workload, table) = Workload::build(&p.workload, data, &mut keys, &format!("producers[{i}].workload"))?;
+            workloads.push(workload);
+            tables.push(table);
         }
         let keys = Rc::new(keys);
         let metadata = Rc::new(metadata);

@@ -9,7 +9,10 @@ pub use iot::IotWorkload;
 pub use table::{DataTable, DeadLetter, Values};
 
 use crate::producer::partitioner::murmur2;
+use crate::scenario::{ScenarioError, WorkloadSpec};
+use crate::simulation::Datasets;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Every record key of a simulation, interned: `KeyId(i)` is `names[i]`. Each key's murmur2 hash
 /// is computed once here, so the producer's partitioner does not hash the same bytes again for
@@ -151,5 +154,39 @@ impl Workload {
     /// Whether every record up to the `k`-th (exclusive) is all there is.
     pub fn is_exhausted_at(&self, k: u64) -> bool {
         self.record(k).is_none()
+    }
+}
+
+impl Workload {
+    /// The workload `spec` describes, its keys interned in `keys`, with the data table it
+    /// replays for taxi and bids (read from `data`). Errors name `path`
+    /// (`producers[0].workload`): a CSV that was not given or does not read.
+    pub fn build(
+        spec: &WorkloadSpec,
+        data: &Datasets,
+        keys: &mut KeyTable,
+        path: &str,
+    ) -> Result<(Workload, Option<Rc<DataTable>>), ScenarioError> {
+        let rate_per_s = match *spec {
+            WorkloadSpec::Iot { devices, interval_ms, limit } => {
+                return Ok((Workload::Iot(IotWorkload::new(keys, devices, interval_ms, limit)), None))
+            }
+            WorkloadSpec::Flood { records, keys: key_count, value_bytes } => {
+                return Ok((Workload::Flood(FloodWorkload::new(keys, records, key_count, value_bytes)), None))
+            }
+            WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s } => rate_per_s,
+        };
+        let file = spec.data_file().unwrap_or_default();
+        let name = spec.name();
+        let error = |message: String| ScenarioError { path: path.to_string(), message };
+        let csv = data.get(file).ok_or_else(|| {
+            error(format!("the {name} workload needs its CSV (static/data/{file}), and none was given"))
+        })?;
+        let parsed = match spec {
+            WorkloadSpec::Taxi { .. } => table::parse_taxi(csv, keys),
+            _ => table::parse_bids(csv, keys),
+        };
+        let table = Rc::new(parsed.map_err(|e| error(format!("{name} CSV: {e}")))?);
+        Ok((Workload::Table(TableWorkload::new(table.clone(), rate_per_s)), Some(table)))
     }
 }
