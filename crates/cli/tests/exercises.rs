@@ -44,23 +44,27 @@ fn check_passes_an_exercise_and_prints_each_predicate_for_start_and_solution() {
     assert_eq!(goal.split_whitespace().collect::<Vec<_>>(), ["goal", "not", "met", "met"], "{out}");
 }
 
+/// `streamlab check` on the at-least-once exercise with the value at JSON `pointer` replaced by
+/// `value` (the field created if missing): it must fail; returns what it printed on stderr.
+fn check_changed(pointer: &str, value: Value) -> String {
+    let mut e = exercise("at-least-once");
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    e.pointer_mut(parent).unwrap()[key] = value;
+    let path = write(&format!("{}.json", pointer.replace('/', "_")), &e);
+    let (ok, out, err) = streamlab(&["check", path.to_str().unwrap()]);
+    assert!(!ok, "{pointer}: {out}");
+    err
+}
+
 #[test]
 fn check_fails_an_exercise_whose_solution_does_not_meet_the_goal() {
-    let mut e = exercise("at-least-once");
-    e["solution"]["settings"]["commit_mode"] = json!("before_processing");
-    let path = write("unsolved.json", &e);
-    let (ok, out, err) = streamlab(&["check", path.to_str().unwrap()]);
-    assert!(!ok, "{out}");
+    let err = check_changed("/solution/settings/commit_mode", json!("before_processing"));
     assert!(err.contains("the reference solution does not meet the goal"), "{err}");
 }
 
 #[test]
 fn check_fails_an_exercise_whose_start_already_meets_the_goal() {
-    let mut e = exercise("at-least-once");
-    e["start"]["settings"]["commit_mode"] = json!("after_processing");
-    let path = write("presolved.json", &e);
-    let (ok, _, err) = streamlab(&["check", path.to_str().unwrap()]);
-    assert!(!ok);
+    let err = check_changed("/start/settings/commit_mode", json!("after_processing"));
     assert!(err.contains("the starting state already meets the goal"), "{err}");
 }
 
@@ -74,11 +78,7 @@ fn check_names_the_field_of_a_bad_exercise() {
         ("/id", json!("<script>"), "id: must be 1 to 64 characters of a-z, 0-9 and '-', got \"<script>\""),
     ];
     for (pointer, value, expected) in cases {
-        let mut e = exercise("at-least-once");
-        *e.pointer_mut(pointer).unwrap() = value;
-        let path = write("bad.json", &e);
-        let (ok, _, err) = streamlab(&["check", path.to_str().unwrap()]);
-        assert!(!ok);
+        let err = check_changed(pointer, value);
         assert!(err.contains(expected), "{pointer}: {err}");
     }
 }
