@@ -306,10 +306,9 @@ impl Script {
     /// drains (checked at whole seconds) or reaches `run_ms`. Returns whether it drained.
     pub fn run_to_end(&mut self, sim: &mut Simulation) -> Result<bool, ScriptError> {
         let end = SimTime(sim.scenario().run_ms);
-        while let Some(c) = self.commands.get(self.next) {
-            let at = SimTime(c.at_ms.min(end.0));
-            sim.run_by_seconds(at, false, |_| {});
-            self.run_until(sim, at)?;
+        // Commands after the end (a setup's validation refuses them) are never applied.
+        if let Some(last) = self.commands.last() {
+            self.run_until(sim, SimTime(last.at_ms.min(end.0)))?;
         }
         Ok(sim.run_to_drain(end))
     }
@@ -406,5 +405,12 @@ mod tests {
         script.skip_next();
         script.run_until(&mut c, SimTime(2_000)).unwrap();
         assert_eq!((c.now(), script.pending().len()), (SimTime(2_000), 0));
+
+        // A command after the end is never applied, and the run still ends.
+        let mut d = setup.build(&Datasets::default()).unwrap();
+        let late = vec![TimedCommand { at_ms: 90_000, command: Command::AddConsumer { group_id: "g1".into() } }];
+        let mut script = Script::new(late);
+        assert!(!script.run_to_end(&mut d).unwrap(), "the IoT preset's sensors never stop");
+        assert_eq!((d.now(), script.pending().len()), (SimTime(60_000), 1));
     }
 }
