@@ -250,6 +250,8 @@ pub fn exercise_panel(props: &Props) -> Html {
                     ("Leave (close)", "", Command::CloseConsumer { client_id: member.clone() })
                 }
                 ActionKind::AddConsumer => ("Add consumer", "", Command::AddConsumer { group_id }),
+                // Broker and network actions are the cluster view's buttons.
+                _ => return Html::default(),
             };
             let needs_member = kind != ActionKind::AddConsumer;
             let onclick = Callback::from(move |_| cb.emit(Action::Command(command.clone())));
@@ -258,7 +260,11 @@ pub fn exercise_panel(props: &Props) -> Html {
                     data-testid={format!("action-{}", kind.name())}>{label}</button>
             }
         };
-        let on_member = ex.allowed.actions.iter().any(|a| *a != ActionKind::AddConsumer);
+        let on_member = ex
+            .allowed
+            .actions
+            .iter()
+            .any(|a| matches!(a, ActionKind::CrashConsumer | ActionKind::CloseConsumer));
         html! {
             <div class="actions-row">
                 if on_member {

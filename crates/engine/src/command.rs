@@ -15,6 +15,34 @@ pub enum Command {
     /// The consumer's process dies without a word: the group notices only when its session
     /// times out (`session.timeout.ms`).
     CrashConsumer { client_id: String },
+    /// The broker's process stops (`kill -9`): it answers nothing, its connections drop, and its
+    /// log stays on disk. The controller fences it after `broker.session.timeout.ms` and moves
+    /// its leaderships.
+    CrashBroker { broker: u32 },
+    /// The broker's machine loses power: as a crash, and the tail of each log not yet flushed
+    /// to disk (`flush.messages`, `flush.ms`, or the OS's own writeback) is gone.
+    PowerOffBroker { broker: u32 },
+    /// A crashed or powered-off broker starts again: it recovers its logs, registers with the
+    /// controller, truncates what diverged from the leaders (KIP-101 / KIP-279), catches up
+    /// and rejoins the ISR.
+    RestartBroker { broker: u32 },
+    /// A network partition: `node` (`broker-1`, `controller`, `producer-1`,
+    /// `consumer-g1-2`, ...) can no longer exchange messages with the nodes in `from`, or with
+    /// every other node when `from` is empty. Messages in flight on a cut link are lost.
+    Isolate {
+        node: String,
+        #[serde(default)]
+        from: Vec<String>,
+    },
+    /// Heals every cut link of `node`.
+    Heal { node: String },
+    /// Adds `extra_ms` to every message between `node` and `peer`, both ways (a slow follower
+    /// link); 0 removes the delay.
+    SlowLink { node: String, peer: String, extra_ms: u64 },
+    /// The controller moves each partition's leadership back to its preferred replica (the
+    /// first assigned) where that replica is alive and in sync, as
+    /// `kafka-leader-election.sh --election-type PREFERRED` does.
+    ElectPreferredLeaders,
 }
 
 /// Why a command was refused. Nothing was changed.
@@ -26,4 +54,12 @@ pub enum CommandError {
     UnknownConsumer(String),
     #[error("group_id: group \"{group_id}\" already has {members} consumers, the most allowed is {max}")]
     TooManyConsumers { group_id: String, members: usize, max: usize },
+    #[error("broker: must be a broker of this cluster (0 to {max}), got {broker}")]
+    UnknownBroker { broker: u32, max: u32 },
+    #[error("broker: broker {broker} is {state}, so it cannot be {action}")]
+    BrokerState { broker: u32, state: &'static str, action: &'static str },
+    #[error("{field}: no node named \"{name}\" (nodes are broker-N, controller, and the clients' client ids)")]
+    UnknownNode { field: &'static str, name: String },
+    #[error("extra_ms: must be between 0 and 60000, got {0}")]
+    DelayOutOfRange(u64),
 }

@@ -109,6 +109,13 @@ pub enum ActionKind {
     CrashConsumer,
     CloseConsumer,
     AddConsumer,
+    CrashBroker,
+    PowerOffBroker,
+    RestartBroker,
+    Isolate,
+    Heal,
+    SlowLink,
+    ElectPreferredLeaders,
 }
 
 impl ActionKind {
@@ -118,6 +125,13 @@ impl ActionKind {
             Command::CrashConsumer { .. } => ActionKind::CrashConsumer,
             Command::CloseConsumer { .. } => ActionKind::CloseConsumer,
             Command::AddConsumer { .. } => ActionKind::AddConsumer,
+            Command::CrashBroker { .. } => ActionKind::CrashBroker,
+            Command::PowerOffBroker { .. } => ActionKind::PowerOffBroker,
+            Command::RestartBroker { .. } => ActionKind::RestartBroker,
+            Command::Isolate { .. } => ActionKind::Isolate,
+            Command::Heal { .. } => ActionKind::Heal,
+            Command::SlowLink { .. } => ActionKind::SlowLink,
+            Command::ElectPreferredLeaders => ActionKind::ElectPreferredLeaders,
         }
     }
 
@@ -127,6 +141,13 @@ impl ActionKind {
             ActionKind::CrashConsumer => "crash_consumer",
             ActionKind::CloseConsumer => "close_consumer",
             ActionKind::AddConsumer => "add_consumer",
+            ActionKind::CrashBroker => "crash_broker",
+            ActionKind::PowerOffBroker => "power_off_broker",
+            ActionKind::RestartBroker => "restart_broker",
+            ActionKind::Isolate => "isolate",
+            ActionKind::Heal => "heal",
+            ActionKind::SlowLink => "slow_link",
+            ActionKind::ElectPreferredLeaders => "elect_preferred_leaders",
         }
     }
 }

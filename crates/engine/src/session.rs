@@ -26,6 +26,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("run_ms", "`run_ms`, ms"),
     ("brokers", "`brokers`"),
     ("partitions", "the first topic's `partitions`"),
+    ("replication_factor", "every topic's `replication_factor` (at most `brokers`)"),
+    ("network.mean_ms", "`network.mean_ms`: the mean one-way latency, ms (jitter stays)"),
     ("consumers", "the first group's `members`: consumers started at time 0"),
     ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing` or `before_processing`"),
     ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
@@ -116,6 +118,14 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
                 return err(path, "needs a topic in the scenario, which has none");
             };
             t.partitions = n;
+        }
+        "replication_factor" => {
+            let n = as_u32(path, v)?;
+            s.topics.iter_mut().for_each(|t| t.replication_factor = n);
+        }
+        "network.mean_ms" => {
+            s.network.mean_ms = as_u64(path, v)?;
+            s.network.min_ms = s.network.min_ms.min(s.network.mean_ms);
         }
         "consumers" => first_group(s, path)?.members = as_u32(path, v)?,
         "processing_ms_per_record" => first_group(s, path)?.processing_ms_per_record = as_u64(path, v)?,

@@ -15,7 +15,7 @@ use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowRep
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
-    AssignedPartition, GroupView, MemberView, PartitionView, ProducerView, Snapshot, TailRecord, TraceLine, WindowCell,
+    AssignedPartition, BrokerView, GroupView, MemberView, PartitionView, ProducerView, ReplicaLogView, Snapshot, TailRecord, TraceLine, WindowCell,
     WindowRow, WindowsView,
 };
 use crate::streams::windows::Payload;
@@ -586,6 +586,7 @@ impl Simulation {
                     }
                 });
             }
+            _ => todo!("replication"),
         }
         Ok(())
     }
@@ -660,14 +661,28 @@ impl Simulation {
                 partitions.push(PartitionView {
                     topic: self.catalog.topic_name(tp.topic).to_string(),
                     partition: tp.partition.0,
-                    leader: b.id.0,
+                    leader: Some(b.id.0),
+                    leader_epoch: 0,
+                    replicas: vec![b.id.0],
+                    isr: vec![b.id.0],
+                    under_replicated: false,
+                    offline: false,
                     log_start_offset: log.log_start_offset().0,
                     log_end_offset: log.log_end_offset().0,
                     high_watermark: log.high_watermark().0,
+                    replica_logs: vec![ReplicaLogView {
+                        broker: b.id.0,
+                        role: "leader".into(),
+                        in_sync: true,
+                        log_start_offset: log.log_start_offset().0,
+                        log_end_offset: log.log_end_offset().0,
+                        high_watermark: log.high_watermark().0,
+                    }],
+                    segments: vec![0],
                     tail: log
                         .tail_keys(opts.tail_records)
                         .into_iter()
-                        .map(|(o, k)| TailRecord { offset: o.0, key: k.map(|k| k.0) })
+                        .map(|(o, k)| TailRecord { offset: o.0, key: k.map(|k| k.0), tombstone: false })
                         .collect(),
                     committed,
                 });
@@ -760,6 +775,19 @@ impl Simulation {
             trace_tail,
             trace_len: self.trace.total(),
             windows,
+            brokers: self
+                .brokers()
+                .map(|b| BrokerView {
+                    id: b.id.0,
+                    state: "Running".into(),
+                    fenced: false,
+                    isolated_from: vec![],
+                    leader_of: b.logs.len() as u32,
+                    coordinator_for: vec![],
+                })
+                .collect(),
+            acknowledged_lost: 0,
+            acknowledged_lost_ids: vec![],
         }
     }
 

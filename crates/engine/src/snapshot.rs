@@ -18,6 +18,31 @@ pub struct Snapshot {
     pub trace_len: u64,
     /// The first group's windows, if it aggregates any.
     pub windows: Option<WindowsView>,
+    /// The brokers and what the controller knows of them.
+    pub brokers: Vec<BrokerView>,
+    /// What the run has lost so far: acknowledged records gone from the log.
+    pub acknowledged_lost: u64,
+    /// The first of those record ids (at most 200).
+    pub acknowledged_lost_ids: Vec<u64>,
+}
+
+/// A broker as the cluster view draws it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrokerView {
+    /// `node.id`.
+    pub id: u32,
+    /// `Running`, `Crashed` (the process stopped; its log stays) or `PoweredOff` (the machine
+    /// lost power; its unflushed tail is gone).
+    pub state: String,
+    /// Whether the controller has fenced it (no heartbeat for `broker.session.timeout.ms`): it
+    /// leads nothing and is in no ISR until it registers again.
+    pub fenced: bool,
+    /// The nodes it cannot reach (a network partition), by name (`broker-1`, `producer-1`, ...).
+    pub isolated_from: Vec<String>,
+    /// Partitions it leads (user topics and `__consumer_offsets`).
+    pub leader_of: u32,
+    /// The groups it coordinates (it leads their `__consumer_offsets` partition).
+    pub coordinator_for: Vec<String>,
 }
 
 /// A group's windowed aggregation, cut to what a screen shows: the busiest keys and each one's
@@ -62,26 +87,55 @@ pub struct WindowCell {
     pub detail: String,
 }
 
-/// One partition as its leader sees it.
+/// One partition of a user topic: the controller's view (leader, epoch, ISR) and its leader's
+/// log (or, while it is offline, the log of its first replica).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionView {
     pub topic: String,
     pub partition: u32,
-    pub leader: u32,
+    /// The leader's `node.id`; `None` while the partition is offline (no eligible replica).
+    pub leader: Option<u32>,
+    pub leader_epoch: u32,
+    /// The assigned replicas, preferred leader first.
+    pub replicas: Vec<u32>,
+    /// The in-sync replicas, as the controller has them.
+    pub isr: Vec<u32>,
+    /// Fewer replicas in sync than assigned.
+    pub under_replicated: bool,
+    /// No leader: nobody can produce to it or fetch from it.
+    pub offline: bool,
     pub log_start_offset: u64,
     pub log_end_offset: u64,
     pub high_watermark: u64,
-    /// The newest records, oldest first.
+    /// Each replica's log, in `replicas` order: a lagging follower shows here.
+    pub replica_logs: Vec<ReplicaLogView>,
+    /// Base offsets of the leader's segments, oldest first (the last is the active one).
+    pub segments: Vec<u64>,
+    /// The newest records, oldest first (compacted gaps show as jumps in `offset`).
     pub tail: Vec<TailRecord>,
     /// Each group's committed offset for this partition, if it has one.
     pub committed: Vec<(String, u64)>,
 }
 
-/// A record in a log strip: its offset and its key's index (for its colour).
+/// One replica's log offsets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplicaLogView {
+    pub broker: u32,
+    /// `leader`, `follower` or `offline` (its broker is down or fenced).
+    pub role: String,
+    pub in_sync: bool,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+}
+
+/// A record in a log strip: its offset, its key's index (for its colour), and whether it is a
+/// tombstone (a null value: a delete marker for compaction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct TailRecord {
     pub offset: u64,
     pub key: Option<u32>,
+    pub tombstone: bool,
 }
 
 /// A consumer group: the coordinator's view, and each member's.
