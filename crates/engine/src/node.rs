@@ -2,7 +2,7 @@
 //! cluster metadata clients start with. Handlers never do IO or touch another node: they record
 //! effects in the [`Ctx`], and the `Simulation` applies them.
 
-use crate::broker::BrokerTimer;
+use crate::broker::{BrokerTimer, ControllerTimer};
 use crate::consumer::ConsumerTimer;
 use crate::ids::{BrokerId, GroupId, NodeId, Offset, TopicId, TopicPartition};
 use crate::producer::ProducerTimer;
@@ -13,6 +13,7 @@ use crate::sim::{SimRng, SimTime, TraceEvent};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Timer {
     Broker(BrokerTimer),
+    Controller(ControllerTimer),
     Producer(ProducerTimer),
     Consumer(ConsumerTimer),
 }
@@ -97,32 +98,36 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One topic as clients know it: its name and each partition's leader.
+/// One topic as clients know it: its name and each partition's leader and leader epoch
+/// (`None`: unknown or offline).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicMetadata {
     pub name: String,
     /// The leader of partition `p` is `leaders[p]`.
-    pub leaders: Vec<BrokerId>,
+    pub leaders: Vec<Option<BrokerId>>,
+    pub leader_epochs: Vec<u32>,
 }
 
-/// What a client knows of the cluster when it starts: partition leaders and each broker's
-/// address. Real clients learn this from a `MetadataRequest` to a bootstrap server; here it is
-/// handed over at start, and a later version will fetch it.
+/// What a client knows of the cluster: each broker's address (its `bootstrap.servers`), the
+/// topics, and, from its last `MetadataResponse`, each partition's leader.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterMetadata {
     /// The node of broker `b` is `brokers[b]`.
     pub brokers: Vec<NodeId>,
     /// Topic `t` is `topics[t]`.
     pub topics: Vec<TopicMetadata>,
-    /// `offsets.topic.num.partitions` (50): the partitions of `__consumer_offsets`.
-    pub offsets_topic_partitions: u32,
 }
 
 impl ClusterMetadata {
-    /// The node of the leader of `tp`, if the topic partition exists.
+    /// The node of the leader of `tp`, if known.
     pub fn leader_node(&self, tp: TopicPartition) -> Option<NodeId> {
-        let leader = self.topics.get(tp.topic.0 as usize)?.leaders.get(tp.partition.0 as usize)?;
+        let leader = (*self.topics.get(tp.topic.0 as usize)?.leaders.get(tp.partition.0 as usize)?)?;
         self.brokers.get(leader.0 as usize).copied()
+    }
+
+    /// The leader epoch of `tp` the client last heard of.
+    pub fn leader_epoch(&self, tp: TopicPartition) -> Option<u32> {
+        self.topics.get(tp.topic.0 as usize)?.leader_epochs.get(tp.partition.0 as usize).copied()
     }
 
     /// Partitions of `topic` (0 if unknown).
@@ -135,15 +140,144 @@ impl ClusterMetadata {
         self.topics.iter().position(|t| t.name == name).map(|i| TopicId(i as u32))
     }
 
-    /// The broker that coordinates `group_id`: the leader of `__consumer_offsets` partition
-    /// `abs(javaHashCode(group_id)) % offsets.topic.num.partitions`, as Kafka's
-    /// `GroupCoordinator.partitionFor` computes it. Partition `p` of that topic is led by broker
-    /// `p % brokers`, as the engine places every topic.
-    pub fn coordinator_for(&self, group_id: &str) -> (BrokerId, NodeId) {
-        let partition = group_partition(group_id, self.offsets_topic_partitions);
-        let n = self.brokers.len() as u32;
-        let broker = BrokerId(partition % n.max(1));
-        (broker, self.brokers.get(broker.0 as usize).copied().unwrap_or(NodeId(0)))
+    /// Forgets every leader, so that nothing is sent until a MetadataResponse names them.
+    pub fn without_leaders(mut self) -> Self {
+        for t in &mut self.topics {
+            t.leaders.iter_mut().for_each(|l| *l = None);
+        }
+        self
+    }
+
+    /// Takes the leaders of a MetadataResponse. A leader epoch older than the one known is
+    /// ignored, as the Java client's `Metadata.updateLatestMetadata` does (KIP-320).
+    pub fn update(&mut self, partitions: &[(TopicPartition, Option<BrokerId>, u32)]) {
+        for (tp, leader, epoch) in partitions {
+            let Some(t) = self.topics.get_mut(tp.topic.0 as usize) else { continue };
+            let i = tp.partition.0 as usize;
+            if i < t.leaders.len() && *epoch >= t.leader_epochs[i] {
+                t.leaders[i] = *leader;
+                t.leader_epochs[i] = *epoch;
+            }
+        }
+    }
+
+    /// The broker at node `node`, if it is one.
+    pub fn broker_at(&self, node: NodeId) -> Option<BrokerId> {
+        self.brokers.iter().position(|n| *n == node).map(|b| BrokerId(b as u32))
+    }
+}
+
+/// A client's metadata timers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetadataTimer {
+    /// The `retry.backoff.ms` since the last request ran out: a wanted refresh may go.
+    Backoff,
+    /// A MetadataRequest got no answer within `request.timeout.ms`.
+    Timeout { correlation_id: u64 },
+}
+
+/// A client's metadata: what it knows, and its MetadataRequests — one in flight at most, to
+/// its bootstrap brokers in turn, no sooner than `retry.backoff.ms` after the last (the Java
+/// client's `Metadata` and `NetworkClient.DefaultMetadataUpdater`).
+#[derive(Debug, Clone)]
+pub struct MetadataClient {
+    pub cluster: ClusterMetadata,
+    in_flight: Option<u64>,
+    /// A refresh was asked for while one was in flight or the backoff ran.
+    wanted: bool,
+    backoff_armed: bool,
+    last_request: Option<SimTime>,
+    next_bootstrap: usize,
+    backoff_ms: u64,
+    timeout_ms: u64,
+}
+
+impl MetadataClient {
+    /// A client that knows `cluster`'s brokers and topics but no leaders yet; it starts its
+    /// bootstrap list at broker `first` (so that clients spread their first requests).
+    pub fn new(cluster: &ClusterMetadata, first: usize, backoff_ms: u64, timeout_ms: u64) -> Self {
+        MetadataClient {
+            cluster: cluster.clone().without_leaders(),
+            in_flight: None,
+            wanted: false,
+            backoff_armed: false,
+            last_request: None,
+            next_bootstrap: first,
+            backoff_ms: backoff_ms.max(1),
+            timeout_ms,
+        }
+    }
+
+    /// Asks for fresh metadata: now if nothing is in flight and the backoff has passed, else
+    /// as soon as it may. `correlation_id` is a fresh id of the client's; `wrap` makes its timer.
+    pub fn request(&mut self, ctx: &mut Ctx, correlation_id: u64, wrap: fn(MetadataTimer) -> Timer) {
+        self.wanted = true;
+        if self.in_flight.is_some() || self.cluster.brokers.is_empty() {
+            return;
+        }
+        let now = ctx.now();
+        if let Some(last) = self.last_request {
+            let ready = last.plus_ms(self.backoff_ms);
+            if now < ready {
+                if !self.backoff_armed {
+                    self.backoff_armed = true;
+                    ctx.set_timer(ready.0 - now.0, wrap(MetadataTimer::Backoff));
+                }
+                return;
+            }
+        }
+        self.wanted = false;
+        self.last_request = Some(now);
+        let node = self.cluster.brokers[self.next_bootstrap % self.cluster.brokers.len()];
+        self.next_bootstrap += 1;
+        self.in_flight = Some(correlation_id);
+        ctx.send(node, Message::MetadataRequest { correlation_id });
+        ctx.set_timer(self.timeout_ms, wrap(MetadataTimer::Timeout { correlation_id }));
+    }
+
+    /// Handles a metadata timer; returns true if a request should be sent now (call
+    /// [`MetadataClient::request`]).
+    pub fn on_timer(&mut self, t: MetadataTimer) -> bool {
+        match t {
+            MetadataTimer::Backoff => {
+                self.backoff_armed = false;
+                self.wanted
+            }
+            MetadataTimer::Timeout { correlation_id } => {
+                if self.in_flight == Some(correlation_id) {
+                    self.in_flight = None;
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    /// Takes a MetadataResponse; false if it answers no request in flight.
+    pub fn on_response(&mut self, correlation_id: u64, partitions: &[(TopicPartition, Option<BrokerId>, u32)]) -> bool {
+        if self.in_flight != Some(correlation_id) {
+            return false;
+        }
+        self.in_flight = None;
+        self.cluster.update(partitions);
+        true
+    }
+
+    /// The connection to `node` dropped; returns true if the request in flight went to it
+    /// and a new one should be sent.
+    pub fn on_disconnected(&mut self, node: NodeId) -> bool {
+        let asked = self.cluster.brokers.len().max(1);
+        let last = self.cluster.brokers.get((self.next_bootstrap + asked - 1) % asked).copied();
+        if self.in_flight.is_some() && last == Some(node) {
+            self.in_flight = None;
+            return true;
+        }
+        false
+    }
+
+    /// Whether a refresh is wanted or in flight.
+    pub fn is_refreshing(&self) -> bool {
+        self.wanted || self.in_flight.is_some()
     }
 }
 

@@ -3,7 +3,7 @@
 //! Only the fields the simulation needs are carried.
 
 use crate::config::Acks;
-use crate::ids::{KeyId, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, KeyId, NodeId, Offset, RecordId, TopicPartition};
 use serde::Serialize;
 
 /// One record as it travels in batches. The payload itself lives with the workload that made it
@@ -16,6 +16,11 @@ pub struct Record {
     pub timestamp_ms: u64,
     /// Serialized size of key + value, bytes.
     pub size_bytes: u32,
+    /// Its offset, set by the log when it is read (compaction leaves gaps, so offsets are not
+    /// a base plus an index); producers leave it 0.
+    pub offset: Offset,
+    /// A null value: a delete marker for compaction.
+    pub tombstone: bool,
 }
 
 /// A producer batch for one partition (Kafka's `ProducerBatch` / `RecordBatch`).
@@ -36,6 +41,29 @@ pub enum KafkaError {
     OffsetOutOfRange,
     UnknownTopicOrPartition,
     NotEnoughReplicas,
+    /// The record was appended, but the ISR shrank below `min.insync.replicas` before it was
+    /// replicated.
+    NotEnoughReplicasAfterAppend,
+    /// The broker does not lead the partition (any more): refresh metadata and retry.
+    NotLeaderOrFollower,
+    /// The request's leader epoch is older than the broker's (KIP-320).
+    FencedLeaderEpoch,
+    /// The request's leader epoch is newer than the broker's: it has not heard of it yet.
+    UnknownLeaderEpoch,
+    /// A new leader whose high watermark has not reached its epoch's start offset (KIP-207).
+    OffsetNotAvailable,
+    /// The batch exceeds `max.message.bytes`.
+    RecordTooLarge,
+    /// A record without a key sent to a compacted topic.
+    InvalidRecord,
+    /// `acks=all` waited `request.timeout.ms` for the ISR.
+    RequestTimedOut,
+    /// The broker does not coordinate this group (any more): find the coordinator again.
+    NotCoordinator,
+    /// The group's `__consumer_offsets` partition has no leader.
+    CoordinatorNotAvailable,
+    /// The connection to the broker dropped.
+    Network,
 }
 
 impl KafkaError {
@@ -49,7 +77,23 @@ impl KafkaError {
             KafkaError::OffsetOutOfRange => "OffsetOutOfRangeException",
             KafkaError::UnknownTopicOrPartition => "UnknownTopicOrPartitionException",
             KafkaError::NotEnoughReplicas => "NotEnoughReplicasException",
+            KafkaError::NotEnoughReplicasAfterAppend => "NotEnoughReplicasAfterAppendException",
+            KafkaError::NotLeaderOrFollower => "NotLeaderOrFollowerException",
+            KafkaError::FencedLeaderEpoch => "FencedLeaderEpochException",
+            KafkaError::UnknownLeaderEpoch => "UnknownLeaderEpochException",
+            KafkaError::OffsetNotAvailable => "OffsetNotAvailableException",
+            KafkaError::RecordTooLarge => "RecordTooLargeException",
+            KafkaError::InvalidRecord => "InvalidRecordException",
+            KafkaError::RequestTimedOut => "TimeoutException",
+            KafkaError::NotCoordinator => "NotCoordinatorException",
+            KafkaError::CoordinatorNotAvailable => "CoordinatorNotAvailableException",
+            KafkaError::Network => "NetworkException",
         }
+    }
+
+    /// Whether a client retries after it (Kafka's `RetriableException` subclasses).
+    pub fn is_retriable(self) -> bool {
+        !matches!(self, KafkaError::RecordTooLarge | KafkaError::InvalidRecord)
     }
 }
 
@@ -74,6 +118,27 @@ pub struct ProducePartitionResult {
 pub struct FetchPartition {
     pub partition: TopicPartition,
     pub fetch_offset: Offset,
+    /// The leader epoch the fetcher believes current (KIP-320), if it knows one.
+    pub current_leader_epoch: Option<u32>,
+    /// A follower's: the epoch of the last record it holds, so that the leader can tell it
+    /// where its log diverges (KIP-595's fetch-based truncation, replacing KIP-101's
+    /// OffsetsForLeaderEpoch round trip).
+    pub last_fetched_epoch: Option<u32>,
+}
+
+/// One partition's leadership as the controller records it (KRaft's `PartitionRecord` /
+/// `PartitionChangeRecord`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionRegistration {
+    pub partition: TopicPartition,
+    /// Assigned replicas; the first is the preferred leader.
+    pub replicas: Vec<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    /// `None` while the partition is offline.
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: u32,
+    /// Bumped by every change, so that a stale AlterPartition is refused.
+    pub partition_epoch: u32,
 }
 
 /// One partition of a FetchResponse: the records read, the high watermark, or an error.
@@ -86,6 +151,12 @@ pub struct FetchPartitionResponse {
     pub base_offset: Offset,
     pub records: Vec<Record>,
     pub error: Option<KafkaError>,
+    /// To a follower whose log diverges from the leader's: the largest epoch both have, and
+    /// where it ends in the leader's log. The follower truncates there.
+    pub diverging_epoch: Option<(u32, Offset)>,
+    /// To a follower: the leader-epoch entries `(epoch, start offset)` that begin among the
+    /// records sent, so that its epoch cache matches the leader's.
+    pub epochs: Vec<(u32, Offset)>,
 }
 
 /// A member's entry in the leader's JoinGroupResponse: its id and subscribed topics.
@@ -102,6 +173,8 @@ pub enum Message {
     ProduceRequest {
         correlation_id: u64,
         acks: Acks,
+        /// How long the leader may wait for the ISR with `acks=all` (`request.timeout.ms`).
+        timeout_ms: u64,
         batches: Vec<ProducerBatch>,
     },
     ProduceResponse {
@@ -110,6 +183,8 @@ pub enum Message {
     },
     FetchRequest {
         correlation_id: u64,
+        /// A follower's `node.id`; `None` for a consumer.
+        replica_id: Option<BrokerId>,
         max_wait_ms: u64,
         min_bytes: u32,
         max_partition_bytes: u32,
@@ -191,6 +266,59 @@ pub enum Message {
     },
     OffsetFetchResponse {
         correlation_id: u64,
+        error: Option<KafkaError>,
         offsets: Vec<(TopicPartition, Option<Offset>)>,
+    },
+    /// A client asks a broker for the leaders of every partition.
+    MetadataRequest {
+        correlation_id: u64,
+    },
+    MetadataResponse {
+        correlation_id: u64,
+        /// The unfenced brokers and their addresses.
+        brokers: Vec<(BrokerId, NodeId)>,
+        /// Each partition's leader (`None`: offline) and leader epoch.
+        partitions: Vec<(TopicPartition, Option<BrokerId>, u32)>,
+    },
+    /// A consumer asks which broker coordinates its group.
+    FindCoordinatorRequest {
+        correlation_id: u64,
+        group_id: String,
+    },
+    FindCoordinatorResponse {
+        correlation_id: u64,
+        error: Option<KafkaError>,
+        coordinator: Option<NodeId>,
+    },
+    /// A broker registers with the controller when it starts (KRaft's BrokerRegistration).
+    BrokerRegistrationRequest {
+        broker: BrokerId,
+    },
+    /// A broker's liveness signal to the controller, every `broker.heartbeat.interval.ms`.
+    BrokerHeartbeatRequest {
+        broker: BrokerId,
+    },
+    /// The controller's metadata changes, as brokers replay them from the metadata log:
+    /// partitions' leaders and ISRs, and which brokers are fenced. `full` replaces everything.
+    MetadataUpdate {
+        full: bool,
+        fenced: Vec<BrokerId>,
+        partitions: Vec<PartitionRegistration>,
+    },
+    /// A partition leader asks the controller to change the ISR (KIP-497).
+    AlterPartitionRequest {
+        broker: BrokerId,
+        partition: TopicPartition,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    },
+    AlterPartitionResponse {
+        partition: TopicPartition,
+        error: Option<KafkaError>,
+    },
+    /// The connection to `node` dropped (its process died): every request in flight to it fails.
+    Disconnected {
+        node: NodeId,
     },
 }

@@ -141,7 +141,8 @@ impl GroupCoordinator {
         Group::new(group_id, GroupId(id as u32))
     }
 
-    /// Handles a group request; returns false if `msg` is not one.
+    /// Handles a group request (OffsetCommit excepted: the broker persists it); returns false if
+    /// `msg` is not one.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) -> bool {
         match msg {
             Message::JoinGroupRequest {
@@ -165,15 +166,11 @@ impl GroupCoordinator {
                 let error = self.leave(ctx, &group_id, &member_id);
                 ctx.send(from, Message::LeaveGroupResponse { error });
             }
-            Message::OffsetCommitRequest { correlation_id, group_id, generation_id, member_id, offsets } => {
-                let error = self.commit(ctx, &group_id, generation_id, &member_id, &offsets);
-                ctx.send(from, Message::OffsetCommitResponse { correlation_id, error, offsets });
-            }
             Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
                 let group = self.groups.get(&group_id);
                 let offsets =
                     partitions.into_iter().map(|tp| (tp, group.and_then(|g| g.offsets.get(&tp).copied()))).collect();
-                ctx.send(from, Message::OffsetFetchResponse { correlation_id, offsets });
+                ctx.send(from, Message::OffsetFetchResponse { correlation_id, error: None, offsets });
             }
             _ => return false,
         }
@@ -534,7 +531,16 @@ impl GroupCoordinator {
         }
     }
 
-    fn commit(
+    /// A group this coordinator takes over, with the offsets its log holds and no members:
+    /// they find it and rejoin.
+    pub fn load(&mut self, group_id: &str, offsets: BTreeMap<TopicPartition, Offset>) {
+        let mut group = Self::new_group(&self.group_ids, group_id);
+        group.offsets = offsets;
+        self.groups.insert(group_id.to_string(), group);
+    }
+
+    /// Validates an OffsetCommit from a member and stores its offsets; the broker persists them.
+    pub fn commit(
         &mut self,
         ctx: &mut Ctx,
         group_id: &str,

@@ -10,6 +10,13 @@ use crate::ids::{KeyId, Offset, RecordId};
 use crate::protocol::Record;
 
 const NO_KEY: u32 = u32::MAX;
+
+/// Temporary.
+#[derive(Debug, Default)]
+pub struct Maintenance {
+    pub segments_deleted: u32,
+    pub records_cleaned: u64,
+}
 const CHUNK_BITS: u32 = 16;
 /// Records per chunk.
 const CHUNK: usize = 1 << CHUNK_BITS;
@@ -39,6 +46,8 @@ impl Chunk {
             key: (self.keys[j] != NO_KEY).then_some(KeyId(self.keys[j])),
             timestamp_ms: self.timestamps_ms[j],
             size_bytes: self.sizes_bytes[j],
+            offset: Offset(0),
+            tombstone: false,
         }
     }
 }
@@ -72,8 +81,66 @@ impl PartitionLog {
         Offset(self.high_watermark)
     }
 
+    /// Temporary: replaced by the segmented log.
+    pub fn new(_config: ()) -> Self {
+        Self::default()
+    }
+
+    /// Temporary.
+    pub fn append_replicated(&mut self, records: &[Record], now_ms: u64) {
+        self.append(records, now_ms);
+    }
+
+    /// Temporary.
+    pub fn set_high_watermark(&mut self, offset: Offset) {
+        self.high_watermark = offset.0.min(self.log_end_offset().0);
+    }
+
+    /// Temporary.
+    pub fn advance_log_start_offset(&mut self, _offset: Offset) {}
+
+    /// Temporary.
+    pub fn truncate_to(&mut self, offset: Offset) {
+        let keep = offset.0.saturating_sub(self.log_start_offset).min(self.len as u64) as usize;
+        while self.len > keep {
+            let c = self.chunks.last_mut().expect("chunk");
+            c.record_ids.pop();
+            c.keys.pop();
+            c.timestamps_ms.pop();
+            c.sizes_bytes.pop();
+            if c.record_ids.is_empty() {
+                self.chunks.pop();
+            }
+            self.len -= 1;
+        }
+        self.high_watermark = self.high_watermark.min(self.log_end_offset().0);
+    }
+
+    /// Temporary.
+    pub fn segment_base_offsets(&self) -> Vec<Offset> {
+        vec![Offset(self.log_start_offset)]
+    }
+
+    /// Temporary.
+    pub fn recovery_point(&self) -> Offset {
+        self.log_end_offset()
+    }
+
+    /// Temporary.
+    pub fn lose_unflushed(&mut self) -> u64 {
+        0
+    }
+
+    /// Temporary.
+    pub fn flush_due(&mut self, _now_ms: u64) {}
+
+    /// Temporary.
+    pub fn maintain(&mut self, _now_ms: u64) -> Maintenance {
+        Maintenance::default()
+    }
+
     /// Appends records in order; returns the base offset (the first record's).
-    pub fn append(&mut self, records: &[Record]) -> Offset {
+    pub fn append(&mut self, records: &[Record], _now_ms: u64) -> Offset {
         let base = self.log_end_offset();
         for r in records {
             if self.len == self.chunks.len() * CHUNK {
@@ -155,7 +222,8 @@ impl PartitionLog {
             let chunk = &self.chunks[i >> CHUNK_BITS];
             let lo = i & (CHUNK - 1);
             let hi = (lo + (n - out.len())).min(chunk.record_ids.len());
-            out.extend((lo..hi).map(|j| chunk.record(j)));
+            let base = self.log_start_offset + i as u64 - lo as u64;
+            out.extend((lo..hi).map(|j| Record { offset: Offset(base + j as u64), ..chunk.record(j) }));
             i += hi - lo;
         }
         out

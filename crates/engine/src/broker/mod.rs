@@ -1,35 +1,88 @@
-//! A broker: the partition logs it leads, produce and fetch handling (with fetch long-polling by
-//! `fetch.min.bytes` / `fetch.max.wait.ms`), ListOffsets, and the group coordinator. It knows
-//! clients only through protocol messages.
+//! A broker: its replicas of partitions (leading some, following others), produce and fetch
+//! handling (consumers' fetches long-polled by `fetch.min.bytes` / `fetch.max.wait.ms`,
+//! followers' by `replica.fetch.wait.max.ms`), the ISR it keeps as a leader, its follower
+//! fetchers, the metadata cache clients ask, and the group coordinator of the groups whose
+//! `__consumer_offsets` partition it leads. It knows other nodes only through protocol messages.
 
+pub mod controller;
 pub mod group_coordinator;
 pub mod log;
+pub mod replica;
 
+pub use controller::{Controller, ControllerTimer};
 pub use group_coordinator::{GroupCoordinator, GroupState, GroupTimer};
 pub use log::PartitionLog;
+pub use replica::{LeaderEpochCache, Replica};
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
-use crate::ids::{BrokerId, NodeId, Offset, TopicPartition};
-use crate::node::{Ctx, Timer};
+use crate::ids::{BrokerId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
+use crate::node::{group_partition, Ctx, Timer};
 use crate::protocol::{
-    FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, ProducePartitionResult,
+    FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, PartitionRegistration,
+    ProducePartitionResult, Record,
 };
 use crate::sim::{SimTime, TraceEvent};
-use std::collections::BTreeMap;
+use replica::FollowerState;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `replica.fetch.max.bytes`: the most a follower fetches of one partition per request.
+const REPLICA_FETCH_MAX_BYTES: u32 = 1_048_576;
+/// `replica.fetch.backoff.ms`: a follower's pause after a fetch that failed.
+const REPLICA_FETCH_BACKOFF_MS: u64 = 1000;
+/// `log.retention.check.interval.ms`: how often retention and the cleaner look at the logs.
+pub const LOG_RETENTION_CHECK_INTERVAL_MS: u64 = 300_000;
+/// How often the OS's flusher writes dirty pages back (Linux `dirty_writeback_centisecs`).
+const WRITEBACK_INTERVAL_MS: u64 = 5_000;
+/// The producer index in the record ids of `__consumer_offsets` records.
+const OFFSETS_RECORD_PRODUCER: u64 = 0xFFFF;
 
 /// Broker timers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BrokerTimer {
-    /// The earliest held fetch's `fetch.max.wait.ms` runs out (one timer stands for them all:
-    /// Kafka's `DelayedOperationPurgatory` keeps one timing wheel, not a timer per fetch).
+    /// The earliest held fetch's wait runs out (one timer stands for them all: Kafka's
+    /// `DelayedOperationPurgatory` keeps one timing wheel, not a timer per fetch).
     FetchExpiry,
+    /// An `acks=all` produce or an offset commit reached its timeout.
+    DelayedExpiry { id: u64 },
+    /// Send the controller a heartbeat.
+    Heartbeat,
+    /// Look for followers out of sync for `replica.lag.time.max.ms`.
+    IsrCheck,
+    /// A follower fetch unanswered for `replica.socket.timeout.ms`, or a fetch backoff ended.
+    FetcherRetry { leader: BrokerId, correlation_id: u64 },
+    /// Retention and compaction.
+    LogMaintenance,
+    /// The OS writes dirty pages back.
+    Writeback,
     Group(GroupTimer),
+}
+
+/// Whether the broker's process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessState {
+    Running,
+    /// The process stopped; its logs stay as they were.
+    Crashed,
+    /// The machine lost power; the unflushed tail of each log is gone.
+    PoweredOff,
+}
+
+impl ProcessState {
+    /// `Running`, `Crashed` or `PoweredOff`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcessState::Running => "Running",
+            ProcessState::Crashed => "Crashed",
+            ProcessState::PoweredOff => "PoweredOff",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 struct HeldFetch {
     from: NodeId,
-    /// When `fetch.max.wait.ms` runs out.
+    replica_id: Option<BrokerId>,
+    /// When the wait runs out.
     deadline: SimTime,
     correlation_id: u64,
     min_bytes: u32,
@@ -37,48 +90,199 @@ struct HeldFetch {
     partitions: Vec<FetchPartition>,
 }
 
+/// What a delayed operation answers when it completes.
+#[derive(Debug, Clone)]
+enum DelayedKind {
+    /// An `acks=all` ProduceRequest: `waiting` are (index into `results`, partition, the offset
+    /// the HW must reach).
+    Produce { results: Vec<ProducePartitionResult>, waiting: Vec<(usize, TopicPartition, Offset)> },
+    /// An OffsetCommit whose records must reach the HW of the group's offsets partition.
+    Commit { offsets: Vec<(TopicPartition, Offset)>, partition: TopicPartition, required: Offset },
+}
+
+#[derive(Debug, Clone)]
+struct Delayed {
+    from: NodeId,
+    correlation_id: u64,
+    kind: DelayedKind,
+}
+
+/// A follower's fetcher towards one leader: the fetch in flight, if any.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fetcher {
+    in_flight: Option<u64>,
+    /// Waiting out a backoff until this retry's timer fires.
+    backoff: Option<u64>,
+}
+
+/// Where the broker's cluster knowledge comes from: node addresses, the topics' partition
+/// counts and configs, and the `__consumer_offsets` topic.
+#[derive(Debug, Clone)]
+pub struct BrokerSetup {
+    pub controller: NodeId,
+    /// The node of broker `b` is `brokers[b]`.
+    pub brokers: Vec<NodeId>,
+    /// Per topic (by index): its config. The last topic is `__consumer_offsets`.
+    pub topic_configs: Vec<TopicConfig>,
+    /// Per topic: its partition count, and the dense index of its partition 0.
+    pub partition_counts: Vec<u32>,
+    pub offsets_topic: TopicId,
+    /// The scenario's `group.id`s, in `GroupId` order.
+    pub group_ids: Vec<String>,
+}
+
 /// A broker node.
 #[derive(Debug)]
 pub struct Broker {
     pub id: BrokerId,
-    /// The partitions this broker leads.
-    pub logs: BTreeMap<TopicPartition, PartitionLog>,
-    pub topic_configs: BTreeMap<String, TopicConfig>,
+    pub process: ProcessState,
+    /// Its replicas, of user topics and of `__consumer_offsets`.
+    pub replicas: BTreeMap<TopicPartition, Replica>,
+    /// The controller's record of every partition, as last heard (the metadata cache).
+    pub registry: BTreeMap<TopicPartition, PartitionRegistration>,
+    /// Brokers the controller has fenced, as last heard.
+    pub fenced: BTreeSet<BrokerId>,
     pub coordinator: GroupCoordinator,
+    config: BrokerConfig,
+    setup: BrokerSetup,
     held_fetches: BTreeMap<u64, HeldFetch>,
     next_fetch_id: u64,
     /// When the pending FetchExpiry timer fires, if one is set.
     expiry_timer_at: Option<SimTime>,
+    delayed: BTreeMap<u64, Delayed>,
+    next_delayed: u64,
+    fetchers: BTreeMap<BrokerId, Fetcher>,
+    next_correlation_id: u64,
+}
+
+fn timer(t: BrokerTimer) -> Timer {
+    Timer::Broker(t)
 }
 
 impl Broker {
-    /// Broker `id` with empty logs; its partitions are added as the scenario's topics are
-    /// created. `group_ids` are the scenario's groups, in `GroupId` order.
-    pub fn new(id: BrokerId, config: BrokerConfig, group_ids: Vec<String>) -> Self {
+    /// Broker `id`, holding a replica of each partition in `registrations` that lists it, with
+    /// empty logs; it leads (epoch as registered) those that name it leader.
+    pub fn new(id: BrokerId, config: BrokerConfig, setup: BrokerSetup, registrations: &[PartitionRegistration]) -> Self {
+        let mut replicas = BTreeMap::new();
+        for r in registrations.iter().filter(|r| r.replicas.contains(&id)) {
+            let log = PartitionLog::new(setup.topic_configs[r.partition.topic.0 as usize].log_config());
+            let mut replica = Replica::new(log, r.clone());
+            if r.leader == Some(id) {
+                replica.leading_epoch = Some(r.leader_epoch);
+                replica.epochs.assign(r.leader_epoch, Offset(0));
+                replica.followers = r
+                    .replicas
+                    .iter()
+                    .filter(|b| **b != id)
+                    .map(|b| {
+                        let at = SimTime::ZERO;
+                        let fs = FollowerState {
+                            log_end_offset: Offset(0),
+                            last_caught_up: at,
+                            last_fetch: at,
+                            last_fetch_leader_log_end_offset: Offset(0),
+                        };
+                        (*b, fs)
+                    })
+                    .collect();
+            }
+            replicas.insert(r.partition, replica);
+        }
         Broker {
             id,
-            logs: BTreeMap::new(),
-            topic_configs: BTreeMap::new(),
-            coordinator: GroupCoordinator::new(id.0, config, group_ids),
+            process: ProcessState::Running,
+            replicas,
+            registry: registrations.iter().map(|r| (r.partition, r.clone())).collect(),
+            fenced: BTreeSet::new(),
+            coordinator: GroupCoordinator::new(id.0, config.clone(), setup.group_ids.clone()),
+            config,
+            setup,
             held_fetches: BTreeMap::new(),
             next_fetch_id: 0,
             expiry_timer_at: None,
+            delayed: BTreeMap::new(),
+            next_delayed: 0,
+            fetchers: BTreeMap::new(),
+            next_correlation_id: 0,
         }
     }
 
-    /// Makes this broker the leader of `tp` (leader epoch 0).
-    pub fn lead(&mut self, tp: TopicPartition) {
-        self.logs.entry(tp).or_default();
+    /// Whether the process runs.
+    pub fn is_running(&self) -> bool {
+        self.process == ProcessState::Running
     }
 
-    /// Traces that the broker started and which partitions it leads.
+    /// The replicas this broker leads, with their logs.
+    pub fn leader_logs(&self) -> impl Iterator<Item = (&TopicPartition, &PartitionLog)> {
+        self.replicas.iter().filter(|(_, r)| r.is_leader()).map(|(tp, r)| (tp, &r.log))
+    }
+
+    /// Traces the start, starts its timers and its followers' fetchers.
     pub fn start(&mut self, ctx: &mut Ctx) {
-        ctx.trace(TraceEvent::BrokerStarted { broker: self.id.0, leader_for: self.logs.keys().copied().collect() });
+        let leader_for = self.replicas.iter().filter(|(_, r)| r.is_leader()).map(|(tp, _)| *tp).collect();
+        ctx.trace(TraceEvent::BrokerStarted { broker: self.id.0, leader_for });
+        self.start_timers(ctx);
+        self.start_fetchers(ctx);
+        self.load_coordinated_groups(ctx);
     }
 
-    /// Handles one of the broker's timers (delayed fetches, group coordinator timers).
-    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: BrokerTimer) {
-        match timer {
+    fn start_timers(&mut self, ctx: &mut Ctx) {
+        ctx.set_timer(self.config.broker_heartbeat_interval_ms, timer(BrokerTimer::Heartbeat));
+        ctx.set_timer((self.config.replica_lag_time_max_ms / 2).max(1), timer(BrokerTimer::IsrCheck));
+        ctx.set_timer(LOG_RETENTION_CHECK_INTERVAL_MS, timer(BrokerTimer::LogMaintenance));
+        ctx.set_timer(WRITEBACK_INTERVAL_MS, timer(BrokerTimer::Writeback));
+    }
+
+    /// The process stops: everything in memory is gone (held requests, followers' states, the
+    /// groups); the logs stay. With `power_loss`, each log also loses its unflushed tail.
+    pub fn stop(&mut self, ctx: &mut Ctx, power_loss: bool) {
+        self.process = if power_loss { ProcessState::PoweredOff } else { ProcessState::Crashed };
+        ctx.trace(TraceEvent::BrokerStopped { broker: self.id.0, power_loss });
+        self.held_fetches.clear();
+        self.expiry_timer_at = None;
+        self.delayed.clear();
+        self.fetchers.clear();
+        self.coordinator.groups.clear();
+        for (tp, r) in self.replicas.iter_mut() {
+            r.leading_epoch = None;
+            r.followers.clear();
+            r.pending_isr = None;
+            if power_loss {
+                let lost = r.log.lose_unflushed();
+                r.epochs.truncate_from_end(r.log.log_end_offset());
+                if lost > 0 {
+                    ctx.trace(TraceEvent::UnflushedLost {
+                        broker: self.id.0,
+                        partition: *tp,
+                        records: lost,
+                        log_end_offset: r.log.log_end_offset(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The process starts again: it recovers its logs, and registers with the controller,
+    /// whose answer tells it what it leads and follows now.
+    pub fn restart(&mut self, ctx: &mut Ctx) {
+        self.process = ProcessState::Running;
+        ctx.trace(TraceEvent::BrokerRestarted { broker: self.id.0 });
+        ctx.send(self.setup.controller, Message::BrokerRegistrationRequest { broker: self.id });
+        self.start_timers(ctx);
+    }
+
+    fn correlation_id(&mut self) -> u64 {
+        self.next_correlation_id += 1;
+        self.next_correlation_id
+    }
+
+    fn node_of(&self, b: BrokerId) -> NodeId {
+        self.setup.brokers[b.0 as usize]
+    }
+
+    /// Handles one of the broker's timers.
+    pub fn on_timer(&mut self, ctx: &mut Ctx, t: BrokerTimer) {
+        match t {
             BrokerTimer::FetchExpiry => {
                 self.expiry_timer_at = None;
                 let now = ctx.now();
@@ -86,52 +290,74 @@ impl Broker {
                     self.held_fetches.iter().filter(|(_, h)| h.deadline <= now).map(|(id, _)| *id).collect();
                 for id in expired {
                     let held = self.held_fetches.remove(&id).expect("present");
-                    let partitions = self.read(&held.partitions, held.max_partition_bytes).0;
-                    ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
+                    self.answer_held(ctx, held);
                 }
                 self.arm_fetch_expiry(ctx);
+            }
+            BrokerTimer::DelayedExpiry { id } => {
+                if let Some(d) = self.delayed.remove(&id) {
+                    self.finish_delayed(ctx, d, Some(KafkaError::RequestTimedOut));
+                }
+            }
+            BrokerTimer::Heartbeat => {
+                ctx.send(self.setup.controller, Message::BrokerHeartbeatRequest { broker: self.id });
+                ctx.set_timer(self.config.broker_heartbeat_interval_ms, timer(BrokerTimer::Heartbeat));
+            }
+            BrokerTimer::IsrCheck => {
+                self.shrink_isrs(ctx);
+                ctx.set_timer((self.config.replica_lag_time_max_ms / 2).max(1), timer(BrokerTimer::IsrCheck));
+            }
+            BrokerTimer::FetcherRetry { leader, correlation_id } => {
+                let Some(f) = self.fetchers.get_mut(&leader) else { return };
+                if f.in_flight == Some(correlation_id) {
+                    f.in_flight = None;
+                    ctx.trace(TraceEvent::FetcherTimedOut { broker: self.id.0, leader: leader.0 });
+                } else if f.backoff == Some(correlation_id) {
+                    f.backoff = None;
+                } else {
+                    return;
+                }
+                self.fetch_from(ctx, leader);
+            }
+            BrokerTimer::LogMaintenance => {
+                let now = ctx.now().0;
+                for (tp, r) in self.replicas.iter_mut() {
+                    let m = r.log.maintain(now);
+                    if m.segments_deleted > 0 || m.records_cleaned > 0 {
+                        ctx.trace(TraceEvent::LogCleaned {
+                            broker: self.id.0,
+                            partition: *tp,
+                            segments_deleted: m.segments_deleted,
+                            records_cleaned: m.records_cleaned,
+                            log_start_offset: r.log.log_start_offset(),
+                        });
+                    }
+                }
+                ctx.set_timer(LOG_RETENTION_CHECK_INTERVAL_MS, timer(BrokerTimer::LogMaintenance));
+            }
+            BrokerTimer::Writeback => {
+                let now = ctx.now().0;
+                for r in self.replicas.values_mut() {
+                    r.log.flush_due(now);
+                }
+                ctx.set_timer(WRITEBACK_INTERVAL_MS, timer(BrokerTimer::Writeback));
             }
             BrokerTimer::Group(t) => self.coordinator.on_timer(ctx, t),
         }
     }
 
-    /// Handles one request from node `from`: Produce, Fetch, ListOffsets, or a group request
-    /// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch) for the coordinator.
+    /// Handles one message from node `from`.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         match msg {
-            Message::ProduceRequest { correlation_id, acks, batches } => {
-                let mut results = Vec::with_capacity(batches.len());
-                for batch in batches {
-                    let Some(log) = self.logs.get_mut(&batch.partition) else {
-                        results.push(ProducePartitionResult {
-                            partition: batch.partition,
-                            base_offset: Offset(0),
-                            error: Some(KafkaError::UnknownTopicOrPartition),
-                        });
-                        continue;
-                    };
-                    let base_offset = log.append(&batch.records);
-                    // One replica per partition: the leader is the whole ISR, so the high
-                    // watermark follows the log end offset at once.
-                    let leo = log.log_end_offset();
-                    log.advance_high_watermark(leo);
-                    ctx.trace(TraceEvent::Appended {
-                        broker: self.id.0,
-                        partition: batch.partition,
-                        base_offset,
-                        records: batch.records.len() as u32,
-                        producer: from,
-                    });
-                    results.push(ProducePartitionResult { partition: batch.partition, base_offset, error: None });
-                }
-                if acks != Acks::None {
-                    ctx.send(from, Message::ProduceResponse { correlation_id, results });
-                }
-                self.complete_held_fetches(ctx);
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => {
+                self.produce(ctx, from, correlation_id, acks, timeout_ms, batches)
             }
-            Message::FetchRequest { correlation_id, max_wait_ms, min_bytes, max_partition_bytes, partitions } => {
-                let (response, bytes) = self.read(&partitions, max_partition_bytes);
-                let has_error = response.iter().any(|p| p.error.is_some());
+            Message::FetchRequest { correlation_id, replica_id, max_wait_ms, min_bytes, max_partition_bytes, partitions } => {
+                if let Some(f) = replica_id {
+                    self.note_follower_fetch(ctx, f, &partitions);
+                }
+                let (response, bytes) = self.read(ctx.now(), replica_id, &partitions, max_partition_bytes);
+                let has_error = response.iter().any(|p| p.error.is_some() || p.diverging_epoch.is_some());
                 if bytes >= min_bytes as u64 || max_wait_ms == 0 || has_error {
                     ctx.send(from, Message::FetchResponse { correlation_id, partitions: response });
                 } else {
@@ -140,65 +366,737 @@ impl Broker {
                     let deadline = ctx.now().plus_ms(max_wait_ms);
                     self.held_fetches.insert(
                         id,
-                        HeldFetch { from, deadline, correlation_id, min_bytes, max_partition_bytes, partitions },
+                        HeldFetch { from, replica_id, deadline, correlation_id, min_bytes, max_partition_bytes, partitions },
                     );
                     self.arm_fetch_expiry(ctx);
                 }
             }
+            Message::FetchResponse { correlation_id, partitions } => self.on_fetch_response(ctx, from, correlation_id, partitions),
             Message::ListOffsetsRequest { correlation_id, spec, partitions } => {
                 let offsets = partitions
                     .into_iter()
                     .map(|tp| {
-                        let o = self.logs.get(&tp).map_or(Offset(0), |log| match spec {
-                            OffsetSpec::Earliest => log.log_start_offset(),
-                            OffsetSpec::Latest => log.high_watermark(),
+                        let o = self.replicas.get(&tp).filter(|r| r.serves_reads()).map_or(Offset(0), |r| match spec {
+                            OffsetSpec::Earliest => r.log.log_start_offset(),
+                            OffsetSpec::Latest => r.log.high_watermark(),
                         });
                         (tp, o)
                     })
                     .collect();
                 ctx.send(from, Message::ListOffsetsResponse { correlation_id, offsets });
             }
+            Message::MetadataRequest { correlation_id } => {
+                let brokers = (0..self.setup.brokers.len() as u32)
+                    .map(BrokerId)
+                    .filter(|b| !self.fenced.contains(b))
+                    .map(|b| (b, self.node_of(b)))
+                    .collect();
+                let partitions = self
+                    .registry
+                    .values()
+                    .filter(|r| r.partition.topic != self.setup.offsets_topic)
+                    .map(|r| (r.partition, r.leader, r.leader_epoch))
+                    .collect();
+                ctx.send(from, Message::MetadataResponse { correlation_id, brokers, partitions });
+            }
+            Message::FindCoordinatorRequest { correlation_id, group_id } => {
+                let tp = self.offsets_partition(&group_id);
+                let leader = self.registry.get(&tp).and_then(|r| r.leader);
+                let (error, coordinator) = match leader {
+                    Some(b) => (None, Some(self.node_of(b))),
+                    None => (Some(KafkaError::CoordinatorNotAvailable), None),
+                };
+                ctx.send(from, Message::FindCoordinatorResponse { correlation_id, error, coordinator });
+            }
+            Message::MetadataUpdate { full, fenced, partitions } => self.on_metadata(ctx, full, fenced, partitions),
+            Message::AlterPartitionResponse { partition, error } => {
+                if let Some(r) = self.replicas.get_mut(&partition) {
+                    r.pending_isr = None;
+                    if let Some(e) = error {
+                        ctx.trace(TraceEvent::AlterPartitionFailed {
+                            broker: self.id.0,
+                            partition,
+                            error: e.exception_name(),
+                        });
+                    }
+                }
+                self.advance_high_watermark(ctx, partition);
+            }
+            Message::Disconnected { node } => {
+                // A leader we fetch from died: retry after the backoff (the metadata update
+                // naming its successor may come first).
+                let leader = self.setup.brokers.iter().position(|n| *n == node).map(|b| BrokerId(b as u32));
+                if let Some(leader) = leader {
+                    if let Some(f) = self.fetchers.get_mut(&leader) {
+                        if f.in_flight.take().is_some() {
+                            self.backoff_fetcher(ctx, leader);
+                        }
+                    }
+                }
+            }
+            Message::OffsetCommitRequest { correlation_id, group_id, generation_id, member_id, offsets } => {
+                self.offset_commit(ctx, from, correlation_id, group_id, generation_id, member_id, offsets)
+            }
             other => {
+                if let Some(error) = self.not_coordinator(&other) {
+                    ctx.send(from, error);
+                    return;
+                }
                 self.coordinator.on_message(ctx, from, other);
             }
         }
     }
 
-    /// Reads each partition from its fetch offset up to the high watermark; returns the
-    /// response and the bytes it carries.
-    fn read(&self, partitions: &[FetchPartition], max_partition_bytes: u32) -> (Vec<FetchPartitionResponse>, u64) {
+    /// The `__consumer_offsets` partition of `group_id`.
+    pub fn offsets_partition(&self, group_id: &str) -> TopicPartition {
+        let n = self.setup.partition_counts[self.setup.offsets_topic.0 as usize];
+        TopicPartition::new(self.setup.offsets_topic, group_partition(group_id, n))
+    }
+
+    /// Whether this broker coordinates `group_id`: it leads the group's offsets partition.
+    pub fn coordinates(&self, group_id: &str) -> bool {
+        self.replicas.get(&self.offsets_partition(group_id)).is_some_and(|r| r.is_leader())
+    }
+
+    /// For a group request this broker does not coordinate, the NOT_COORDINATOR answer.
+    fn not_coordinator(&self, msg: &Message) -> Option<Message> {
+        let e = Some(KafkaError::NotCoordinator);
+        let (group_id, answer) = match msg {
+            Message::JoinGroupRequest { group_id, member_id, .. } => (
+                group_id,
+                Message::JoinGroupResponse {
+                    error: e,
+                    generation_id: 0,
+                    leader: String::new(),
+                    member_id: member_id.clone(),
+                    members: vec![],
+                },
+            ),
+            Message::SyncGroupRequest { group_id, generation_id, .. } => {
+                (group_id, Message::SyncGroupResponse { error: e, generation_id: *generation_id, assignment: vec![] })
+            }
+            Message::HeartbeatRequest { group_id, .. } => (group_id, Message::HeartbeatResponse { error: e }),
+            Message::LeaveGroupRequest { group_id, .. } => (group_id, Message::LeaveGroupResponse { error: e }),
+            Message::OffsetFetchRequest { correlation_id, group_id, .. } => {
+                (group_id, Message::OffsetFetchResponse { correlation_id: *correlation_id, error: e, offsets: vec![] })
+            }
+            _ => return None,
+        };
+        (!self.coordinates(group_id)).then_some(answer)
+    }
+
+    fn produce(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        acks: Acks,
+        timeout_ms: u64,
+        batches: Vec<crate::protocol::ProducerBatch>,
+    ) {
+        let mut results = Vec::with_capacity(batches.len());
+        let mut waiting = vec![];
+        let now = ctx.now();
+        for batch in batches {
+            let tp = batch.partition;
+            let fail = |error| ProducePartitionResult { partition: tp, base_offset: Offset(0), error: Some(error) };
+            let Some(replica) = self.replicas.get_mut(&tp).filter(|r| r.is_leader()) else {
+                results.push(fail(KafkaError::NotLeaderOrFollower));
+                continue;
+            };
+            let config = &self.setup.topic_configs[tp.topic.0 as usize];
+            let bytes: u64 = batch.records.iter().map(|r| r.size_bytes as u64).sum();
+            if bytes > config.max_message_bytes as u64 {
+                results.push(fail(KafkaError::RecordTooLarge));
+                continue;
+            }
+            if config.cleanup_policy.compact && batch.records.iter().any(|r| r.key.is_none()) {
+                results.push(fail(KafkaError::InvalidRecord));
+                continue;
+            }
+            // Kafka checks the ISR before appending with acks=all.
+            if acks == Acks::All && (replica.registration.isr.len() as u32) < config.min_insync_replicas {
+                ctx.trace(TraceEvent::NotEnoughReplicas {
+                    broker: self.id.0,
+                    partition: tp,
+                    isr: replica.registration.isr.len() as u32,
+                    min_insync_replicas: config.min_insync_replicas,
+                });
+                results.push(fail(KafkaError::NotEnoughReplicas));
+                continue;
+            }
+            let mut records = batch.records;
+            if config.message_timestamp_type == crate::config::TimestampType::LogAppendTime {
+                records.iter_mut().for_each(|r| r.timestamp_ms = now.0);
+            }
+            let base_offset = replica.log.append(&records, now.0);
+            replica.log.flush_due(now.0);
+            ctx.trace(TraceEvent::Appended {
+                broker: self.id.0,
+                partition: tp,
+                base_offset,
+                records: records.len() as u32,
+                producer: from,
+            });
+            if acks == Acks::All {
+                waiting.push((results.len(), tp, Offset(base_offset.0 + records.len() as u64)));
+            }
+            results.push(ProducePartitionResult { partition: tp, base_offset, error: None });
+            self.advance_high_watermark(ctx, tp);
+        }
+        // Followers' fetches waiting at this leader read up to the LEO: they may go now.
+        self.complete_held_fetches(ctx);
+        if acks == Acks::None {
+            return;
+        }
+        let d = Delayed { from, correlation_id, kind: DelayedKind::Produce { results, waiting } };
+        self.delay(ctx, d, timeout_ms);
+    }
+
+    /// Answers `d` now if it is complete, or parks it until the HW moves or `timeout_ms` passes.
+    fn delay(&mut self, ctx: &mut Ctx, d: Delayed, timeout_ms: u64) {
+        if self.is_complete(&d) {
+            self.finish_delayed(ctx, d, None);
+            return;
+        }
+        let id = self.next_delayed;
+        self.next_delayed += 1;
+        self.delayed.insert(id, d);
+        ctx.set_timer(timeout_ms, timer(BrokerTimer::DelayedExpiry { id }));
+    }
+
+    /// Whether every partition `d` waits on has its HW at the required offset, or is no longer
+    /// led here.
+    fn is_complete(&self, d: &Delayed) -> bool {
+        let done = |tp: &TopicPartition, required: Offset| {
+            self.replicas.get(tp).is_none_or(|r| !r.is_leader() || r.log.high_watermark() >= required)
+        };
+        match &d.kind {
+            DelayedKind::Produce { waiting, .. } => waiting.iter().all(|(_, tp, o)| done(tp, *o)),
+            DelayedKind::Commit { partition, required, .. } => done(partition, *required),
+        }
+    }
+
+    /// Sends `d`'s answer; partitions still waiting get `timeout` (when it expired).
+    fn finish_delayed(&mut self, ctx: &mut Ctx, d: Delayed, timeout: Option<KafkaError>) {
+        match d.kind {
+            DelayedKind::Produce { mut results, waiting } => {
+                for (i, tp, required) in waiting {
+                    let error = match self.replicas.get(&tp) {
+                        Some(r) if r.is_leader() && r.log.high_watermark() >= required => {
+                            let min = self.setup.topic_configs[tp.topic.0 as usize].min_insync_replicas;
+                            ((r.registration.isr.len() as u32) < min).then_some(KafkaError::NotEnoughReplicasAfterAppend)
+                        }
+                        Some(r) if r.is_leader() => timeout,
+                        _ => Some(KafkaError::NotLeaderOrFollower),
+                    };
+                    results[i].error = error;
+                }
+                ctx.send(d.from, Message::ProduceResponse { correlation_id: d.correlation_id, results });
+            }
+            DelayedKind::Commit { offsets, partition, required } => {
+                let error = match self.replicas.get(&partition) {
+                    Some(r) if r.is_leader() && r.log.high_watermark() >= required => None,
+                    Some(r) if r.is_leader() => timeout,
+                    _ => Some(KafkaError::NotCoordinator),
+                };
+                ctx.send(d.from, Message::OffsetCommitResponse { correlation_id: d.correlation_id, error, offsets });
+            }
+        }
+    }
+
+    /// Completes every delayed operation that can be.
+    fn complete_delayed(&mut self, ctx: &mut Ctx) {
+        if self.delayed.is_empty() {
+            return;
+        }
+        let ready: Vec<u64> = self.delayed.iter().filter(|(_, d)| self.is_complete(d)).map(|(id, _)| *id).collect();
+        for id in ready {
+            let d = self.delayed.remove(&id).expect("present");
+            self.finish_delayed(ctx, d, None);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn offset_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        group_id: String,
+        generation_id: u32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, Offset)>,
+    ) {
+        if !self.coordinates(&group_id) {
+            let error = Some(KafkaError::NotCoordinator);
+            ctx.send(from, Message::OffsetCommitResponse { correlation_id, error, offsets });
+            return;
+        }
+        if let Some(error) = self.coordinator.commit(ctx, &group_id, generation_id, &member_id, &offsets) {
+            ctx.send(from, Message::OffsetCommitResponse { correlation_id, error: Some(error), offsets });
+            return;
+        }
+        // The commit is a record per partition in the group's `__consumer_offsets` partition,
+        // answered once replicated (Kafka appends offset commits with acks=all).
+        let tp = self.offsets_partition(&group_id);
+        let group = self.coordinator.groups.get(&group_id).map_or(0, |g| g.id.0);
+        let records: Vec<Record> = offsets
+            .iter()
+            .map(|(p, o)| Record {
+                record_id: RecordId::new(OFFSETS_RECORD_PRODUCER, o.0),
+                key: Some(KeyId((group << 16) | self.dense_index(*p))),
+                timestamp_ms: ctx.now().0,
+                size_bytes: 64,
+                offset: Offset(0),
+                tombstone: false,
+            })
+            .collect();
+        let now = ctx.now().0;
+        let replica = self.replicas.get_mut(&tp).expect("coordinates: leads it");
+        replica.log.append(&records, now);
+        replica.log.flush_due(now);
+        let required = replica.log.log_end_offset();
+        self.advance_high_watermark(ctx, tp);
+        self.complete_held_fetches(ctx);
+        let d = Delayed { from, correlation_id, kind: DelayedKind::Commit { offsets, partition: tp, required } };
+        self.delay(ctx, d, 5_000);
+    }
+
+    fn dense_index(&self, tp: TopicPartition) -> u32 {
+        self.setup.partition_counts[..tp.topic.0 as usize].iter().sum::<u32>() + tp.partition.0
+    }
+
+    fn partition_at(&self, dense: u32) -> Option<TopicPartition> {
+        let mut base = 0;
+        for (t, n) in self.setup.partition_counts.iter().enumerate() {
+            if dense < base + n {
+                return Some(TopicPartition::new(TopicId(t as u32), dense - base));
+            }
+            base += n;
+        }
+        None
+    }
+
+    /// Loads the committed offsets of the groups whose offsets partition it now leads, from
+    /// that partition's log (Kafka's `GroupMetadataManager.loadGroupsAndOffsets`), and drops
+    /// the groups it no longer coordinates.
+    fn load_coordinated_groups(&mut self, ctx: &mut Ctx) {
+        let group_ids = self.setup.group_ids.clone();
+        for (gi, group_id) in group_ids.iter().enumerate() {
+            let leads = self.coordinates(group_id);
+            let loaded = self.coordinator.groups.contains_key(group_id);
+            if leads && !loaded {
+                let tp = self.offsets_partition(group_id);
+                let log = &self.replicas[&tp].log;
+                let mut offsets = BTreeMap::new();
+                for r in log.read(log.log_start_offset(), log.log_end_offset(), u64::MAX) {
+                    let Some(key) = r.key else { continue };
+                    if key.0 >> 16 != gi as u32 {
+                        continue;
+                    }
+                    if let Some(p) = self.partition_at(key.0 & 0xFFFF) {
+                        offsets.insert(p, Offset(r.record_id.seq() as u64));
+                    }
+                }
+                self.coordinator.load(group_id, offsets);
+                ctx.trace(TraceEvent::CoordinatorLoaded { broker: self.id.0, group: crate::ids::GroupId(gi as u32) });
+            } else if !leads && loaded {
+                self.coordinator.groups.remove(group_id);
+            }
+        }
+    }
+
+    /// Applies the controller's changes: leads, follows or stops leading each partition.
+    fn on_metadata(&mut self, ctx: &mut Ctx, full: bool, fenced: Vec<BrokerId>, partitions: Vec<PartitionRegistration>) {
+        self.fenced = fenced.into_iter().collect();
+        let now = ctx.now();
+        for reg in partitions {
+            let tp = reg.partition;
+            let known = self.registry.get(&tp).map_or(0, |r| r.partition_epoch);
+            if !full && reg.partition_epoch < known {
+                continue;
+            }
+            self.registry.insert(tp, reg.clone());
+            let Some(replica) = self.replicas.get_mut(&tp) else { continue };
+            let was = replica.leading_epoch;
+            replica.registration = reg.clone();
+            if reg.leader == Some(self.id) {
+                if was != Some(reg.leader_epoch) {
+                    replica.leading_epoch = Some(reg.leader_epoch);
+                    replica.epochs.assign(reg.leader_epoch, replica.log.log_end_offset());
+                    replica.pending_isr = None;
+                    // Kafka starts every follower as caught up now, so that a new leader does
+                    // not shrink the ISR before followers had a chance to fetch.
+                    replica.followers = reg
+                        .replicas
+                        .iter()
+                        .filter(|b| **b != self.id)
+                        .map(|b| {
+                            (*b, FollowerState {
+                                log_end_offset: Offset(0),
+                                last_caught_up: now,
+                                last_fetch: now,
+                                last_fetch_leader_log_end_offset: Offset(0),
+                            })
+                        })
+                        .collect();
+                    ctx.trace(TraceEvent::BecameLeader {
+                        broker: self.id.0,
+                        partition: tp,
+                        leader_epoch: reg.leader_epoch,
+                        log_end_offset: replica.log.log_end_offset(),
+                        high_watermark: replica.log.high_watermark(),
+                    });
+                }
+            } else if was.is_some() {
+                replica.leading_epoch = None;
+                replica.followers.clear();
+                replica.pending_isr = None;
+                ctx.trace(TraceEvent::BecameFollower {
+                    broker: self.id.0,
+                    partition: tp,
+                    leader: reg.leader.map(|b| b.0),
+                    leader_epoch: reg.leader_epoch,
+                });
+            }
+            self.advance_high_watermark(ctx, tp);
+        }
+        self.complete_delayed(ctx);
+        self.load_coordinated_groups(ctx);
+        self.start_fetchers(ctx);
+    }
+
+    /// Starts a fetch towards every leader this broker follows a partition of.
+    fn start_fetchers(&mut self, ctx: &mut Ctx) {
+        let leaders: BTreeSet<BrokerId> = self
+            .replicas
+            .values()
+            .filter(|r| !r.is_leader())
+            .filter_map(|r| r.registration.leader)
+            .filter(|l| *l != self.id)
+            .collect();
+        for l in leaders {
+            self.fetch_from(ctx, l);
+        }
+    }
+
+    /// Sends a follower fetch to `leader` for every partition it leads that this broker follows,
+    /// unless one is in flight or backing off.
+    fn fetch_from(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if !self.is_running() {
+            return;
+        }
+        let f = self.fetchers.entry(leader).or_default();
+        if f.in_flight.is_some() || f.backoff.is_some() {
+            return;
+        }
+        let me = self.id;
+        let partitions: Vec<FetchPartition> = self
+            .replicas
+            .iter()
+            .filter(|(_, r)| !r.is_leader() && r.registration.leader == Some(leader) && leader != me)
+            .map(|(tp, r)| FetchPartition {
+                partition: *tp,
+                fetch_offset: r.log.log_end_offset(),
+                current_leader_epoch: Some(r.registration.leader_epoch),
+                last_fetched_epoch: r.epochs.latest_epoch(),
+            })
+            .collect();
+        if partitions.is_empty() {
+            return;
+        }
+        let correlation_id = self.correlation_id();
+        self.fetchers.get_mut(&leader).expect("inserted").in_flight = Some(correlation_id);
+        ctx.send(
+            self.node_of(leader),
+            Message::FetchRequest {
+                correlation_id,
+                replica_id: Some(me),
+                max_wait_ms: self.config.replica_fetch_wait_max_ms,
+                min_bytes: 1,
+                max_partition_bytes: REPLICA_FETCH_MAX_BYTES,
+                partitions,
+            },
+        );
+        ctx.set_timer(self.config.replica_socket_timeout_ms, timer(BrokerTimer::FetcherRetry { leader, correlation_id }));
+    }
+
+    fn backoff_fetcher(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let correlation_id = self.correlation_id();
+        self.fetchers.entry(leader).or_default().backoff = Some(correlation_id);
+        ctx.set_timer(REPLICA_FETCH_BACKOFF_MS, timer(BrokerTimer::FetcherRetry { leader, correlation_id }));
+    }
+
+    /// A follower's fetch response: truncate where the log diverges, or append what came.
+    fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        partitions: Vec<FetchPartitionResponse>,
+    ) {
+        let Some(leader) = self.setup.brokers.iter().position(|n| *n == from).map(|b| BrokerId(b as u32)) else {
+            return;
+        };
+        let Some(f) = self.fetchers.get_mut(&leader) else { return };
+        if f.in_flight != Some(correlation_id) {
+            return;
+        }
+        f.in_flight = None;
+        let now = ctx.now().0;
+        let mut failed = false;
+        for p in partitions {
+            let tp = p.partition;
+            let Some(r) = self.replicas.get_mut(&tp) else { continue };
+            if r.is_leader() || r.registration.leader != Some(leader) {
+                continue;
+            }
+            if let Some((epoch, end)) = p.diverging_epoch {
+                // Truncate to the smaller of where the epoch ends at the leader and here.
+                let mine = r.epochs.end_offset_for(epoch, r.log.log_end_offset()).map_or(Offset(0), |(_, o)| o);
+                let to = end.min(mine).max(r.log.log_start_offset());
+                let from_leo = r.log.log_end_offset();
+                r.truncate_to(to);
+                ctx.trace(TraceEvent::Truncated {
+                    broker: self.id.0,
+                    partition: tp,
+                    from: from_leo,
+                    to: r.log.log_end_offset(),
+                    leader_epoch: epoch,
+                });
+                continue;
+            }
+            match p.error {
+                None => {}
+                Some(KafkaError::OffsetOutOfRange) if p.log_start_offset > r.log.log_end_offset() => {
+                    // The leader deleted what this follower still needs: start over at its log start.
+                    r.truncate_to(r.log.log_start_offset());
+                    r.log.advance_log_start_offset(p.log_start_offset);
+                    continue;
+                }
+                Some(_) => {
+                    failed = true;
+                    continue;
+                }
+            }
+            for (epoch, start) in &p.epochs {
+                r.epochs.assign(*epoch, *start);
+            }
+            if !p.records.is_empty() && p.records[0].offset >= r.log.log_end_offset() {
+                r.log.append_replicated(&p.records, now);
+                r.log.flush_due(now);
+            }
+            r.log.advance_log_start_offset(p.log_start_offset);
+            let hw = p.high_watermark.min(r.log.log_end_offset());
+            r.log.set_high_watermark(hw);
+        }
+        if failed {
+            self.backoff_fetcher(ctx, leader);
+        } else {
+            self.fetch_from(ctx, leader);
+        }
+    }
+
+    /// A follower fetched: its fetch offset is its LEO. Updates its caught-up time (Kafka's
+    /// `Replica.updateFetchStateOrThrow`), adds it back to the ISR once it has caught up, and
+    /// advances the HW.
+    fn note_follower_fetch(&mut self, ctx: &mut Ctx, follower: BrokerId, partitions: &[FetchPartition]) {
+        let now = ctx.now();
+        for p in partitions {
+            let Some(r) = self.replicas.get_mut(&p.partition) else { continue };
+            let Some(epoch) = r.leading_epoch else { continue };
+            if p.current_leader_epoch != Some(epoch) || Self::divergence(r, p).is_some() {
+                continue;
+            }
+            let leo = r.log.log_end_offset();
+            let Some(fs) = r.followers.get_mut(&follower) else { continue };
+            if p.fetch_offset >= leo {
+                fs.last_caught_up = fs.last_caught_up.max(now);
+            } else if p.fetch_offset >= fs.last_fetch_leader_log_end_offset {
+                fs.last_caught_up = fs.last_caught_up.max(fs.last_fetch);
+            }
+            fs.log_end_offset = p.fetch_offset;
+            fs.last_fetch = now;
+            fs.last_fetch_leader_log_end_offset = leo;
+            // ISR expansion: caught up to the HW and into this leader's epoch.
+            let epoch_start = r.epochs.entries().iter().find(|&&(e, _)| e == epoch).map_or(Offset(0), |&(_, s)| s);
+            if !r.registration.isr.contains(&follower)
+                && r.pending_isr.is_none()
+                && !self.fenced.contains(&follower)
+                && p.fetch_offset >= r.log.high_watermark()
+                && p.fetch_offset >= epoch_start
+            {
+                let mut new_isr = r.registration.isr.clone();
+                new_isr.push(follower);
+                new_isr.sort();
+                r.pending_isr = Some(new_isr.clone());
+                ctx.send(
+                    self.setup.controller,
+                    Message::AlterPartitionRequest {
+                        broker: self.id,
+                        partition: p.partition,
+                        leader_epoch: epoch,
+                        partition_epoch: r.registration.partition_epoch,
+                        new_isr,
+                    },
+                );
+            }
+            self.advance_high_watermark(ctx, p.partition);
+        }
+    }
+
+    /// The leader's answer to a follower's `last_fetched_epoch`: where its log diverges, if it
+    /// does (the follower's epoch ends earlier here, or this log has no such epoch).
+    fn divergence(r: &Replica, p: &FetchPartition) -> Option<(u32, Offset)> {
+        let epoch = p.last_fetched_epoch?;
+        match r.epochs.end_offset_for(epoch, r.log.log_end_offset()) {
+            Some((e, end)) if e == epoch && end >= p.fetch_offset => None,
+            Some((e, end)) => Some((e, end)),
+            None => Some((0, r.log.log_start_offset())),
+        }
+    }
+
+    /// The ISR check: followers that have not caught up for `replica.lag.time.max.ms` leave the ISR.
+    fn shrink_isrs(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let lag_max = self.config.replica_lag_time_max_ms;
+        for (tp, r) in self.replicas.iter_mut() {
+            let Some(epoch) = r.leading_epoch else { continue };
+            if r.pending_isr.is_some() {
+                continue;
+            }
+            let leo = r.log.log_end_offset();
+            let out: Vec<BrokerId> = r
+                .registration
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| *b != self.id)
+                .filter(|b| {
+                    r.followers.get(b).is_some_and(|f| {
+                        f.log_end_offset < leo && now.0.saturating_sub(f.last_caught_up.0) > lag_max
+                    })
+                })
+                .collect();
+            if out.is_empty() {
+                continue;
+            }
+            let new_isr: Vec<BrokerId> = r.registration.isr.iter().copied().filter(|b| !out.contains(b)).collect();
+            ctx.trace(TraceEvent::IsrShrinking {
+                broker: self.id.0,
+                partition: *tp,
+                out_of_sync: out.iter().map(|b| b.0).collect(),
+                replica_lag_time_max_ms: lag_max,
+            });
+            r.pending_isr = Some(new_isr.clone());
+            ctx.send(
+                self.setup.controller,
+                Message::AlterPartitionRequest {
+                    broker: self.id,
+                    partition: *tp,
+                    leader_epoch: epoch,
+                    partition_epoch: r.registration.partition_epoch,
+                    new_isr,
+                },
+            );
+        }
+    }
+
+    /// A leader's HW is the smallest LEO in the (maximal) ISR. When it moves, held fetches and
+    /// delayed operations may complete.
+    fn advance_high_watermark(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
+        let Some(r) = self.replicas.get_mut(&tp) else { return };
+        if !r.is_leader() {
+            return;
+        }
+        let me = self.id;
+        let mut hw = r.log.log_end_offset();
+        for b in r.maximal_isr() {
+            if b != me {
+                hw = hw.min(r.followers.get(&b).map_or(Offset(0), |f| f.log_end_offset));
+            }
+        }
+        let before = r.log.high_watermark();
+        r.log.advance_high_watermark(hw);
+        if r.log.high_watermark() > before {
+            self.complete_delayed(ctx);
+            self.complete_held_fetches(ctx);
+        }
+    }
+
+    /// Reads each partition for a consumer (up to the HW) or a follower (up to the LEO, with
+    /// the divergence check); returns the response and the bytes it carries.
+    fn read(
+        &self,
+        _now: SimTime,
+        replica_id: Option<BrokerId>,
+        partitions: &[FetchPartition],
+        max_partition_bytes: u32,
+    ) -> (Vec<FetchPartitionResponse>, u64) {
         let mut bytes = 0;
         let out = partitions
             .iter()
             .map(|p| {
-                let Some(log) = self.logs.get(&p.partition) else {
-                    return FetchPartitionResponse {
-                        partition: p.partition,
-                        high_watermark: Offset(0),
-                        log_start_offset: Offset(0),
-                        base_offset: p.fetch_offset,
-                        records: vec![],
-                        error: Some(KafkaError::UnknownTopicOrPartition),
-                    };
-                };
-                let in_range = p.fetch_offset >= log.log_start_offset() && p.fetch_offset <= log.log_end_offset();
-                let records = if in_range {
-                    log.read(p.fetch_offset, log.high_watermark(), max_partition_bytes as u64)
-                } else {
-                    vec![]
-                };
-                bytes += records.iter().map(|r| r.size_bytes as u64).sum::<u64>();
-                FetchPartitionResponse {
+                let mut resp = FetchPartitionResponse {
                     partition: p.partition,
-                    high_watermark: log.high_watermark(),
-                    log_start_offset: log.log_start_offset(),
+                    high_watermark: Offset(0),
+                    log_start_offset: Offset(0),
                     base_offset: p.fetch_offset,
-                    records,
-                    error: (!in_range).then_some(KafkaError::OffsetOutOfRange),
+                    records: vec![],
+                    error: None,
+                    diverging_epoch: None,
+                    epochs: vec![],
+                };
+                let Some(r) = self.replicas.get(&p.partition).filter(|r| r.is_leader()) else {
+                    resp.error = Some(KafkaError::NotLeaderOrFollower);
+                    return resp;
+                };
+                let epoch = r.leading_epoch.expect("leads");
+                match p.current_leader_epoch {
+                    Some(e) if e < epoch => resp.error = Some(KafkaError::FencedLeaderEpoch),
+                    Some(e) if e > epoch => resp.error = Some(KafkaError::UnknownLeaderEpoch),
+                    _ => {}
                 }
+                if resp.error.is_some() {
+                    return resp;
+                }
+                let log = &r.log;
+                resp.high_watermark = log.high_watermark();
+                resp.log_start_offset = log.log_start_offset();
+                let until = if replica_id.is_some() {
+                    if let Some(d) = Self::divergence(r, p) {
+                        resp.diverging_epoch = Some(d);
+                        return resp;
+                    }
+                    log.log_end_offset()
+                } else {
+                    if !r.serves_reads() {
+                        resp.error = Some(KafkaError::OffsetNotAvailable);
+                        return resp;
+                    }
+                    log.high_watermark()
+                };
+                if p.fetch_offset < log.log_start_offset() || p.fetch_offset > log.log_end_offset() {
+                    resp.error = Some(KafkaError::OffsetOutOfRange);
+                    return resp;
+                }
+                resp.records = log.read(p.fetch_offset, until, max_partition_bytes as u64);
+                if replica_id.is_some() {
+                    if let Some(last) = resp.records.last() {
+                        resp.epochs = r.epochs.starting_in(p.fetch_offset, Offset(last.offset.0 + 1));
+                    }
+                }
+                bytes += resp.records.iter().map(|r| r.size_bytes as u64).sum::<u64>();
+                resp
             })
             .collect();
         (out, bytes)
+    }
+
+    fn answer_held(&mut self, ctx: &mut Ctx, held: HeldFetch) {
+        let partitions = self.read(ctx.now(), held.replica_id, &held.partitions, held.max_partition_bytes).0;
+        ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
     }
 
     /// Sets the FetchExpiry timer for the earliest held fetch's deadline, unless one is set
@@ -207,12 +1105,13 @@ impl Broker {
         let Some(earliest) = self.held_fetches.values().map(|h| h.deadline).min() else { return };
         if self.expiry_timer_at.is_none_or(|t| t > earliest) {
             self.expiry_timer_at = Some(earliest);
-            ctx.set_timer(earliest.0 - ctx.now().0, Timer::Broker(BrokerTimer::FetchExpiry));
+            ctx.set_timer(earliest.0 - ctx.now().0, timer(BrokerTimer::FetchExpiry));
         }
     }
 
-    /// Answers every held fetch that now has `fetch.min.bytes` to read. Counting the bytes first
-    /// means a produce request builds no response that is not sent.
+    /// Answers every held fetch that now has its minimum bytes to read (consumers up to the
+    /// HW, followers up to the LEO). Counting the bytes first means nothing is built that is
+    /// not sent.
     fn complete_held_fetches(&mut self, ctx: &mut Ctx) {
         if self.held_fetches.is_empty() {
             return;
@@ -224,9 +1123,14 @@ impl Broker {
                 let enough = held.min_bytes as u64;
                 let mut bytes = 0;
                 for p in &held.partitions {
-                    if let Some(log) = self.logs.get(&p.partition) {
+                    if let Some(r) = self.replicas.get(&p.partition) {
+                        if !r.is_leader() {
+                            return true; // answered with NotLeaderOrFollower at once
+                        }
+                        let until =
+                            if held.replica_id.is_some() { r.log.log_end_offset() } else { r.log.high_watermark() };
                         let cap = (held.max_partition_bytes as u64).max(1);
-                        bytes += log.bytes_available(p.fetch_offset, log.high_watermark(), enough.min(cap));
+                        bytes += r.log.bytes_available(p.fetch_offset, until, enough.min(cap));
                     }
                     if bytes >= enough {
                         return true;
@@ -238,8 +1142,7 @@ impl Broker {
             .collect();
         for id in ready {
             let held = self.held_fetches.remove(&id).expect("present");
-            let partitions = self.read(&held.partitions, held.max_partition_bytes).0;
-            ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
+            self.answer_held(ctx, held);
         }
     }
 }

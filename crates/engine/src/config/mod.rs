@@ -14,7 +14,7 @@ mod topic;
 pub use broker::{BrokerConfig, BROKER_CONFIGS};
 pub use consumer::{AutoOffsetReset, ConsumerConfig, CONSUMER_CONFIGS};
 pub use producer::{Acks, ProducerConfig, PRODUCER_CONFIGS};
-pub use topic::{TopicConfig, TOPIC_CONFIGS};
+pub use topic::{CleanupPolicy, TimestampType, TopicConfig, TOPIC_CONFIGS};
 
 use serde_json::Value;
 use std::collections::BTreeMap;

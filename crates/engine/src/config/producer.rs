@@ -48,6 +48,34 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "Memory for records waiting to be sent or acknowledged; send() blocks while it is full.",
     },
     ConfigDef {
+        name: "request.timeout.ms",
+        kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
+        default: "30000",
+        unit: "ms",
+        doc: "How long the producer waits for a response; with acks=all also how long the leader may wait for the ISR. A request that times out is retried.",
+    },
+    ConfigDef {
+        name: "retry.backoff.ms",
+        kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
+        default: "100",
+        unit: "ms",
+        doc: "How long a failed batch waits before it is sent again.",
+    },
+    ConfigDef {
+        name: "delivery.timeout.ms",
+        kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
+        default: "120000",
+        unit: "ms",
+        doc: "How long after send() a record may still be retried; past it, the send fails.",
+    },
+    ConfigDef {
+        name: "retries",
+        kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
+        default: "2147483647",
+        unit: "retries",
+        doc: "How many times a failed batch is sent again (within delivery.timeout.ms).",
+    },
+    ConfigDef {
         name: "client.id",
         kind: ConfigKind::Text,
         default: "producer-1",
@@ -76,6 +104,10 @@ pub struct ProducerConfig {
     pub max_in_flight_requests_per_connection: u32,
     pub max_request_size_bytes: u64,
     pub buffer_memory_bytes: u64,
+    pub request_timeout_ms: u64,
+    pub retry_backoff_ms: u64,
+    pub delivery_timeout_ms: u64,
+    pub retries: u32,
     pub client_id: String,
 }
 
@@ -95,6 +127,10 @@ impl ProducerConfig {
             max_in_flight_requests_per_connection: r.int("max.in.flight.requests.per.connection") as u32,
             max_request_size_bytes: r.int("max.request.size") as u64,
             buffer_memory_bytes: r.int("buffer.memory") as u64,
+            request_timeout_ms: r.int("request.timeout.ms") as u64,
+            retry_backoff_ms: r.int("retry.backoff.ms") as u64,
+            delivery_timeout_ms: r.int("delivery.timeout.ms") as u64,
+            retries: r.int("retries") as u32,
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
         })
     }

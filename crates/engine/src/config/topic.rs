@@ -11,10 +11,40 @@ pub static TOPIC_CONFIGS: &[ConfigDef] = &[ConfigDef {
     doc: "With acks=all, a write succeeds only while at least this many replicas are in sync; otherwise NotEnoughReplicasException.",
 }];
 
+/// Temporary.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CleanupPolicy {
+    pub delete: bool,
+    pub compact: bool,
+}
+
+/// Temporary.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum TimestampType {
+    #[default]
+    CreateTime,
+    LogAppendTime,
+}
+
 /// Checked topic settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicConfig {
     pub min_insync_replicas: u32,
+    pub cleanup_policy: CleanupPolicy,
+    pub message_timestamp_type: TimestampType,
+    pub max_message_bytes: u32,
+    pub unclean_leader_election_enable: bool,
+}
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        TopicConfig::from_map("t", &BTreeMap::new(), 1).expect("defaults")
+    }
+}
+
+impl TopicConfig {
+    /// Temporary.
+    pub fn log_config(&self) {}
 }
 
 impl TopicConfig {
@@ -28,6 +58,12 @@ impl TopicConfig {
                 format!("must be between 1 and the replication factor {replication_factor}, got {min_insync_replicas}"),
             ));
         }
-        Ok(TopicConfig { min_insync_replicas })
+        Ok(TopicConfig {
+            min_insync_replicas,
+            cleanup_policy: CleanupPolicy { delete: true, compact: false },
+            message_timestamp_type: TimestampType::CreateTime,
+            max_message_bytes: 1_048_588,
+            unclean_leader_election_enable: false,
+        })
     }
 }

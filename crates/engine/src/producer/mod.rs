@@ -4,6 +4,11 @@
 //! (`acks`, `max.in.flight.requests.per.connection`, `max.request.size`). It knows brokers only
 //! through protocol messages.
 //!
+//! Leaders come from `MetadataRequest`s to the brokers: at start, and again whenever a send
+//! fails with a retriable error (`NotLeaderOrFollower`, `NotEnoughReplicas`, a timeout, a
+//! dropped connection), after which the batch is retried after `retry.backoff.ms`, within
+//! `delivery.timeout.ms`, as the Java client's `Sender.completeBatch` does.
+//!
 //! Records are not events: the producer wakes only when a batch can become ready (it fills, or
 //! its `linger.ms` runs out) or a response frees a request slot, and then takes every record the
 //! workload has due by then, each with its own due time. What leaves the producer is the same as
@@ -12,10 +17,10 @@
 pub mod partitioner;
 
 use crate::config::{Acks, ProducerConfig};
-use crate::ids::{NodeId, RecordId, TopicId, TopicPartition};
-use crate::node::{ClusterMetadata, Ctx, Timer};
-use crate::protocol::{Message, ProducerBatch, Record};
-use crate::sim::SimTime;
+use crate::ids::{NodeId, Offset, RecordId, TopicId, TopicPartition};
+use crate::node::{ClusterMetadata, Ctx, MetadataClient, MetadataTimer, Timer};
+use crate::protocol::{KafkaError, Message, ProducePartitionResult, ProducerBatch, Record};
+use crate::sim::{SimTime, TraceEvent};
 use crate::workload::{Due, KeyTable, Workload};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -27,16 +32,23 @@ const LOOKAHEAD_RECORDS: u64 = 4096;
 /// Producer timers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProducerTimer {
-    /// A batch may be ready: one fills up, or its `linger.ms` runs out.
+    /// A batch may be ready: one fills up, its `linger.ms` runs out, or its retry backoff ends.
     Wake,
+    /// A produce request got no answer within `request.timeout.ms`.
+    RequestTimeout { correlation_id: u64 },
+    Metadata(MetadataTimer),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct OpenBatch {
     records: Vec<Record>,
     bytes: u64,
-    /// When its first record was appended (`linger.ms` counts from here).
+    /// When its first record was appended (`linger.ms` and `delivery.timeout.ms` count from here).
     created: SimTime,
+    /// Sends so far.
+    attempts: u32,
+    /// A retried batch is not sent again before this (`retry.backoff.ms`).
+    retry_at: SimTime,
 }
 
 /// One broker the producer sends to: the partitions it leads, where the next drain starts
@@ -49,11 +61,11 @@ struct Destination {
     in_flight: u32,
 }
 
-/// An unanswered ProduceRequest: its destination and, per partition, records and bytes.
+/// An unanswered ProduceRequest: its destination and its batches (kept to retry them).
 #[derive(Debug)]
 struct InFlight {
-    destination: usize,
-    batches: Vec<(TopicPartition, u32, u64)>,
+    node: NodeId,
+    batches: Vec<(TopicPartition, OpenBatch)>,
 }
 
 /// Counters the snapshot and report read.
@@ -65,6 +77,10 @@ pub struct ProducerStats {
     pub records_acked: u64,
     pub batches_sent: u64,
     pub requests_in_flight: u32,
+    /// Records whose send failed for good (a fatal error, or `delivery.timeout.ms` passed).
+    pub records_failed: u64,
+    /// Batches sent again after a retriable error.
+    pub retries: u64,
 }
 
 /// A producer node.
@@ -76,6 +92,7 @@ pub struct Producer {
     index: u64,
     keys: Rc<KeyTable>,
     workload: Workload,
+    metadata: MetadataClient,
     /// Batches per partition, oldest first; only the last may still grow.
     accumulator: Vec<VecDeque<OpenBatch>>,
     destinations: Vec<Destination>,
@@ -107,26 +124,20 @@ impl Producer {
         workload: Workload,
     ) -> Self {
         let partitions = metadata.partitions(topic);
-        let mut destinations: Vec<Destination> = vec![];
-        for p in 0..partitions {
-            let node = metadata.leader_node(TopicPartition::new(topic, p)).unwrap_or(NodeId(0));
-            let i = match destinations.iter().position(|d| d.node == node) {
-                Some(i) => i,
-                None => {
-                    destinations.push(Destination { node, partitions: vec![], drain_index: 0, in_flight: 0 });
-                    destinations.len() - 1
-                }
-            };
-            destinations[i].partitions.push(p);
-        }
         Producer {
             config,
             topic,
             index: index as u64,
             keys,
             workload,
+            metadata: MetadataClient::new(
+                metadata,
+                index as usize,
+                config.retry_backoff_ms,
+                config.request_timeout_ms,
+            ),
             accumulator: (0..partitions).map(|_| VecDeque::new()).collect(),
-            destinations,
+            destinations: vec![],
             pending: BTreeMap::new(),
             next_correlation_id: 0,
             next_record: 0,
@@ -164,12 +175,49 @@ impl Producer {
             && self.pending.is_empty()
     }
 
-    /// Takes the records due at time 0 and plans the first wake.
+    /// Asks for metadata, takes the records due at time 0 and plans the first wake.
     pub fn start(&mut self, ctx: &mut Ctx) {
+        self.request_metadata(ctx);
         self.step(ctx);
     }
 
-    /// Handles its wake timer: take the records due by now, send what is ready, plan the next wake.
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        self.next_correlation_id += 1;
+        self.metadata.request(ctx, self.next_correlation_id, |t| Timer::Producer(ProducerTimer::Metadata(t)));
+    }
+
+    /// Groups the topic's partitions by leader, keeping each destination's drain position and
+    /// in-flight count.
+    fn rebuild_destinations(&mut self) {
+        let mut destinations: Vec<Destination> = vec![];
+        for p in 0..self.accumulator.len() as u32 {
+            let Some(node) = self.metadata.cluster.leader_node(TopicPartition::new(self.topic, p)) else { continue };
+            let i = match destinations.iter().position(|d| d.node == node) {
+                Some(i) => i,
+                None => {
+                    let old = self.destinations.iter().find(|d| d.node == node);
+                    destinations.push(Destination {
+                        node,
+                        partitions: vec![],
+                        drain_index: old.map_or(0, |d| d.drain_index),
+                        in_flight: old.map_or(0, |d| d.in_flight),
+                    });
+                    destinations.len() - 1
+                }
+            };
+            destinations[i].partitions.push(p);
+        }
+        // Requests still in flight to a node that leads nothing now keep their slot count.
+        for d in &self.destinations {
+            if d.in_flight > 0 && !destinations.iter().any(|n| n.node == d.node) {
+                destinations.push(Destination { node: d.node, partitions: vec![], drain_index: 0, in_flight: d.in_flight });
+            }
+        }
+        self.destinations = destinations;
+    }
+
+    /// Handles its timers: a wake (take the records due by now, send what is ready, plan the
+    /// next wake), or a request that timed out.
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: ProducerTimer) {
         match timer {
             ProducerTimer::Wake => {
@@ -178,24 +226,118 @@ impl Producer {
                 }
                 self.step(ctx);
             }
+            ProducerTimer::RequestTimeout { correlation_id } => {
+                if let Some(sent) = self.pending.remove(&correlation_id) {
+                    self.fail_request(ctx, sent, KafkaError::RequestTimedOut);
+                    self.step(ctx);
+                }
+            }
+            ProducerTimer::Metadata(t) => {
+                if self.metadata.on_timer(t) {
+                    self.request_metadata(ctx);
+                }
+            }
+        }
+    }
+
+    /// Every batch of `sent` failed with `error` (a timeout or a dropped connection).
+    fn fail_request(&mut self, ctx: &mut Ctx, sent: InFlight, error: KafkaError) {
+        self.release_slot(sent.node);
+        let results: Vec<ProducePartitionResult> = sent
+            .batches
+            .iter()
+            .map(|(tp, _)| ProducePartitionResult { partition: *tp, base_offset: Offset(0), error: Some(error) })
+            .collect();
+        self.complete(ctx, sent.batches, &results);
+    }
+
+    fn release_slot(&mut self, node: NodeId) {
+        if let Some(d) = self.destinations.iter_mut().find(|d| d.node == node) {
+            d.in_flight = d.in_flight.saturating_sub(1);
+        }
+        self.stats.requests_in_flight = self.stats.requests_in_flight.saturating_sub(1);
+    }
+
+    /// Completes each batch by its result: acknowledged, retried (at the front of its
+    /// partition's queue, after `retry.backoff.ms`), or failed for good.
+    fn complete(&mut self, ctx: &mut Ctx, batches: Vec<(TopicPartition, OpenBatch)>, results: &[ProducePartitionResult]) {
+        let now = ctx.now();
+        let mut refresh = false;
+        // Re-enqueued in reverse so that the batches keep their order at the front.
+        for (tp, mut batch) in batches.into_iter().rev() {
+            let result = results.iter().find(|r| r.partition == tp);
+            let error = result.map_or(Some(KafkaError::Network), |r| r.error);
+            let n = batch.records.len() as u32;
+            match error {
+                None => {
+                    let base = result.map_or(Offset(0), |r| r.base_offset);
+                    self.buffered_bytes = self.buffered_bytes.saturating_sub(batch.bytes);
+                    self.stats.records_acked += n as u64;
+                    ctx.acknowledged(tp, base, &batch.records);
+                }
+                Some(e) => {
+                    let expired = now.0 >= batch.created.0 + self.config.delivery_timeout_ms;
+                    let retrying = e.is_retriable() && batch.attempts <= self.config.retries && !expired;
+                    ctx.trace(TraceEvent::ProduceFailed {
+                        producer: ctx.me(),
+                        partition: tp,
+                        error: e.exception_name(),
+                        records: n,
+                        retrying,
+                    });
+                    if retrying {
+                        refresh = true;
+                        batch.retry_at = now.plus_ms(self.config.retry_backoff_ms);
+                        self.stats.retries += 1;
+                        self.accumulator[tp.partition.0 as usize].push_front(batch);
+                    } else {
+                        self.buffered_bytes = self.buffered_bytes.saturating_sub(batch.bytes);
+                        self.stats.records_failed += n as u64;
+                    }
+                }
+            }
+        }
+        if refresh {
+            self.request_metadata(ctx);
         }
     }
 
     /// Handles a ProduceResponse: acknowledges (or fails) the batches it answers, frees their
     /// memory and request slot, and sends what that lets through.
     pub fn on_message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: Message) {
-        if let Message::ProduceResponse { correlation_id, results } = msg {
-            let Some(sent) = self.pending.remove(&correlation_id) else { return };
-            let d = &mut self.destinations[sent.destination];
-            d.in_flight = d.in_flight.saturating_sub(1);
-            self.stats.requests_in_flight = self.stats.requests_in_flight.saturating_sub(1);
-            for (tp, records, bytes) in sent.batches {
-                self.buffered_bytes = self.buffered_bytes.saturating_sub(bytes);
-                if results.iter().any(|r| r.partition == tp && r.error.is_none()) {
-                    self.stats.records_acked += records as u64;
-                }
+        match msg {
+            Message::ProduceResponse { correlation_id, results } => {
+                let Some(sent) = self.pending.remove(&correlation_id) else { return };
+                self.release_slot(sent.node);
+                self.complete(ctx, sent.batches, &results);
+                self.step(ctx);
             }
-            self.step(ctx);
+            Message::MetadataResponse { correlation_id, partitions, .. } => {
+                if !self.metadata.on_response(correlation_id, &partitions) {
+                    return;
+                }
+                self.rebuild_destinations();
+                // A partition still without a leader: ask again (after the backoff).
+                let topic = self.topic;
+                let cluster = &self.metadata.cluster;
+                if (0..self.accumulator.len() as u32).any(|p| cluster.leader_node(TopicPartition::new(topic, p)).is_none()) {
+                    self.request_metadata(ctx);
+                }
+                self.step(ctx);
+            }
+            Message::Disconnected { node } => {
+                let dropped: Vec<u64> =
+                    self.pending.iter().filter(|(_, f)| f.node == node).map(|(id, _)| *id).collect();
+                for id in dropped {
+                    let sent = self.pending.remove(&id).expect("present");
+                    self.fail_request(ctx, sent, KafkaError::Network);
+                }
+                if self.metadata.on_disconnected(node) {
+                    self.request_metadata(ctx);
+                }
+                self.step(ctx);
+            }
+            _ => {}
         }
     }
 
@@ -251,6 +393,8 @@ impl Producer {
                 key: Some(emitted.key),
                 timestamp_ms,
                 size_bytes: emitted.size_bytes,
+                offset: Offset(0),
+                tombstone: false,
             };
             self.next_record += 1;
             self.stats.records_sent += 1;
@@ -263,7 +407,13 @@ impl Producer {
                     b.bytes += size;
                     b.records.push(record);
                 }
-                _ => queue.push_back(OpenBatch { records: vec![record], bytes: size, created: SimTime(at) }),
+                _ => queue.push_back(OpenBatch {
+                    records: vec![record],
+                    bytes: size,
+                    created: SimTime(at),
+                    attempts: 0,
+                    retry_at: SimTime::ZERO,
+                }),
             }
         }
     }
@@ -273,9 +423,11 @@ impl Producer {
     fn sendable(&self, p: u32, now: SimTime) -> bool {
         let q = &self.accumulator[p as usize];
         q.front().is_some_and(|b| {
-            q.len() > 1
-                || b.bytes >= self.config.batch_size_bytes as u64
-                || now >= b.created.plus_ms(self.config.linger_ms)
+            now >= b.retry_at
+                && (q.len() > 1
+                    || b.attempts > 0
+                    || b.bytes >= self.config.batch_size_bytes as u64
+                    || now >= b.created.plus_ms(self.config.linger_ms))
         })
     }
 
@@ -306,7 +458,7 @@ impl Producer {
                     self.destinations[di].drain_index = i;
                     i = (i + 1) % n;
                     let queue = &mut self.accumulator[p as usize];
-                    if let Some(first) = queue.front() {
+                    if let Some(first) = queue.front().filter(|b| now >= b.retry_at) {
                         if size + first.bytes > self.config.max_request_size_bytes && !batches.is_empty() {
                             break;
                         }
@@ -327,27 +479,33 @@ impl Producer {
         }
     }
 
-    fn send(&mut self, ctx: &mut Ctx, di: usize, batches: Vec<(TopicPartition, OpenBatch)>) {
-        let summary: Vec<(TopicPartition, u32, u64)> =
-            batches.iter().map(|(tp, b)| (*tp, b.records.len() as u32, b.bytes)).collect();
-        let batches: Vec<ProducerBatch> =
-            batches.into_iter().map(|(partition, b)| ProducerBatch { partition, records: b.records }).collect();
-        self.stats.batches_sent += batches.len() as u64;
-        let correlation_id = self.next_correlation_id;
+    fn send(&mut self, ctx: &mut Ctx, di: usize, mut batches: Vec<(TopicPartition, OpenBatch)>) {
+        batches.iter_mut().for_each(|(_, b)| b.attempts += 1);
+        let wire: Vec<ProducerBatch> = batches
+            .iter()
+            .map(|(partition, b)| ProducerBatch { partition: *partition, records: b.records.clone() })
+            .collect();
+        self.stats.batches_sent += wire.len() as u64;
         self.next_correlation_id += 1;
+        let correlation_id = self.next_correlation_id;
+        let to = self.destinations[di].node;
         if self.config.acks == Acks::None {
             // acks=0: no answer comes; a record counts as sent, and its memory is free, once on the wire.
-            for (_, records, bytes) in &summary {
-                self.stats.records_acked += *records as u64;
-                self.buffered_bytes = self.buffered_bytes.saturating_sub(*bytes);
+            for (_, b) in &batches {
+                self.stats.records_acked += b.records.len() as u64;
+                self.buffered_bytes = self.buffered_bytes.saturating_sub(b.bytes);
             }
         } else {
             self.destinations[di].in_flight += 1;
             self.stats.requests_in_flight += 1;
-            self.pending.insert(correlation_id, InFlight { destination: di, batches: summary });
+            self.pending.insert(correlation_id, InFlight { node: to, batches });
+            ctx.set_timer(
+                self.config.request_timeout_ms,
+                Timer::Producer(ProducerTimer::RequestTimeout { correlation_id }),
+            );
         }
-        let to = self.destinations[di].node;
-        ctx.send(to, Message::ProduceRequest { correlation_id, acks: self.config.acks, batches });
+        let timeout_ms = self.config.request_timeout_ms;
+        ctx.send(to, Message::ProduceRequest { correlation_id, acks: self.config.acks, timeout_ms, batches: wire });
     }
 
     /// Sets the wake timer for the earliest time a batch can become sendable without a response
@@ -360,6 +518,9 @@ impl Producer {
         let mut best = u64::MAX;
         for (p, q) in self.accumulator.iter().enumerate() {
             self.scratch[p] = q.back().map(|b| b.bytes);
+            if let Some(b) = q.front().filter(|b| b.retry_at > now) {
+                best = best.min(b.retry_at.0);
+            }
             // A batch that is sendable already waits for a request slot: a response wakes us.
             if let (1, Some(b)) = (q.len(), q.front()) {
                 let expiry = b.created.0.saturating_add(linger);

@@ -133,13 +133,53 @@ pub enum TraceEvent {
     ConsumerCrashed { consumer: NodeId },
     /// The application called `close()`: the consumer leaves the group.
     ConsumerClosing { consumer: NodeId },
+    /// The broker's process stopped (`power_loss`: the machine lost power).
+    BrokerStopped { broker: u32, power_loss: bool },
+    /// The broker's process started again and registered with the controller.
+    BrokerRestarted { broker: u32 },
+    /// The controller fenced a broker that stopped heartbeating (`broker.session.timeout.ms`).
+    BrokerFenced { broker: u32 },
+    /// The controller unfenced a broker that registered or heartbeated again.
+    BrokerUnfenced { broker: u32 },
+    /// The controller changed a partition's leader: `clean` (from the ISR), `unclean`, `preferred`, or `offline` (no leader).
+    LeaderElected { partition: TopicPartition, old_leader: Option<u32>, leader: Option<u32>, leader_epoch: u32, how: &'static str },
+    /// A broker started leading a partition.
+    BecameLeader { broker: u32, partition: TopicPartition, leader_epoch: u32, log_end_offset: Offset, high_watermark: Offset },
+    /// A broker stopped leading a partition.
+    BecameFollower { broker: u32, partition: TopicPartition, leader: Option<u32>, leader_epoch: u32 },
+    /// The controller committed a leader's AlterPartition.
+    IsrChanged { partition: TopicPartition, leader_epoch: u32, old_isr: Vec<u32>, new_isr: Vec<u32> },
+    /// A leader asks to drop followers that did not catch up within `replica.lag.time.max.ms`.
+    IsrShrinking { broker: u32, partition: TopicPartition, out_of_sync: Vec<u32>, replica_lag_time_max_ms: u64 },
+    /// The controller refused a leader's ISR change.
+    AlterPartitionFailed { broker: u32, partition: TopicPartition, error: &'static str },
+    /// A follower truncated the entries that diverged from its leader's log (KIP-101 / KIP-279).
+    Truncated { broker: u32, partition: TopicPartition, from: Offset, to: Offset, leader_epoch: u32 },
+    /// Power loss: the unflushed tail of a log is gone.
+    UnflushedLost { broker: u32, partition: TopicPartition, records: u64, log_end_offset: Offset },
+    /// An `acks=all` produce was refused: the ISR is smaller than `min.insync.replicas`.
+    NotEnoughReplicas { broker: u32, partition: TopicPartition, isr: u32, min_insync_replicas: u32 },
+    /// A follower's fetch got no answer within `replica.socket.timeout.ms`.
+    FetcherTimedOut { broker: u32, leader: u32 },
+    /// Retention deleted segments or the cleaner compacted a log.
+    LogCleaned { broker: u32, partition: TopicPartition, segments_deleted: u32, records_cleaned: u64, log_start_offset: Offset },
+    /// A broker became a group's coordinator and loaded its offsets from `__consumer_offsets`.
+    CoordinatorLoaded { broker: u32, group: GroupId },
+    /// A produce request's batch failed; the producer retries it or gives it up.
+    ProduceFailed { producer: NodeId, partition: TopicPartition, error: &'static str, records: u32, retrying: bool },
+    /// A consumer found its group's coordinator (FindCoordinator).
+    CoordinatorFound { consumer: NodeId, broker: u32 },
+    /// A consumer marked its coordinator unknown (`NOT_COORDINATOR`, a dropped connection or a timeout).
+    CoordinatorLost { consumer: NodeId, reason: &'static str },
+    /// Acknowledged records are gone from the partition's log: its new leader never had them.
+    AcknowledgedLost { partition: TopicPartition, records: u64, leader: Option<u32> },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 21] = [
+    pub const KINDS: [&'static str; 41] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -161,6 +201,26 @@ impl TraceEvent {
         "commit_failed",
         "consumer_crashed",
         "consumer_closing",
+        "broker_stopped",
+        "broker_restarted",
+        "broker_fenced",
+        "broker_unfenced",
+        "leader_elected",
+        "became_leader",
+        "became_follower",
+        "isr_changed",
+        "isr_shrinking",
+        "alter_partition_failed",
+        "truncated",
+        "unflushed_lost",
+        "not_enough_replicas",
+        "fetcher_timed_out",
+        "log_cleaned",
+        "coordinator_loaded",
+        "produce_failed",
+        "coordinator_found",
+        "coordinator_lost",
+        "acknowledged_lost",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -187,6 +247,26 @@ impl TraceEvent {
             TraceEvent::CommitFailed { .. } => 18,
             TraceEvent::ConsumerCrashed { .. } => 19,
             TraceEvent::ConsumerClosing { .. } => 20,
+            TraceEvent::BrokerStopped { .. } => 21,
+            TraceEvent::BrokerRestarted { .. } => 22,
+            TraceEvent::BrokerFenced { .. } => 23,
+            TraceEvent::BrokerUnfenced { .. } => 24,
+            TraceEvent::LeaderElected { .. } => 25,
+            TraceEvent::BecameLeader { .. } => 26,
+            TraceEvent::BecameFollower { .. } => 27,
+            TraceEvent::IsrChanged { .. } => 28,
+            TraceEvent::IsrShrinking { .. } => 29,
+            TraceEvent::AlterPartitionFailed { .. } => 30,
+            TraceEvent::Truncated { .. } => 31,
+            TraceEvent::UnflushedLost { .. } => 32,
+            TraceEvent::NotEnoughReplicas { .. } => 33,
+            TraceEvent::FetcherTimedOut { .. } => 34,
+            TraceEvent::LogCleaned { .. } => 35,
+            TraceEvent::CoordinatorLoaded { .. } => 36,
+            TraceEvent::ProduceFailed { .. } => 37,
+            TraceEvent::CoordinatorFound { .. } => 38,
+            TraceEvent::CoordinatorLost { .. } => 39,
+            TraceEvent::AcknowledgedLost { .. } => 40,
         }
     }
 
@@ -199,9 +279,11 @@ impl TraceEvent {
     /// detail (appends, polls, commits), which the UI's event log leaves out.
     pub fn level(&self) -> Level {
         match self {
-            TraceEvent::Appended { .. } | TraceEvent::Polled { .. } | TraceEvent::OffsetsCommitted { .. } => {
-                Level::Debug
-            }
+            TraceEvent::Appended { .. }
+            | TraceEvent::Polled { .. }
+            | TraceEvent::OffsetsCommitted { .. }
+            | TraceEvent::CoordinatorLoaded { .. }
+            | TraceEvent::CoordinatorFound { .. } => Level::Debug,
             _ => Level::Info,
         }
     }
@@ -318,6 +400,110 @@ impl TraceEvent {
                 s,
                 "{} Member sending LeaveGroup request to coordinator due to the consumer is being closed",
                 client(consumer)
+            ),
+            TraceEvent::BrokerStopped { broker, power_loss } => write!(
+                s,
+                "[KafkaServer id={broker}] {}",
+                if *power_loss { "machine lost power: the unflushed tail of every log is gone" } else { "process crashed (kill -9): its logs stay on disk" }
+            ),
+            TraceEvent::BrokerRestarted { broker } => {
+                write!(s, "[KafkaServer id={broker}] started again; recovering logs and registering with the controller")
+            }
+            TraceEvent::BrokerFenced { broker } => write!(
+                s,
+                "[QuorumController] Fencing broker {broker} because its session has timed out (no heartbeat within broker.session.timeout.ms)"
+            ),
+            TraceEvent::BrokerUnfenced { broker } => write!(s, "[QuorumController] Unfenced broker {broker}"),
+            TraceEvent::LeaderElected { partition, old_leader, leader, leader_epoch, how } => {
+                let name = |b: &Option<u32>| b.map_or("none".to_string(), |b| b.to_string());
+                match how {
+                    &"offline" => write!(
+                        s,
+                        "[QuorumController] Partition {} is offline: leader {} is gone and no in-sync replica is alive",
+                        tp(partition),
+                        name(old_leader)
+                    ),
+                    _ => write!(
+                        s,
+                        "[QuorumController] Partition {}: {how} leader election, leader {} -> {} (leader epoch {leader_epoch})",
+                        tp(partition),
+                        name(old_leader),
+                        name(leader)
+                    ),
+                }
+            }
+            TraceEvent::BecameLeader { broker, partition, leader_epoch, log_end_offset, high_watermark } => write!(
+                s,
+                "[Partition {} broker={broker}] Leader {} starts at leader epoch {leader_epoch} from offset {log_end_offset} with high watermark {high_watermark}",
+                tp(partition),
+                broker
+            ),
+            TraceEvent::BecameFollower { broker, partition, leader, leader_epoch } => write!(
+                s,
+                "[Partition {} broker={broker}] Follower of leader {} at leader epoch {leader_epoch}",
+                tp(partition),
+                leader.map_or("none".to_string(), |b| b.to_string())
+            ),
+            TraceEvent::IsrChanged { partition, leader_epoch, old_isr, new_isr } => write!(
+                s,
+                "[QuorumController] ISR of {} changed from {old_isr:?} to {new_isr:?} (leader epoch {leader_epoch})",
+                tp(partition)
+            ),
+            TraceEvent::IsrShrinking { broker, partition, out_of_sync, replica_lag_time_max_ms } => write!(
+                s,
+                "[Partition {} broker={broker}] Shrinking ISR: out-of-sync replicas {out_of_sync:?} have not caught up within replica.lag.time.max.ms={replica_lag_time_max_ms}",
+                tp(partition)
+            ),
+            TraceEvent::AlterPartitionFailed { broker, partition, error } => {
+                write!(s, "[Partition {} broker={broker}] AlterPartition failed: {error}", tp(partition))
+            }
+            TraceEvent::Truncated { broker, partition, from, to, leader_epoch } => write!(
+                s,
+                "[UnifiedLog partition={} broker={broker}] Truncating to offset {to} (log end offset was {from}): the log diverged from the leader's after leader epoch {leader_epoch}",
+                tp(partition)
+            ),
+            TraceEvent::UnflushedLost { broker, partition, records, log_end_offset } => write!(
+                s,
+                "[UnifiedLog partition={} broker={broker}] {records} unflushed record(s) lost to power loss; log end offset now {log_end_offset}",
+                tp(partition)
+            ),
+            TraceEvent::NotEnoughReplicas { broker, partition, isr, min_insync_replicas } => write!(
+                s,
+                "[ReplicaManager broker={broker}] NotEnoughReplicasException: the size of the current ISR {isr} is insufficient to satisfy the min.isr requirement of {min_insync_replicas} for partition {}",
+                tp(partition)
+            ),
+            TraceEvent::FetcherTimedOut { broker, leader } => write!(
+                s,
+                "[ReplicaFetcher replicaId={broker}, leaderId={leader}] Error sending fetch request: no response within replica.socket.timeout.ms"
+            ),
+            TraceEvent::LogCleaned { broker, partition, segments_deleted, records_cleaned, log_start_offset } => write!(
+                s,
+                "[UnifiedLog partition={} broker={broker}] Deleted {segments_deleted} segment(s), cleaned {records_cleaned} record(s); log start offset {log_start_offset}",
+                tp(partition)
+            ),
+            TraceEvent::CoordinatorLoaded { broker, group } => write!(
+                s,
+                "[GroupCoordinator {broker}] Loaded group {} from __consumer_offsets",
+                names.group_name(*group)
+            ),
+            TraceEvent::ProduceFailed { producer, partition, error, records, retrying } => write!(
+                s,
+                "[Producer clientId={}] Got error produce response on topic-partition {}: {error}; {records} record(s) {}",
+                names.node_name(*producer),
+                tp(partition),
+                if *retrying { "will be retried" } else { "failed" }
+            ),
+            TraceEvent::CoordinatorFound { consumer, broker } => {
+                write!(s, "{} Discovered group coordinator broker-{broker}", client(consumer))
+            }
+            TraceEvent::CoordinatorLost { consumer, reason } => {
+                write!(s, "{} Group coordinator is unavailable or invalid due to cause: {reason}", client(consumer))
+            }
+            TraceEvent::AcknowledgedLost { partition, records, leader } => write!(
+                s,
+                "[Ledger] {records} acknowledged record(s) of {} are gone: leader {} never had them",
+                tp(partition),
+                leader.map_or("none".to_string(), |b| b.to_string())
             ),
         };
         s
