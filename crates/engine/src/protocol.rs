@@ -16,6 +16,12 @@ pub struct Record {
     pub timestamp_ms: u64,
     /// Serialized size of key + value, bytes.
     pub size_bytes: u32,
+    /// The record's offset in its partition, set by the log when the record is read. Producers
+    /// send `Offset(0)` and a leader's append ignores it; a follower's append keeps the leader's.
+    /// Compaction leaves gaps, so an offset is not a batch's base offset plus an index.
+    pub offset: Offset,
+    /// A record with a null value: a delete marker for compaction (Kafka's tombstone).
+    pub tombstone: bool,
 }
 
 /// A producer batch for one partition (Kafka's `ProducerBatch` / `RecordBatch`).

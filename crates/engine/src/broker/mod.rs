@@ -110,7 +110,7 @@ impl Broker {
                         });
                         continue;
                     };
-                    let base_offset = log.append(&batch.records);
+                    let base_offset = log.append(&batch.records, ctx.now().0);
                     // One replica per partition: the leader is the whole ISR, so the high
                     // watermark follows the log end offset at once.
                     let leo = log.log_end_offset();

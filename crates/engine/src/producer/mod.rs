@@ -251,6 +251,8 @@ impl Producer {
                 key: Some(emitted.key),
                 timestamp_ms,
                 size_bytes: emitted.size_bytes,
+                offset: crate::ids::Offset(0),
+                tombstone: false,
             };
             self.next_record += 1;
             self.stats.records_sent += 1;
