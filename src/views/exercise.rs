@@ -53,6 +53,7 @@ fn config_default(defs: &[ConfigDef], key: &str) -> Option<Value> {
     let def = defs.iter().find(|d| d.name == key)?;
     Some(match def.kind {
         ConfigKind::Int { .. } => def.default.parse::<i64>().ok()?.into(),
+        ConfigKind::Float { .. } => def.default.parse::<f64>().ok()?.into(),
         ConfigKind::Bool => (def.default == "true").into(),
         ConfigKind::Choice(_) | ConfigKind::Text => def.default.into(),
     })

@@ -15,6 +15,7 @@ use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
 use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
 use streamlab_engine::sim::{Level, TraceCapacity};
 use streamlab_engine::simulation::TraceSink;
+use streamlab_engine::command::TimedCommand;
 use streamlab_engine::{Command, Datasets, Preset, Report, Scenario, SimTime, Simulation};
 
 #[derive(Parser)]
@@ -86,6 +87,33 @@ struct RunArgs {
     /// Crash a named consumer at a time: `consumer-g1-2@20s` (repeatable).
     #[arg(long, value_parser = parse_crash)]
     crash: Vec<(String, u64)>,
+    /// Brokers in the cluster (1 to 16).
+    #[arg(long)]
+    brokers: Option<u32>,
+    /// Replicas of every topic's partitions (1 to --brokers).
+    #[arg(long)]
+    replication_factor: Option<u32>,
+    /// Mean one-way network latency, ms (the scenario's network.mean_ms).
+    #[arg(long)]
+    network_mean_ms: Option<u64>,
+    /// Every topic's min.insync.replicas.
+    #[arg(long)]
+    min_insync_replicas: Option<u32>,
+    /// Every producer's acks.
+    #[arg(long, value_parser = ["0", "1", "all"])]
+    acks: Option<String>,
+    /// unclean.leader.election.enable=true on every topic.
+    #[arg(long)]
+    unclean_leader_election: bool,
+    /// Crash a broker's process at a time: `1@20s` (repeatable).
+    #[arg(long, value_parser = parse_broker_at)]
+    crash_broker: Vec<(u32, u64)>,
+    /// Restart a broker at a time: `1@40s` (repeatable).
+    #[arg(long, value_parser = parse_broker_at)]
+    restart_broker: Vec<(u32, u64)>,
+    /// Crash whichever broker leads partition 0 of the first topic at this time.
+    #[arg(long, value_parser = parse_duration_ms)]
+    crash_leader_at: Option<u64>,
     /// Stop at this simulated time even if the input has not drained (default: the scenario's run_ms).
     #[arg(long, value_parser = parse_duration_ms)]
     duration: Option<u64>,
@@ -383,6 +411,15 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         crash,
         duration,
         quiet,
+        brokers,
+        replication_factor,
+        network_mean_ms,
+        min_insync_replicas,
+        acks,
+        unclean_leader_election,
+        crash_broker,
+        restart_broker,
+        crash_leader_at,
     } = args;
     let mut s = match &scenario {
         Some(path) => load(path)?,
@@ -406,6 +443,40 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
             g.windows = Some(WindowSpec { size_ms, grace_ms: grace.unwrap_or(0) });
         }
     }
+    if let Some(b) = brokers {
+        s.brokers = b;
+    }
+    if let Some(ms) = network_mean_ms {
+        s.network.mean_ms = ms;
+        s.network.min_ms = s.network.min_ms.min(ms);
+    }
+    for t in &mut s.topics {
+        if let Some(rf) = replication_factor {
+            t.replication_factor = rf;
+        }
+        if let Some(m) = min_insync_replicas {
+            t.configs.insert("min.insync.replicas".into(), m.into());
+        }
+        if unclean_leader_election {
+            t.configs.insert("unclean.leader.election.enable".into(), true.into());
+        }
+    }
+    if let Some(a) = &acks {
+        for p in &mut s.producers {
+            p.configs.insert("acks".into(), a.as_str().into());
+        }
+    }
+    for (broker, at_ms) in crash_broker {
+        s.faults.push(TimedCommand { at_ms, command: Command::CrashBroker { broker } });
+    }
+    for (broker, at_ms) in restart_broker {
+        s.faults.push(TimedCommand { at_ms, command: Command::RestartBroker { broker } });
+    }
+    if let Some(at_ms) = crash_leader_at {
+        let topic = s.topics.first().map(|t| t.name.clone()).unwrap_or_default();
+        s.faults.push(TimedCommand { at_ms, command: Command::CrashLeader { topic, partition: 0 } });
+    }
+    s.faults.sort_by_key(|f| f.at_ms);
     let datasets = datasets_for(&s, data.as_deref())?;
     let end = SimTime(duration.unwrap_or(s.run_ms));
     let mut sim = Simulation::with_data(s, &datasets)?;
@@ -442,6 +513,13 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     progress.finish();
     sim.set_trace_sink(None);
     Ok(sim)
+}
+
+/// `ID@DURATION`: a broker id and a simulated time.
+fn parse_broker_at(s: &str) -> std::result::Result<(u32, u64), String> {
+    let (id, at) = s.split_once('@').ok_or_else(|| format!("must be BROKER@TIME, e.g. 1@20s, got {s:?}"))?;
+    let id = id.trim().parse::<u32>().map_err(|_| format!("the broker must be a number, got {id:?}"))?;
+    Ok((id, parse_duration_ms(at)?))
 }
 
 fn main() -> Result<()> {
@@ -514,11 +592,22 @@ fn print_text(report: &Report) {
         SimTime(report.end_ms),
         report.drained
     );
-    println!("produced {}  acknowledged {}", report.produced, report.acknowledged);
+    println!(
+        "produced {}  acknowledged {}  acknowledged_lost {}  failed {}",
+        report.produced, report.acknowledged, report.acknowledged_lost, report.failed
+    );
     for p in &report.partitions {
+        let leader = p.leader.map_or("none".to_string(), |l| l.to_string());
+        let isr: Vec<String> = p.isr.iter().map(|b| b.to_string()).collect();
         println!(
-            "  {:<16} log end offset {:>7}  high watermark {:>7}",
-            p.partition, p.log_end_offset, p.high_watermark
+            "  {:<16} leader {:>4} (epoch {}) isr [{}]  log start {:>7}  log end offset {:>7}  high watermark {:>7}",
+            p.partition,
+            leader,
+            p.leader_epoch,
+            isr.join(","),
+            p.log_start_offset,
+            p.log_end_offset,
+            p.high_watermark
         );
     }
     for g in &report.groups {

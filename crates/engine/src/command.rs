@@ -3,6 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A command and the simulated time it is applied at: `{"at_ms": 20000, "command": {"type":
+/// "crash_consumer", "client_id": "consumer-g1-1"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedCommand {
+    pub at_ms: u64,
+    pub command: Command,
+}
+
 /// A live change to the simulation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -39,6 +48,9 @@ pub enum Command {
     /// Adds `extra_ms` to every message between `node` and `peer`, both ways (a slow follower
     /// link); 0 removes the delay.
     SlowLink { node: String, peer: String, extra_ms: u64 },
+    /// Crashes whichever broker leads `partition` of `topic` when the command runs (nothing
+    /// if it has no leader then).
+    CrashLeader { topic: String, partition: u32 },
     /// The controller moves each partition's leadership back to its preferred replica (the
     /// first assigned) where that replica is alive and in sync, as
     /// `kafka-leader-election.sh --election-type PREFERRED` does.

@@ -132,6 +132,7 @@ impl ActionKind {
             Command::Heal { .. } => ActionKind::Heal,
             Command::SlowLink { .. } => ActionKind::SlowLink,
             Command::ElectPreferredLeaders => ActionKind::ElectPreferredLeaders,
+            Command::CrashLeader { .. } => ActionKind::CrashBroker,
         }
     }
 

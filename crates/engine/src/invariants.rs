@@ -1,48 +1,184 @@
-//! Cross-node invariants, named and checked in one place. Randomised tests check them after
-//! every event, as Kafka's `RaftEventSimulationTest` does. This module only observes.
+//! Cross-node invariants, named and checked in one place. Randomised tests and the soak harness
+//! check them after every event, as Kafka's `RaftEventSimulationTest` does. This module only
+//! observes.
+//!
+//! The invariants:
+//! - `high_watermark_within_log`: on every replica, log start offset ≤ HW ≤ LEO.
+//! - `one_leader_per_epoch`: no two running brokers lead a partition in the same leader epoch.
+//! - `leader_in_isr`: the controller's leader of a partition is in its ISR.
+//! - `replicas_agree_below_high_watermark`: at most one record at each (partition, offset)
+//!   below the HW, across replicas and over time (clean elections only).
+//! - `high_watermark_monotonic`: the HW a consumer can observe (at the leader, once it serves
+//!   reads) never decreases (clean elections only).
+//! - `no_acknowledged_write_lost`: no acknowledged record is gone from the log, when the
+//!   scenario promises it (`acks=all`, `min.insync.replicas` ≥ 2, clean elections).
+//! - `one_owner_per_partition`: in a Stable group, no two members of the current generation
+//!   hold the same partition.
+//! - `ledger_accounts_for_every_record`: each record of a partition a group reads is processed
+//!   once, duplicated, lost or pending, exactly one of them.
 
 use crate::broker::GroupState;
 use crate::consumer::MemberState;
-use crate::ids::{Offset, TopicPartition};
+use crate::ids::{BrokerId, Offset, TopicPartition};
 use crate::simulation::Simulation;
 use std::collections::BTreeMap;
+
+/// What a scenario promises, which decides the invariants that apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Promises {
+    /// Some topic allows unclean leader election: committed records may be replaced, and the
+    /// HW may go back.
+    pub unclean_elections: bool,
+    /// Every producer uses `acks=all` and every topic `min.insync.replicas` ≥ 2 with clean
+    /// elections: no acknowledged write may be lost.
+    pub durable_writes: bool,
+}
+
+impl Promises {
+    /// The promises of `sim`'s scenario.
+    pub fn of(sim: &Simulation) -> Promises {
+        let v = sim.valid();
+        let unclean = v.topic_configs.iter().any(|c| c.unclean_leader_election_enable);
+        let acks_all = v.producer_configs.iter().all(|p| p.acks == crate::config::Acks::All);
+        let min_isr = v.topic_configs.iter().all(|c| c.min_insync_replicas >= 2);
+        Promises { unclean_elections: unclean, durable_writes: acks_all && min_isr && !unclean }
+    }
+}
+
+const UNKNOWN: u64 = u64::MAX;
 
 /// Remembers what must never go back between checks.
 #[derive(Debug, Default)]
 pub struct InvariantChecker {
-    high_watermarks: BTreeMap<TopicPartition, Offset>,
+    promises: Promises,
+    observed_high_watermarks: BTreeMap<TopicPartition, Offset>,
+    /// Per partition, the record id first seen below some replica's HW at each offset.
+    committed: BTreeMap<TopicPartition, Vec<u64>>,
+    /// Per replica, the offset below which it has been compared with `committed`.
+    checked: BTreeMap<(TopicPartition, BrokerId), u64>,
 }
 
 impl InvariantChecker {
+    /// A checker for a run that keeps `promises`.
+    pub fn new(promises: Promises) -> Self {
+        InvariantChecker { promises, ..Default::default() }
+    }
+
+    /// A checker for `sim`, with the promises of its scenario.
+    pub fn for_simulation(sim: &Simulation) -> Self {
+        Self::new(Promises::of(sim))
+    }
+
     /// Checks every invariant; the error names the one broken and where.
     pub fn check(&mut self, sim: &Simulation) -> Result<(), String> {
-        for b in sim.brokers() {
-            for (tp, log) in &b.logs {
-                let name = sim.catalog().partition_name(*tp);
-                // HW ≤ LEO.
-                if log.high_watermark() > log.log_end_offset() {
+        self.check_replicas(sim)?;
+        self.check_groups(sim)?;
+        if self.promises.durable_writes {
+            let (lost, ids) = sim.acknowledged_lost();
+            if lost > 0 {
+                return Err(format!(
+                    "no_acknowledged_write_lost: {lost} acknowledged record(s) are gone from the log (first ids {:?})",
+                    &ids[..ids.len().min(5)]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_replicas(&mut self, sim: &Simulation) -> Result<(), String> {
+        let controller = sim.controller_node();
+        for (tp, reg) in &controller.partitions {
+            let name = sim.catalog().partition_name(*tp);
+            if let Some(l) = reg.leader {
+                if !reg.isr.contains(&l) {
+                    return Err(format!("leader_in_isr: {name} has leader {} outside its ISR {:?}", l.0, reg.isr));
+                }
+            }
+            let mut leaders: BTreeMap<u32, u32> = BTreeMap::new();
+            for b in &reg.replicas {
+                let Some(broker) = sim.broker(*b) else { continue };
+                let Some(r) = broker.replicas.get(tp) else { continue };
+                let log = &r.log;
+                if log.high_watermark() > log.log_end_offset() || log.log_start_offset() > log.high_watermark() {
                     return Err(format!(
-                        "high_watermark_within_log: {name} has high watermark {} above log end offset {}",
+                        "high_watermark_within_log: {name} on broker {} has log start {}, HW {}, LEO {}",
+                        b.0,
+                        log.log_start_offset(),
                         log.high_watermark(),
                         log.log_end_offset()
                     ));
                 }
-                // The observable high watermark never decreases.
-                let last = self.high_watermarks.entry(*tp).or_insert(Offset(0));
-                if log.high_watermark() < *last {
-                    return Err(format!(
-                        "high_watermark_monotonic: {name} high watermark went from {last} to {}",
-                        log.high_watermark()
-                    ));
+                if let Some(e) = r.leading_epoch.filter(|_| broker.is_running()) {
+                    if let Some(other) = leaders.insert(e, b.0) {
+                        return Err(format!(
+                            "one_leader_per_epoch: brokers {other} and {} both lead {name} in leader epoch {e}",
+                            b.0
+                        ));
+                    }
                 }
-                *last = log.high_watermark();
+                if !self.promises.unclean_elections {
+                    self.check_agreement(sim, *tp, *b, log)?;
+                }
             }
+            if self.promises.unclean_elections {
+                continue;
+            }
+            // The HW consumers can see: the leader's, once it serves reads (KIP-207).
+            let Some(leader) = reg.leader.and_then(|l| sim.broker(l)).filter(|b| b.is_running()) else { continue };
+            let Some(r) = leader.replicas.get(tp).filter(|r| r.serves_reads()) else { continue };
+            let hw = r.log.high_watermark();
+            let last = self.observed_high_watermarks.entry(*tp).or_insert(Offset(0));
+            if hw < *last {
+                return Err(format!("high_watermark_monotonic: {name} high watermark went from {last} to {hw}"));
+            }
+            *last = hw;
+        }
+        Ok(())
+    }
+
+    /// Compares a replica's records below its HW with what was first seen at those offsets.
+    fn check_agreement(
+        &mut self,
+        sim: &Simulation,
+        tp: TopicPartition,
+        b: BrokerId,
+        log: &crate::broker::PartitionLog,
+    ) -> Result<(), String> {
+        let hw = log.high_watermark().0;
+        let checked = self.checked.entry((tp, b)).or_insert(0);
+        // A truncation below what was checked: look again from there.
+        *checked = (*checked).min(hw).max(log.log_start_offset().0);
+        let committed = self.committed.entry(tp).or_default();
+        if committed.len() < hw as usize {
+            committed.resize(hw as usize, UNKNOWN);
+        }
+        for o in *checked..hw {
+            let Some(id) = log.record_id_at(Offset(o)) else { continue };
+            let first = &mut committed[o as usize];
+            if *first == UNKNOWN {
+                *first = id.0;
+            } else if *first != id.0 {
+                return Err(format!(
+                    "replicas_agree_below_high_watermark: {} offset {o} holds record {} on broker {} but record {} was committed there",
+                    sim.catalog().partition_name(tp),
+                    id.0,
+                    b.0,
+                    *first
+                ));
+            }
+        }
+        *checked = hw;
+        Ok(())
+    }
+
+    fn check_groups(&mut self, sim: &Simulation) -> Result<(), String> {
+        for g in &sim.scenario().consumer_groups {
             // One owner per partition: in a Stable group, no two members of the current
             // generation hold the same partition.
-            for g in b.coordinator.groups.values().filter(|g| g.state == GroupState::Stable) {
+            if let Some(group) = sim.group_state(&g.group_id).filter(|x| x.state == GroupState::Stable) {
                 let mut owners: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
                 for c in sim.consumers().filter(|c| {
-                    c.group_id == g.group_id && c.state == MemberState::Stable && c.generation_id == g.generation_id
+                    c.group_id == g.group_id && c.state == MemberState::Stable && c.generation_id == group.generation_id
                 }) {
                     for tp in &c.assignment {
                         if let Some(other) = owners.insert(tp, &c.client_id) {
@@ -51,23 +187,21 @@ impl InvariantChecker {
                                 sim.catalog().partition_name(*tp),
                                 c.client_id,
                                 g.group_id,
-                                g.generation_id
+                                group.generation_id
                             ));
                         }
                     }
                 }
             }
-        }
-        // The ledger accounts for every record: each record appended to a partition a group
-        // reads is processed once, duplicated, lost or pending, exactly one of them.
-        for g in &sim.scenario().consumer_groups {
+            if self.promises.unclean_elections {
+                continue;
+            }
+            // The ledger accounts for every record, while every partition has a leader.
+            let partitions = sim.group_partition_list(&g.group_id);
+            let logs: Option<Vec<_>> = partitions.iter().map(|tp| sim.log(*tp)).collect();
+            let Some(logs) = logs else { continue };
             let o = sim.outcome(&g.group_id);
-            let appended: u64 = sim
-                .brokers()
-                .flat_map(|b| b.logs.iter())
-                .filter(|(tp, _)| g.topics.iter().any(|t| t == sim.catalog().topic_name(tp.topic)))
-                .map(|(_, log)| log.log_end_offset().0)
-                .sum();
+            let appended: u64 = logs.iter().map(|l| l.log_end_offset().0).sum();
             let counted = o.processed_once + o.duplicated + o.lost + o.pending;
             if counted != appended {
                 return Err(format!(

@@ -142,18 +142,121 @@ pub struct PartitionState {
     pub log_end_offset: Offset,
 }
 
+/// What the ledger remembers of acknowledged records of one partition: the record id acked
+/// at each offset (`NOT_ACKED` where none was), and how far they have been checked against the
+/// leader's log.
+#[derive(Debug, Clone, Default)]
+struct Acked {
+    ids: Vec<u64>,
+    /// Offsets below this were found in the leader's log, below its HW, at the last check.
+    verified_until: u64,
+}
+
+const NOT_ACKED: u64 = u64::MAX;
+
+/// What [`Ledger::verify`] needs of a partition's current leader log: the record id at an
+/// offset, and whether an offset is simply no longer there (below the log start, or compacted).
+pub trait LogView {
+    fn record_id_at(&self, offset: Offset) -> Option<RecordId>;
+    fn log_start_offset(&self) -> Offset;
+    fn log_end_offset(&self) -> Offset;
+    fn high_watermark(&self) -> Offset;
+    /// Whether compaction may have removed records (a gap below the LEO is not a loss).
+    fn compacted(&self) -> bool;
+}
+
 /// The delivery ledger: per group, how many times its application processed each offset of
-/// each partition. It is the simulation's bookkeeping, outside the nodes, fed by their
-/// observations.
+/// each partition; and, per partition, the records acknowledged to producers, so that those
+/// later gone from the log (truncated after an unclean election or an `acks=1` leader loss)
+/// are counted as acknowledged-lost. It is the simulation's bookkeeping, outside the nodes,
+/// fed by their observations.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     groups: Vec<GroupRecords>,
+    acked: BTreeMap<TopicPartition, Acked>,
+    acknowledged_lost: u64,
+    acknowledged_lost_ids: Vec<u64>,
 }
 
 impl Ledger {
     /// A ledger following `groups` groups (`GroupId(0)` to `GroupId(groups - 1)`).
     pub fn new(groups: usize) -> Self {
-        Ledger { groups: vec![GroupRecords::default(); groups] }
+        Ledger { groups: vec![GroupRecords::default(); groups], ..Default::default() }
+    }
+
+    /// A producer got an acknowledgement for `records`, appended at `base_offset..` of `partition`.
+    pub fn acknowledged(&mut self, partition: TopicPartition, base_offset: Offset, records: &[RecordId]) {
+        let a = self.acked.entry(partition).or_default();
+        let end = base_offset.0 as usize + records.len();
+        if a.ids.len() < end {
+            a.ids.resize(end, NOT_ACKED);
+        }
+        for (i, id) in records.iter().enumerate() {
+            a.ids[base_offset.0 as usize + i] = id.0;
+        }
+    }
+
+    /// Acknowledged records of `partition` missing from `leader` (its current leader's log),
+    /// from offset `from`: their offsets.
+    fn missing(a: &Acked, from: u64, leader: &dyn LogView) -> Vec<u64> {
+        let start = leader.log_start_offset().0;
+        let end = leader.log_end_offset().0;
+        (from as usize..a.ids.len())
+            .filter(|&o| a.ids[o] != NOT_ACKED)
+            .filter(|&o| {
+                let o = o as u64;
+                if o < start {
+                    return false; // deleted by retention: gone on purpose
+                }
+                match leader.record_id_at(Offset(o)) {
+                    Some(id) => id.0 != a.ids[o as usize],
+                    None => o >= end || !leader.compacted(),
+                }
+            })
+            .map(|o| o as u64)
+            .collect()
+    }
+
+    /// Checks `partition`'s acknowledged records against its leader's log (all of them with
+    /// `full`, after a leader change or a truncation; else those not verified yet) and counts
+    /// the missing ones as acknowledged-lost, once. Returns how many were found lost now.
+    pub fn verify(&mut self, partition: TopicPartition, leader: Option<&dyn LogView>, full: bool) -> u64 {
+        let Some(a) = self.acked.get_mut(&partition) else { return 0 };
+        let Some(leader) = leader else { return 0 };
+        let from = if full { 0 } else { a.verified_until };
+        let lost = Self::missing(a, from, leader);
+        for &o in &lost {
+            if self.acknowledged_lost_ids.len() < IDS_KEPT {
+                self.acknowledged_lost_ids.push(a.ids[o as usize]);
+            }
+            a.ids[o as usize] = NOT_ACKED;
+        }
+        self.acknowledged_lost += lost.len() as u64;
+        a.verified_until = a.verified_until.max(leader.high_watermark().0.min(a.ids.len() as u64));
+        if full {
+            a.verified_until = leader.high_watermark().0.min(a.ids.len() as u64);
+        }
+        lost.len() as u64
+    }
+
+    /// Acknowledged records gone from the log: those counted by [`Ledger::verify`], plus those
+    /// not verified yet that `leader_of` shows missing now. Returns the count and the first ids.
+    pub fn acknowledged_lost<'a>(
+        &self,
+        leader_of: impl Fn(TopicPartition) -> Option<&'a dyn LogView>,
+    ) -> (u64, Vec<u64>) {
+        let mut n = self.acknowledged_lost;
+        let mut ids = self.acknowledged_lost_ids.clone();
+        for (tp, a) in &self.acked {
+            let Some(leader) = leader_of(*tp) else { continue };
+            for o in Self::missing(a, a.verified_until, leader) {
+                n += 1;
+                if ids.len() < IDS_KEPT {
+                    ids.push(a.ids[o as usize]);
+                }
+            }
+        }
+        (n, ids)
     }
 
     /// A member of `group` finished processing offsets `from..until` of `partition`; an offset

@@ -30,6 +30,9 @@ pub enum Effect {
 /// nodes as they happen. It changes no node and takes no simulated time, so it is called at
 /// once, with the records borrowed, rather than queued as an effect.
 pub trait Observer {
+    /// A producer got an acknowledgement for `records`, appended at `base_offset..` of `partition`.
+    fn acknowledged(&mut self, partition: TopicPartition, base_offset: Offset, records: &[Record]);
+
     /// A member of `group`'s application finished processing `records`, which sit at offsets
     /// `base_offset..base_offset + records.len()` of `partition`.
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
@@ -40,6 +43,7 @@ pub trait Observer {
 pub struct NoObserver;
 
 impl Observer for NoObserver {
+    fn acknowledged(&mut self, _: TopicPartition, _: Offset, _: &[Record]) {}
     fn processed(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &[Record]) {}
 }
 
@@ -89,6 +93,11 @@ impl<'a> Ctx<'a> {
     /// Appends `event` to the trace at the current time.
     pub fn trace(&mut self, event: TraceEvent) {
         self.effects.push(Effect::Trace(event));
+    }
+
+    /// Tells the observer that a producer's `records` were acknowledged at `base_offset..`.
+    pub fn acknowledged(&mut self, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
+        self.observer.acknowledged(partition, base_offset, records);
     }
 
     /// Tells the observer that `group`'s application processed `records` of `partition` from

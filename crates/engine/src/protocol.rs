@@ -16,10 +16,11 @@ pub struct Record {
     pub timestamp_ms: u64,
     /// Serialized size of key + value, bytes.
     pub size_bytes: u32,
-    /// Its offset, set by the log when it is read (compaction leaves gaps, so offsets are not
-    /// a base plus an index); producers leave it 0.
+    /// The record's offset in its partition, set by the log when the record is read. Producers
+    /// send `Offset(0)` and a leader's append ignores it; a follower's append keeps the leader's.
+    /// Compaction leaves gaps, so an offset is not a batch's base offset plus an index.
     pub offset: Offset,
-    /// A null value: a delete marker for compaction.
+    /// A record with a null value: a delete marker for compaction (Kafka's tombstone).
     pub tombstone: bool,
 }
 
@@ -201,7 +202,9 @@ pub enum Message {
     },
     ListOffsetsResponse {
         correlation_id: u64,
-        offsets: Vec<(TopicPartition, Offset)>,
+        /// Each partition's offset, or why the broker could not give it (`NotLeaderOrFollower`,
+        /// or `OffsetNotAvailable` from a new leader, KIP-207).
+        offsets: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
     },
     JoinGroupRequest {
         group_id: String,

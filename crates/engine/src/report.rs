@@ -20,6 +20,13 @@ pub struct Report {
     pub produced: u64,
     /// Records whose batch a leader acknowledged.
     pub acknowledged: u64,
+    /// Records acknowledged to a producer and then gone from the log: the leader that had them
+    /// failed before its followers copied them (`acks=1`, an unclean election, a power loss).
+    pub acknowledged_lost: u64,
+    /// The first of those record ids (at most 200).
+    pub acknowledged_lost_ids: Vec<u64>,
+    /// Records whose send failed for good (a fatal error, or `delivery.timeout.ms` passed).
+    pub failed: u64,
     pub topics: Vec<TopicReport>,
     pub partitions: Vec<PartitionReport>,
     pub groups: Vec<GroupReport>,
@@ -78,6 +85,11 @@ pub struct WindowReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionReport {
     pub partition: String,
+    /// The leader's `node.id`; `None` while the partition is offline.
+    pub leader: Option<u32>,
+    pub isr: Vec<u32>,
+    pub leader_epoch: u32,
+    pub log_start_offset: u64,
     pub log_end_offset: u64,
     pub high_watermark: u64,
 }

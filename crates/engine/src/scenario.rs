@@ -3,6 +3,7 @@
 //! must not know about nodes: it only turns untrusted JSON into checked settings, or an error
 //! that names the field path, the allowed range and the value.
 
+use crate::command::{Command, TimedCommand};
 use crate::config::{BrokerConfig, ConsumerConfig, FieldError, ProducerConfig, TopicConfig};
 use crate::consumer::CommitMode;
 use crate::sim::LatencyModel;
@@ -39,6 +40,10 @@ pub struct Scenario {
     pub producers: Vec<ProducerSpec>,
     #[serde(default)]
     pub consumer_groups: Vec<GroupSpec>,
+    /// Faults and actions applied at given times: `{"at_ms": 20000, "command": {"type":
+    /// "crash_broker", "broker": 0}}`. At most 10000.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<TimedCommand>,
 }
 
 /// A topic.
@@ -49,10 +54,10 @@ pub struct TopicSpec {
     pub name: String,
     /// 1 to 1024.
     pub partitions: u32,
-    /// This version simulates one replica per partition: 1.
+    /// Replicas of each partition, 1 to `brokers` (default 1).
     #[serde(default = "one")]
     pub replication_factor: u32,
-    /// Topic configs by Kafka key (`min.insync.replicas`).
+    /// Topic configs by Kafka key (`min.insync.replicas`, `cleanup.policy`, `retention.ms`, ...).
     #[serde(default)]
     pub configs: BTreeMap<String, Value>,
 }
@@ -303,12 +308,12 @@ impl Scenario {
                 return err(format!("{p}.name"), format!("must be unique, but \"{}\" is already defined", t.name));
             }
             in_range(&format!("{p}.partitions"), t.partitions as u64, 1, 1024)?;
-            if t.replication_factor != 1 {
+            if t.replication_factor == 0 || t.replication_factor > self.brokers {
                 return err(
                     format!("{p}.replication_factor"),
                     format!(
-                        "must be between 1 and 1 (this version simulates one replica per partition), got {}",
-                        t.replication_factor
+                        "InvalidReplicationFactorException: Replication factor: {} larger than available brokers: {} (must be between 1 and {})",
+                        t.replication_factor, self.brokers, self.brokers
                     ),
                 );
             }
@@ -411,7 +416,78 @@ impl Scenario {
             }
             consumer_configs.push(cfg);
         }
+        if let Some(rf) = broker_config.offsets_topic_replication_factor {
+            if rf > self.brokers {
+                return err(
+                    "broker_configs.offsets.topic.replication.factor",
+                    format!(
+                        "InvalidReplicationFactorException: Replication factor: {rf} larger than available brokers: {} (must be between 1 and {})",
+                        self.brokers, self.brokers
+                    ),
+                );
+            }
+        }
+        self.validate_faults(&producer_configs)?;
         Ok(ValidScenario { scenario: self.clone(), broker_config, topic_configs, producer_configs, consumer_configs })
+    }
+
+    /// Checks `faults`: times within the run, brokers and nodes that exist.
+    fn validate_faults(&self, producers: &[ProducerConfig]) -> Result<(), ScenarioError> {
+        if self.faults.len() > 10_000 {
+            return err("faults", format!("must hold at most 10000 faults, got {}", self.faults.len()));
+        }
+        let node_ok = |name: &str| {
+            name == "controller"
+                || name.strip_prefix("broker-").and_then(|b| b.parse::<u32>().ok()).is_some_and(|b| b < self.brokers)
+                || producers.iter().any(|p| p.client_id == name)
+                || self.consumer_groups.iter().any(|g| {
+                    name.strip_prefix(&format!("consumer-{}-", g.group_id)).and_then(|n| n.parse::<u32>().ok()).is_some()
+                })
+        };
+        for (i, f) in self.faults.iter().enumerate() {
+            let p = format!("faults[{i}]");
+            in_range(&format!("{p}.at_ms"), f.at_ms, 0, self.run_ms)?;
+            let broker = |b: u32| in_range(&format!("{p}.command.broker"), b as u64, 0, self.brokers as u64 - 1);
+            let node = |field: &str, n: &str| {
+                if node_ok(n) {
+                    Ok(())
+                } else {
+                    err(
+                        format!("{p}.command.{field}"),
+                        format!("must name a node (broker-0 to broker-{}, controller, or a client id), got \"{}\"", self.brokers - 1, cut(n)),
+                    )
+                }
+            };
+            match &f.command {
+                Command::CrashBroker { broker: b } | Command::PowerOffBroker { broker: b } | Command::RestartBroker { broker: b } => broker(*b)?,
+                Command::Isolate { node: n, from } => {
+                    node("node", n)?;
+                    for x in from {
+                        node("from", x)?;
+                    }
+                }
+                Command::Heal { node: n } => node("node", n)?,
+                Command::SlowLink { node: n, peer, extra_ms } => {
+                    node("node", n)?;
+                    node("peer", peer)?;
+                    in_range(&format!("{p}.command.extra_ms"), *extra_ms, 0, 60_000)?;
+                }
+                Command::CrashLeader { topic, partition } => {
+                    let Some(t) = self.topics.iter().find(|t| &t.name == topic) else {
+                        return err(format!("{p}.command.topic"), format!("must name a topic of this scenario, got \"{}\"", cut(topic)));
+                    };
+                    in_range(&format!("{p}.command.partition"), *partition as u64, 0, t.partitions as u64 - 1)?;
+                }
+                Command::AddConsumer { group_id } => {
+                    if !self.consumer_groups.iter().any(|g| &g.group_id == group_id) {
+                        return err(format!("{p}.command.group_id"), format!("must name a consumer group of this scenario, got \"{}\"", cut(group_id)));
+                    }
+                }
+                Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id } => node("client_id", client_id)?,
+                Command::ElectPreferredLeaders => {}
+            }
+        }
+        Ok(())
     }
 
     /// A ready-made scenario: `iot`, `taxi` or `bids`, with `partitions` partitions and a group
@@ -460,6 +536,7 @@ impl Scenario {
                 configs: BTreeMap::new(),
                 workload: WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: None },
             }],
+            faults: vec![],
             consumer_groups: vec![GroupSpec {
                 group_id: "g1".into(),
                 topics: vec!["readings".into()],

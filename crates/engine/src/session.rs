@@ -3,7 +3,8 @@
 //! playground's share links, exercises and `streamlab check` all replay runs this way, so that
 //! the same setup and commands give the same trace hash everywhere.
 
-use crate::command::{Command, CommandError};
+use crate::command::CommandError;
+pub use crate::command::TimedCommand;
 use crate::consumer::CommitMode;
 use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WorkloadSpec};
 use crate::sim::SimTime;
@@ -48,15 +49,6 @@ pub fn is_setting(name: &str) -> bool {
         Some(prefix) => name.len() > prefix.len() && name.starts_with(prefix),
         None => *s == name,
     })
-}
-
-/// A command and the simulated time it is applied at: `{"at_ms": 20000, "command": {"type":
-/// "crash_consumer", "client_id": "consumer-g1-1"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimedCommand {
-    pub at_ms: u64,
-    pub command: Command,
 }
 
 /// Where a run starts: `{"preset": "taxi"}` ([`Scenario::preset`] with seed 42, 6 partitions

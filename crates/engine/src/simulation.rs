@@ -2,13 +2,14 @@
 //! and timers to nodes and applies the effects their handlers return. The UI, the CLI, the tests
 //! and the benchmarks all drive the engine through it.
 
-use crate::broker::{Broker, PartitionLog};
+use crate::broker::{Broker, BrokerSetup, Controller, PartitionLog, ProcessState};
 use crate::catalog::Catalog;
 use crate::command::{Command, CommandError};
 use crate::consumer::Consumer;
 use crate::ids::{BrokerId, GroupId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
-use crate::ledger::{Ledger, Outcome, PartitionState};
+use crate::ledger::{Ledger, LogView, Outcome, PartitionState};
 use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
+use crate::protocol::PartitionRegistration;
 use crate::producer::Producer;
 use crate::protocol::{Message, Record};
 use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowReport};
@@ -22,11 +23,11 @@ use crate::streams::windows::Payload;
 use crate::streams::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use crate::workload::{DataTable, DeadLetter, KeyTable, Values, Workload};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
-/// `offsets.topic.num.partitions` default.
-const OFFSETS_TOPIC_PARTITIONS: u32 = 50;
+/// The internal topic that holds committed offsets.
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 /// Simulated ms between two checks of [`Simulation::is_drained`] when running to the end of
 /// the input (the CLI's `run`, the page's "Run for … to the end"): both stop at the same time.
 pub const DRAIN_CHECK_EVERY_MS: u64 = 1000;
@@ -41,6 +42,7 @@ const STREAM_NETWORK: u64 = 2;
 #[derive(Debug)]
 pub enum Node {
     Broker(Broker),
+    Controller(Controller),
     Producer(Producer),
     Consumer(Consumer),
 }
@@ -49,6 +51,7 @@ impl Node {
     fn is_alive(&self) -> bool {
         match self {
             Node::Consumer(c) => c.is_alive(),
+            Node::Broker(b) => b.is_running(),
             _ => true,
         }
     }
@@ -57,7 +60,51 @@ impl Node {
 #[derive(Debug)]
 enum Event {
     Deliver { from: NodeId, to: NodeId, msg: Message },
-    Timer { node: NodeId, timer: Timer },
+    /// A timer of the node's `incarnation`: a restarted broker ignores its past life's timers.
+    Timer { node: NodeId, timer: Timer, incarnation: u32 },
+    /// The scenario's `faults[i]` is due.
+    Fault(usize),
+}
+
+impl LogView for PartitionLog {
+    fn record_id_at(&self, offset: Offset) -> Option<RecordId> {
+        PartitionLog::record_id_at(self, offset)
+    }
+    fn log_start_offset(&self) -> Offset {
+        PartitionLog::log_start_offset(self)
+    }
+    fn log_end_offset(&self) -> Offset {
+        PartitionLog::log_end_offset(self)
+    }
+    fn high_watermark(&self) -> Offset {
+        PartitionLog::high_watermark(self)
+    }
+    fn compacted(&self) -> bool {
+        self.config().cleanup_policy.compact
+    }
+}
+
+/// Kafka's replica placement without racks (`AdminUtils.assignReplicasToBrokersRackUnaware`):
+/// partition `p`'s first replica is broker `(p + start) % n`; the others follow it at a shift
+/// that grows by one every `n` partitions. Kafka draws `start` and the first shift at random;
+/// here both are the topic's index, so that a layout does not change with the seed.
+pub fn assign_replicas(partitions: u32, replication_factor: u32, brokers: u32, start: u32) -> Vec<Vec<BrokerId>> {
+    let n = brokers.max(1);
+    let mut shift = start % n;
+    (0..partitions)
+        .map(|p| {
+            if p > 0 && p % n == 0 {
+                shift += 1;
+            }
+            let first = (p + start) % n;
+            let mut replicas = vec![BrokerId(first)];
+            for j in 0..replication_factor.saturating_sub(1) {
+                let k = (first + 1 + (shift + j) % (n - 1).max(1)) % n;
+                replicas.push(BrokerId(k));
+            }
+            replicas
+        })
+        .collect()
 }
 
 /// How much of the run a snapshot shows.
@@ -140,8 +187,15 @@ struct Observers {
 }
 
 impl Observer for Observers {
+    fn acknowledged(&mut self, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
+        let ids: Vec<RecordId> = records.iter().map(|r| r.record_id).collect();
+        self.ledger.acknowledged(partition, base_offset, &ids);
+    }
+
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
-        self.ledger.processed(group, partition, base_offset, Offset(base_offset.0 + records.len() as u64));
+        // Compaction leaves gaps: the run ends after the last record's own offset.
+        let until = records.last().map_or(base_offset, |r| Offset(r.offset.0 + 1));
+        self.ledger.processed(group, partition, base_offset, until);
         let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
         let task = self.task_base[partition.topic.0 as usize] + partition.partition.0;
         for r in records {
@@ -169,7 +223,17 @@ pub struct Simulation {
     rng: SimRng,
     nodes: Vec<Node>,
     keys: Rc<KeyTable>,
-    metadata: Rc<ClusterMetadata>,
+    /// What clients know at start: broker addresses and topics (leaders they ask for).
+    metadata: ClusterMetadata,
+    controller: NodeId,
+    /// Per node: bumped when a broker stops, so that its old timers do nothing.
+    incarnations: Vec<u32>,
+    /// Cut links (a network partition), as (smaller node, larger node).
+    cuts: BTreeSet<(u32, u32)>,
+    /// Extra latency on links, both ways, as (smaller node, larger node) → ms.
+    slow_links: BTreeMap<(u32, u32), u64>,
+    /// Partitions whose acknowledged records must be checked against their leader in full.
+    unverified: BTreeSet<TopicPartition>,
     catalog: Catalog,
     trace: Trace,
     sink: Sink,
@@ -197,29 +261,61 @@ impl Simulation {
         let valid = scenario.validate()?;
         let s = &valid.scenario;
         let mut catalog = Catalog::default();
-        let mut metadata = ClusterMetadata { offsets_topic_partitions: OFFSETS_TOPIC_PARTITIONS, ..Default::default() };
-        let mut nodes = vec![];
+        let mut metadata = ClusterMetadata::default();
         for b in 0..s.brokers {
             metadata.brokers.push(catalog.add_node(&format!("broker-{b}"), None));
-            let group_ids = s.consumer_groups.iter().map(|g| g.group_id.clone()).collect();
-            nodes.push(Node::Broker(Broker::new(BrokerId(b), valid.broker_config.clone(), group_ids)));
         }
+        let controller = catalog.add_node("controller", None);
+        // Topics, then `__consumer_offsets`, each partition's replicas placed as Kafka does.
+        let bc = &valid.broker_config;
+        let offsets_rf = bc.offsets_topic_replication_factor.unwrap_or(s.brokers.min(3));
+        let mut topic_configs = valid.topic_configs.clone();
+        topic_configs.push(crate::config::TopicConfig::offsets_topic());
+        let mut registrations = vec![];
+        let mut partition_counts = vec![];
         let mut task_base = vec![];
-        for (ti, t) in s.topics.iter().enumerate() {
-            let topic = catalog.add_topic(&t.name, t.partitions);
+        let specs = s.topics.iter().map(|t| (t.name.as_str(), t.partitions, t.replication_factor));
+        let all = specs.chain(std::iter::once((OFFSETS_TOPIC, bc.offsets_topic_num_partitions, offsets_rf)));
+        for (ti, (name, partitions, rf)) in all.enumerate() {
+            let topic = catalog.add_topic(name, partitions);
             task_base.push(catalog.partition_index(TopicPartition::new(topic, 0)) as u32);
+            partition_counts.push(partitions);
+            let placement = assign_replicas(partitions, rf, s.brokers, ti as u32);
             let mut leaders = vec![];
-            for p in 0..t.partitions {
-                // Leaders spread round-robin, each topic starting one broker further on.
-                let leader = BrokerId((p + ti as u32) % s.brokers);
-                leaders.push(leader);
-                if let Node::Broker(b) = &mut nodes[leader.0 as usize] {
-                    b.lead(TopicPartition::new(topic, p));
-                    b.topic_configs.insert(t.name.clone(), valid.topic_configs[ti].clone());
-                }
+            for (p, replicas) in placement.into_iter().enumerate() {
+                leaders.push(None);
+                registrations.push(PartitionRegistration {
+                    partition: TopicPartition::new(topic, p as u32),
+                    leader: Some(replicas[0]),
+                    isr: replicas.clone(),
+                    replicas,
+                    leader_epoch: 0,
+                    partition_epoch: 0,
+                });
             }
-            metadata.topics.push(TopicMetadata { name: t.name.clone(), leaders });
+            if name != OFFSETS_TOPIC {
+                metadata.topics.push(TopicMetadata {
+                    name: name.to_string(),
+                    leader_epochs: vec![0; leaders.len()],
+                    leaders,
+                });
+            }
         }
+        let offsets_topic = TopicId(s.topics.len() as u32);
+        let setup = BrokerSetup {
+            controller,
+            brokers: metadata.brokers.clone(),
+            topic_configs: topic_configs.clone(),
+            partition_counts,
+            offsets_topic,
+            group_ids: s.consumer_groups.iter().map(|g| g.group_id.clone()).collect(),
+        };
+        let mut nodes = vec![];
+        for b in 0..s.brokers {
+            nodes.push(Node::Broker(Broker::new(BrokerId(b), bc.clone(), setup.clone(), &registrations)));
+        }
+        let unclean = topic_configs.iter().map(|c| c.unclean_leader_election_enable).collect();
+        nodes.push(Node::Controller(Controller::new(metadata.brokers.clone(), registrations, unclean, bc.clone())));
         let mut keys = KeyTable::default();
         let mut workloads = vec![];
         let mut tables = vec![];
@@ -229,7 +325,6 @@ impl Simulation {
             tables.push(table);
         }
         let keys = Rc::new(keys);
-        let metadata = Rc::new(metadata);
         for (i, (p, w)) in s.producers.iter().zip(workloads).enumerate() {
             let config = valid.producer_configs[i].clone();
             catalog.add_node(&config.client_id, None);
@@ -253,14 +348,20 @@ impl Simulation {
             }));
         }
         let groups = s.consumer_groups.len();
+        let faults = s.faults.clone();
         let mut sim = Simulation {
             now: SimTime::ZERO,
             scheduler: Scheduler::default(),
             network: Network::new(s.network, SimRng::new(s.seed, STREAM_NETWORK)),
             rng: SimRng::new(s.seed, STREAM_NODES),
+            incarnations: vec![0; nodes.len()],
             nodes,
             keys,
             metadata,
+            controller,
+            cuts: BTreeSet::new(),
+            slow_links: BTreeMap::new(),
+            unverified: BTreeSet::new(),
             catalog,
             trace: Trace::default(),
             sink: Sink(None),
@@ -274,6 +375,7 @@ impl Simulation {
         for i in 0..sim.nodes.len() {
             sim.with_node(NodeId(i as u32), |node, ctx| match node {
                 Node::Broker(b) => b.start(ctx),
+                Node::Controller(c) => c.start(ctx),
                 Node::Producer(p) => p.start(ctx),
                 Node::Consumer(_) => {}
             });
@@ -282,6 +384,9 @@ impl Simulation {
             for _ in 0..sim.valid.scenario.consumer_groups[gi].members {
                 sim.start_consumer(GroupId(gi as u32));
             }
+        }
+        for (i, f) in faults.iter().enumerate() {
+            sim.scheduler.schedule(SimTime(f.at_ms), Event::Fault(i));
         }
         Ok(sim)
     }
@@ -305,6 +410,24 @@ impl Simulation {
     /// The scenario this simulation runs.
     pub fn scenario(&self) -> &Scenario {
         &self.valid.scenario
+    }
+
+    /// The checked scenario, with every config parsed.
+    pub fn valid(&self) -> &ValidScenario {
+        &self.valid
+    }
+
+    /// The group's state on its coordinator, if one holds it now.
+    pub fn group_state(&self, group_id: &str) -> Option<&crate::broker::group_coordinator::Group> {
+        self.coordinator_group(group_id)
+    }
+
+    /// Every partition the group reads (of the topics it subscribes to).
+    pub fn group_partition_list(&self, group_id: &str) -> Vec<TopicPartition> {
+        match self.catalog.group_id(group_id) {
+            Some(g) => self.group_partitions(g).collect(),
+            None => vec![],
+        }
     }
 
     /// Current simulated time.
@@ -341,12 +464,10 @@ impl Simulation {
         }
         for e in effects.drain(..) {
             match e {
-                Effect::Send { to, msg } => {
-                    let at = self.network.arrival(self.now, id, to);
-                    self.scheduler.schedule(at, Event::Deliver { from: id, to, msg });
-                }
+                Effect::Send { to, msg } => self.send(id, to, msg),
                 Effect::SetTimer { after_ms, timer } => {
-                    self.scheduler.schedule(self.now.plus_ms(after_ms), Event::Timer { node: id, timer });
+                    let incarnation = self.incarnations[id.0 as usize];
+                    self.scheduler.schedule(self.now.plus_ms(after_ms), Event::Timer { node: id, timer, incarnation });
                 }
                 Effect::Trace(event) => self.push_trace(event),
             }
@@ -354,7 +475,31 @@ impl Simulation {
         self.effects = effects;
     }
 
+    fn link(a: NodeId, b: NodeId) -> (u32, u32) {
+        (a.0.min(b.0), a.0.max(b.0))
+    }
+
+    /// Puts `msg` on the wire, unless the link is cut; a slowed link adds its delay.
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
+        let link = Self::link(from, to);
+        if self.cuts.contains(&link) {
+            return;
+        }
+        let extra = self.slow_links.get(&link).copied().unwrap_or(0);
+        let at = self.network.arrival(self.now, from, to, extra);
+        self.scheduler.schedule(at, Event::Deliver { from, to, msg });
+    }
+
     fn push_trace(&mut self, event: TraceEvent) {
+        // A new leader, a truncation or a power loss may have taken acknowledged records away.
+        match &event {
+            TraceEvent::BecameLeader { partition, .. }
+            | TraceEvent::Truncated { partition, .. }
+            | TraceEvent::UnflushedLost { partition, .. } => {
+                self.unverified.insert(*partition);
+            }
+            _ => {}
+        }
         let entry = TraceEntry { time: self.now, event };
         if let Some(sink) = self.sink.0.as_mut() {
             sink(&entry, &self.catalog);
@@ -362,12 +507,74 @@ impl Simulation {
         self.trace.push(entry);
     }
 
-    /// The log of `tp` on its leader.
-    pub fn log(&self, tp: TopicPartition) -> Option<&PartitionLog> {
-        match self.nodes.get(self.metadata.leader_node(tp)?.0 as usize)? {
-            Node::Broker(b) => b.logs.get(&tp),
+    /// The controller's record of `tp`: replicas, leader, epoch, ISR.
+    pub fn registration(&self, tp: TopicPartition) -> Option<&PartitionRegistration> {
+        self.controller_node().partitions.get(&tp)
+    }
+
+    /// The controller.
+    pub fn controller_node(&self) -> &Controller {
+        match &self.nodes[self.controller.0 as usize] {
+            Node::Controller(c) => c,
+            _ => unreachable!("the controller's node is the controller"),
+        }
+    }
+
+    /// The broker `b`.
+    pub fn broker(&self, b: BrokerId) -> Option<&Broker> {
+        match self.nodes.get(b.0 as usize)? {
+            Node::Broker(x) => Some(x),
             _ => None,
         }
+    }
+
+    /// The log of `tp` on its leader, as the controller names it (`None` while it is offline).
+    pub fn log(&self, tp: TopicPartition) -> Option<&PartitionLog> {
+        let leader = self.registration(tp)?.leader?;
+        self.broker(leader)?.replicas.get(&tp).map(|r| &r.log)
+    }
+
+    /// The log of `tp` to show: its leader's, or, while it is offline, its first replica's.
+    pub fn shown_log(&self, tp: TopicPartition) -> Option<&PartitionLog> {
+        self.log(tp).or_else(|| {
+            let first = *self.registration(tp)?.replicas.first()?;
+            self.broker(first)?.replicas.get(&tp).map(|r| &r.log)
+        })
+    }
+
+    /// Checks acknowledged records against their leaders' logs: in full for partitions whose
+    /// leader changed or truncated, else the newly replicated part. Counts what is gone.
+    fn verify_acknowledged(&mut self) {
+        let dirty = std::mem::take(&mut self.unverified);
+        for tp in self.user_partitions() {
+            let full = dirty.contains(&tp);
+            let leader = self.registration(tp).and_then(|r| r.leader);
+            // Direct field borrows: the nodes (read) and the ledger (written) are apart.
+            let log = leader.and_then(|b| match self.nodes.get(b.0 as usize) {
+                Some(Node::Broker(x)) => x.replicas.get(&tp).map(|r| &r.log as &dyn LogView),
+                _ => None,
+            });
+            let lost = self.observers.ledger.verify(tp, log, full);
+            if lost > 0 {
+                self.push_trace(TraceEvent::AcknowledgedLost {
+                    partition: tp,
+                    records: lost,
+                    leader: leader.map(|b| b.0),
+                });
+            }
+        }
+    }
+
+    /// The user topics' partitions.
+    fn user_partitions(&self) -> Vec<TopicPartition> {
+        (0..self.valid.scenario.topics.len() as u32)
+            .flat_map(|t| (0..self.catalog.partitions(TopicId(t))).map(move |p| TopicPartition::new(TopicId(t), p)))
+            .collect()
+    }
+
+    /// Acknowledged records gone from the log so far, and the first of their ids.
+    pub fn acknowledged_lost(&self) -> (u64, Vec<u64>) {
+        self.observers.ledger.acknowledged_lost(|tp| self.log(tp).map(|l| l as &dyn LogView))
     }
 
     /// Whether the run has drained: every producer has sent everything and been acknowledged,
@@ -497,11 +704,12 @@ impl Simulation {
             self.valid.consumer_configs[gi].clone(),
             spec.processing_ms_per_record,
             spec.commit_mode,
-            self.metadata.clone(),
+            &self.metadata,
         );
         let id = self.catalog.add_node(&client_id, Some(group));
         debug_assert_eq!(id.0 as usize, self.nodes.len(), "catalog and nodes number nodes alike");
         self.nodes.push(Node::Consumer(consumer));
+        self.incarnations.push(0);
         self.with_node(id, |node, ctx| {
             if let Node::Consumer(c) = node {
                 c.start(ctx)
@@ -517,24 +725,43 @@ impl Simulation {
         self.events += 1;
         match event {
             Event::Deliver { from, to, msg } => {
-                if self.nodes[to.0 as usize].is_alive() {
+                if self.cuts.contains(&Self::link(from, to)) {
+                    // Cut while in flight: lost.
+                } else if self.nodes[to.0 as usize].is_alive() {
                     self.with_node(to, |node, ctx| match node {
                         Node::Broker(b) => b.on_message(ctx, from, msg),
+                        Node::Controller(c) => c.on_message(ctx, from, msg),
                         Node::Producer(p) => p.on_message(ctx, from, msg),
                         Node::Consumer(c) => c.on_message(ctx, from, msg),
                     });
+                } else if matches!(&self.nodes[to.0 as usize], Node::Broker(b) if b.process == ProcessState::Crashed)
+                    && !matches!(msg, Message::Disconnected { .. })
+                    && self.nodes[from.0 as usize].is_alive()
+                {
+                    // The machine is up but the process is not: the connection is refused.
+                    self.send(to, from, Message::Disconnected { node: to });
                 }
             }
-            Event::Timer { node, timer } => {
-                if self.nodes[node.0 as usize].is_alive() {
+            Event::Timer { node, timer, incarnation } => {
+                if self.nodes[node.0 as usize].is_alive() && incarnation == self.incarnations[node.0 as usize] {
                     self.with_node(node, |n, ctx| match (n, timer) {
                         (Node::Broker(b), Timer::Broker(t)) => b.on_timer(ctx, t),
+                        (Node::Controller(c), Timer::Controller(t)) => c.on_timer(ctx, t),
                         (Node::Producer(p), Timer::Producer(t)) => p.on_timer(ctx, t),
                         (Node::Consumer(c), Timer::Consumer(t)) => c.on_timer(ctx, t),
                         _ => {}
                     });
                 }
             }
+            Event::Fault(i) => {
+                let command = self.valid.scenario.faults[i].command.clone();
+                if let Err(e) = self.apply(command) {
+                    self.push_trace(TraceEvent::FaultRefused { reason: e.to_string() });
+                }
+            }
+        }
+        if !self.unverified.is_empty() {
+            self.verify_acknowledged();
         }
         Some(at)
     }
@@ -545,6 +772,7 @@ impl Simulation {
             self.step();
         }
         self.now = self.now.max(until);
+        self.verify_acknowledged();
     }
 
     /// Runs to the scenario's `run_ms`.
@@ -586,9 +814,117 @@ impl Simulation {
                     }
                 });
             }
-            _ => todo!("replication"),
+            Command::CrashBroker { broker } | Command::PowerOffBroker { broker } => {
+                let power_loss = matches!(command, Command::PowerOffBroker { .. });
+                let b = self.running_broker(broker, if power_loss { "powered off" } else { "crashed" })?;
+                self.incarnations[b.0 as usize] += 1;
+                self.with_node(b, |n, ctx| {
+                    if let Node::Broker(x) = n {
+                        x.stop(ctx, power_loss)
+                    }
+                });
+                if !power_loss {
+                    // The process died but the machine answers: every open connection is reset.
+                    for i in 0..self.nodes.len() as u32 {
+                        if NodeId(i) != b && NodeId(i) != self.controller && self.nodes[i as usize].is_alive() {
+                            self.send(b, NodeId(i), Message::Disconnected { node: b });
+                        }
+                    }
+                }
+            }
+            Command::RestartBroker { broker } => {
+                let b = self.broker_node(broker)?;
+                if self.broker(BrokerId(broker)).is_some_and(|x| x.is_running()) {
+                    return Err(CommandError::BrokerState { broker, state: "running", action: "restarted" });
+                }
+                self.incarnations[b.0 as usize] += 1;
+                self.with_node(b, |n, ctx| {
+                    if let Node::Broker(x) = n {
+                        x.restart(ctx)
+                    }
+                });
+            }
+            Command::CrashLeader { topic, partition } => {
+                let Some(t) = self.catalog.topic_id(&topic) else {
+                    return Err(CommandError::UnknownNode { field: "topic", name: topic });
+                };
+                if partition >= self.catalog.partitions(t) {
+                    return Err(CommandError::UnknownNode { field: "partition", name: format!("{topic}-{partition}") });
+                }
+                let tp = TopicPartition::new(t, partition);
+                if let Some(leader) = self.registration(tp).and_then(|r| r.leader) {
+                    if self.broker(leader).is_some_and(|b| b.is_running()) {
+                        return self.apply(Command::CrashBroker { broker: leader.0 });
+                    }
+                }
+            }
+            Command::Isolate { node, from } => {
+                let a = self.node_named(&node, "node")?;
+                let peers: Vec<NodeId> = if from.is_empty() {
+                    (0..self.nodes.len() as u32).map(NodeId).filter(|n| *n != a).collect()
+                } else {
+                    from.iter().map(|f| self.node_named(f, "from")).collect::<Result<_, _>>()?
+                };
+                for p in peers {
+                    if p != a {
+                        self.cuts.insert(Self::link(a, p));
+                    }
+                }
+                self.push_trace(TraceEvent::NetworkPartitioned { node: a, peers: from.len() as u32 });
+            }
+            Command::Heal { node } => {
+                let a = self.node_named(&node, "node")?;
+                self.cuts.retain(|&(x, y)| x != a.0 && y != a.0);
+                self.push_trace(TraceEvent::NetworkHealed { node: a });
+            }
+            Command::SlowLink { node, peer, extra_ms } => {
+                if extra_ms > 60_000 {
+                    return Err(CommandError::DelayOutOfRange(extra_ms));
+                }
+                let a = self.node_named(&node, "node")?;
+                let b = self.node_named(&peer, "peer")?;
+                if extra_ms == 0 {
+                    self.slow_links.remove(&Self::link(a, b));
+                } else {
+                    self.slow_links.insert(Self::link(a, b), extra_ms);
+                }
+                self.push_trace(TraceEvent::LinkSlowed { node: a, peer: b, extra_ms });
+            }
+            Command::ElectPreferredLeaders => {
+                let c = self.controller;
+                self.with_node(c, |n, ctx| {
+                    if let Node::Controller(x) = n {
+                        x.elect_preferred_leaders(ctx)
+                    }
+                });
+            }
         }
         Ok(())
+    }
+
+    fn broker_node(&self, broker: u32) -> Result<NodeId, CommandError> {
+        let max = self.valid.scenario.brokers - 1;
+        if broker > max {
+            return Err(CommandError::UnknownBroker { broker, max });
+        }
+        Ok(self.metadata.brokers[broker as usize])
+    }
+
+    fn running_broker(&self, broker: u32, action: &'static str) -> Result<NodeId, CommandError> {
+        let b = self.broker_node(broker)?;
+        match self.broker(BrokerId(broker)).map(|x| x.process) {
+            Some(ProcessState::Running) => Ok(b),
+            Some(p) => Err(CommandError::BrokerState { broker, state: p.name(), action }),
+            None => Err(CommandError::UnknownBroker { broker, max: self.valid.scenario.brokers - 1 }),
+        }
+    }
+
+    /// The node called `name` (`broker-1`, `controller`, a client id).
+    fn node_named(&self, name: &str, field: &'static str) -> Result<NodeId, CommandError> {
+        (0..self.nodes.len() as u32)
+            .map(NodeId)
+            .find(|n| self.catalog.node_name(*n) == name)
+            .ok_or_else(|| CommandError::UnknownNode { field, name: crate::scenario::cut(name) })
     }
 
     fn live_consumer(&self, client_id: &str) -> Option<NodeId> {
@@ -635,9 +971,10 @@ impl Simulation {
         self.trace.hash()
     }
 
-    /// The group's state on its coordinator.
+    /// The group's state on its coordinator (none while the coordinator is down or moving).
     fn coordinator_group(&self, group_id: &str) -> Option<&crate::broker::group_coordinator::Group> {
-        self.brokers().find_map(|b| b.coordinator.groups.get(group_id))
+        let b = self.broker(self.coordinator_broker(group_id)?)?;
+        b.coordinator.groups.get(group_id).filter(|_| b.is_running())
     }
 
     /// The view the UI draws, with [`SnapshotOptions::default`] (how many tail records, keys,
@@ -652,41 +989,56 @@ impl Simulation {
     pub fn snapshot_with(&self, opts: SnapshotOptions) -> Snapshot {
         let groups_on_coordinators = self.coordinator_groups();
         let mut partitions = vec![];
-        for b in self.brokers() {
-            for (tp, log) in &b.logs {
-                let committed = groups_on_coordinators
-                    .iter()
-                    .filter_map(|g| g.offsets.get(tp).map(|o| (g.group_id.clone(), o.0)))
-                    .collect();
-                partitions.push(PartitionView {
-                    topic: self.catalog.topic_name(tp.topic).to_string(),
-                    partition: tp.partition.0,
-                    leader: Some(b.id.0),
-                    leader_epoch: 0,
-                    replicas: vec![b.id.0],
-                    isr: vec![b.id.0],
-                    under_replicated: false,
-                    offline: false,
-                    log_start_offset: log.log_start_offset().0,
-                    log_end_offset: log.log_end_offset().0,
-                    high_watermark: log.high_watermark().0,
-                    replica_logs: vec![ReplicaLogView {
-                        broker: b.id.0,
-                        role: "leader".into(),
-                        in_sync: true,
-                        log_start_offset: log.log_start_offset().0,
-                        log_end_offset: log.log_end_offset().0,
-                        high_watermark: log.high_watermark().0,
-                    }],
-                    segments: vec![0],
-                    tail: log
-                        .tail_keys(opts.tail_records)
-                        .into_iter()
-                        .map(|(o, k)| TailRecord { offset: o.0, key: k.map(|k| k.0), tombstone: false })
-                        .collect(),
-                    committed,
-                });
-            }
+        for tp in self.user_partitions() {
+            let Some(reg) = self.registration(tp) else { continue };
+            let Some(log) = self.shown_log(tp) else { continue };
+            let committed = groups_on_coordinators
+                .iter()
+                .filter_map(|g| g.offsets.get(&tp).map(|o| (g.group_id.clone(), o.0)))
+                .collect();
+            let replica_logs = reg
+                .replicas
+                .iter()
+                .filter_map(|b| {
+                    let broker = self.broker(*b)?;
+                    let r = broker.replicas.get(&tp)?;
+                    let up = broker.is_running() && !self.controller_node().brokers[b.0 as usize].fenced;
+                    Some(ReplicaLogView {
+                        broker: b.0,
+                        role: match () {
+                            _ if !up => "offline",
+                            _ if reg.leader == Some(*b) => "leader",
+                            _ => "follower",
+                        }
+                        .into(),
+                        in_sync: reg.isr.contains(b),
+                        log_start_offset: r.log.log_start_offset().0,
+                        log_end_offset: r.log.log_end_offset().0,
+                        high_watermark: r.log.high_watermark().0,
+                    })
+                })
+                .collect();
+            partitions.push(PartitionView {
+                topic: self.catalog.topic_name(tp.topic).to_string(),
+                partition: tp.partition.0,
+                leader: reg.leader.map(|b| b.0),
+                leader_epoch: reg.leader_epoch,
+                replicas: reg.replicas.iter().map(|b| b.0).collect(),
+                isr: reg.isr.iter().map(|b| b.0).collect(),
+                under_replicated: reg.isr.len() < reg.replicas.len(),
+                offline: reg.leader.is_none(),
+                log_start_offset: log.log_start_offset().0,
+                log_end_offset: log.log_end_offset().0,
+                high_watermark: log.high_watermark().0,
+                replica_logs,
+                segments: log.segment_base_offsets().into_iter().map(|o| o.0).collect(),
+                tail: log
+                    .tail(opts.tail_records)
+                    .into_iter()
+                    .map(|t| TailRecord { offset: t.offset.0, key: t.key.map(|k| k.0), tombstone: t.tombstone })
+                    .collect(),
+                committed,
+            });
         }
         partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
 
@@ -767,6 +1119,7 @@ impl Simulation {
             .filter(|_| opts.window_keys > 0)
             .find(|g| self.windows(&g.group_id).is_some())
             .map(|g| self.windows_view(&g.group_id, opts.window_keys, opts.windows_per_key));
+        let (acknowledged_lost, acknowledged_lost_ids) = self.acknowledged_lost();
         Snapshot {
             now_ms: self.now.0,
             partitions,
@@ -775,19 +1128,9 @@ impl Simulation {
             trace_tail,
             trace_len: self.trace.total(),
             windows,
-            brokers: self
-                .brokers()
-                .map(|b| BrokerView {
-                    id: b.id.0,
-                    state: "Running".into(),
-                    fenced: false,
-                    isolated_from: vec![],
-                    leader_of: b.logs.len() as u32,
-                    coordinator_for: vec![],
-                })
-                .collect(),
-            acknowledged_lost: 0,
-            acknowledged_lost_ids: vec![],
+            brokers: self.broker_views(),
+            acknowledged_lost,
+            acknowledged_lost_ids,
         }
     }
 
@@ -861,7 +1204,43 @@ impl Simulation {
     }
 
     fn coordinator_groups(&self) -> Vec<&crate::broker::group_coordinator::Group> {
-        self.brokers().flat_map(|b| b.coordinator.groups.values()).collect()
+        self.valid.scenario.consumer_groups.iter().filter_map(|g| self.coordinator_group(&g.group_id)).collect()
+    }
+
+    /// The brokers as the cluster view shows them.
+    fn broker_views(&self) -> Vec<BrokerView> {
+        let controller = self.controller_node();
+        self.brokers()
+            .map(|b| {
+                let node = self.metadata.brokers[b.id.0 as usize];
+                let isolated_from = (0..self.nodes.len() as u32)
+                    .map(NodeId)
+                    .filter(|n| *n != node && self.cuts.contains(&Self::link(node, *n)))
+                    .map(|n| self.catalog.node_name(n).to_string())
+                    .collect();
+                BrokerView {
+                    id: b.id.0,
+                    state: b.process.name().into(),
+                    fenced: controller.brokers[b.id.0 as usize].fenced,
+                    isolated_from,
+                    leader_of: controller.partitions.values().filter(|p| p.leader == Some(b.id)).count() as u32,
+                    coordinator_for: self
+                        .valid
+                        .scenario
+                        .consumer_groups
+                        .iter()
+                        .filter(|g| self.coordinator_broker(&g.group_id) == Some(b.id))
+                        .map(|g| g.group_id.clone())
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The broker that coordinates `group_id`: the controller's leader of its offsets partition.
+    pub fn coordinator_broker(&self, group_id: &str) -> Option<BrokerId> {
+        let b = self.brokers().next()?;
+        self.registration(b.offsets_partition(group_id))?.leader
     }
 
     /// What the run comes to so far: the trace hash, produced and acknowledged counts, topics and
@@ -959,11 +1338,18 @@ impl Simulation {
             run_ms: self.valid.scenario.run_ms,
             produced: snap.producers.iter().map(|p| p.records_sent).sum(),
             acknowledged: snap.producers.iter().map(|p| p.records_acked).sum(),
+            acknowledged_lost: snap.acknowledged_lost,
+            acknowledged_lost_ids: snap.acknowledged_lost_ids.clone(),
+            failed: self.producers().map(|p| p.stats.records_failed).sum(),
             partitions: snap
                 .partitions
                 .iter()
                 .map(|p| PartitionReport {
                     partition: format!("{}-{}", p.topic, p.partition),
+                    leader: p.leader,
+                    isr: p.isr.clone(),
+                    leader_epoch: p.leader_epoch,
+                    log_start_offset: p.log_start_offset,
                     log_end_offset: p.log_end_offset,
                     high_watermark: p.high_watermark,
                 })

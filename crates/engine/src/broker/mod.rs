@@ -11,7 +11,7 @@ pub mod replica;
 
 pub use controller::{Controller, ControllerTimer};
 pub use group_coordinator::{GroupCoordinator, GroupState, GroupTimer};
-pub use log::PartitionLog;
+pub use log::{LogConfig, LogError, Maintenance, PartitionLog, TailEntry, LOG_RETENTION_CHECK_INTERVAL_MS};
 pub use replica::{LeaderEpochCache, Replica};
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
@@ -29,8 +29,6 @@ use std::collections::{BTreeMap, BTreeSet};
 const REPLICA_FETCH_MAX_BYTES: u32 = 1_048_576;
 /// `replica.fetch.backoff.ms`: a follower's pause after a fetch that failed.
 const REPLICA_FETCH_BACKOFF_MS: u64 = 1000;
-/// `log.retention.check.interval.ms`: how often retention and the cleaner look at the logs.
-pub const LOG_RETENTION_CHECK_INTERVAL_MS: u64 = 300_000;
 /// How often the OS's flusher writes dirty pages back (Linux `dirty_writeback_centisecs`).
 const WRITEBACK_INTERVAL_MS: u64 = 5_000;
 /// The producer index in the record ids of `__consumer_offsets` records.
@@ -376,10 +374,14 @@ impl Broker {
                 let offsets = partitions
                     .into_iter()
                     .map(|tp| {
-                        let o = self.replicas.get(&tp).filter(|r| r.serves_reads()).map_or(Offset(0), |r| match spec {
-                            OffsetSpec::Earliest => r.log.log_start_offset(),
-                            OffsetSpec::Latest => r.log.high_watermark(),
-                        });
+                        let o = match self.replicas.get(&tp).filter(|r| r.is_leader()) {
+                            None => Err(KafkaError::NotLeaderOrFollower),
+                            Some(r) if !r.serves_reads() => Err(KafkaError::OffsetNotAvailable),
+                            Some(r) => Ok(match spec {
+                                OffsetSpec::Earliest => r.log.log_start_offset(),
+                                OffsetSpec::Latest => r.log.high_watermark(),
+                            }),
+                        };
                         (tp, o)
                     })
                     .collect();

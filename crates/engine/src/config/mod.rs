@@ -41,12 +41,17 @@ impl fmt::Display for FieldError {
 }
 
 /// What values a config key takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ConfigKind {
     /// An integer in `[min, max]` (Kafka's `INT` and `LONG`).
     Int {
         min: i64,
         max: i64,
+    },
+    /// A number in `[min, max]` (Kafka's `DOUBLE`, as `min.cleanable.dirty.ratio`).
+    Float {
+        min: f64,
+        max: f64,
     },
     Bool,
     /// One of the listed strings (case-sensitive, as Kafka's `ValidString`).
@@ -70,6 +75,7 @@ pub struct ConfigDef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigValue {
     Int(i64),
+    Float(f64),
     Bool(bool),
     Text(String),
 }
@@ -100,6 +106,15 @@ impl Resolved {
         }
     }
 
+    /// The floating-point config `name`, set or default. Panics if `name` is not a defined
+    /// float key.
+    pub fn float(&self, name: &str) -> f64 {
+        match self.get(name) {
+            ConfigValue::Float(v) => v,
+            other => panic!("config {name} is not a float: {other:?}"),
+        }
+    }
+
     /// The boolean config `name`, set or default. Panics if `name` is not a defined boolean key.
     pub fn bool(&self, name: &str) -> bool {
         match self.get(name) {
@@ -126,6 +141,7 @@ impl Resolved {
 fn parse_default(def: &ConfigDef) -> ConfigValue {
     match def.kind {
         ConfigKind::Int { .. } => ConfigValue::Int(def.default.parse().expect("int default")),
+        ConfigKind::Float { .. } => ConfigValue::Float(def.default.parse().expect("float default")),
         ConfigKind::Bool => ConfigValue::Bool(def.default == "true"),
         ConfigKind::Choice(_) | ConfigKind::Text => ConfigValue::Text(def.default.to_string()),
     }
@@ -168,6 +184,18 @@ fn check(path: &str, def: &ConfigDef, raw: &Value) -> Result<ConfigValue, FieldE
             match parsed {
                 Some(v) if (min..=max).contains(&v) => Ok(ConfigValue::Int(v)),
                 _ => Err(FieldError::new(path, format!("must be an integer between {min} and {max}, got {shown}"))),
+            }
+        }
+        ConfigKind::Float { min, max } => {
+            let parsed = match raw {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            // `contains` is false for NaN, so "NaN" is refused along with out-of-range numbers.
+            match parsed {
+                Some(v) if (min..=max).contains(&v) => Ok(ConfigValue::Float(v)),
+                _ => Err(FieldError::new(path, format!("must be a number between {min} and {max}, got {shown}"))),
             }
         }
         ConfigKind::Bool => match raw {
@@ -214,11 +242,26 @@ mod tests {
             for def in table {
                 let raw = match def.kind {
                     ConfigKind::Int { .. } => Value::from(def.default.parse::<i64>().unwrap()),
+                    ConfigKind::Float { .. } => Value::from(def.default.parse::<f64>().unwrap()),
                     ConfigKind::Bool => Value::from(def.default == "true"),
                     _ => Value::from(def.default),
                 };
                 check("t", def, &raw).unwrap_or_else(|e| panic!("default of {}: {e}", def.name));
             }
         }
+    }
+
+    #[test]
+    fn floats_parse_from_numbers_and_strings_and_stay_in_range() {
+        let def =
+            ConfigDef { name: "r", kind: ConfigKind::Float { min: 0.0, max: 1.0 }, default: "0.5", unit: "", doc: "" };
+        assert_eq!(check("t", &def, &Value::from(0.25)), Ok(ConfigValue::Float(0.25)));
+        assert_eq!(check("t", &def, &Value::from("1")), Ok(ConfigValue::Float(1.0)));
+        assert_eq!(
+            check("t", &def, &Value::from(1.5)).unwrap_err().to_string(),
+            "t: must be a number between 0 and 1, got 1.5"
+        );
+        assert!(check("t", &def, &Value::from("NaN")).is_err());
+        assert_eq!(parse_default(&def), ConfigValue::Float(0.5));
     }
 }

@@ -1,18 +1,20 @@
 //! The consumer client (classic group protocol, eager rebalancing): group membership
 //! (JoinGroup / SyncGroup / Heartbeat / LeaveGroup), positions and commits (auto-commit from
 //! within `poll()`), the fetcher, and the application's poll-process loop with a processing time
-//! per record. It knows brokers only through protocol messages.
+//! per record. It knows brokers only through protocol messages: it finds partition leaders with
+//! `MetadataRequest`s and its group coordinator with `FindCoordinator`, and looks again when a
+//! broker answers `NotLeaderOrFollower` / `NOT_COORDINATOR`, drops the connection, or stops
+//! answering (the Java client's `AbstractCoordinator.markCoordinatorUnknown`).
 
 pub mod assignors;
 
 use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
-use crate::node::{ClusterMetadata, Ctx, Timer};
+use crate::node::{ClusterMetadata, Ctx, MetadataClient, MetadataTimer, Timer};
 use crate::protocol::{FetchPartition, KafkaError, Message, OffsetSpec, Record};
 use crate::sim::{SimTime, TraceEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
 /// When the application commits its offsets, which decides its delivery semantics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -69,7 +71,19 @@ pub enum ConsumerTimer {
     ProcessingDone,
     /// An auto-commit is due while the application waits in `poll()`.
     AutoCommitDue,
+    Metadata(MetadataTimer),
+    /// A FindCoordinator went unanswered (`request.timeout.ms`), or its retry backoff ended.
+    FindCoordinatorRetry { correlation_id: u64 },
+    /// A JoinGroup went unanswered for the rebalance timeout plus 5 s.
+    JoinTimeout { correlation_id: u64 },
+    /// A fetch went unanswered for `request.timeout.ms`.
+    FetchTimeout { node: NodeId, correlation_id: u64 },
 }
+
+/// `retry.backoff.ms` (Kafka's default), between metadata and coordinator lookups.
+const RETRY_BACKOFF_MS: u64 = 100;
+/// `request.timeout.ms` (Kafka's consumer default).
+const REQUEST_TIMEOUT_MS: u64 = 30_000;
 
 /// Counters the snapshot and report read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -122,8 +136,23 @@ pub struct Consumer {
     /// Simulated application work per record, ms.
     pub processing_ms_per_record: u64,
     pub commit_mode: CommitMode,
-    metadata: Rc<ClusterMetadata>,
-    coordinator: NodeId,
+    metadata: MetadataClient,
+    /// The group coordinator, once found.
+    coordinator: Option<NodeId>,
+    /// The FindCoordinator in flight (or backing off), and where the next one goes.
+    find_coordinator: Option<u64>,
+    next_find: usize,
+    /// The last HeartbeatResponse: with none for `session.timeout.ms`, the coordinator is
+    /// taken for dead.
+    last_heartbeat_response: SimTime,
+    /// The JoinGroup in flight.
+    join_request: Option<u64>,
+    /// A commit or OffsetFetch to send again once the coordinator is found.
+    commit_lost: bool,
+    offset_fetch_lost: bool,
+    /// Partitions whose `auto.offset.reset` must be asked again (no leader known, or the
+    /// leader could not answer yet).
+    pending_resets: BTreeSet<TopicPartition>,
     pub state: MemberState,
     pub member_id: String,
     pub generation_id: u32,
@@ -135,7 +164,8 @@ pub struct Consumer {
     /// The next offset to fetch (ahead of `positions` by what is buffered).
     fetch_positions: BTreeMap<TopicPartition, Offset>,
     buffer: BTreeMap<TopicPartition, Buffered>,
-    fetches_in_flight: BTreeSet<NodeId>,
+    /// Per leader node, the fetch in flight.
+    fetches_in_flight: BTreeMap<NodeId, u64>,
     /// Records of the `poll()` being processed, partition by partition (`segments`); empty when
     /// the application waits in `poll()`.
     processing: Vec<Record>,
@@ -167,9 +197,10 @@ impl Consumer {
         config: ConsumerConfig,
         processing_ms_per_record: u64,
         commit_mode: CommitMode,
-        metadata: Rc<ClusterMetadata>,
+        metadata: &ClusterMetadata,
     ) -> Self {
-        let coordinator = metadata.coordinator_for(&group_id).1;
+        // Clients spread their first requests over the bootstrap brokers.
+        let first = client_id.bytes().map(|b| b as usize).sum::<usize>();
         Consumer {
             client_id,
             group_id,
@@ -178,8 +209,15 @@ impl Consumer {
             config,
             processing_ms_per_record,
             commit_mode,
-            metadata,
-            coordinator,
+            metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS),
+            coordinator: None,
+            find_coordinator: None,
+            next_find: first,
+            last_heartbeat_response: SimTime::ZERO,
+            join_request: None,
+            commit_lost: false,
+            offset_fetch_lost: false,
+            pending_resets: BTreeSet::new(),
             state: MemberState::Joining,
             member_id: String::new(),
             generation_id: 0,
@@ -188,7 +226,7 @@ impl Consumer {
             committed: BTreeMap::new(),
             fetch_positions: BTreeMap::new(),
             buffer: BTreeMap::new(),
-            fetches_in_flight: BTreeSet::new(),
+            fetches_in_flight: BTreeMap::new(),
             processing: vec![],
             segments: vec![],
             processing_started: None,
@@ -211,10 +249,44 @@ impl Consumer {
 
     /// `subscribe()` then the first `poll()`: join the group.
     pub fn start(&mut self, ctx: &mut Ctx) {
-        let topics: Vec<TopicId> = self.topics.iter().filter_map(|t| self.metadata.topic_id(t)).collect();
+        let topics: Vec<TopicId> = self.topics.iter().filter_map(|t| self.metadata.cluster.topic_id(t)).collect();
         ctx.trace(TraceEvent::ConsumerStarted { consumer: ctx.me(), topics });
         self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
+        self.request_metadata(ctx);
         self.send_join(ctx);
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        let id = self.correlation_id();
+        self.metadata.request(ctx, id, |t| Timer::Consumer(ConsumerTimer::Metadata(t)));
+    }
+
+    /// Sends a FindCoordinator to the next bootstrap broker, unless one is in flight.
+    fn find_coordinator(&mut self, ctx: &mut Ctx) {
+        if self.find_coordinator.is_some() || !self.is_alive() {
+            return;
+        }
+        let brokers = &self.metadata.cluster.brokers;
+        let node = brokers[self.next_find % brokers.len()];
+        self.next_find += 1;
+        let correlation_id = self.correlation_id();
+        self.find_coordinator = Some(correlation_id);
+        ctx.send(node, Message::FindCoordinatorRequest { correlation_id, group_id: self.group_id.clone() });
+        ctx.set_timer(REQUEST_TIMEOUT_MS, Timer::Consumer(ConsumerTimer::FindCoordinatorRetry { correlation_id }));
+    }
+
+    /// The coordinator is gone or moved: forget it and look for it again; what was waiting on
+    /// it is sent again once it is found.
+    fn coordinator_lost(&mut self, ctx: &mut Ctx, reason: &'static str) {
+        if self.coordinator.take().is_none() {
+            return;
+        }
+        ctx.trace(TraceEvent::CoordinatorLost { consumer: ctx.me(), reason });
+        if matches!(self.state, MemberState::Joining | MemberState::AwaitingSync) {
+            self.state = MemberState::Joining;
+            self.join_request = None;
+        }
+        self.find_coordinator(ctx);
     }
 
     /// The process dies: no LeaveGroup, no commit, no more heartbeats. Records of the current
@@ -247,9 +319,9 @@ impl Consumer {
         if self.auto_commit() && self.state == MemberState::Stable {
             self.commit(ctx);
         }
-        if !self.member_id.is_empty() {
+        if let Some(coordinator) = self.coordinator.filter(|_| !self.member_id.is_empty()) {
             ctx.send(
-                self.coordinator,
+                coordinator,
                 Message::LeaveGroupRequest { group_id: self.group_id.clone(), member_id: self.member_id.clone() },
             );
         }
@@ -263,8 +335,16 @@ impl Consumer {
 
     fn send_join(&mut self, ctx: &mut Ctx) {
         self.state = MemberState::Joining;
+        let Some(coordinator) = self.coordinator else {
+            self.join_request = None;
+            return self.find_coordinator(ctx);
+        };
+        let correlation_id = self.correlation_id();
+        self.join_request = Some(correlation_id);
+        let wait = self.config.max_poll_interval_ms + 5_000;
+        ctx.set_timer(wait, Timer::Consumer(ConsumerTimer::JoinTimeout { correlation_id }));
         ctx.send(
-            self.coordinator,
+            coordinator,
             Message::JoinGroupRequest {
                 group_id: self.group_id.clone(),
                 member_id: self.member_id.clone(),
@@ -284,15 +364,43 @@ impl Consumer {
                 if epoch != self.heartbeat_epoch || self.state != MemberState::Stable {
                     return;
                 }
+                ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
+                if ctx.now().0 >= self.last_heartbeat_response.0 + self.config.session_timeout_ms {
+                    self.last_heartbeat_response = ctx.now();
+                    self.coordinator_lost(ctx, "session timed out without receiving a heartbeat response");
+                }
+                let Some(coordinator) = self.coordinator else { return };
                 ctx.send(
-                    self.coordinator,
+                    coordinator,
                     Message::HeartbeatRequest {
                         group_id: self.group_id.clone(),
                         generation_id: self.generation_id,
                         member_id: self.member_id.clone(),
                     },
                 );
-                ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
+            }
+            ConsumerTimer::Metadata(t) => {
+                if self.metadata.on_timer(t) {
+                    self.request_metadata(ctx);
+                }
+            }
+            ConsumerTimer::FindCoordinatorRetry { correlation_id } => {
+                if self.find_coordinator == Some(correlation_id) {
+                    self.find_coordinator = None;
+                    self.find_coordinator(ctx);
+                }
+            }
+            ConsumerTimer::JoinTimeout { correlation_id } => {
+                if self.state == MemberState::Joining && self.join_request == Some(correlation_id) {
+                    self.coordinator_lost(ctx, "JoinGroup request timed out");
+                }
+            }
+            ConsumerTimer::FetchTimeout { node, correlation_id } => {
+                if self.fetches_in_flight.get(&node) == Some(&correlation_id) {
+                    self.fetches_in_flight.remove(&node);
+                    self.request_metadata(ctx);
+                    self.send_fetches(ctx);
+                }
             }
             ConsumerTimer::ProcessingDone => {
                 self.processing_started = None;
@@ -318,10 +426,14 @@ impl Consumer {
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         match msg {
             Message::JoinGroupResponse { error, generation_id, leader, member_id, members } => {
-                if self.state != MemberState::Joining {
+                if self.state != MemberState::Joining || self.join_request.is_none() {
                     return;
                 }
+                self.join_request = None;
                 match error {
+                    Some(KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable) => {
+                        self.coordinator_lost(ctx, "NOT_COORDINATOR from JoinGroup")
+                    }
                     Some(KafkaError::MemberIdRequired) => {
                         self.member_id = member_id;
                         self.send_join(ctx);
@@ -342,13 +454,14 @@ impl Consumer {
                         });
                         let assignments = if is_leader {
                             let subs = members.into_iter().map(|m| (m.member_id, m.topics)).collect();
-                            assignors::range_assign(&subs, &self.metadata).into_iter().collect()
+                            assignors::range_assign(&subs, &self.metadata.cluster).into_iter().collect()
                         } else {
                             vec![]
                         };
                         self.state = MemberState::AwaitingSync;
+                        let Some(coordinator) = self.coordinator else { return };
                         ctx.send(
-                            self.coordinator,
+                            coordinator,
                             Message::SyncGroupRequest {
                                 group_id: self.group_id.clone(),
                                 generation_id,
@@ -364,6 +477,9 @@ impl Consumer {
                     return;
                 }
                 match error {
+                    Some(KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable) => {
+                        self.coordinator_lost(ctx, "NOT_COORDINATOR from SyncGroup")
+                    }
                     Some(KafkaError::RebalanceInProgress) => self.send_join(ctx),
                     Some(_) => {
                         self.member_id.clear();
@@ -376,8 +492,12 @@ impl Consumer {
                 if self.state != MemberState::Stable {
                     return;
                 }
+                self.last_heartbeat_response = ctx.now();
                 match error {
                     None => {}
+                    Some(KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable) => {
+                        self.coordinator_lost(ctx, "NOT_COORDINATOR from Heartbeat")
+                    }
                     Some(KafkaError::RebalanceInProgress) => self.request_rejoin(ctx, "group is already rebalancing"),
                     Some(e) => {
                         if e == KafkaError::UnknownMemberId {
@@ -387,8 +507,13 @@ impl Consumer {
                     }
                 }
             }
-            Message::OffsetFetchResponse { correlation_id, offsets } => {
+            Message::OffsetFetchResponse { correlation_id, error, offsets } => {
                 if !self.position_requests.remove(&correlation_id) {
+                    return;
+                }
+                if error.is_some() {
+                    self.offset_fetch_lost = true;
+                    self.coordinator_lost(ctx, "NOT_COORDINATOR from OffsetFetch");
                     return;
                 }
                 let mut reset = vec![];
@@ -409,7 +534,13 @@ impl Consumer {
                 if !self.position_requests.remove(&correlation_id) {
                     return;
                 }
+                let mut retry = false;
                 for (tp, offset) in offsets {
+                    let Ok(offset) = offset else {
+                        self.pending_resets.insert(tp);
+                        retry = true;
+                        continue;
+                    };
                     ctx.trace(TraceEvent::ResettingOffset {
                         consumer: ctx.me(),
                         partition: tp,
@@ -418,22 +549,37 @@ impl Consumer {
                     });
                     self.seek(tp, offset);
                 }
+                if retry {
+                    self.request_metadata(ctx);
+                }
                 self.after_progress(ctx);
             }
-            Message::FetchResponse { partitions, .. } => {
+            Message::FetchResponse { correlation_id, partitions } => {
+                if self.fetches_in_flight.get(&from) != Some(&correlation_id) {
+                    return;
+                }
                 self.fetches_in_flight.remove(&from);
                 let mut reset = vec![];
+                let mut stale = false;
                 for p in partitions {
                     if self.fetch_positions.get(&p.partition) != Some(&p.base_offset) {
                         continue; // revoked or sought elsewhere since the fetch was sent
                     }
-                    if p.error == Some(KafkaError::OffsetOutOfRange) {
-                        self.fetch_positions.remove(&p.partition);
-                        self.positions.remove(&p.partition);
-                        reset.push(p.partition);
-                        continue;
+                    match p.error {
+                        None => {}
+                        Some(KafkaError::OffsetOutOfRange) => {
+                            self.fetch_positions.remove(&p.partition);
+                            self.positions.remove(&p.partition);
+                            reset.push(p.partition);
+                            continue;
+                        }
+                        // The leader moved, or a new one is not ready: refresh and fetch again.
+                        Some(_) => {
+                            stale = true;
+                            continue;
+                        }
                     }
-                    let next = Offset(p.base_offset.0 + p.records.len() as u64);
+                    let next = p.records.last().map_or(p.base_offset, |r| Offset(r.offset.0 + 1));
                     let buf = self.buffer.entry(p.partition).or_default();
                     if buf.is_empty() {
                         *buf = Buffered { first: p.base_offset, records: p.records, next: 0 };
@@ -443,10 +589,22 @@ impl Consumer {
                     self.fetch_positions.insert(p.partition, next);
                 }
                 self.reset_positions(ctx, reset);
+                if stale {
+                    self.request_metadata(ctx);
+                }
                 self.after_progress(ctx);
             }
             Message::OffsetCommitResponse { correlation_id, error, offsets } => {
                 match error {
+                    Some(KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut)
+                        if self.awaiting_commit == Some(correlation_id) =>
+                    {
+                        // commitSync() retries a retriable error once the coordinator is found.
+                        ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: "NotCoordinatorException" });
+                        self.commit_lost = true;
+                        self.coordinator_lost(ctx, "NOT_COORDINATOR from OffsetCommit");
+                        return;
+                    }
                     None => {
                         for (tp, o) in &offsets {
                             self.committed.insert(*tp, *o);
@@ -464,6 +622,69 @@ impl Consumer {
                     } else {
                         self.poll(ctx);
                     }
+                }
+            }
+            Message::MetadataResponse { correlation_id, partitions, .. } => {
+                if !self.metadata.on_response(correlation_id, &partitions) {
+                    return;
+                }
+                let retry: Vec<TopicPartition> = std::mem::take(&mut self.pending_resets).into_iter().collect();
+                self.reset_positions(ctx, retry);
+                self.send_fetches(ctx);
+            }
+            Message::FindCoordinatorResponse { correlation_id, error, coordinator } => {
+                if self.find_coordinator != Some(correlation_id) {
+                    return;
+                }
+                match coordinator.filter(|_| error.is_none()) {
+                    Some(node) => {
+                        self.find_coordinator = None;
+                        self.coordinator = Some(node);
+                        self.last_heartbeat_response = ctx.now();
+                        let broker = self.metadata.cluster.broker_at(node).map_or(0, |b| b.0);
+                        ctx.trace(TraceEvent::CoordinatorFound { consumer: ctx.me(), broker });
+                        self.resume_with_coordinator(ctx);
+                    }
+                    None => {
+                        // No leader for the group's offsets partition yet: ask again after the backoff.
+                        let retry = self.correlation_id();
+                        self.find_coordinator = Some(retry);
+                        ctx.set_timer(
+                            RETRY_BACKOFF_MS,
+                            Timer::Consumer(ConsumerTimer::FindCoordinatorRetry { correlation_id: retry }),
+                        );
+                    }
+                }
+            }
+            Message::Disconnected { node } => {
+                if self.metadata.on_disconnected(node) {
+                    self.request_metadata(ctx);
+                }
+                if self.coordinator == Some(node) {
+                    self.coordinator_lost(ctx, "the coordinator's connection dropped");
+                }
+                if self.fetches_in_flight.remove(&node).is_some() {
+                    self.request_metadata(ctx);
+                }
+                if self.find_coordinator.is_some() {
+                    self.find_coordinator = None;
+                    self.find_coordinator(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The coordinator is known again: send what waited for it.
+    fn resume_with_coordinator(&mut self, ctx: &mut Ctx) {
+        match self.state {
+            MemberState::Joining if self.join_request.is_none() => self.send_join(ctx),
+            MemberState::Stable => {
+                if std::mem::take(&mut self.offset_fetch_lost) {
+                    self.fetch_committed(ctx);
+                }
+                if std::mem::take(&mut self.commit_lost) && self.awaiting_commit.is_some() {
+                    self.awaiting_commit = self.commit(ctx);
                 }
             }
             _ => {}
@@ -486,9 +707,15 @@ impl Consumer {
         };
         let mut per_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
-            if let Some(leader) = self.metadata.leader_node(tp) {
-                per_leader.entry(leader).or_default().push(tp);
+            match self.metadata.cluster.leader_node(tp) {
+                Some(leader) => per_leader.entry(leader).or_default().push(tp),
+                None => {
+                    self.pending_resets.insert(tp);
+                }
             }
+        }
+        if !self.pending_resets.is_empty() {
+            self.request_metadata(ctx);
         }
         for (leader, partitions) in per_leader {
             let correlation_id = self.correlation_id();
@@ -506,20 +733,31 @@ impl Consumer {
             partitions: self.assignment.clone(),
         });
         self.heartbeat_epoch += 1;
+        self.last_heartbeat_response = ctx.now();
         let epoch = self.heartbeat_epoch;
         ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
-        if !self.assignment.is_empty() {
-            let correlation_id = self.correlation_id();
-            self.position_requests.insert(correlation_id);
-            ctx.send(
-                self.coordinator,
-                Message::OffsetFetchRequest {
-                    correlation_id,
-                    group_id: self.group_id.clone(),
-                    partitions: self.assignment.clone(),
-                },
-            );
+        self.fetch_committed(ctx);
+    }
+
+    /// Asks the coordinator for the committed offsets of the assigned partitions.
+    fn fetch_committed(&mut self, ctx: &mut Ctx) {
+        if self.assignment.is_empty() {
+            return;
         }
+        let Some(coordinator) = self.coordinator else {
+            self.offset_fetch_lost = true;
+            return;
+        };
+        let correlation_id = self.correlation_id();
+        self.position_requests.insert(correlation_id);
+        ctx.send(
+            coordinator,
+            Message::OffsetFetchRequest {
+                correlation_id,
+                group_id: self.group_id.clone(),
+                partitions: self.assignment.clone(),
+            },
+        );
     }
 
     /// The heartbeat thread saw a rebalance; the application thread rejoins at its next `poll()`
@@ -575,8 +813,13 @@ impl Consumer {
         }
         self.stats.commits += 1;
         let correlation_id = self.correlation_id();
+        let Some(coordinator) = self.coordinator else {
+            // No coordinator: commitSync() waits until one is found.
+            self.commit_lost = true;
+            return Some(correlation_id);
+        };
         ctx.send(
-            self.coordinator,
+            coordinator,
             Message::OffsetCommitRequest {
                 correlation_id,
                 group_id: self.group_id.clone(),
@@ -634,12 +877,12 @@ impl Consumer {
             if n == 0 {
                 continue;
             }
-            let from = buf.first;
+            let from = buf.records[buf.next].offset;
             self.segments.push(Segment { partition: *tp, base_offset: from, start: self.processing.len(), len: n });
             self.processing.extend_from_slice(&buf.records[buf.next..buf.next + n]);
             buf.next += n;
-            buf.first = Offset(from.0 + n as u64);
-            let until = buf.first;
+            let until = Offset(buf.records[buf.next - 1].offset.0 + 1);
+            buf.first = until;
             self.positions.insert(*tp, until);
             budget -= n;
             ctx.trace(TraceEvent::Polled { consumer: ctx.me(), partition: *tp, from, until });
@@ -677,11 +920,16 @@ impl Consumer {
             if self.buffer.get(tp).is_some_and(|b| !b.is_empty()) {
                 continue;
             }
-            let Some(leader) = self.metadata.leader_node(*tp) else { continue };
-            if self.fetches_in_flight.contains(&leader) {
+            let Some(leader) = self.metadata.cluster.leader_node(*tp) else { continue };
+            if self.fetches_in_flight.contains_key(&leader) {
                 continue;
             }
-            let fetch = FetchPartition { partition: *tp, fetch_offset };
+            let fetch = FetchPartition {
+                partition: *tp,
+                fetch_offset,
+                current_leader_epoch: self.metadata.cluster.leader_epoch(*tp),
+                last_fetched_epoch: None,
+            };
             match per_leader.iter_mut().find(|(l, _)| *l == leader) {
                 Some((_, list)) => list.push(fetch),
                 None => per_leader.push((leader, vec![fetch])),
@@ -689,12 +937,17 @@ impl Consumer {
         }
         per_leader.sort_by_key(|(l, _)| *l);
         for (leader, partitions) in per_leader {
-            self.fetches_in_flight.insert(leader);
             let correlation_id = self.correlation_id();
+            self.fetches_in_flight.insert(leader, correlation_id);
+            ctx.set_timer(
+                REQUEST_TIMEOUT_MS,
+                Timer::Consumer(ConsumerTimer::FetchTimeout { node: leader, correlation_id }),
+            );
             ctx.send(
                 leader,
                 Message::FetchRequest {
                     correlation_id,
+                    replica_id: None,
                     max_wait_ms: self.config.fetch_max_wait_ms,
                     min_bytes: self.config.fetch_min_bytes,
                     max_partition_bytes: self.config.max_partition_fetch_bytes,

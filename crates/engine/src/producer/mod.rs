@@ -124,18 +124,14 @@ impl Producer {
         workload: Workload,
     ) -> Self {
         let partitions = metadata.partitions(topic);
+        let metadata = MetadataClient::new(metadata, index as usize, config.retry_backoff_ms, config.request_timeout_ms);
         Producer {
             config,
             topic,
             index: index as u64,
             keys,
             workload,
-            metadata: MetadataClient::new(
-                metadata,
-                index as usize,
-                config.retry_backoff_ms,
-                config.request_timeout_ms,
-            ),
+            metadata,
             accumulator: (0..partitions).map(|_| VecDeque::new()).collect(),
             destinations: vec![],
             pending: BTreeMap::new(),

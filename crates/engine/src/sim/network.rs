@@ -44,9 +44,10 @@ impl Network {
         Network { latency, rng, last_arrival: Vec::new() }
     }
 
-    /// When a message sent now from `from` to `to` arrives.
-    pub fn arrival(&mut self, now: SimTime, from: NodeId, to: NodeId) -> SimTime {
-        let at = now.plus_ms(self.latency.sample_ms(&mut self.rng));
+    /// When a message sent now from `from` to `to` arrives, with `extra_ms` more than the
+    /// latency drawn (a slowed link).
+    pub fn arrival(&mut self, now: SimTime, from: NodeId, to: NodeId, extra_ms: u64) -> SimTime {
+        let at = now.plus_ms(self.latency.sample_ms(&mut self.rng) + extra_ms);
         let (f, t) = (from.0 as usize, to.0 as usize);
         if self.last_arrival.len() <= f {
             self.last_arrival.resize_with(f + 1, Vec::new);
@@ -73,7 +74,7 @@ mod tests {
         let (a, b) = (NodeId(0), NodeId(1));
         let mut last = SimTime::ZERO;
         for t in 0..200 {
-            let at = net.arrival(SimTime(t), a, b);
+            let at = net.arrival(SimTime(t), a, b, 0);
             assert!(at.0 >= t + 3 && at.0 <= t + 9, "{at:?} at {t}");
             assert!(at >= last);
             last = at;

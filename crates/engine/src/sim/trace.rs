@@ -173,13 +173,21 @@ pub enum TraceEvent {
     CoordinatorLost { consumer: NodeId, reason: &'static str },
     /// Acknowledged records are gone from the partition's log: its new leader never had them.
     AcknowledgedLost { partition: TopicPartition, records: u64, leader: Option<u32> },
+    /// A scheduled fault could not be applied (the broker was already down, ...).
+    FaultRefused { reason: String },
+    /// A node was cut off from some (`peers`) or all (0) other nodes.
+    NetworkPartitioned { node: NodeId, peers: u32 },
+    /// Every cut link of a node was healed.
+    NetworkHealed { node: NodeId },
+    /// The link between two nodes got `extra_ms` more latency (0: back to normal).
+    LinkSlowed { node: NodeId, peer: NodeId, extra_ms: u64 },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 41] = [
+    pub const KINDS: [&'static str; 45] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -221,6 +229,10 @@ impl TraceEvent {
         "coordinator_found",
         "coordinator_lost",
         "acknowledged_lost",
+        "fault_refused",
+        "network_partitioned",
+        "network_healed",
+        "link_slowed",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -267,6 +279,10 @@ impl TraceEvent {
             TraceEvent::CoordinatorFound { .. } => 38,
             TraceEvent::CoordinatorLost { .. } => 39,
             TraceEvent::AcknowledgedLost { .. } => 40,
+            TraceEvent::FaultRefused { .. } => 41,
+            TraceEvent::NetworkPartitioned { .. } => 42,
+            TraceEvent::NetworkHealed { .. } => 43,
+            TraceEvent::LinkSlowed { .. } => 44,
         }
     }
 
@@ -504,6 +520,20 @@ impl TraceEvent {
                 "[Ledger] {records} acknowledged record(s) of {} are gone: leader {} never had them",
                 tp(partition),
                 leader.map_or("none".to_string(), |b| b.to_string())
+            ),
+            TraceEvent::FaultRefused { reason } => write!(s, "[Faults] scheduled fault not applied: {reason}"),
+            TraceEvent::NetworkPartitioned { node, peers } => write!(
+                s,
+                "[Network] {} is cut off from {}",
+                names.node_name(*node),
+                if *peers == 0 { "every other node".to_string() } else { format!("{peers} node(s)") }
+            ),
+            TraceEvent::NetworkHealed { node } => write!(s, "[Network] every link of {} is healed", names.node_name(*node)),
+            TraceEvent::LinkSlowed { node, peer, extra_ms } => write!(
+                s,
+                "[Network] the link {} <-> {} is {extra_ms} ms slower",
+                names.node_name(*node),
+                names.node_name(*peer)
             ),
         };
         s
