@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use streamlab_engine::command::TimedCommand;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
 use streamlab_engine::export;
@@ -15,7 +16,6 @@ use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
 use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
 use streamlab_engine::sim::{Level, TraceCapacity};
 use streamlab_engine::simulation::TraceSink;
-use streamlab_engine::command::TimedCommand;
 use streamlab_engine::{Command, Datasets, Preset, Report, Scenario, SimTime, Simulation};
 
 #[derive(Parser)]

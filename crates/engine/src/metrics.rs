@@ -16,6 +16,11 @@ pub const METRICS: &[(&str, &str)] = &[
     ("drained", "1 when every record was produced, processed and committed"),
     ("produced", "records the producers' applications sent"),
     ("acknowledged", "records whose batch a leader acknowledged"),
+    (
+        "acknowledged_lost",
+        "records acknowledged to a producer, then gone from the log (a leader failed before its followers copied them)",
+    ),
+    ("failed", "records whose send failed for good (a fatal error, or `delivery.timeout.ms` passed)"),
     ("late", "records the windowed group dropped as late (past the window's end + grace)"),
     ("dead_letters", "input rows that could not be read"),
     ("windows.count", "windows of the first windowed group"),
@@ -26,6 +31,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ("topics.<topic>.max_partition_share", "the fullest partition's share of its records, 0 to 1"),
     ("partitions.<partition>.log_end_offset", "the partition's log end offset"),
     ("partitions.<partition>.high_watermark", "the partition's high watermark"),
+    ("partitions.<partition>.log_start_offset", "the partition's log start offset (retention moves it up)"),
+    ("partitions.<partition>.leader_epoch", "the partition's leader epoch: elections so far"),
+    ("partitions.<partition>.isr", "replicas in the partition's ISR"),
+    ("partitions.<partition>.offline", "1 while the partition has no leader"),
     ("groups.<group_id>.generation", "the group's generation id"),
     ("groups.<group_id>.rebalances", "rebalances the group went through"),
     ("groups.<group_id>.members", "members the coordinator counts in the group"),
@@ -65,6 +74,8 @@ impl Metrics {
         put("drained".into(), flag(report.drained));
         put("produced".into(), report.produced as f64);
         put("acknowledged".into(), report.acknowledged as f64);
+        put("acknowledged_lost".into(), report.acknowledged_lost as f64);
+        put("failed".into(), report.failed as f64);
         put("late".into(), report.late as f64);
         put("dead_letters".into(), report.dead_letters.len() as f64);
         put("windows.count".into(), report.window_count as f64);
@@ -79,6 +90,10 @@ impl Metrics {
         for p in &report.partitions {
             put(format!("partitions.{}.log_end_offset", p.partition), p.log_end_offset as f64);
             put(format!("partitions.{}.high_watermark", p.partition), p.high_watermark as f64);
+            put(format!("partitions.{}.log_start_offset", p.partition), p.log_start_offset as f64);
+            put(format!("partitions.{}.leader_epoch", p.partition), p.leader_epoch as f64);
+            put(format!("partitions.{}.isr", p.partition), p.isr.len() as f64);
+            put(format!("partitions.{}.offline", p.partition), flag(p.leader.is_none()));
         }
         for g in &report.groups {
             let p = |field: &str| format!("groups.{}.{field}", g.group_id);

@@ -441,7 +441,9 @@ impl Scenario {
                 || name.strip_prefix("broker-").and_then(|b| b.parse::<u32>().ok()).is_some_and(|b| b < self.brokers)
                 || producers.iter().any(|p| p.client_id == name)
                 || self.consumer_groups.iter().any(|g| {
-                    name.strip_prefix(&format!("consumer-{}-", g.group_id)).and_then(|n| n.parse::<u32>().ok()).is_some()
+                    name.strip_prefix(&format!("consumer-{}-", g.group_id))
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .is_some()
                 })
         };
         for (i, f) in self.faults.iter().enumerate() {
@@ -454,12 +456,18 @@ impl Scenario {
                 } else {
                     err(
                         format!("{p}.command.{field}"),
-                        format!("must name a node (broker-0 to broker-{}, controller, or a client id), got \"{}\"", self.brokers - 1, cut(n)),
+                        format!(
+                            "must name a node (broker-0 to broker-{}, controller, or a client id), got \"{}\"",
+                            self.brokers - 1,
+                            cut(n)
+                        ),
                     )
                 }
             };
             match &f.command {
-                Command::CrashBroker { broker: b } | Command::PowerOffBroker { broker: b } | Command::RestartBroker { broker: b } => broker(*b)?,
+                Command::CrashBroker { broker: b }
+                | Command::PowerOffBroker { broker: b }
+                | Command::RestartBroker { broker: b } => broker(*b)?,
                 Command::Isolate { node: n, from } => {
                     node("node", n)?;
                     for x in from {
@@ -474,16 +482,24 @@ impl Scenario {
                 }
                 Command::CrashLeader { topic, partition } => {
                     let Some(t) = self.topics.iter().find(|t| &t.name == topic) else {
-                        return err(format!("{p}.command.topic"), format!("must name a topic of this scenario, got \"{}\"", cut(topic)));
+                        return err(
+                            format!("{p}.command.topic"),
+                            format!("must name a topic of this scenario, got \"{}\"", cut(topic)),
+                        );
                     };
                     in_range(&format!("{p}.command.partition"), *partition as u64, 0, t.partitions as u64 - 1)?;
                 }
                 Command::AddConsumer { group_id } => {
                     if !self.consumer_groups.iter().any(|g| &g.group_id == group_id) {
-                        return err(format!("{p}.command.group_id"), format!("must name a consumer group of this scenario, got \"{}\"", cut(group_id)));
+                        return err(
+                            format!("{p}.command.group_id"),
+                            format!("must name a consumer group of this scenario, got \"{}\"", cut(group_id)),
+                        );
                     }
                 }
-                Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id } => node("client_id", client_id)?,
+                Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id } => {
+                    node("client_id", client_id)?
+                }
                 Command::ElectPreferredLeaders => {}
             }
         }

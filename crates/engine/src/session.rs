@@ -319,6 +319,7 @@ impl Script {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::Command;
     use serde_json::json;
 
     fn settings(v: Value) -> Settings {

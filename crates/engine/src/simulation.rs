@@ -9,15 +9,15 @@ use crate::consumer::Consumer;
 use crate::ids::{BrokerId, GroupId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
 use crate::ledger::{Ledger, LogView, Outcome, PartitionState};
 use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
-use crate::protocol::PartitionRegistration;
 use crate::producer::Producer;
+use crate::protocol::PartitionRegistration;
 use crate::protocol::{Message, Record};
 use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowReport};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
-    AssignedPartition, BrokerView, GroupView, MemberView, PartitionView, ProducerView, ReplicaLogView, Snapshot, TailRecord, TraceLine, WindowCell,
-    WindowRow, WindowsView,
+    AssignedPartition, BrokerView, GroupView, MemberView, PartitionView, ProducerView, ReplicaLogView, Snapshot,
+    TailRecord, TraceLine, WindowCell, WindowRow, WindowsView,
 };
 use crate::streams::windows::Payload;
 use crate::streams::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
@@ -59,9 +59,17 @@ impl Node {
 
 #[derive(Debug)]
 enum Event {
-    Deliver { from: NodeId, to: NodeId, msg: Message },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        msg: Message,
+    },
     /// A timer of the node's `incarnation`: a restarted broker ignores its past life's timers.
-    Timer { node: NodeId, timer: Timer, incarnation: u32 },
+    Timer {
+        node: NodeId,
+        timer: Timer,
+        incarnation: u32,
+    },
     /// The scenario's `faults[i]` is due.
     Fault(usize),
 }

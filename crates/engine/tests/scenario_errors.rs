@@ -76,7 +76,7 @@ case!(
 case!(
     unknown_top_level_field,
     r#"{"brokerz":3,"topics":[]}"#,
-    "brokerz: unknown field `brokerz`, expected one of `seed`, `run_ms`, `network`, `brokers`, `broker_configs`, `topics`, `producers`, `consumer_groups` at line 1 column 10"
+    "brokerz: unknown field `brokerz`, expected one of `seed`, `run_ms`, `network`, `brokers`, `broker_configs`, `topics`, `producers`, `consumer_groups`, `faults` at line 1 column 10"
 );
 case!(
     unknown_topic_field,
@@ -86,9 +86,29 @@ case!(
 case!(missing_topics, r#"{"seed":1}"#, "scenario: missing field `topics` at line 1 column 10");
 case!(no_topics, r#"{"topics":[]}"#, "topics: must list between 1 and 16 topics, got 0");
 case!(
-    replication_factor_above_one,
+    replication_factor_above_brokers,
     patched(topic(serde_json::json!({"replication_factor": 3}))),
-    "topics[0].replication_factor: must be between 1 and 1 (this version simulates one replica per partition), got 3"
+    "topics[0].replication_factor: InvalidReplicationFactorException: Replication factor: 3 larger than available brokers: 1 (must be between 1 and 1)"
+);
+case!(
+    min_insync_replicas_above_replication_factor,
+    patched(serde_json::json!({"brokers": 3, "topics": [{"name": "readings", "partitions": 1, "replication_factor": 2, "configs": {"min.insync.replicas": 3}}]})),
+    "topics[0].configs.min.insync.replicas: InvalidConfigurationException: min.insync.replicas 3 cannot be greater than the replication factor 2"
+);
+case!(
+    negative_retention_ms,
+    patched(topic(serde_json::json!({"configs": {"retention.ms": -5}}))),
+    "topics[0].configs.retention.ms: InvalidConfigurationException: must be -1 (unlimited) or at least 0, got -5"
+);
+case!(
+    offsets_topic_replication_factor_above_brokers,
+    patched(serde_json::json!({"broker_configs": {"offsets.topic.replication.factor": 3}})),
+    "broker_configs.offsets.topic.replication.factor: InvalidReplicationFactorException: Replication factor: 3 larger than available brokers: 1 (must be between 1 and 1)"
+);
+case!(
+    fault_on_a_broker_that_does_not_exist,
+    patched(serde_json::json!({"faults": [{"at_ms": 1000, "command": {"type": "crash_broker", "broker": 4}}]})),
+    "faults[0].command.broker: must be between 0 and 0, got 4"
 );
 case!(
     illegal_topic_name,
@@ -103,7 +123,7 @@ case!(
 case!(
     unknown_producer_config,
     patched(serde_json::json!({"producers":[{"topic":"readings","configs":{"lingerms":5},"workload":{"type":"iot"}}]})),
-    "producers[0].configs.lingerms: unknown producer config (the simulated producer configs are: acks, linger.ms, batch.size, max.in.flight.requests.per.connection, max.request.size, buffer.memory, client.id)"
+    "producers[0].configs.lingerms: unknown producer config (the simulated producer configs are: acks, linger.ms, batch.size, max.in.flight.requests.per.connection, max.request.size, buffer.memory, request.timeout.ms, retry.backoff.ms, delivery.timeout.ms, retries, client.id)"
 );
 case!(
     bad_acks,

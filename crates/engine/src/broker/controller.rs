@@ -41,9 +41,17 @@ pub struct Controller {
 impl Controller {
     /// A controller over brokers at `nodes` (broker `b` at `nodes[b]`), every one unfenced,
     /// with `partitions` as created.
-    pub fn new(nodes: Vec<NodeId>, partitions: Vec<PartitionRegistration>, unclean: Vec<bool>, config: BrokerConfig) -> Self {
+    pub fn new(
+        nodes: Vec<NodeId>,
+        partitions: Vec<PartitionRegistration>,
+        unclean: Vec<bool>,
+        config: BrokerConfig,
+    ) -> Self {
         Controller {
-            brokers: nodes.into_iter().map(|node| BrokerRegistration { node, last_heartbeat: SimTime::ZERO, fenced: false }).collect(),
+            brokers: nodes
+                .into_iter()
+                .map(|node| BrokerRegistration { node, last_heartbeat: SimTime::ZERO, fenced: false })
+                .collect(),
             partitions: partitions.into_iter().map(|p| (p.partition, p)).collect(),
             unclean,
             config,
@@ -70,7 +78,10 @@ impl Controller {
         }
         let fenced = self.fenced();
         for r in &self.brokers {
-            ctx.send(r.node, Message::MetadataUpdate { full: false, fenced: fenced.clone(), partitions: changed.clone() });
+            ctx.send(
+                r.node,
+                Message::MetadataUpdate { full: false, fenced: fenced.clone(), partitions: changed.clone() },
+            );
         }
     }
 
@@ -85,7 +96,10 @@ impl Controller {
                         self.fence(ctx, BrokerId(b as u32));
                     }
                 }
-                ctx.set_timer(self.config.broker_heartbeat_interval_ms, Timer::Controller(ControllerTimer::CheckSessions));
+                ctx.set_timer(
+                    self.config.broker_heartbeat_interval_ms,
+                    Timer::Controller(ControllerTimer::CheckSessions),
+                );
             }
         }
     }
@@ -100,7 +114,11 @@ impl Controller {
                 let fenced = self.fenced();
                 ctx.send(
                     from,
-                    Message::MetadataUpdate { full: true, fenced, partitions: self.partitions.values().cloned().collect() },
+                    Message::MetadataUpdate {
+                        full: true,
+                        fenced,
+                        partitions: self.partitions.values().cloned().collect(),
+                    },
                 );
                 if self.brokers[broker.0 as usize].fenced {
                     self.unfence(ctx, broker);

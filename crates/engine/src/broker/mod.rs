@@ -41,13 +41,18 @@ pub enum BrokerTimer {
     /// `DelayedOperationPurgatory` keeps one timing wheel, not a timer per fetch).
     FetchExpiry,
     /// An `acks=all` produce or an offset commit reached its timeout.
-    DelayedExpiry { id: u64 },
+    DelayedExpiry {
+        id: u64,
+    },
     /// Send the controller a heartbeat.
     Heartbeat,
     /// Look for followers out of sync for `replica.lag.time.max.ms`.
     IsrCheck,
     /// A follower fetch unanswered for `replica.socket.timeout.ms`, or a fetch backoff ended.
-    FetcherRetry { leader: BrokerId, correlation_id: u64 },
+    FetcherRetry {
+        leader: BrokerId,
+        correlation_id: u64,
+    },
     /// Retention and compaction.
     LogMaintenance,
     /// The OS writes dirty pages back.
@@ -160,7 +165,12 @@ fn timer(t: BrokerTimer) -> Timer {
 impl Broker {
     /// Broker `id`, holding a replica of each partition in `registrations` that lists it, with
     /// empty logs; it leads (epoch as registered) those that name it leader.
-    pub fn new(id: BrokerId, config: BrokerConfig, setup: BrokerSetup, registrations: &[PartitionRegistration]) -> Self {
+    pub fn new(
+        id: BrokerId,
+        config: BrokerConfig,
+        setup: BrokerSetup,
+        registrations: &[PartitionRegistration],
+    ) -> Self {
         let mut replicas = BTreeMap::new();
         for r in registrations.iter().filter(|r| r.replicas.contains(&id)) {
             let log = PartitionLog::new(setup.topic_configs[r.partition.topic.0 as usize].log_config());
@@ -350,7 +360,14 @@ impl Broker {
             Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => {
                 self.produce(ctx, from, correlation_id, acks, timeout_ms, batches)
             }
-            Message::FetchRequest { correlation_id, replica_id, max_wait_ms, min_bytes, max_partition_bytes, partitions } => {
+            Message::FetchRequest {
+                correlation_id,
+                replica_id,
+                max_wait_ms,
+                min_bytes,
+                max_partition_bytes,
+                partitions,
+            } => {
                 if let Some(f) = replica_id {
                     self.note_follower_fetch(ctx, f, &partitions);
                 }
@@ -364,12 +381,22 @@ impl Broker {
                     let deadline = ctx.now().plus_ms(max_wait_ms);
                     self.held_fetches.insert(
                         id,
-                        HeldFetch { from, replica_id, deadline, correlation_id, min_bytes, max_partition_bytes, partitions },
+                        HeldFetch {
+                            from,
+                            replica_id,
+                            deadline,
+                            correlation_id,
+                            min_bytes,
+                            max_partition_bytes,
+                            partitions,
+                        },
                     );
                     self.arm_fetch_expiry(ctx);
                 }
             }
-            Message::FetchResponse { correlation_id, partitions } => self.on_fetch_response(ctx, from, correlation_id, partitions),
+            Message::FetchResponse { correlation_id, partitions } => {
+                self.on_fetch_response(ctx, from, correlation_id, partitions)
+            }
             Message::ListOffsetsRequest { correlation_id, spec, partitions } => {
                 let offsets = partitions
                     .into_iter()
@@ -587,7 +614,8 @@ impl Broker {
                     let error = match self.replicas.get(&tp) {
                         Some(r) if r.is_leader() && r.log.high_watermark() >= required => {
                             let min = self.setup.topic_configs[tp.topic.0 as usize].min_insync_replicas;
-                            ((r.registration.isr.len() as u32) < min).then_some(KafkaError::NotEnoughReplicasAfterAppend)
+                            ((r.registration.isr.len() as u32) < min)
+                                .then_some(KafkaError::NotEnoughReplicasAfterAppend)
                         }
                         Some(r) if r.is_leader() => timeout,
                         _ => Some(KafkaError::NotLeaderOrFollower),
@@ -710,7 +738,13 @@ impl Broker {
     }
 
     /// Applies the controller's changes: leads, follows or stops leading each partition.
-    fn on_metadata(&mut self, ctx: &mut Ctx, full: bool, fenced: Vec<BrokerId>, partitions: Vec<PartitionRegistration>) {
+    fn on_metadata(
+        &mut self,
+        ctx: &mut Ctx,
+        full: bool,
+        fenced: Vec<BrokerId>,
+        partitions: Vec<PartitionRegistration>,
+    ) {
         self.fenced = fenced.into_iter().collect();
         let now = ctx.now();
         for reg in partitions {
@@ -735,12 +769,15 @@ impl Broker {
                         .iter()
                         .filter(|b| **b != self.id)
                         .map(|b| {
-                            (*b, FollowerState {
-                                log_end_offset: Offset(0),
-                                last_caught_up: now,
-                                last_fetch: now,
-                                last_fetch_leader_log_end_offset: Offset(0),
-                            })
+                            (
+                                *b,
+                                FollowerState {
+                                    log_end_offset: Offset(0),
+                                    last_caught_up: now,
+                                    last_fetch: now,
+                                    last_fetch_leader_log_end_offset: Offset(0),
+                                },
+                            )
                         })
                         .collect();
                     ctx.trace(TraceEvent::BecameLeader {
@@ -821,7 +858,10 @@ impl Broker {
                 partitions,
             },
         );
-        ctx.set_timer(self.config.replica_socket_timeout_ms, timer(BrokerTimer::FetcherRetry { leader, correlation_id }));
+        ctx.set_timer(
+            self.config.replica_socket_timeout_ms,
+            timer(BrokerTimer::FetcherRetry { leader, correlation_id }),
+        );
     }
 
     fn backoff_fetcher(&mut self, ctx: &mut Ctx, leader: BrokerId) {
@@ -976,9 +1016,9 @@ impl Broker {
                 .copied()
                 .filter(|b| *b != self.id)
                 .filter(|b| {
-                    r.followers.get(b).is_some_and(|f| {
-                        f.log_end_offset < leo && now.0.saturating_sub(f.last_caught_up.0) > lag_max
-                    })
+                    r.followers
+                        .get(b)
+                        .is_some_and(|f| f.log_end_offset < leo && now.0.saturating_sub(f.last_caught_up.0) > lag_max)
                 })
                 .collect();
             if out.is_empty() {

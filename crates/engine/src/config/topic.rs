@@ -181,7 +181,6 @@ impl TopicConfig {
         c
     }
 
-
     /// Parses a `configs` map; `min.insync.replicas` may not exceed `replication_factor`.
     /// Errors name `path.key`; Kafka's own refusals start with its exception name.
     pub fn from_map(path: &str, map: &BTreeMap<String, Value>, replication_factor: u32) -> Result<Self, FieldError> {

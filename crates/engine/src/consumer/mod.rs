@@ -66,18 +66,27 @@ pub enum MemberState {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConsumerTimer {
     /// Send the next heartbeat of this generation's heartbeat loop.
-    Heartbeat { epoch: u64 },
+    Heartbeat {
+        epoch: u64,
+    },
     /// The application finished processing the records of its last `poll()`.
     ProcessingDone,
     /// An auto-commit is due while the application waits in `poll()`.
     AutoCommitDue,
     Metadata(MetadataTimer),
     /// A FindCoordinator went unanswered (`request.timeout.ms`), or its retry backoff ended.
-    FindCoordinatorRetry { correlation_id: u64 },
+    FindCoordinatorRetry {
+        correlation_id: u64,
+    },
     /// A JoinGroup went unanswered for the rebalance timeout plus 5 s.
-    JoinTimeout { correlation_id: u64 },
+    JoinTimeout {
+        correlation_id: u64,
+    },
     /// A fetch went unanswered for `request.timeout.ms`.
-    FetchTimeout { node: NodeId, correlation_id: u64 },
+    FetchTimeout {
+        node: NodeId,
+        correlation_id: u64,
+    },
 }
 
 /// `retry.backoff.ms` (Kafka's default), between metadata and coordinator lookups.
@@ -596,9 +605,9 @@ impl Consumer {
             }
             Message::OffsetCommitResponse { correlation_id, error, offsets } => {
                 match error {
-                    Some(KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut)
-                        if self.awaiting_commit == Some(correlation_id) =>
-                    {
+                    Some(
+                        KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut,
+                    ) if self.awaiting_commit == Some(correlation_id) => {
                         // commitSync() retries a retriable error once the coordinator is found.
                         ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: "NotCoordinatorException" });
                         self.commit_lost = true;

@@ -35,7 +35,9 @@ pub enum ProducerTimer {
     /// A batch may be ready: one fills up, its `linger.ms` runs out, or its retry backoff ends.
     Wake,
     /// A produce request got no answer within `request.timeout.ms`.
-    RequestTimeout { correlation_id: u64 },
+    RequestTimeout {
+        correlation_id: u64,
+    },
     Metadata(MetadataTimer),
 }
 
@@ -124,7 +126,8 @@ impl Producer {
         workload: Workload,
     ) -> Self {
         let partitions = metadata.partitions(topic);
-        let metadata = MetadataClient::new(metadata, index as usize, config.retry_backoff_ms, config.request_timeout_ms);
+        let metadata =
+            MetadataClient::new(metadata, index as usize, config.retry_backoff_ms, config.request_timeout_ms);
         Producer {
             config,
             topic,
@@ -206,7 +209,12 @@ impl Producer {
         // Requests still in flight to a node that leads nothing now keep their slot count.
         for d in &self.destinations {
             if d.in_flight > 0 && !destinations.iter().any(|n| n.node == d.node) {
-                destinations.push(Destination { node: d.node, partitions: vec![], drain_index: 0, in_flight: d.in_flight });
+                destinations.push(Destination {
+                    node: d.node,
+                    partitions: vec![],
+                    drain_index: 0,
+                    in_flight: d.in_flight,
+                });
             }
         }
         self.destinations = destinations;
@@ -256,7 +264,12 @@ impl Producer {
 
     /// Completes each batch by its result: acknowledged, retried (at the front of its
     /// partition's queue, after `retry.backoff.ms`), or failed for good.
-    fn complete(&mut self, ctx: &mut Ctx, batches: Vec<(TopicPartition, OpenBatch)>, results: &[ProducePartitionResult]) {
+    fn complete(
+        &mut self,
+        ctx: &mut Ctx,
+        batches: Vec<(TopicPartition, OpenBatch)>,
+        results: &[ProducePartitionResult],
+    ) {
         let now = ctx.now();
         let mut refresh = false;
         // Re-enqueued in reverse so that the batches keep their order at the front.
@@ -316,7 +329,9 @@ impl Producer {
                 // A partition still without a leader: ask again (after the backoff).
                 let topic = self.topic;
                 let cluster = &self.metadata.cluster;
-                if (0..self.accumulator.len() as u32).any(|p| cluster.leader_node(TopicPartition::new(topic, p)).is_none()) {
+                if (0..self.accumulator.len() as u32)
+                    .any(|p| cluster.leader_node(TopicPartition::new(topic, p)).is_none())
+                {
                     self.request_metadata(ctx);
                 }
                 self.step(ctx);

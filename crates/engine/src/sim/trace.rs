@@ -142,9 +142,21 @@ pub enum TraceEvent {
     /// The controller unfenced a broker that registered or heartbeated again.
     BrokerUnfenced { broker: u32 },
     /// The controller changed a partition's leader: `clean` (from the ISR), `unclean`, `preferred`, or `offline` (no leader).
-    LeaderElected { partition: TopicPartition, old_leader: Option<u32>, leader: Option<u32>, leader_epoch: u32, how: &'static str },
+    LeaderElected {
+        partition: TopicPartition,
+        old_leader: Option<u32>,
+        leader: Option<u32>,
+        leader_epoch: u32,
+        how: &'static str,
+    },
     /// A broker started leading a partition.
-    BecameLeader { broker: u32, partition: TopicPartition, leader_epoch: u32, log_end_offset: Offset, high_watermark: Offset },
+    BecameLeader {
+        broker: u32,
+        partition: TopicPartition,
+        leader_epoch: u32,
+        log_end_offset: Offset,
+        high_watermark: Offset,
+    },
     /// A broker stopped leading a partition.
     BecameFollower { broker: u32, partition: TopicPartition, leader: Option<u32>, leader_epoch: u32 },
     /// The controller committed a leader's AlterPartition.
@@ -162,7 +174,13 @@ pub enum TraceEvent {
     /// A follower's fetch got no answer within `replica.socket.timeout.ms`.
     FetcherTimedOut { broker: u32, leader: u32 },
     /// Retention deleted segments or the cleaner compacted a log.
-    LogCleaned { broker: u32, partition: TopicPartition, segments_deleted: u32, records_cleaned: u64, log_start_offset: Offset },
+    LogCleaned {
+        broker: u32,
+        partition: TopicPartition,
+        segments_deleted: u32,
+        records_cleaned: u64,
+        log_start_offset: Offset,
+    },
     /// A broker became a group's coordinator and loaded its offsets from `__consumer_offsets`.
     CoordinatorLoaded { broker: u32, group: GroupId },
     /// A produce request's batch failed; the producer retries it or gives it up.

@@ -52,10 +52,11 @@ mod tests {
             .iter()
             .map(|(name, n)| crate::node::TopicMetadata {
                 name: name.to_string(),
-                leaders: vec![crate::ids::BrokerId(0); *n as usize],
+                leaders: vec![Some(crate::ids::BrokerId(0)); *n as usize],
+                leader_epochs: vec![0; *n as usize],
             })
             .collect();
-        ClusterMetadata { brokers: vec![crate::ids::NodeId(0)], topics, offsets_topic_partitions: 50 }
+        ClusterMetadata { brokers: vec![crate::ids::NodeId(0)], topics }
     }
 
     /// `t{topic id}-{partition}`: topic 0 prints as `t0`.
