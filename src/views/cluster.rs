@@ -146,7 +146,9 @@ impl BrokerAction {
         match self {
             BrokerAction::Crash => "kill -9: the process stops, its log stays on disk",
             BrokerAction::PowerOff => "the machine loses power: as a crash, and what was not flushed to disk is gone",
-            BrokerAction::Restart => "start it again: it recovers its log, truncates what diverged, catches up, rejoins the ISR",
+            BrokerAction::Restart => {
+                "start it again: it recovers its log, truncates what diverged, catches up, rejoins the ISR"
+            }
             BrokerAction::Isolate => "a network partition: it can reach no other node, nor can they reach it",
             BrokerAction::Heal => "mend its cut links",
         }

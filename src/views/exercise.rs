@@ -260,11 +260,8 @@ pub fn exercise_panel(props: &Props) -> Html {
                     data-testid={format!("action-{}", kind.name())}>{label}</button>
             }
         };
-        let on_member = ex
-            .allowed
-            .actions
-            .iter()
-            .any(|a| matches!(a, ActionKind::CrashConsumer | ActionKind::CloseConsumer));
+        let on_member =
+            ex.allowed.actions.iter().any(|a| matches!(a, ActionKind::CrashConsumer | ActionKind::CloseConsumer));
         html! {
             <div class="actions-row">
                 if on_member {

@@ -81,10 +81,7 @@ pub fn replica_text(p: &PartitionView, r: &ReplicaLogView) -> String {
     let sync = if r.role == "leader" || r.in_sync { "" } else { ", out of sync" };
     let behind = p.log_end_offset.saturating_sub(r.log_end_offset);
     let behind = if behind > 0 && r.role != "leader" { format!(" · {behind} behind") } else { String::new() };
-    format!(
-        "b{} {symbol} {}{sync} · LEO {} · HW {}{behind}",
-        r.broker, r.role, r.log_end_offset, r.high_watermark
-    )
+    format!("b{} {symbol} {}{sync} · LEO {} · HW {}{behind}", r.broker, r.role, r.log_end_offset, r.high_watermark)
 }
 
 fn replica_line(p: &PartitionView, r: &ReplicaLogView) -> Html {

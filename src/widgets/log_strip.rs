@@ -69,7 +69,8 @@ impl Layout {
         let width = cells as f64 * CELL_W;
         let gap_count = p.tail.windows(2).filter(|w| w[1].offset > w[0].offset + 1).count();
         let mut x = width - p.tail.len() as f64 * CELL_W - gap_count as f64 * GAP_W;
-        let mut layout = Layout { width, cells: vec![], gaps: vec![], segment_starts: vec![], committed: vec![], replicas: vec![] };
+        let mut layout =
+            Layout { width, cells: vec![], gaps: vec![], segment_starts: vec![], committed: vec![], replicas: vec![] };
         let mut previous: Option<u64> = None;
         for r in &p.tail {
             if previous.is_some_and(|o| r.offset > o + 1) {
@@ -217,7 +218,8 @@ fn draw(ctx: &CanvasRenderingContext2d, l: &Layout) {
     ctx.set_line_width(3.0);
     for (i, r) in l.replicas.iter().enumerate() {
         let y = HEIGHT + 2.0 + i as f64 * REPLICA_H + REPLICA_H / 2.0;
-        let dash = if r.dashed { js_sys::Array::of2(&JsValue::from(4.0), &JsValue::from(3.0)) } else { js_sys::Array::new() };
+        let dash =
+            if r.dashed { js_sys::Array::of2(&JsValue::from(4.0), &JsValue::from(3.0)) } else { js_sys::Array::new() };
         let _ = ctx.set_line_dash(&dash);
         ctx.set_stroke_style_str(r.colour);
         ctx.begin_path();
