@@ -176,8 +176,9 @@ pub fn cluster_panel(props: &Props) -> Html {
     html! {
         <section class="panel cluster" aria-labelledby="cluster-h">
             <h2 id="cluster-h">{"Cluster"}
-                <span class="sub">{format!(" {} brokers · {} partitions offline · {} under-replicated",
+                <span class="sub">{format!(" {} broker{} · {} partitions offline · {} under-replicated",
                     s.brokers.len(),
+                    if s.brokers.len() == 1 { "" } else { "s" },
                     s.partitions.iter().filter(|p| p.offline).count(),
                     s.partitions.iter().filter(|p| p.under_replicated).count())}</span>
             </h2>

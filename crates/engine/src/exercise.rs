@@ -746,7 +746,7 @@ mod tests {
         v["views"] = serde_json::json!(["groups", "partitions"]);
         assert_eq!(parse(&v).unwrap().views, ["groups", "partitions"]);
         v["views"] = serde_json::json!(["groups", "groups"]);
-        assert!(parse(&v).unwrap_err().to_string().starts_with("views[1]: must be one of partitions, groups"));
+        assert!(parse(&v).unwrap_err().to_string().starts_with("views[1]: must be one of partitions, cluster, groups"));
         v["views"] = serde_json::json!(["groups", "lag", "events"]);
         assert_eq!(parse(&v).unwrap_err().to_string(), "views: must name at most 2 views (one per pane), got 3");
     }
