@@ -11,6 +11,7 @@ use crate::progress::{Progress, State};
 use crate::route::{self, Page, Route};
 use crate::views::{
     charts::LagChart,
+    cluster::ClusterPanel,
     config::ConfigBar,
     course::CourseIndex,
     events::EventLog,
@@ -377,6 +378,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
     let snapshot = v.snapshot.clone();
     match id {
         ViewId::Partitions => html! { <PartitionPanel {snapshot} key_names={v.key_names.clone()} /> },
+        ViewId::Cluster => {
+            html! { <ClusterPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} /> }
+        }
         ViewId::Groups => html! { <GroupPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} /> },
         ViewId::Windows => html! { <WindowPanel {snapshot} /> },
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },

@@ -3,6 +3,8 @@
 
 mod app;
 mod fetch;
+#[cfg(test)]
+mod fixtures;
 mod markdown;
 mod player;
 mod probe;

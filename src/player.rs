@@ -4,6 +4,8 @@
 //! history the charts draw. It reads no clock itself: the page hands it frame times and a clock,
 //! so that it knows nothing of the browser.
 
+use serde_json::Value;
+use streamlab_engine::config::Acks;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::metrics::Metrics;
 use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
@@ -38,12 +40,40 @@ pub struct Knobs {
     pub partitions: u32,
     pub consumers: u32,
     pub commit_mode: CommitMode,
+    pub brokers: u32,
+    /// Every topic's replication factor.
+    pub replication_factor: u32,
+    /// The producers' `acks`.
+    pub acks: Acks,
+    /// Every topic's `min.insync.replicas`.
+    pub min_insync_replicas: u32,
+    /// Every topic's `unclean.leader.election.enable`.
+    pub unclean_leader_election: bool,
+}
+
+/// `acks` as Kafka spells it.
+pub fn acks_name(acks: Acks) -> &'static str {
+    match acks {
+        Acks::None => "0",
+        Acks::Leader => "1",
+        Acks::All => "all",
+    }
+}
+
+/// A config value as text, whether the scenario holds it as a JSON string, number or boolean.
+fn config_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.trim().to_string()),
+        other => Some(other.to_string()),
+    }
 }
 
 impl Knobs {
     /// The knobs of a run of `setup`, whose scenario is `scenario`.
     pub fn of(setup: &Setup, scenario: &Scenario) -> Knobs {
         let group = scenario.consumer_groups.first();
+        let topic = scenario.topics.first();
+        let topic_config = |key: &str| config_text(topic.and_then(|t| t.configs.get(key)));
         Knobs {
             preset: match setup.start {
                 Start::Preset(p) => Some(p),
@@ -53,12 +83,25 @@ impl Knobs {
             partitions: scenario.topics.first().map_or(0, |t| t.partitions),
             consumers: group.map_or(0, |g| g.members),
             commit_mode: group.map_or(CommitMode::Auto, |g| g.commit_mode),
+            brokers: scenario.brokers,
+            replication_factor: topic.map_or(1, |t| t.replication_factor),
+            // Kafka's defaults where the scenario sets nothing: acks=all, 1, false.
+            acks: match config_text(scenario.producers.first().and_then(|p| p.configs.get("acks"))).as_deref() {
+                Some("0") => Acks::None,
+                Some("1") => Acks::Leader,
+                _ => Acks::All,
+            },
+            min_insync_replicas: topic_config("min.insync.replicas").and_then(|v| v.parse().ok()).unwrap_or(1),
+            unclean_leader_election: topic_config("unclean.leader.election.enable").is_some_and(|v| v == "true"),
         }
     }
 
     /// `setup` with these knobs: their preset as its start (a full scenario stays when they
-    /// name none) and their values as its settings. Its scripted commands stay.
+    /// name none) and their values as its settings. Its scripted commands stay. The cluster's
+    /// knobs become settings only when they change the run (or were set before), so that a
+    /// new preset brings its own cluster and a share link holds only what the user changed.
     pub fn apply(self, setup: &Setup) -> Setup {
+        let before = setup.scenario().ok().map(|s| Knobs::of(setup, &s));
         let mut setup = setup.clone();
         if let Some(p) = self.preset {
             setup.start = Start::Preset(p);
@@ -68,6 +111,30 @@ impl Knobs {
         s.insert("partitions".into(), self.partitions.into());
         s.insert("consumers".into(), self.consumers.into());
         s.insert("commit_mode".into(), self.commit_mode.name().into());
+        let cluster: [(&str, Value, bool); 5] = [
+            ("brokers", self.brokers.into(), before.is_some_and(|b| b.brokers == self.brokers)),
+            (
+                "replication_factor",
+                self.replication_factor.into(),
+                before.is_some_and(|b| b.replication_factor == self.replication_factor),
+            ),
+            ("producer.acks", acks_name(self.acks).into(), before.is_some_and(|b| b.acks == self.acks)),
+            (
+                "topic.min.insync.replicas",
+                self.min_insync_replicas.into(),
+                before.is_some_and(|b| b.min_insync_replicas == self.min_insync_replicas),
+            ),
+            (
+                "topic.unclean.leader.election.enable",
+                self.unclean_leader_election.into(),
+                before.is_some_and(|b| b.unclean_leader_election == self.unclean_leader_election),
+            ),
+        ];
+        for (name, value, unchanged) in cluster {
+            if !unchanged || s.contains_key(name) {
+                s.insert(name.into(), value);
+            }
+        }
         setup
     }
 }
@@ -588,6 +655,11 @@ mod tests {
             partitions: 4,
             consumers: 3,
             commit_mode: CommitMode::AfterProcessing,
+            brokers: 1,
+            replication_factor: 1,
+            acks: Acks::All,
+            min_insync_replicas: 1,
+            unclean_leader_election: false,
         };
         let setup = knobs.apply(&Setup::preset(Preset::Iot));
         let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();
@@ -627,5 +699,30 @@ mod tests {
         assert!(p.last_error.as_deref().unwrap_or_default().contains("nobody"), "{:?}", p.last_error);
         assert_eq!(p.metrics().get("events.consumer_crashed"), Some(1.0));
         assert!(p.commands().is_empty(), "scripted commands are not the user's");
+    }
+
+    #[test]
+    fn the_cluster_knobs_become_settings_only_when_they_change_the_run() {
+        let setup = Setup::preset(Preset::Iot);
+        let scenario = setup.scenario().unwrap();
+        let knobs = Knobs::of(&setup, &scenario);
+        let unchanged = knobs.apply(&setup);
+        for name in ["brokers", "replication_factor", "producer.acks", "topic.min.insync.replicas"] {
+            assert!(!unchanged.settings.contains_key(name), "{name}");
+        }
+        let three = Knobs { brokers: 3, replication_factor: 3, acks: Acks::Leader, min_insync_replicas: 2, ..knobs };
+        let changed = three.apply(&setup);
+        assert_eq!(changed.settings["brokers"], Value::from(3));
+        assert_eq!(changed.settings["replication_factor"], Value::from(3));
+        assert_eq!(changed.settings["producer.acks"], Value::from("1"));
+        assert_eq!(changed.settings["topic.min.insync.replicas"], Value::from(2));
+        assert!(!changed.settings.contains_key("topic.unclean.leader.election.enable"));
+        // Once set, a knob stays a setting, even back at the default.
+        let back = Knobs { acks: Acks::All, ..three }.apply(&changed);
+        assert_eq!(back.settings["producer.acks"], Value::from("all"));
+        // More replicas than brokers: the engine refuses the setup, naming the setting.
+        let bad = Knobs { brokers: 1, replication_factor: 3, ..knobs }.apply(&setup);
+        let e = bad.scenario().unwrap_err();
+        assert!(e.path.contains("replication_factor"), "{e}");
     }
 }

@@ -1,9 +1,11 @@
 //! The control bar: the stream (preset), Play / Pause / Step / speed and the speed achieved,
-//! "Run for …" with its progress, the commit mode, the playground's knobs, the clock and the
-//! trace hash. Compact (for an embedding), it keeps only Play, Step, speed and the clock.
+//! "Run for …" with its progress, the commit mode, the playground's knobs (the cluster's
+//! too: brokers, replication factor, acks, min.insync.replicas, unclean leader election), the
+//! clock and the trace hash. Compact (for an embedding), it keeps only Play, Step, speed and the clock.
 
 use crate::app::Action;
-use crate::player::{Knobs, Run, RunEnding, RunReport, RunTarget, Speed, SPEEDS};
+use crate::player::{acks_name, Knobs, Run, RunEnding, RunReport, RunTarget, Speed, SPEEDS};
+use streamlab_engine::config::Acks;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::{Preset, SimTime};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -44,6 +46,12 @@ const PRESETS: [(Preset, &str, &str); 3] = [
     (Preset::Iot, "iot", "IoT sensors"),
     (Preset::Taxi, "taxi", "NYC taxi trips"),
     (Preset::Bids, "bids", "eBay auction bids"),
+];
+/// `acks` choices, as Kafka spells them, with what each waits for.
+const ACKS: [(Acks, &str); 3] = [
+    (Acks::None, "0: no answer awaited"),
+    (Acks::Leader, "1: the leader has it"),
+    (Acks::All, "all: every in-sync replica has it"),
 ];
 const MODES: [(CommitMode, &str); 3] = [
     (CommitMode::Auto, "auto-commit (enable.auto.commit)"),
@@ -225,12 +233,19 @@ fn stream_choice(props: &KnobsProps) -> Html {
     }
 }
 
-/// The commit mode, and partitions, consumers and seed, applied by Reset.
+/// The commit mode, and partitions, consumers, seed and the cluster's knobs, applied by Reset.
+/// A bad combination (more replicas than brokers) is the engine's to refuse: its error shows
+/// and the run stays as it was.
 #[function_component(KnobsForm)]
 fn knobs_form(props: &KnobsProps) -> Html {
     let partitions = use_node_ref();
     let consumers = use_node_ref();
     let seed = use_node_ref();
+    let brokers = use_node_ref();
+    let replication_factor = use_node_ref();
+    let acks = use_node_ref();
+    let min_insync_replicas = use_node_ref();
+    let unclean = use_node_ref();
     let current = props.knobs;
     let mode = {
         let cb = props.on_action.clone();
@@ -243,6 +258,9 @@ fn knobs_form(props: &KnobsProps) -> Html {
     let reset = {
         let cb = props.on_action.clone();
         let (partitions, consumers, seed) = (partitions.clone(), consumers.clone(), seed.clone());
+        let (brokers, replication_factor, min_insync_replicas) =
+            (brokers.clone(), replication_factor.clone(), min_insync_replicas.clone());
+        let (acks, unclean) = (acks.clone(), unclean.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value());
@@ -250,6 +268,20 @@ fn knobs_form(props: &KnobsProps) -> Html {
                 partitions: read(&partitions).and_then(|v| v.parse().ok()).unwrap_or(current.partitions),
                 consumers: read(&consumers).and_then(|v| v.parse().ok()).unwrap_or(current.consumers),
                 seed: read(&seed).and_then(|v| v.parse().ok()).unwrap_or(current.seed),
+                brokers: read(&brokers).and_then(|v| v.parse().ok()).unwrap_or(current.brokers),
+                replication_factor: read(&replication_factor)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(current.replication_factor),
+                acks: acks
+                    .cast::<HtmlSelectElement>()
+                    .and_then(|s| ACKS.iter().find(|(a, _)| acks_name(*a) == s.value()).map(|(a, _)| *a))
+                    .unwrap_or(current.acks),
+                min_insync_replicas: read(&min_insync_replicas)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(current.min_insync_replicas),
+                unclean_leader_election: unclean
+                    .cast::<HtmlInputElement>()
+                    .map_or(current.unclean_leader_election, |i| i.checked()),
                 ..current
             };
             cb.emit(Action::Configure(knobs));
@@ -268,7 +300,31 @@ fn knobs_form(props: &KnobsProps) -> Html {
                 <label>{"partitions "}<input ref={partitions} type="number" min="1" max="12" value={current.partitions.to_string()} /></label>
                 <label>{"consumers "}<input ref={consumers} type="number" min="0" max="8" value={current.consumers.to_string()} /></label>
                 <label>{"seed "}<input ref={seed} type="number" min="0" value={current.seed.to_string()} /></label>
-                <button type="submit">{"Reset"}</button>
+                // The limits are the page's (1 to 5 brokers); whether they fit together is the engine's to say.
+                <fieldset class="cluster-settings">
+                    <legend>{"cluster"}</legend>
+                    <label>{"brokers "}<input ref={brokers} type="number" min="1" max="5" data-testid="brokers"
+                        value={current.brokers.to_string()} /></label>
+                    <label title="replicas of each partition, at most the number of brokers">{"replication factor "}
+                        <input ref={replication_factor} type="number" min="1" max="5" data-testid="replication-factor"
+                            value={current.replication_factor.to_string()} /></label>
+                    <label>{"acks "}
+                        <select ref={acks} data-testid="acks">
+                            { for ACKS.iter().map(|(a, name)| html! {
+                                <option value={acks_name(*a)} selected={*a == current.acks}>{*name}</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label title="with acks=all, writes fail with NotEnoughReplicasException while fewer replicas are in sync">
+                        {"min.insync.replicas "}
+                        <input ref={min_insync_replicas} type="number" min="1" max="5" data-testid="min-insync-replicas"
+                            value={current.min_insync_replicas.to_string()} /></label>
+                    <label title="let an out-of-sync replica become leader when no in-sync one is left: the partition comes back sooner, and what only the old leader had is lost">
+                        <input ref={unclean} type="checkbox" data-testid="unclean-leader-election"
+                            checked={current.unclean_leader_election} />
+                        {" unclean.leader.election.enable"}</label>
+                </fieldset>
+                <button type="submit" data-testid="reset">{"Reset"}</button>
             </form>
         </>
     }

@@ -2,6 +2,7 @@
 //! another view.
 
 pub mod charts;
+pub mod cluster;
 pub mod config;
 pub mod course;
 pub mod events;
@@ -17,6 +18,7 @@ pub mod windows;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewId {
     Partitions,
+    Cluster,
     Groups,
     Windows,
     Outcomes,
@@ -27,8 +29,9 @@ pub enum ViewId {
 
 impl ViewId {
     /// Every view, in the order tabs list them.
-    pub const ALL: [ViewId; 7] = [
+    pub const ALL: [ViewId; 8] = [
         ViewId::Partitions,
+        ViewId::Cluster,
         ViewId::Groups,
         ViewId::Windows,
         ViewId::Outcomes,
@@ -41,6 +44,7 @@ impl ViewId {
     pub fn name(self) -> &'static str {
         match self {
             ViewId::Partitions => "partitions",
+            ViewId::Cluster => "cluster",
             ViewId::Groups => "groups",
             ViewId::Windows => "windows",
             ViewId::Outcomes => "outcomes",
@@ -50,11 +54,12 @@ impl ViewId {
         }
     }
 
-    /// The tab's label: short, so that seven fit one line of a pane, and the same word as the
+    /// The tab's label: short, so that eight fit one line of a pane, and the same word as the
     /// name, so that a learner who sees the tab knows what to write in `?embed=`.
     pub fn title(self) -> &'static str {
         match self {
             ViewId::Partitions => "Partitions",
+            ViewId::Cluster => "Cluster",
             ViewId::Groups => "Groups",
             ViewId::Windows => "Windows",
             ViewId::Outcomes => "Outcomes",

@@ -1,4 +1,5 @@
-//! The delivery outcome: which records each group processed once, twice, or never, and why.
+//! The delivery outcome: which records each group processed once, twice, or never, and why; and
+//! beside it, what the cluster itself lost: acknowledged records gone from the log.
 
 use crate::widgets::duration;
 use std::rc::Rc;
@@ -9,6 +10,9 @@ use yew::prelude::*;
 pub struct Props {
     pub snapshot: Rc<Snapshot>,
 }
+
+/// Why a record can be acknowledged and then gone, on the cluster's side.
+const ACKNOWLEDGED_LOST_WHY: &str = "Acknowledged, then lost: acknowledged to the producer, then gone from the log: a leader that had them failed before its followers copied them (acks=1, or an unclean leader election).";
 
 fn ids(list: &[u64]) -> String {
     list.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
@@ -21,6 +25,18 @@ pub fn outcome_panel(props: &Props) -> Html {
     let acked: u64 = s.producers.iter().map(|p| p.records_acked).sum();
     html! {
         <>
+        // Without a group there is no consumer side, but the cluster can still lose what it acknowledged.
+        if s.groups.is_empty() {
+            <section class="panel outcome" aria-labelledby="outcome-cluster">
+                <h2 id="outcome-cluster">{"Delivery outcome, cluster side"}</h2>
+                <dl class="counts">
+                    <div><dt>{"acknowledged"}</dt><dd>{acked}</dd></div>
+                    <div class={classes!((s.acknowledged_lost > 0).then_some("bad"))}><dt>{"acknowledged, then lost"}</dt>
+                        <dd data-testid="acknowledged-lost">{s.acknowledged_lost}</dd></div>
+                </dl>
+                <p class="hint">{ACKNOWLEDGED_LOST_WHY}</p>
+            </section>
+        }
         { for s.groups.iter().map(|g| {
             let o = &g.outcome;
             let why = match g.commit_mode.as_str() {
@@ -39,10 +55,13 @@ pub fn outcome_panel(props: &Props) -> Html {
                     <div><dt>{"acknowledged"}</dt><dd>{acked}</dd></div>
                     <div class="good"><dt>{"processed once"}</dt><dd data-testid="out-once">{o.processed_once}</dd></div>
                     <div class={classes!((o.duplicated > 0).then_some("warn"))}><dt>{"duplicated"}</dt><dd data-testid="out-duplicated">{o.duplicated}</dd></div>
-                    <div class={classes!((o.lost > 0).then_some("bad"))}><dt>{"lost"}</dt><dd data-testid="out-lost">{o.lost}</dd></div>
+                    <div class={classes!((o.lost > 0).then_some("bad"))}><dt>{"lost (consumer side)"}</dt><dd data-testid="out-lost">{o.lost}</dd></div>
+                    <div class={classes!((s.acknowledged_lost > 0).then_some("bad"))}><dt>{"acknowledged, then lost (cluster side)"}</dt>
+                        <dd data-testid="acknowledged-lost">{s.acknowledged_lost}</dd></div>
                     <div><dt>{"pending"}</dt><dd>{o.pending}</dd></div>
                 </dl>
-                <p class="hint">{why}{" Lost: acknowledged, never processed, and committed past. Pending: not processed yet."}</p>
+                <p class="hint">{why}{" Lost (consumer side): acknowledged, never processed, and committed past. Pending: not processed yet."}</p>
+                <p class="hint">{ACKNOWLEDGED_LOST_WHY}</p>
                 if !o.duplicated_ids.is_empty() {
                     <details><summary>{format!("Duplicated record ids ({}{})", o.duplicated_ids.len(), if o.duplicated > o.duplicated_ids.len() as u64 { ", first shown" } else { "" })}</summary>
                         <p class="ids">{ids(&o.duplicated_ids)}</p></details>
@@ -50,6 +69,11 @@ pub fn outcome_panel(props: &Props) -> Html {
                 if !o.lost_ids.is_empty() {
                     <details><summary>{format!("Lost record ids ({}{})", o.lost_ids.len(), if o.lost > o.lost_ids.len() as u64 { ", first shown" } else { "" })}</summary>
                         <p class="ids">{ids(&o.lost_ids)}</p></details>
+                }
+                if !s.acknowledged_lost_ids.is_empty() {
+                    <details><summary>{format!("Acknowledged, then lost record ids ({}{})", s.acknowledged_lost_ids.len(),
+                        if s.acknowledged_lost > s.acknowledged_lost_ids.len() as u64 { ", first shown" } else { "" })}</summary>
+                        <p class="ids">{ids(&s.acknowledged_lost_ids)}</p></details>
                 }
             </section>
         }}) }

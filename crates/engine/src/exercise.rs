@@ -25,7 +25,7 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_PREDICATES: usize = 64;
 pub const MAX_GOAL_DEPTH: usize = 8;
 /// The page's views an exercise may open its two panes on (`"views": ["groups", "outcomes"]`).
-pub const VIEWS: [&str; 7] = ["partitions", "groups", "windows", "outcomes", "producer", "lag", "events"];
+pub const VIEWS: [&str; 8] = ["partitions", "cluster", "groups", "windows", "outcomes", "producer", "lag", "events"];
 /// The comparison operators of a metric predicate.
 pub const OPERATORS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 
@@ -747,7 +747,7 @@ mod tests {
         v["views"] = serde_json::json!(["groups", "partitions"]);
         assert_eq!(parse(&v).unwrap().views, ["groups", "partitions"]);
         v["views"] = serde_json::json!(["groups", "groups"]);
-        assert!(parse(&v).unwrap_err().to_string().starts_with("views[1]: must be one of partitions, groups"));
+        assert!(parse(&v).unwrap_err().to_string().starts_with("views[1]: must be one of partitions, cluster, groups"));
         v["views"] = serde_json::json!(["groups", "lag", "events"]);
         assert_eq!(parse(&v).unwrap_err().to_string(), "views: must name at most 2 views (one per pane), got 3");
     }

@@ -1,0 +1,66 @@
+// The replicated cluster in headless Chromium: three brokers and replication factor 3 set in the
+// control bar, the Cluster tab opened, the leader of readings-0 crashed. Once the controller has
+// fenced it (broker.session.timeout.ms, 9 s) another replica leads and the ISR is without it;
+// restarted, it catches up and rejoins the ISR. Saves target/e2e/cluster.png.
+const { test, expect } = require('@playwright/test');
+
+/** Simulated seconds on the clock (`12.345s`). */
+const seconds = async (page) => parseFloat(await page.getByTestId('sim-time').textContent());
+
+/** Plays at 10x until the clock has moved `s` simulated seconds, then pauses. */
+const runFor = async (page, s) => {
+  const until = (await seconds(page)) + s;
+  await page.getByTestId('play').click();
+  await expect.poll(() => seconds(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(until);
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('play')).toHaveText('▶ Play');
+};
+
+const isr = async (page) => (await page.getByTestId('isr-readings-0').textContent()).split(',').filter((b) => b);
+
+test('a crashed leader is replaced, and rejoins the ISR once restarted', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await expect(page.getByTestId('sim-time')).toHaveText('0.000s');
+
+  await page.getByTestId('brokers').fill('3');
+  await page.getByTestId('replication-factor').fill('3');
+  await page.getByTestId('reset').click();
+  await expect(page.locator('.controls .error')).toHaveCount(0);
+  await page.getByTestId('speed').selectOption('10');
+
+  await page.getByTestId('tab-pane1-cluster').click();
+  await expect(page.getByTestId('tab-pane1-cluster')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('[data-testid^="broker-state-"]')).toHaveCount(3);
+
+  // Let the controller elect the first leaders and the followers join the ISR.
+  await runFor(page, 2);
+  const leader = (await page.getByTestId('leader-readings-0').textContent()).trim();
+  expect(leader).not.toBe('none');
+  expect(await isr(page)).toHaveLength(3);
+
+  await page.getByTestId(`crash-broker-${leader}`).click();
+  await expect(page.getByTestId(`broker-state-${leader}`)).toHaveText('Crashed');
+  await expect(page.getByTestId(`restart-broker-${leader}`)).toBeVisible();
+
+  // The controller fences it after broker.session.timeout.ms (9 s) and moves its leaderships.
+  await runFor(page, 15);
+  const next = (await page.getByTestId('leader-readings-0').textContent()).trim();
+  expect(next).not.toBe('none');
+  expect(next).not.toBe(leader);
+  expect(await isr(page)).not.toContain(leader);
+  expect((await isr(page)).length).toBeGreaterThanOrEqual(1);
+
+  await page.getByTestId(`restart-broker-${leader}`).click();
+  await expect(page.getByTestId(`broker-state-${leader}`)).toHaveText('Running');
+
+  // It registers again, truncates what diverged, catches up and rejoins the ISR.
+  await runFor(page, 20);
+  expect(await isr(page)).toContain(leader);
+  await expect(page.getByTestId(`crash-broker-${leader}`)).toBeVisible();
+
+  await page.screenshot({ path: 'target/e2e/cluster.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
