@@ -3,6 +3,7 @@
 //!
 //! - `cargo xtask serve [--port N]`: installs what is missing, builds, serves the playground.
 //! - `cargo xtask test`: installs what is missing, runs every check, ends with one summary line.
+//! - `cargo xtask soak [--seeds N] [--from S]`: the soak harness (`streamlab soak`) in release.
 //! - `cargo xtask setup`: only the installs.
 //! - `cargo xtask bench`: the budget benchmarks (`crates/bench`: pipeline, iot-1h, windows)
 //!   natively and as wasm under Node's WASI, the page at max speed in headless Chromium, the
@@ -35,6 +36,21 @@ fn main() -> ExitCode {
         Some("setup") => setup(&root),
         Some("test") => test(&root),
         Some("bench") => bench(&root),
+        Some("soak") => {
+            let value = |flag: &str, default: u64| -> Result<u64, String> {
+                match args.iter().position(|a| a == flag).map(|i| args.get(i + 1)) {
+                    None => Ok(default),
+                    Some(Some(v)) => {
+                        v.parse::<u64>().map_err(|_| format!("soak: {flag} must be a whole number, got \"{v}\""))
+                    }
+                    Some(None) => Err(format!("soak: {flag} needs a number")),
+                }
+            };
+            match (value("--seeds", 1000), value("--from", 0)) {
+                (Ok(seeds), Ok(from)) => soak(seeds, from),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
         Some("serve") => {
             let port = match args.iter().position(|a| a == "--port").and_then(|i| args.get(i + 1)) {
                 Some(p) => match p.parse::<u16>() {
@@ -49,7 +65,7 @@ fn main() -> ExitCode {
             serve(&root, port)
         }
         _ => {
-            eprintln!("usage: cargo xtask <serve [--port N] | test | bench | setup>");
+            eprintln!("usage: cargo xtask <serve [--port N] | test | bench | soak [--seeds N] [--from S] | setup>");
             return ExitCode::FAILURE;
         }
     };
@@ -493,6 +509,23 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(8765)
 }
 
+/// `streamlab soak` in release: random scenarios and faults, every invariant after every event.
+fn soak(seeds: u64, from: u64) -> Result<(), String> {
+    run(Command::new("cargo").args([
+        "run",
+        "--release",
+        "-q",
+        "-p",
+        "streamlab-cli",
+        "--",
+        "soak",
+        "--seeds",
+        &seeds.to_string(),
+        "--from",
+        &from.to_string(),
+    ]))
+}
+
 fn test(root: &Path) -> Result<(), String> {
     setup(root)?;
     let wasm_runner = "wasm-bindgen-test-runner";
@@ -516,6 +549,7 @@ fn test(root: &Path) -> Result<(), String> {
             }),
         ),
         ("native tests (every crate)", Box::new(|| run(Command::new("cargo").args(["test", "--workspace"])))),
+        ("soak: 1,000 seeds, every invariant after every event (release)", Box::new(|| soak(1000, 0))),
         (
             "exercises: streamlab check on every file in static/exercises/",
             Box::new(|| check_exercises(&project_root())),

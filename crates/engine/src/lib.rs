@@ -13,6 +13,7 @@ pub mod config;
 pub mod consumer;
 pub mod exercise;
 pub mod export;
+pub mod faults;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;
@@ -27,6 +28,7 @@ pub mod share;
 pub mod sim;
 pub mod simulation;
 pub mod snapshot;
+pub mod soak;
 pub mod streams;
 pub mod workload;
 

@@ -108,7 +108,16 @@ impl Controller {
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         match msg {
             Message::BrokerRegistrationRequest { broker } => {
-                let Some(r) = self.brokers.get_mut(broker.0 as usize) else { return };
+                if broker.0 as usize >= self.brokers.len() {
+                    return;
+                }
+                // A broker registers after a restart. A new registration starts fenced (KRaft),
+                // so whatever it led moves to an in-sync replica first: its log may have lost
+                // its unflushed tail, and it must not lead from it.
+                if !self.brokers[broker.0 as usize].fenced {
+                    self.fence(ctx, broker);
+                }
+                let r = &mut self.brokers[broker.0 as usize];
                 r.last_heartbeat = ctx.now();
                 // A restarted broker gets the whole metadata before it is unfenced.
                 let fenced = self.fenced();

@@ -74,6 +74,8 @@ pub struct Group {
     pub offsets: BTreeMap<TopicPartition, Offset>,
     /// Completed rebalances (generations that had members).
     pub rebalances: u32,
+    /// The generation last written to `__consumer_offsets`.
+    pub persisted_generation: u32,
     /// KIP-394: member ids handed out that have not joined with them yet.
     pending_members: BTreeSet<String>,
     /// Bumped at every rebalance so that a stale join timer does nothing.
@@ -94,6 +96,7 @@ impl Group {
             members: BTreeMap::new(),
             offsets: BTreeMap::new(),
             rebalances: 0,
+            persisted_generation: 0,
             pending_members: BTreeSet::new(),
             rebalance_epoch: 0,
             initial_delay: None,
@@ -533,9 +536,11 @@ impl GroupCoordinator {
 
     /// A group this coordinator takes over, with the offsets its log holds and no members:
     /// they find it and rejoin.
-    pub fn load(&mut self, group_id: &str, offsets: BTreeMap<TopicPartition, Offset>) {
+    pub fn load(&mut self, group_id: &str, generation_id: u32, offsets: BTreeMap<TopicPartition, Offset>) {
         let mut group = Self::new_group(&self.group_ids, group_id);
         group.offsets = offsets;
+        group.generation_id = generation_id;
+        group.persisted_generation = generation_id;
         self.groups.insert(group_id.to_string(), group);
     }
 

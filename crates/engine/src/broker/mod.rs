@@ -33,6 +33,8 @@ const REPLICA_FETCH_BACKOFF_MS: u64 = 1000;
 const WRITEBACK_INTERVAL_MS: u64 = 5_000;
 /// The producer index in the record ids of `__consumer_offsets` records.
 const OFFSETS_RECORD_PRODUCER: u64 = 0xFFFF;
+/// The low 16 bits of a group-metadata record's key (offset records carry a partition there).
+const GROUP_METADATA_KEY: u32 = 0xFFFF;
 
 /// Broker timers.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +103,9 @@ enum DelayedKind {
     Produce { results: Vec<ProducePartitionResult>, waiting: Vec<(usize, TopicPartition, Offset)> },
     /// An OffsetCommit whose records must reach the HW of the group's offsets partition.
     Commit { offsets: Vec<(TopicPartition, Offset)>, partition: TopicPartition, required: Offset },
+    /// A SyncGroup held until the group's new generation is replicated, so that a coordinator
+    /// that takes over never hands out a generation twice.
+    Sync { request: Message, partition: TopicPartition, required: Offset },
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +161,11 @@ pub struct Broker {
     next_delayed: u64,
     fetchers: BTreeMap<BrokerId, Fetcher>,
     next_correlation_id: u64,
+    /// Per group: where its last generation record ends in its offsets partition.
+    generation_records: BTreeMap<String, Offset>,
+    /// See `Simulation::break_high_watermark_for_test`.
+    #[doc(hidden)]
+    pub test_high_watermark_ignores_isr: bool,
 }
 
 fn timer(t: BrokerTimer) -> Timer {
@@ -212,6 +222,8 @@ impl Broker {
             next_delayed: 0,
             fetchers: BTreeMap::new(),
             next_correlation_id: 0,
+            test_high_watermark_ignores_isr: false,
+            generation_records: BTreeMap::new(),
         }
     }
 
@@ -249,6 +261,7 @@ impl Broker {
         self.held_fetches.clear();
         self.expiry_timer_at = None;
         self.delayed.clear();
+        self.generation_records.clear();
         self.fetchers.clear();
         self.coordinator.groups.clear();
         for (tp, r) in self.replicas.iter_mut() {
@@ -350,7 +363,10 @@ impl Broker {
                 }
                 ctx.set_timer(WRITEBACK_INTERVAL_MS, timer(BrokerTimer::Writeback));
             }
-            BrokerTimer::Group(t) => self.coordinator.on_timer(ctx, t),
+            BrokerTimer::Group(t) => {
+                self.coordinator.on_timer(ctx, t);
+                self.persist_generations(ctx);
+            }
         }
     }
 
@@ -471,7 +487,21 @@ impl Broker {
                     ctx.send(from, error);
                     return;
                 }
+                if let Message::SyncGroupRequest { group_id, .. } = &other {
+                    let tp = self.offsets_partition(group_id);
+                    let required = self.generation_records.get(group_id).copied().unwrap_or(Offset(0));
+                    if self.replicas.get(&tp).is_some_and(|r| r.log.high_watermark() < required) {
+                        let d = Delayed {
+                            from,
+                            correlation_id: 0,
+                            kind: DelayedKind::Sync { request: other, partition: tp, required },
+                        };
+                        self.delay(ctx, d, 5_000);
+                        return;
+                    }
+                }
                 self.coordinator.on_message(ctx, from, other);
+                self.persist_generations(ctx);
             }
         }
     }
@@ -602,7 +632,9 @@ impl Broker {
         };
         match &d.kind {
             DelayedKind::Produce { waiting, .. } => waiting.iter().all(|(_, tp, o)| done(tp, *o)),
-            DelayedKind::Commit { partition, required, .. } => done(partition, *required),
+            DelayedKind::Commit { partition, required, .. } | DelayedKind::Sync { partition, required, .. } => {
+                done(partition, *required)
+            }
         }
     }
 
@@ -631,6 +663,17 @@ impl Broker {
                     _ => Some(KafkaError::NotCoordinator),
                 };
                 ctx.send(d.from, Message::OffsetCommitResponse { correlation_id: d.correlation_id, error, offsets });
+            }
+            DelayedKind::Sync { request, partition, required } => {
+                let committed =
+                    self.replicas.get(&partition).is_some_and(|r| r.is_leader() && r.log.high_watermark() >= required);
+                if committed {
+                    self.coordinator.on_message(ctx, d.from, request);
+                    self.persist_generations(ctx);
+                } else if let Message::SyncGroupRequest { generation_id, .. } = request {
+                    let error = Some(KafkaError::NotCoordinator);
+                    ctx.send(d.from, Message::SyncGroupResponse { error, generation_id, assignment: vec![] });
+                }
             }
         }
     }
@@ -693,6 +736,38 @@ impl Broker {
         self.delay(ctx, d, 5_000);
     }
 
+    /// Writes a group-metadata record for each group whose generation changed, so that a new
+    /// coordinator carries on from it (Kafka's `GroupMetadataManager.storeGroup`).
+    fn persist_generations(&mut self, ctx: &mut Ctx) {
+        let changed: Vec<(String, u32, u32)> = self
+            .coordinator
+            .groups
+            .values()
+            .filter(|g| g.generation_id != g.persisted_generation)
+            .map(|g| (g.group_id.clone(), g.id.0, g.generation_id))
+            .collect();
+        let now = ctx.now().0;
+        for (group_id, group, generation) in changed {
+            let tp = self.offsets_partition(&group_id);
+            let Some(r) = self.replicas.get_mut(&tp).filter(|r| r.is_leader()) else { continue };
+            let record = Record {
+                record_id: RecordId::new(OFFSETS_RECORD_PRODUCER, generation as u64),
+                key: Some(KeyId((group << 16) | GROUP_METADATA_KEY)),
+                timestamp_ms: now,
+                size_bytes: 64,
+                offset: Offset(0),
+                tombstone: false,
+            };
+            r.log.append(&[record], now);
+            self.generation_records.insert(group_id.clone(), r.log.log_end_offset());
+            if let Some(g) = self.coordinator.groups.get_mut(&group_id) {
+                g.persisted_generation = generation;
+            }
+            self.advance_high_watermark(ctx, tp);
+            self.complete_held_fetches(ctx);
+        }
+    }
+
     fn dense_index(&self, tp: TopicPartition) -> u32 {
         self.setup.partition_counts[..tp.topic.0 as usize].iter().sum::<u32>() + tp.partition.0
     }
@@ -720,16 +795,19 @@ impl Broker {
                 let tp = self.offsets_partition(group_id);
                 let log = &self.replicas[&tp].log;
                 let mut offsets = BTreeMap::new();
+                let mut generation = 0;
                 for r in log.read(log.log_start_offset(), log.log_end_offset(), u64::MAX) {
                     let Some(key) = r.key else { continue };
                     if key.0 >> 16 != gi as u32 {
                         continue;
                     }
-                    if let Some(p) = self.partition_at(key.0 & 0xFFFF) {
+                    if key.0 & 0xFFFF == GROUP_METADATA_KEY {
+                        generation = r.record_id.seq() as u32;
+                    } else if let Some(p) = self.partition_at(key.0 & 0xFFFF) {
                         offsets.insert(p, Offset(r.record_id.seq() as u64));
                     }
                 }
-                self.coordinator.load(group_id, offsets);
+                self.coordinator.load(group_id, generation, offsets);
                 ctx.trace(TraceEvent::CoordinatorLoaded { broker: self.id.0, group: crate::ids::GroupId(gi as u32) });
             } else if !leads && loaded {
                 self.coordinator.groups.remove(group_id);
@@ -1055,7 +1133,7 @@ impl Broker {
         let me = self.id;
         let mut hw = r.log.log_end_offset();
         for b in r.maximal_isr() {
-            if b != me {
+            if b != me && !self.test_high_watermark_ignores_isr {
                 hw = hw.min(r.followers.get(&b).map_or(Offset(0), |f| f.log_end_offset));
             }
         }

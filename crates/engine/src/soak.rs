@@ -1,0 +1,270 @@
+//! The soak harness: random scenarios with random fault schedules, every invariant of
+//! [`crate::invariants`] checked after every event, each seed run twice to compare trace hashes
+//! (as TigerBeetle's VOPR and Kafka's `RaftEventSimulationTest` do). `cargo xtask soak` and
+//! `streamlab soak` drive it; a violation names the seed, the invariant, the trace lines before
+//! it, and the scenario, which `streamlab run --scenario` replays.
+
+use crate::command::{Command, TimedCommand};
+use crate::consumer::CommitMode;
+use crate::invariants::{InvariantChecker, Promises};
+use crate::scenario::{GroupSpec, ProducerSpec, Scenario, TopicSpec, WorkloadSpec};
+use crate::sim::{LatencyModel, SimRng, SimTime};
+use crate::simulation::Simulation;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What kind of cluster a soak seed runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// RF 3, `min.insync.replicas=2`, `acks=all`, clean elections: nothing acknowledged may be
+    /// lost, whatever the faults.
+    #[default]
+    Durable,
+    /// `acks=1`, and every fault crashes the leader of partition 0: the negative control.
+    AcksOne,
+    /// `unclean.leader.election.enable=true` and `min.insync.replicas=1`, and a fault schedule
+    /// that shrinks the ISR to the leader and then loses it: the other negative control.
+    Unclean,
+}
+
+/// How one soak seed runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SoakOptions {
+    pub durability: Durability,
+    /// A test-only switch that breaks the engine (leaders advance the HW without their
+    /// followers), to show the harness catches it.
+    pub break_high_watermark: bool,
+}
+
+/// What one seed came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoakRun {
+    pub seed: u64,
+    pub events: u64,
+    /// Simulated time run, ms.
+    pub simulated_ms: u64,
+    pub trace_hash: u64,
+    pub acknowledged_lost: u64,
+}
+
+/// An invariant broken on a seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub seed: u64,
+    /// `invariant_name: what was found`.
+    pub invariant: String,
+    /// When it was found, ms.
+    pub at_ms: u64,
+    /// The trace lines that lead to it, oldest first.
+    pub excerpt: Vec<String>,
+    /// The scenario, as JSON `streamlab run --scenario` takes.
+    pub scenario_json: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "seed {} broke {} at {}", self.seed, self.invariant, SimTime(self.at_ms))?;
+        for l in &self.excerpt {
+            writeln!(f, "  {l}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Trace lines shown before a violation.
+const EXCERPT_LINES: usize = 12;
+
+/// The random scenario of `seed`: 3 brokers, one topic of 1 to 3 partitions replicated 3 times,
+/// an IoT producer, a group of 1 or 2 consumers, 30 to 60 s, and 1 to 5 fault episodes one
+/// after the other (crash, power off, isolation, or a slow follower link, each healed before
+/// the next: the cluster tolerates one failed broker at a time, as RF 3 with
+/// `min.insync.replicas=2` promises). `durability` picks the configs and, for the negative
+/// controls, the faults that defeat them.
+pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
+    let mut rng = SimRng::new(seed, 0x50a4);
+    let brokers = 3;
+    let partitions = rng.range_inclusive(1, 3) as u32;
+    let run_ms = rng.range_inclusive(30, 60) * 1000;
+    let mean_ms = rng.range_inclusive(1, 20);
+    let (acks, min_isr, unclean) = match durability {
+        Durability::Durable => ("all", 2, false),
+        Durability::AcksOne => ("1", 1, false),
+        Durability::Unclean => ("all", 1, true),
+    };
+    let mut topic_configs = BTreeMap::from([("min.insync.replicas".to_string(), Value::from(min_isr))]);
+    if unclean {
+        topic_configs.insert("unclean.leader.election.enable".into(), Value::from(true));
+    }
+    let commit_mode = match rng.range_inclusive(0, 2) {
+        0 => CommitMode::Auto,
+        1 => CommitMode::AfterProcessing,
+        _ => CommitMode::BeforeProcessing,
+    };
+    let mut faults = vec![];
+    let mut t = rng.range_inclusive(2_000, 8_000);
+    let episodes = if durability == Durability::Unclean { 0 } else { rng.range_inclusive(1, 5) };
+    if durability == Durability::Unclean {
+        // The followers of partition 0 (led by broker 0 as placed) die, so the ISR is the
+        // leader alone; then the leader dies, and a follower that missed what the leader took
+        // alone comes back first: unclean election makes it leader.
+        let at = |at_ms, command| TimedCommand { at_ms, command };
+        let gap = rng.range_inclusive(3_000, 10_000);
+        faults.extend([
+            at(t, Command::CrashBroker { broker: 1 }),
+            at(t, Command::CrashBroker { broker: 2 }),
+            at(t + gap, Command::CrashBroker { broker: 0 }),
+            at(t + gap + 1_000, Command::RestartBroker { broker: 1 }),
+            at(t + gap + 6_000, Command::RestartBroker { broker: 0 }),
+            at(t + gap + 6_000, Command::RestartBroker { broker: 2 }),
+        ]);
+        t = run_ms;
+    }
+    for _ in 0..episodes {
+        if t + 4_000 > run_ms {
+            break;
+        }
+        let broker = rng.range_inclusive(0, brokers as u64 - 1) as u32;
+        let node = format!("broker-{broker}");
+        let down_ms = rng.range_inclusive(1_000, 20_000);
+        let end = (t + down_ms).min(run_ms - 1_000);
+        let kind = if durability == Durability::AcksOne { 0 } else { rng.range_inclusive(0, 3) };
+        let (start, stop) = match kind {
+            0 if durability == Durability::AcksOne => {
+                (Command::CrashLeader { topic: "soak".into(), partition: 0 }, None)
+            }
+            0 => (Command::CrashBroker { broker }, Some(Command::RestartBroker { broker })),
+            1 => (Command::PowerOffBroker { broker }, Some(Command::RestartBroker { broker })),
+            2 => (Command::Isolate { node: node.clone(), from: vec![] }, Some(Command::Heal { node: node.clone() })),
+            _ => {
+                let peer = format!("broker-{}", (broker + 1) % brokers);
+                let extra_ms = rng.range_inclusive(50, 2_000);
+                (
+                    Command::SlowLink { node: node.clone(), peer: peer.clone(), extra_ms },
+                    Some(Command::SlowLink { node, peer, extra_ms: 0 }),
+                )
+            }
+        };
+        faults.push(TimedCommand { at_ms: t, command: start });
+        match stop {
+            Some(stop) => faults.push(TimedCommand { at_ms: end, command: stop }),
+            // acks=1: the crashed leader comes back later, whichever it was.
+            None => {
+                for b in 0..brokers {
+                    faults.push(TimedCommand { at_ms: end, command: Command::RestartBroker { broker: b } });
+                }
+            }
+        }
+        t = end + rng.range_inclusive(1_000, 10_000);
+    }
+    Scenario {
+        seed,
+        run_ms,
+        network: LatencyModel { min_ms: 1, mean_ms, jitter_ms: mean_ms / 2 },
+        brokers,
+        broker_configs: BTreeMap::from([(
+            "offsets.topic.num.partitions".to_string(),
+            Value::from(rng.range_inclusive(1, 3)),
+        )]),
+        topics: vec![TopicSpec { name: "soak".into(), partitions, replication_factor: 3, configs: topic_configs }],
+        producers: vec![ProducerSpec {
+            topic: "soak".into(),
+            configs: BTreeMap::from([("acks".to_string(), Value::from(acks))]),
+            workload: WorkloadSpec::Iot {
+                devices: rng.range_inclusive(2, 8) as u32,
+                interval_ms: rng.range_inclusive(20, 200),
+                limit: None,
+            },
+        }],
+        consumer_groups: vec![GroupSpec {
+            group_id: "g1".into(),
+            topics: vec!["soak".into()],
+            members: rng.range_inclusive(1, 2) as u32,
+            configs: BTreeMap::from([("auto.offset.reset".to_string(), Value::from("earliest"))]),
+            processing_ms_per_record: rng.range_inclusive(0, 3),
+            commit_mode,
+            windows: None,
+        }],
+        faults,
+    }
+}
+
+/// Runs `scenario` to its end, checking every invariant after every event.
+fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions) -> Result<SoakRun, Violation> {
+    let violation = |invariant: String, at_ms: u64, excerpt: Vec<String>| Violation {
+        seed,
+        invariant,
+        at_ms,
+        excerpt,
+        scenario_json: scenario.to_json_pretty(),
+    };
+    let mut sim =
+        Simulation::new(scenario.clone()).map_err(|e| violation(format!("scenario_valid: {e}"), 0, vec![]))?;
+    if options.break_high_watermark {
+        sim.break_high_watermark_for_test();
+    }
+    let mut promises = Promises::of(&sim);
+    // The switch breaks the promise the scenario makes; the checker must still hold it to it.
+    promises.durable_writes |= options.break_high_watermark;
+    let mut checker = InvariantChecker::new(promises);
+    let end = SimTime(scenario.run_ms);
+    while sim.next_event_time().is_some_and(|t| t <= end) {
+        sim.step();
+        if let Err(e) = checker.check(&sim) {
+            let recent = sim.trace();
+            let excerpt = recent
+                .iter()
+                .skip(recent.len().saturating_sub(EXCERPT_LINES))
+                .map(|e| format!("{} {}", e.time, e.event.line(sim.catalog())))
+                .collect();
+            return Err(violation(e, sim.now().0, excerpt));
+        }
+    }
+    Ok(SoakRun {
+        seed,
+        events: sim.events_processed(),
+        simulated_ms: sim.now().0,
+        trace_hash: sim.trace_hash(),
+        acknowledged_lost: sim.acknowledged_lost().0,
+    })
+}
+
+/// Runs seed `seed` twice with every invariant checked after every event; fails on the first
+/// violation, or if the two runs' trace hashes differ.
+pub fn run_seed(seed: u64, options: SoakOptions) -> Result<SoakRun, Violation> {
+    let scenario = random_scenario(seed, options.durability);
+    let first = run_checked(seed, &scenario, options)?;
+    let second = run_checked(seed, &scenario, options)?;
+    if first.trace_hash != second.trace_hash {
+        return Err(Violation {
+            seed,
+            invariant: format!(
+                "deterministic: the same scenario gave trace hashes {:016x} and {:016x}",
+                first.trace_hash, second.trace_hash
+            ),
+            at_ms: first.simulated_ms,
+            excerpt: vec![],
+            scenario_json: scenario.to_json_pretty(),
+        });
+    }
+    Ok(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_scenarios_are_valid_and_keep_one_broker_down_at_a_time() {
+        for seed in 0..200 {
+            for d in [Durability::Durable, Durability::AcksOne, Durability::Unclean] {
+                let s = random_scenario(seed, d);
+                s.validate().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+                let mut last = 0;
+                for f in &s.faults {
+                    assert!(f.at_ms >= last, "seed {seed}: faults in time order");
+                    last = f.at_ms;
+                }
+            }
+        }
+    }
+}
