@@ -790,7 +790,7 @@ impl Simulation {
             }
         }
         // Incremental checks keep what report-time checks must scan short.
-        if !self.unverified.is_empty() || self.events % 256 == 0 {
+        if !self.unverified.is_empty() || self.events.is_multiple_of(256) {
             self.verify_acknowledged();
         }
         Some(at)
