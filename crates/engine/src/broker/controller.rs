@@ -71,11 +71,19 @@ impl Controller {
         self.brokers.get(b.0 as usize).is_some_and(|r| !r.fenced)
     }
 
-    /// Sends changed partitions (or everything, `full`) to every broker.
+    /// Sends changed partitions, with the fenced brokers, to every broker; nothing if no
+    /// partition changed.
     fn publish(&self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>) {
         if changed.is_empty() {
             return;
         }
+        self.broadcast(ctx, changed);
+    }
+
+    /// Sends the fenced brokers and the changed partitions to every broker, even when no
+    /// partition changed: brokers replay every `BrokerRegistrationChangeRecord` of the metadata
+    /// log, and a leader adds a returning replica to the ISR only once it knows it is unfenced.
+    fn broadcast(&self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>) {
         let fenced = self.fenced();
         for r in &self.brokers {
             ctx.send(
@@ -204,7 +212,7 @@ impl Controller {
                 changed.push(p.clone());
             }
         }
-        self.publish(ctx, changed);
+        self.broadcast(ctx, changed);
     }
 
     fn unfence(&mut self, ctx: &mut Ctx, b: BrokerId) {
@@ -223,7 +231,7 @@ impl Controller {
                 }
             }
         }
-        self.publish(ctx, changed);
+        self.broadcast(ctx, changed);
     }
 
     /// Preferred-leader election: each partition whose first replica is live and in sync but
