@@ -175,10 +175,11 @@ impl TopicConfig {
     /// `__consumer_offsets`' configs: compacted (only the latest commit of each group and
     /// partition matters), 100 MiB segments (`offsets.topic.segment.bytes`).
     pub fn offsets_topic() -> TopicConfig {
-        let mut c = TopicConfig::default();
-        c.cleanup_policy = CleanupPolicy { delete: false, compact: true };
-        c.segment_bytes = 104_857_600;
-        c
+        TopicConfig {
+            cleanup_policy: CleanupPolicy { delete: false, compact: true },
+            segment_bytes: 104_857_600,
+            ..TopicConfig::default()
+        }
     }
 
     /// Parses a `configs` map; `min.insync.replicas` may not exceed `replication_factor`.
