@@ -892,3 +892,30 @@ fn a_replicated_run_with_faults_is_deterministic() {
     assert_eq!(a.1, b.1);
     assert!(a.1.events["truncated"] > 0 && a.1.events["leader_elected"] >= 2);
 }
+
+/// Kafka's `AlterPartitionManager` retries an AlterPartition that got no answer, and a broker
+/// catches up with the metadata log after a network blip shorter than
+/// `broker.session.timeout.ms`: an ISR shrink due while the leader cannot reach the controller
+/// happens once it can.
+#[test]
+fn an_isr_shrink_sent_while_the_controller_is_unreachable_happens_after_the_heal() {
+    let mut s = scenario(18, 3, 3, 1);
+    s.faults = vec![
+        fault(5_000, Command::Isolate { node: "broker-2".into(), from: vec!["broker-0".into()] }),
+        // The leader's ISR check at 45 s sends its AlterPartition into the cut.
+        fault(44_000, Command::Isolate { node: "broker-0".into(), from: vec!["controller".into()] }),
+        // Heals the controller's links only: broker 2 stays cut off from the leader.
+        fault(47_000, Command::Heal { node: "controller".into() }),
+    ];
+    let mut sim = start(s);
+    let tp = readings(0);
+    sim.run_until(SimTime(47_000));
+    assert_eq!(reg(&sim, tp), (Some(0), vec![0, 1, 2], 0), "not fenced: the cut is shorter than 9 s");
+    // Sent again after controller.socket.timeout.ms (30 s), at the ISR check at 75 s.
+    sim.run_until(SimTime(74_999));
+    assert_eq!(reg(&sim, tp), (Some(0), vec![0, 1, 2], 0));
+    sim.run_until(SimTime(75_100));
+    assert_eq!(reg(&sim, tp), (Some(0), vec![0, 1], 0));
+    assert_eq!(isr_changes(&sim, tp), vec![(vec![0, 1, 2], vec![0, 1])]);
+    assert_eq!(count(&sim, "alter_partition_failed"), 0);
+}

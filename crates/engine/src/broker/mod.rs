@@ -27,6 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// `replica.fetch.max.bytes`: the most a follower fetches of one partition per request.
 const REPLICA_FETCH_MAX_BYTES: u32 = 1_048_576;
+/// `controller.socket.timeout.ms`: how long a broker waits for the controller to answer an
+/// AlterPartition before it sends it again.
+const CONTROLLER_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// `replica.fetch.backoff.ms`: a follower's pause after a fetch that failed.
 const REPLICA_FETCH_BACKOFF_MS: u64 = 1000;
 /// How often the OS's flusher writes dirty pages back (Linux `dirty_writeback_centisecs`).
@@ -973,6 +976,7 @@ impl Broker {
                 new_isr.push(follower);
                 new_isr.sort();
                 r.pending_isr = Some(new_isr.clone());
+                r.pending_isr_sent = now;
                 ctx.send(
                     self.setup.controller,
                     Message::AlterPartitionRequest {
@@ -1005,7 +1009,23 @@ impl Broker {
         let lag_max = self.config.replica_lag_time_max_ms;
         for (tp, r) in self.replicas.iter_mut() {
             let Some(epoch) = r.leading_epoch else { continue };
-            if r.pending_isr.is_some() {
+            if let Some(pending) = &r.pending_isr {
+                // Kafka's AlterPartitionManager sends a request the controller did not answer
+                // again (it was lost on a cut link); without this the leader would wait forever
+                // and never change this partition's ISR again.
+                if now.0.saturating_sub(r.pending_isr_sent.0) >= CONTROLLER_SOCKET_TIMEOUT_MS {
+                    r.pending_isr_sent = now;
+                    ctx.send(
+                        self.setup.controller,
+                        Message::AlterPartitionRequest {
+                            broker: self.id,
+                            partition: *tp,
+                            leader_epoch: epoch,
+                            partition_epoch: r.registration.partition_epoch,
+                            new_isr: pending.clone(),
+                        },
+                    );
+                }
                 continue;
             }
             let leo = r.log.log_end_offset();
@@ -1032,6 +1052,7 @@ impl Broker {
                 replica_lag_time_max_ms: lag_max,
             });
             r.pending_isr = Some(new_isr.clone());
+            r.pending_isr_sent = now;
             ctx.send(
                 self.setup.controller,
                 Message::AlterPartitionRequest {
