@@ -919,3 +919,32 @@ fn an_isr_shrink_sent_while_the_controller_is_unreachable_happens_after_the_heal
     assert_eq!(isr_changes(&sim, tp), vec![(vec![0, 1, 2], vec![0, 1])]);
     assert_eq!(count(&sim, "alter_partition_failed"), 0);
 }
+
+/// KRaft brokers replay the metadata log (KIP-500, KIP-631): a broker cut off from the
+/// controller for less than `broker.session.timeout.ms` catches up with the changes it missed
+/// once the link heals, here a new leader, and follows it.
+#[test]
+fn a_broker_that_missed_a_leader_change_catches_up_with_the_metadata_after_the_heal() {
+    let mut s = scenario(19, 3, 3, 1);
+    s.faults = vec![
+        fault(3_000, Command::CrashBroker { broker: 0 }),
+        // Broker 2 misses the election at 12 s; its last heartbeat before the cut is at 10 s,
+        // so it is healed before its own session runs out.
+        fault(10_500, Command::Isolate { node: "broker-2".into(), from: vec!["controller".into()] }),
+        fault(16_000, Command::Heal { node: "broker-2".into() }),
+    ];
+    let mut sim = start(s);
+    let tp = readings(0);
+    sim.run_until(SimTime(15_999));
+    assert_eq!(reg(&sim, tp), (Some(1), vec![1, 2], 1));
+    assert_eq!(sim.broker(BrokerId(2)).unwrap().replicas[&tp].registration.leader, Some(BrokerId(0)), "stale");
+    assert_eq!(count(&sim, "broker_fenced"), 1, "only broker 0 was fenced");
+    // Its next heartbeat (at 16 s) tells the controller it is behind; it gets the metadata.
+    sim.run_until(SimTime(16_100));
+    assert_eq!(sim.broker(BrokerId(2)).unwrap().replicas[&tp].registration.leader, Some(BrokerId(1)));
+    sim.run_until(SimTime(60_000));
+    assert_eq!(count(&sim, "broker_fenced"), 1);
+    assert_eq!(isr_changes(&sim, tp), vec![], "broker 2 never fell out of sync");
+    assert_eq!(reg(&sim, tp), (Some(1), vec![1, 2], 1));
+    assert_eq!(ids(&sim, 2, tp), ids(&sim, 1, tp));
+}

@@ -159,6 +159,8 @@ pub struct Broker {
     next_delayed: u64,
     fetchers: BTreeMap<BrokerId, Fetcher>,
     next_correlation_id: u64,
+    /// The last metadata update applied in order (see `Message::MetadataUpdate`).
+    metadata_offset: u64,
 }
 
 fn timer(t: BrokerTimer) -> Timer {
@@ -215,6 +217,7 @@ impl Broker {
             next_delayed: 0,
             fetchers: BTreeMap::new(),
             next_correlation_id: 0,
+            metadata_offset: 0,
         }
     }
 
@@ -311,7 +314,10 @@ impl Broker {
                 }
             }
             BrokerTimer::Heartbeat => {
-                ctx.send(self.setup.controller, Message::BrokerHeartbeatRequest { broker: self.id });
+                ctx.send(
+                    self.setup.controller,
+                    Message::BrokerHeartbeatRequest { broker: self.id, metadata_offset: self.metadata_offset },
+                );
                 ctx.set_timer(self.config.broker_heartbeat_interval_ms, timer(BrokerTimer::Heartbeat));
             }
             BrokerTimer::IsrCheck => {
@@ -440,7 +446,14 @@ impl Broker {
                 };
                 ctx.send(from, Message::FindCoordinatorResponse { correlation_id, error, coordinator });
             }
-            Message::MetadataUpdate { full, fenced, partitions } => self.on_metadata(ctx, full, fenced, partitions),
+            Message::MetadataUpdate { full, fenced, partitions, metadata_offset } => {
+                // After a gap (an update lost on a cut link) the offset stays behind, so that
+                // the next heartbeat asks for everything.
+                if full || metadata_offset == self.metadata_offset + 1 {
+                    self.metadata_offset = metadata_offset;
+                }
+                self.on_metadata(ctx, full, fenced, partitions)
+            }
             Message::AlterPartitionResponse { partition, error } => {
                 if let Some(r) = self.replicas.get_mut(&partition) {
                     r.pending_isr = None;
