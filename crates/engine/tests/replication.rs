@@ -168,10 +168,21 @@ fn replicas_are_placed_as_kafka_places_them_without_racks() {
             b(&[4, 1])
         ]
     );
-    // The example in the Javadoc of `assignReplicasToBrokersRackUnaware` (5 brokers, 10
-    // partitions, RF 3, start index 0, shift 0): p5 on 0, 2, 3 and p9 on 4, 1, 2.
-    let doc = assign_replicas(10, 3, 5, 0);
-    assert_eq!((doc[0].clone(), doc[5].clone(), doc[9].clone()), (b(&[0, 1, 2]), b(&[0, 2, 3]), b(&[4, 1, 2])));
+    // The example table in the Javadoc of `assignReplicasToBrokersRackUnaware` (5 brokers,
+    // 10 partitions, RF 3, start index 0, shift 0), read partition by partition.
+    let table: [&[u32]; 10] = [
+        &[0, 1, 2],
+        &[1, 2, 3],
+        &[2, 3, 4],
+        &[3, 4, 0],
+        &[4, 0, 1],
+        &[0, 2, 3],
+        &[1, 3, 4],
+        &[2, 4, 0],
+        &[3, 0, 1],
+        &[4, 1, 2],
+    ];
+    assert_eq!(assign_replicas(10, 3, 5, 0), table.map(b).to_vec());
     // The simulation registers exactly that placement, leader first, ISR = replicas, epoch 0;
     // `__consumer_offsets` (topic index 1) starts one broker further.
     let sim = start(scenario(1, 3, 3, 6));
@@ -893,10 +904,9 @@ fn a_replicated_run_with_faults_is_deterministic() {
     assert!(a.1.events["truncated"] > 0 && a.1.events["leader_elected"] >= 2);
 }
 
-/// Kafka's `AlterPartitionManager` retries an AlterPartition that got no answer, and a broker
-/// catches up with the metadata log after a network blip shorter than
-/// `broker.session.timeout.ms`: an ISR shrink due while the leader cannot reach the controller
-/// happens once it can.
+/// Kafka's `AlterPartitionManager` (KIP-497) sends an AlterPartition that got no answer
+/// again: an ISR shrink due while the leader cannot reach the controller (for less than
+/// `broker.session.timeout.ms`) happens once it can.
 #[test]
 fn an_isr_shrink_sent_while_the_controller_is_unreachable_happens_after_the_heal() {
     let mut s = scenario(18, 3, 3, 1);
