@@ -297,16 +297,21 @@ pub enum Message {
     BrokerRegistrationRequest {
         broker: BrokerId,
     },
-    /// A broker's liveness signal to the controller, every `broker.heartbeat.interval.ms`.
+    /// A broker's liveness signal to the controller, every `broker.heartbeat.interval.ms`,
+    /// with the metadata offset it has applied (KRaft's `CurrentMetadataOffset`).
     BrokerHeartbeatRequest {
         broker: BrokerId,
+        metadata_offset: u64,
     },
     /// The controller's metadata changes, as brokers replay them from the metadata log:
     /// partitions' leaders and ISRs, and which brokers are fenced. `full` replaces everything.
+    /// `metadata_offset` numbers the updates: a broker that missed one (lost on a cut link)
+    /// reports an older offset in its heartbeats and gets everything again.
     MetadataUpdate {
         full: bool,
         fenced: Vec<BrokerId>,
         partitions: Vec<PartitionRegistration>,
+        metadata_offset: u64,
     },
     /// A partition leader asks the controller to change the ISR (KIP-497).
     AlterPartitionRequest {

@@ -35,6 +35,8 @@ pub struct Controller {
     pub partitions: BTreeMap<TopicPartition, PartitionRegistration>,
     /// `unclean.leader.election.enable` per topic, by topic index.
     pub unclean: Vec<bool>,
+    /// The number of the last metadata update sent (the metadata log's end offset).
+    pub metadata_offset: u64,
     config: BrokerConfig,
 }
 
@@ -54,6 +56,7 @@ impl Controller {
                 .collect(),
             partitions: partitions.into_iter().map(|p| (p.partition, p)).collect(),
             unclean,
+            metadata_offset: 0,
             config,
         }
     }
@@ -71,18 +74,45 @@ impl Controller {
         self.brokers.get(b.0 as usize).is_some_and(|r| !r.fenced)
     }
 
-    /// Sends changed partitions (or everything, `full`) to every broker.
-    fn publish(&self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>) {
+    /// Sends changed partitions, with the fenced brokers, to every broker; nothing if no
+    /// partition changed.
+    fn publish(&mut self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>) {
         if changed.is_empty() {
             return;
         }
+        self.broadcast(ctx, changed);
+    }
+
+    /// Sends the fenced brokers and the changed partitions to every broker, even when no
+    /// partition changed: brokers replay every `BrokerRegistrationChangeRecord` of the metadata
+    /// log, and a leader adds a returning replica to the ISR only once it knows it is unfenced.
+    fn broadcast(&mut self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>) {
+        self.metadata_offset += 1;
         let fenced = self.fenced();
         for r in &self.brokers {
             ctx.send(
                 r.node,
-                Message::MetadataUpdate { full: false, fenced: fenced.clone(), partitions: changed.clone() },
+                Message::MetadataUpdate {
+                    full: false,
+                    fenced: fenced.clone(),
+                    partitions: changed.clone(),
+                    metadata_offset: self.metadata_offset,
+                },
             );
         }
+    }
+
+    /// Everything, to one broker: what a (re)starting or lagging broker replays.
+    fn send_full(&self, ctx: &mut Ctx, to: NodeId) {
+        ctx.send(
+            to,
+            Message::MetadataUpdate {
+                full: true,
+                fenced: self.fenced(),
+                partitions: self.partitions.values().cloned().collect(),
+                metadata_offset: self.metadata_offset,
+            },
+        );
     }
 
     /// Handles a timer: fences brokers whose session ran out.
@@ -120,35 +150,23 @@ impl Controller {
                 let r = &mut self.brokers[broker.0 as usize];
                 r.last_heartbeat = ctx.now();
                 // A restarted broker gets the whole metadata before it is unfenced.
-                let fenced = self.fenced();
-                ctx.send(
-                    from,
-                    Message::MetadataUpdate {
-                        full: true,
-                        fenced,
-                        partitions: self.partitions.values().cloned().collect(),
-                    },
-                );
+                self.send_full(ctx, from);
                 if self.brokers[broker.0 as usize].fenced {
                     self.unfence(ctx, broker);
                 }
             }
-            Message::BrokerHeartbeatRequest { broker } => {
+            Message::BrokerHeartbeatRequest { broker, metadata_offset } => {
                 let Some(r) = self.brokers.get_mut(broker.0 as usize) else { return };
                 r.last_heartbeat = ctx.now();
                 // A fenced broker that can heartbeat again re-registers first (KRaft: a fenced
                 // broker is unfenced once it has caught up with the metadata log).
                 if r.fenced {
-                    let fenced = self.fenced();
-                    ctx.send(
-                        from,
-                        Message::MetadataUpdate {
-                            full: true,
-                            fenced,
-                            partitions: self.partitions.values().cloned().collect(),
-                        },
-                    );
+                    self.send_full(ctx, from);
                     self.unfence(ctx, broker);
+                } else if metadata_offset < self.metadata_offset {
+                    // It missed an update (lost on a cut link): in KRaft it would fetch the
+                    // records it lacks from the metadata log; here it gets everything again.
+                    self.send_full(ctx, from);
                 }
             }
             Message::AlterPartitionRequest { broker, partition, leader_epoch, partition_epoch, new_isr } => {
@@ -213,7 +231,7 @@ impl Controller {
                 changed.push(p.clone());
             }
         }
-        self.publish(ctx, changed);
+        self.broadcast(ctx, changed);
     }
 
     fn unfence(&mut self, ctx: &mut Ctx, b: BrokerId) {
@@ -232,7 +250,7 @@ impl Controller {
                 }
             }
         }
-        self.publish(ctx, changed);
+        self.broadcast(ctx, changed);
     }
 
     /// Preferred-leader election: each partition whose first replica is live and in sync but

@@ -27,6 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// `replica.fetch.max.bytes`: the most a follower fetches of one partition per request.
 const REPLICA_FETCH_MAX_BYTES: u32 = 1_048_576;
+/// `controller.socket.timeout.ms`: how long a broker waits for the controller to answer an
+/// AlterPartition before it sends it again.
+const CONTROLLER_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// `replica.fetch.backoff.ms`: a follower's pause after a fetch that failed.
 const REPLICA_FETCH_BACKOFF_MS: u64 = 1000;
 /// How often the OS's flusher writes dirty pages back (Linux `dirty_writeback_centisecs`).
@@ -166,6 +169,8 @@ pub struct Broker {
     /// See `Simulation::break_high_watermark_for_test`.
     #[doc(hidden)]
     pub test_high_watermark_ignores_isr: bool,
+    /// The last metadata update applied in order (see `Message::MetadataUpdate`).
+    metadata_offset: u64,
 }
 
 fn timer(t: BrokerTimer) -> Timer {
@@ -224,6 +229,7 @@ impl Broker {
             next_correlation_id: 0,
             test_high_watermark_ignores_isr: false,
             generation_records: BTreeMap::new(),
+            metadata_offset: 0,
         }
     }
 
@@ -321,7 +327,10 @@ impl Broker {
                 }
             }
             BrokerTimer::Heartbeat => {
-                ctx.send(self.setup.controller, Message::BrokerHeartbeatRequest { broker: self.id });
+                ctx.send(
+                    self.setup.controller,
+                    Message::BrokerHeartbeatRequest { broker: self.id, metadata_offset: self.metadata_offset },
+                );
                 ctx.set_timer(self.config.broker_heartbeat_interval_ms, timer(BrokerTimer::Heartbeat));
             }
             BrokerTimer::IsrCheck => {
@@ -453,7 +462,14 @@ impl Broker {
                 };
                 ctx.send(from, Message::FindCoordinatorResponse { correlation_id, error, coordinator });
             }
-            Message::MetadataUpdate { full, fenced, partitions } => self.on_metadata(ctx, full, fenced, partitions),
+            Message::MetadataUpdate { full, fenced, partitions, metadata_offset } => {
+                // After a gap (an update lost on a cut link) the offset stays behind, so that
+                // the next heartbeat asks for everything.
+                if full || metadata_offset == self.metadata_offset + 1 {
+                    self.metadata_offset = metadata_offset;
+                }
+                self.on_metadata(ctx, full, fenced, partitions)
+            }
             Message::AlterPartitionResponse { partition, error } => {
                 if let Some(r) = self.replicas.get_mut(&partition) {
                     r.pending_isr = None;
@@ -1051,6 +1067,7 @@ impl Broker {
                 new_isr.push(follower);
                 new_isr.sort();
                 r.pending_isr = Some(new_isr.clone());
+                r.pending_isr_sent = now;
                 ctx.send(
                     self.setup.controller,
                     Message::AlterPartitionRequest {
@@ -1083,7 +1100,23 @@ impl Broker {
         let lag_max = self.config.replica_lag_time_max_ms;
         for (tp, r) in self.replicas.iter_mut() {
             let Some(epoch) = r.leading_epoch else { continue };
-            if r.pending_isr.is_some() {
+            if let Some(pending) = &r.pending_isr {
+                // Kafka's AlterPartitionManager sends a request the controller did not answer
+                // again (it was lost on a cut link); without this the leader would wait forever
+                // and never change this partition's ISR again.
+                if now.0.saturating_sub(r.pending_isr_sent.0) >= CONTROLLER_SOCKET_TIMEOUT_MS {
+                    r.pending_isr_sent = now;
+                    ctx.send(
+                        self.setup.controller,
+                        Message::AlterPartitionRequest {
+                            broker: self.id,
+                            partition: *tp,
+                            leader_epoch: epoch,
+                            partition_epoch: r.registration.partition_epoch,
+                            new_isr: pending.clone(),
+                        },
+                    );
+                }
                 continue;
             }
             let leo = r.log.log_end_offset();
@@ -1110,6 +1143,7 @@ impl Broker {
                 replica_lag_time_max_ms: lag_max,
             });
             r.pending_isr = Some(new_isr.clone());
+            r.pending_isr_sent = now;
             ctx.send(
                 self.setup.controller,
                 Message::AlterPartitionRequest {

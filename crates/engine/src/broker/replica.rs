@@ -81,6 +81,8 @@ pub struct Replica {
     pub followers: BTreeMap<BrokerId, FollowerState>,
     /// An AlterPartition sent and not yet answered: the ISR it asked for.
     pub pending_isr: Option<Vec<BrokerId>>,
+    /// When that AlterPartition was (last) sent.
+    pub pending_isr_sent: SimTime,
     /// The epoch this replica leads in, if it leads.
     pub leading_epoch: Option<u32>,
 }
@@ -94,6 +96,7 @@ impl Replica {
             registration,
             followers: BTreeMap::new(),
             pending_isr: None,
+            pending_isr_sent: SimTime::ZERO,
             leading_epoch: None,
         }
     }
