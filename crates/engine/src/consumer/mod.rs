@@ -87,6 +87,10 @@ pub enum ConsumerTimer {
         node: NodeId,
         correlation_id: u64,
     },
+    /// An OffsetFetch or ListOffsets went unanswered for `request.timeout.ms`.
+    PositionTimeout {
+        correlation_id: u64,
+    },
 }
 
 /// `retry.backoff.ms` (Kafka's default), between metadata and coordinator lookups.
@@ -190,8 +194,9 @@ pub struct Consumer {
     next_auto_commit: SimTime,
     heartbeat_epoch: u64,
     next_correlation_id: u64,
-    /// Correlation id of the OffsetFetch / ListOffsets that belong to the current assignment.
-    position_requests: BTreeSet<u64>,
+    /// The OffsetFetch / ListOffsets requests of the current assignment: where each went, and
+    /// for a ListOffsets its partitions (asked again if the answer never comes).
+    position_requests: BTreeMap<u64, (NodeId, Option<Vec<TopicPartition>>)>,
     pub stats: ConsumerStats,
 }
 
@@ -246,7 +251,7 @@ impl Consumer {
             next_auto_commit: SimTime::ZERO,
             heartbeat_epoch: 0,
             next_correlation_id: 0,
-            position_requests: BTreeSet::new(),
+            position_requests: BTreeMap::new(),
             stats: ConsumerStats::default(),
         }
     }
@@ -404,6 +409,11 @@ impl Consumer {
                     self.coordinator_lost(ctx, "JoinGroup request timed out");
                 }
             }
+            ConsumerTimer::PositionTimeout { correlation_id } => {
+                if let Some((_, request)) = self.position_requests.remove(&correlation_id) {
+                    self.position_request_failed(ctx, request);
+                }
+            }
             ConsumerTimer::FetchTimeout { node, correlation_id } => {
                 if self.fetches_in_flight.get(&node) == Some(&correlation_id) {
                     self.fetches_in_flight.remove(&node);
@@ -517,7 +527,7 @@ impl Consumer {
                 }
             }
             Message::OffsetFetchResponse { correlation_id, error, offsets } => {
-                if !self.position_requests.remove(&correlation_id) {
+                if self.position_requests.remove(&correlation_id).is_none() {
                     return;
                 }
                 if error.is_some() {
@@ -540,7 +550,7 @@ impl Consumer {
                 self.after_progress(ctx);
             }
             Message::ListOffsetsResponse { correlation_id, offsets } => {
-                if !self.position_requests.remove(&correlation_id) {
+                if self.position_requests.remove(&correlation_id).is_none() {
                     return;
                 }
                 let mut retry = false;
@@ -679,8 +689,27 @@ impl Consumer {
                     self.find_coordinator = None;
                     self.find_coordinator(ctx);
                 }
+                let dropped: Vec<u64> =
+                    self.position_requests.iter().filter(|(_, (n, _))| *n == node).map(|(id, _)| *id).collect();
+                for id in dropped {
+                    let (_, request) = self.position_requests.remove(&id).expect("listed");
+                    self.position_request_failed(ctx, request);
+                }
             }
             _ => {}
+        }
+    }
+
+    /// An OffsetFetch (`None`) or a ListOffsets for `partitions` got no answer: ask again once
+    /// the coordinator or the leaders are known again.
+    fn position_request_failed(&mut self, ctx: &mut Ctx, partitions: Option<Vec<TopicPartition>>) {
+        match partitions {
+            None if self.coordinator.is_some() => self.fetch_committed(ctx),
+            None => self.offset_fetch_lost = true,
+            Some(partitions) => {
+                self.pending_resets.extend(partitions);
+                self.request_metadata(ctx);
+            }
         }
     }
 
@@ -728,7 +757,8 @@ impl Consumer {
         }
         for (leader, partitions) in per_leader {
             let correlation_id = self.correlation_id();
-            self.position_requests.insert(correlation_id);
+            self.position_requests.insert(correlation_id, (leader, Some(partitions.clone())));
+            ctx.set_timer(REQUEST_TIMEOUT_MS, Timer::Consumer(ConsumerTimer::PositionTimeout { correlation_id }));
             ctx.send(leader, Message::ListOffsetsRequest { correlation_id, spec, partitions });
         }
     }
@@ -758,7 +788,8 @@ impl Consumer {
             return;
         };
         let correlation_id = self.correlation_id();
-        self.position_requests.insert(correlation_id);
+        self.position_requests.insert(correlation_id, (coordinator, None));
+        ctx.set_timer(REQUEST_TIMEOUT_MS, Timer::Consumer(ConsumerTimer::PositionTimeout { correlation_id }));
         ctx.send(
             coordinator,
             Message::OffsetFetchRequest {
