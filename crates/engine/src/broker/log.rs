@@ -16,7 +16,7 @@
 //! Segments are metadata over the columns: a base offset and the index of their first record.
 //! Sizes count the records' `size_bytes` only (Kafka's files add batch headers; we have none).
 
-use crate::config::{CleanupPolicy, TimestampType, TopicConfig};
+use crate::config::TopicConfig;
 use crate::ids::{KeyId, Offset, RecordId};
 use crate::protocol::Record;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -36,69 +36,12 @@ pub const OS_DIRTY_EXPIRE_MS: u64 = 30_000;
 /// How often the broker runs retention (`log.retention.check.interval.ms`, Kafka's default).
 pub const LOG_RETENTION_CHECK_INTERVAL_MS: u64 = 300_000;
 
-/// The settings a partition log obeys: the log part of a topic's configs (Kafka's `LogConfig`).
-/// Durations in ms, sizes in bytes; `None` is unlimited or never.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogConfig {
-    /// `cleanup.policy`.
-    pub cleanup_policy: CleanupPolicy,
-    /// `segment.bytes`: the active segment is rolled before it would exceed this.
-    pub segment_bytes: u64,
-    /// `segment.ms`: the active segment is rolled when a batch is this much newer than its first.
-    pub segment_ms: u64,
-    /// `retention.ms`; `None` keeps records forever.
-    pub retention_ms: Option<u64>,
-    /// `retention.bytes`; `None` sets no size limit.
-    pub retention_bytes: Option<u64>,
-    /// `delete.retention.ms`: how long a tombstone outlives its first cleaning.
-    pub delete_retention_ms: u64,
-    /// `min.cleanable.dirty.ratio`.
-    pub min_cleanable_dirty_ratio: f64,
-    /// `min.compaction.lag.ms`.
-    pub min_compaction_lag_ms: u64,
-    /// `message.timestamp.type` (the broker applies it before appending).
-    pub message_timestamp_type: TimestampType,
-    /// `max.message.bytes`, per batch.
-    pub max_message_bytes: u32,
-    /// `flush.messages`; `None` never forces an fsync by count.
-    pub flush_messages: Option<u64>,
-    /// `flush.ms`; `None` never forces an fsync by age.
-    pub flush_ms: Option<u64>,
-}
-
-impl From<&TopicConfig> for LogConfig {
-    fn from(t: &TopicConfig) -> Self {
-        LogConfig {
-            cleanup_policy: t.cleanup_policy,
-            segment_bytes: t.segment_bytes,
-            segment_ms: t.segment_ms,
-            retention_ms: t.retention_ms,
-            retention_bytes: t.retention_bytes,
-            delete_retention_ms: t.delete_retention_ms,
-            min_cleanable_dirty_ratio: t.min_cleanable_dirty_ratio,
-            min_compaction_lag_ms: t.min_compaction_lag_ms,
-            message_timestamp_type: t.message_timestamp_type,
-            max_message_bytes: t.max_message_bytes,
-            flush_messages: t.flush_messages,
-            flush_ms: t.flush_ms,
-        }
-    }
-}
-
-impl Default for LogConfig {
-    /// Kafka 4.x's topic defaults.
-    fn default() -> Self {
-        LogConfig::from(&TopicConfig::default())
-    }
-}
-
-impl TopicConfig {
-    /// The log part of these topic configs. (Defined here, beside `LogConfig`, so that the
-    /// config module does not depend on the broker.)
-    pub fn log_config(&self) -> LogConfig {
-        LogConfig::from(self)
-    }
-}
+/// The configs a log acts on: a topic's (`cleanup.policy`, `segment.bytes`, `segment.ms`,
+/// `retention.ms`, `retention.bytes`, `delete.retention.ms`, `min.cleanable.dirty.ratio`,
+/// `min.compaction.lag.ms`, `message.timestamp.type`, `max.message.bytes`, `flush.messages`,
+/// `flush.ms`; see [`TopicConfig`] for units). Durations in ms, sizes in bytes; `None` is
+/// unlimited or never.
+pub type LogConfig = TopicConfig;
 
 /// Why the log refuses a batch or a record; `exception_name` is the Java exception a Kafka
 /// client would see.
@@ -1042,6 +985,7 @@ impl PartitionLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::CleanupPolicy;
     use crate::sim::SimRng;
 
     /// A 100-byte record of key `key` (none for `u32::MAX`) with timestamp `ts`.

@@ -177,6 +177,30 @@ fn timer(t: BrokerTimer) -> Timer {
     Timer::Broker(t)
 }
 
+/// Sends the controller the leader's `pending_isr` of `tp` (KIP-497's AlterPartition), and notes
+/// when, so that an unanswered request is sent again.
+fn send_alter_partition(
+    ctx: &mut Ctx,
+    controller: NodeId,
+    broker: BrokerId,
+    tp: TopicPartition,
+    r: &mut Replica,
+    now: SimTime,
+) {
+    let (Some(leader_epoch), Some(new_isr)) = (r.leading_epoch, r.pending_isr.clone()) else { return };
+    r.pending_isr_sent = now;
+    ctx.send(
+        controller,
+        Message::AlterPartitionRequest {
+            broker,
+            partition: tp,
+            leader_epoch,
+            partition_epoch: r.registration.partition_epoch,
+            new_isr,
+        },
+    );
+}
+
 impl Broker {
     /// Broker `id`, holding a replica of each partition in `registrations` that lists it, with
     /// empty logs; it leads (epoch as registered) those that name it leader.
@@ -188,7 +212,7 @@ impl Broker {
     ) -> Self {
         let mut replicas = BTreeMap::new();
         for r in registrations.iter().filter(|r| r.replicas.contains(&id)) {
-            let log = PartitionLog::new(setup.topic_configs[r.partition.topic.0 as usize].log_config());
+            let log = PartitionLog::new(setup.topic_configs[r.partition.topic.0 as usize].clone());
             let mut replica = Replica::new(log, r.clone());
             if r.leader == Some(id) {
                 replica.leading_epoch = Some(r.leader_epoch);
@@ -1066,18 +1090,8 @@ impl Broker {
                 let mut new_isr = r.registration.isr.clone();
                 new_isr.push(follower);
                 new_isr.sort();
-                r.pending_isr = Some(new_isr.clone());
-                r.pending_isr_sent = now;
-                ctx.send(
-                    self.setup.controller,
-                    Message::AlterPartitionRequest {
-                        broker: self.id,
-                        partition: p.partition,
-                        leader_epoch: epoch,
-                        partition_epoch: r.registration.partition_epoch,
-                        new_isr,
-                    },
-                );
+                r.pending_isr = Some(new_isr);
+                send_alter_partition(ctx, self.setup.controller, self.id, p.partition, r, now);
             }
             self.advance_high_watermark(ctx, p.partition);
         }
@@ -1099,23 +1113,15 @@ impl Broker {
         let now = ctx.now();
         let lag_max = self.config.replica_lag_time_max_ms;
         for (tp, r) in self.replicas.iter_mut() {
-            let Some(epoch) = r.leading_epoch else { continue };
-            if let Some(pending) = &r.pending_isr {
+            if !r.is_leader() {
+                continue;
+            }
+            if r.pending_isr.is_some() {
                 // Kafka's AlterPartitionManager sends a request the controller did not answer
                 // again (it was lost on a cut link); without this the leader would wait forever
                 // and never change this partition's ISR again.
                 if now.0.saturating_sub(r.pending_isr_sent.0) >= CONTROLLER_SOCKET_TIMEOUT_MS {
-                    r.pending_isr_sent = now;
-                    ctx.send(
-                        self.setup.controller,
-                        Message::AlterPartitionRequest {
-                            broker: self.id,
-                            partition: *tp,
-                            leader_epoch: epoch,
-                            partition_epoch: r.registration.partition_epoch,
-                            new_isr: pending.clone(),
-                        },
-                    );
+                    send_alter_partition(ctx, self.setup.controller, self.id, *tp, r, now);
                 }
                 continue;
             }
@@ -1142,18 +1148,8 @@ impl Broker {
                 out_of_sync: out.iter().map(|b| b.0).collect(),
                 replica_lag_time_max_ms: lag_max,
             });
-            r.pending_isr = Some(new_isr.clone());
-            r.pending_isr_sent = now;
-            ctx.send(
-                self.setup.controller,
-                Message::AlterPartitionRequest {
-                    broker: self.id,
-                    partition: *tp,
-                    leader_epoch: epoch,
-                    partition_epoch: r.registration.partition_epoch,
-                    new_isr,
-                },
-            );
+            r.pending_isr = Some(new_isr);
+            send_alter_partition(ctx, self.setup.controller, self.id, *tp, r, now);
         }
     }
 

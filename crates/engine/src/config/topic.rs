@@ -1,7 +1,7 @@
 //! Topic configs: Kafka's `LogConfig` keys (retention, segments, compaction, flushing, record
-//! size) and `min.insync.replicas`, with their Kafka 4.x names, defaults, units and ranges. The
-//! log turns a checked [`TopicConfig`] into its own `LogConfig` (`broker::log`); this module does
-//! not know the log.
+//! size) and `min.insync.replicas`, with their Kafka 4.x names, defaults, units and ranges. A
+//! partition log acts on a checked [`TopicConfig`] (`broker::log::LogConfig` is this type); this
+//! module does not know the log.
 
 use super::{resolve, shown, ConfigDef, ConfigKind, FieldError};
 use serde_json::Value;
