@@ -283,11 +283,6 @@ impl MetadataClient {
         }
         false
     }
-
-    /// Whether a refresh is wanted or in flight.
-    pub fn is_refreshing(&self) -> bool {
-        self.wanted || self.in_flight.is_some()
-    }
 }
 
 /// Java's `String.hashCode()` over UTF-16 code units.

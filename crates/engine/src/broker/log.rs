@@ -969,12 +969,6 @@ impl PartitionLog {
             .collect()
     }
 
-    /// The key of each of the last `n` records, oldest first, with its offset. Kept until the
-    /// snapshot code moves to [`PartitionLog::tail`], which also says which are tombstones.
-    pub fn tail_keys(&self, n: usize) -> Vec<(Offset, Option<KeyId>)> {
-        self.tail(n).into_iter().map(|e| (e.offset, e.key)).collect()
-    }
-
     /// The base offsets of the segments, oldest first: the first is at most the log start
     /// offset, the last is the active segment's.
     pub fn segment_base_offsets(&self) -> Vec<Offset> {

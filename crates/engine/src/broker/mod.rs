@@ -605,11 +605,11 @@ impl Broker {
             };
             let config = &self.setup.topic_configs[tp.topic.0 as usize];
             let bytes: u64 = batch.records.iter().map(|r| r.size_bytes as u64).sum();
-            if bytes > config.max_message_bytes as u64 {
+            if replica.log.check_batch_size(bytes).is_err() {
                 results.push(fail(KafkaError::RecordTooLarge));
                 continue;
             }
-            if config.cleanup_policy.compact && batch.records.iter().any(|r| r.key.is_none()) {
+            if batch.records.iter().any(|r| replica.log.accepts(r).is_err()) {
                 results.push(fail(KafkaError::InvalidRecord));
                 continue;
             }
