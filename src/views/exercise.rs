@@ -72,6 +72,8 @@ pub fn setting_value(scenario: &Scenario, name: &str) -> Option<Value> {
         "run_ms" => scenario.run_ms.into(),
         "brokers" => scenario.brokers.into(),
         "partitions" => scenario.topics.first()?.partitions.into(),
+        "replication_factor" => scenario.topics.first()?.replication_factor.into(),
+        "network.mean_ms" => scenario.network.mean_ms.into(),
         "consumers" => group?.members.into(),
         "commit_mode" => group?.commit_mode.name().into(),
         "processing_ms_per_record" => group?.processing_ms_per_record.into(),

@@ -64,3 +64,31 @@ test('a crashed leader is replaced, and rejoins the ISR once restarted', async (
   await page.screenshot({ path: 'target/e2e/cluster.png', fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('acks=1 loses acknowledged trips when the leader crashes, acks=all does not', async ({ page }) => {
+  test.setTimeout(180_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/?exercise=acks-and-lost-writes');
+  await expect(page.locator('h1')).toHaveText('acks and lost writes');
+  await expect(page.getByTestId('tab-pane1-cluster')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('[data-testid^="broker-state-"]')).toHaveCount(3);
+
+  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toContainText('end', { timeout: 90_000 });
+  // The crashed leader's partition has a new leader, and acknowledged trips are gone.
+  expect(Number(await page.getByTestId('acknowledged-lost').first().textContent())).toBeGreaterThan(0);
+  await expect(page.getByTestId('goal-checklist').locator('li.unmet')).toHaveCount(1);
+  await page.screenshot({ path: 'target/e2e/acks-lost.png', fullPage: true });
+
+  await page.getByTestId('setting-producer-acks').selectOption({ label: 'all' });
+  await page.getByTestId('exercise-apply').click();
+  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toContainText('end', { timeout: 90_000 });
+  await expect(page.getByTestId('acknowledged-lost').first()).toHaveText('0');
+  await expect(page.getByTestId('goal-checklist').locator('li.met')).toHaveCount(3);
+  await page.screenshot({ path: 'target/e2e/acks-all.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
