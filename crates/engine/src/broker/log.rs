@@ -379,6 +379,12 @@ impl PartitionLog {
         Offset(self.high_watermark)
     }
 
+    /// The last stable offset (LSO): below it no transaction is still open, so `read_committed`
+    /// consumers may read up to it. Without transactions (not simulated yet) it is the HW.
+    pub fn last_stable_offset(&self) -> Offset {
+        self.high_watermark()
+    }
+
     /// Sum of the held records' sizes, bytes (records below the log start offset that still
     /// sit in the first segment count, as in Kafka's `UnifiedLog.size`).
     pub fn bytes(&self) -> u64 {
