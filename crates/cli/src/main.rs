@@ -608,7 +608,7 @@ fn soak(seeds: u64, from: u64, durability: DurabilityArg, out: &Path, break_high
     let simulated_ms: u64 = ok.iter().map(|r| r.simulated_ms).sum();
     let lost_seeds = ok.iter().filter(|r| r.acknowledged_lost > 0).count();
     println!(
-        "soak: {} seeds from {from} passed, each run twice with every invariant checked after every event: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records",
+        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records",
         ok.len(),
         simulated_ms as f64 / 3_600_000.0,
     );
