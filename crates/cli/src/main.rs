@@ -136,7 +136,7 @@ enum DurabilityArg {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run random scenarios with random faults, check every invariant after every event, run
-    /// each seed twice and compare trace hashes. Exit 1 on the first violation.
+    /// each seed again and compare trace hashes. Exit 1 on the first violation.
     Soak {
         /// How many seeds.
         #[arg(long, default_value_t = 1000)]
