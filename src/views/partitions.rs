@@ -25,7 +25,7 @@ pub fn partition_panel(props: &Props) -> Html {
             </h2>
             <p class="hint">{"Each cell is a record, coloured by key; the newest is on the right. Kafka's producer puts a keyed record on partition toPositive(murmur2(key)) % partitions, so a key always lands on the same partition. The red bar is the group's committed offset. Faded records are above the high watermark: on the leader, not yet on every in-sync replica, so no consumer reads them. A thin grey line starts a new segment, a broken gap is where compaction removed older records of a key, and a hollow crossed cell is a tombstone (a delete marker). With more than one replica, the lines under the strip reach each replica's log end offset: leader blue, in-sync follower green, out-of-sync follower orange dashed, offline grey dashed."}</p>
             <table class="strips">
-                <thead><tr><th>{"partition"}</th><th>{"log (newest right)"}</th><th title="log start offset">{"start"}</th><th title="high watermark">{"HW"}</th><th title="log end offset">{"LEO"}</th><th>{"committed (g1)"}</th></tr></thead>
+                <thead><tr><th>{"partition"}</th><th>{"log (newest right)"}</th><th class="start" title="log start offset">{"start"}</th><th title="high watermark">{"HW"}</th><th title="log end offset">{"LEO"}</th><th>{"committed (g1)"}</th></tr></thead>
                 <tbody>
                 { for s.partitions.iter().map(|p| {
                     let name = format!("{}-{}", p.topic, p.partition);
@@ -41,7 +41,7 @@ pub fn partition_panel(props: &Props) -> Html {
                                     </ul>
                                 }
                             </td>
-                            <td class="num">{p.log_start_offset}</td>
+                            <td class="num start">{p.log_start_offset}</td>
                             <td class="num">{p.high_watermark}</td>
                             <td class="num" data-testid={format!("leo-{name}")}>{p.log_end_offset}</td>
                             <td class="num">{ if committed.is_empty() { "–".to_string() } else { committed } }</td>
