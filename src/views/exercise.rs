@@ -55,7 +55,7 @@ fn config_default(defs: &[ConfigDef], key: &str) -> Option<Value> {
         ConfigKind::Int { .. } => def.default.parse::<i64>().ok()?.into(),
         ConfigKind::Float { .. } => def.default.parse::<f64>().ok()?.into(),
         ConfigKind::Bool => (def.default == "true").into(),
-        ConfigKind::Choice(_) | ConfigKind::Text => def.default.into(),
+        ConfigKind::Choice(_) | ConfigKind::Text | ConfigKind::List(_) => def.default.into(),
     })
 }
 

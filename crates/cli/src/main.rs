@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use streamlab_engine::command::TimedCommand;
+use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
 use streamlab_engine::export;
@@ -114,6 +115,28 @@ struct RunArgs {
     /// Crash whichever broker leads partition 0 of the first topic at this time.
     #[arg(long, value_parser = parse_duration_ms)]
     crash_leader_at: Option<u64>,
+    /// Every group's partition.assignment.strategy, one assignor (cooperative-sticky gives the
+    /// cooperative protocol); default: Kafka's [RangeAssignor, CooperativeStickyAssignor].
+    #[arg(long, value_parser = ["range", "roundrobin", "sticky", "cooperative-sticky"])]
+    assignor: Option<String>,
+    /// KIP-345 static membership: each member's group.instance.id is its client id.
+    #[arg(long)]
+    static_membership: bool,
+    /// Every group's max.poll.interval.ms (also the rebalance timeout).
+    #[arg(long)]
+    max_poll_interval_ms: Option<u64>,
+    /// Every group's session.timeout.ms.
+    #[arg(long)]
+    session_timeout_ms: Option<u64>,
+    /// Every group's auto.offset.reset.
+    #[arg(long, value_parser = ["earliest", "latest", "none"])]
+    auto_offset_reset: Option<String>,
+    /// Stall a consumer's application at a time for a while: `consumer-g1-2@20s:40s` (repeatable).
+    #[arg(long, value_parser = parse_pause)]
+    pause_consumer: Vec<(String, u64, u64)>,
+    /// Restart a crashed or closed consumer at a time: `consumer-g1-2@30s` (repeatable).
+    #[arg(long, value_parser = parse_crash)]
+    restart_consumer: Vec<(String, u64)>,
     /// Stop at this simulated time even if the input has not drained (default: the scenario's run_ms).
     #[arg(long, value_parser = parse_duration_ms)]
     duration: Option<u64>,
@@ -224,6 +247,15 @@ fn parse_duration_ms(s: &str) -> Result<u64, String> {
         other => return Err(format!("unknown unit \"{other}\" in \"{s}\" (use ms, s, m, h or d)")),
     };
     n.checked_mul(factor).ok_or_else(|| format!("\"{s}\" is too long a duration"))
+}
+
+/// `CLIENT_ID@TIME:DURATION`.
+fn parse_pause(s: &str) -> Result<(String, u64, u64), String> {
+    let (client, rest) =
+        s.split_once('@').ok_or_else(|| format!("expected CLIENT_ID@TIME:DURATION, e.g. consumer-g1-2@20s:40s, got \"{s}\""))?;
+    let (at, length) =
+        rest.split_once(':').ok_or_else(|| format!("expected CLIENT_ID@TIME:DURATION, e.g. consumer-g1-2@20s:40s, got \"{s}\""))?;
+    Ok((client.to_string(), parse_duration_ms(at)?, parse_duration_ms(length)?))
 }
 
 fn parse_crash(s: &str) -> Result<(String, u64), String> {
@@ -450,6 +482,13 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         crash_broker,
         restart_broker,
         crash_leader_at,
+        assignor,
+        static_membership,
+        max_poll_interval_ms,
+        session_timeout_ms,
+        auto_offset_reset,
+        pause_consumer,
+        restart_consumer,
     } = args;
     let mut s = match &scenario {
         Some(path) => load(path)?,
@@ -465,6 +504,20 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
                 CommitArg::After => CommitMode::AfterProcessing,
                 CommitArg::Before => CommitMode::BeforeProcessing,
             };
+        }
+        if let Some(a) = &assignor {
+            let class = Strategy::parse(a).expect("clap allows only known assignors").class_name();
+            g.configs.insert("partition.assignment.strategy".into(), class.into());
+        }
+        g.static_membership |= static_membership;
+        if let Some(ms) = max_poll_interval_ms {
+            g.configs.insert("max.poll.interval.ms".into(), ms.into());
+        }
+        if let Some(ms) = session_timeout_ms {
+            g.configs.insert("session.timeout.ms".into(), ms.into());
+        }
+        if let Some(r) = &auto_offset_reset {
+            g.configs.insert("auto.offset.reset".into(), r.as_str().into());
         }
         if let Some(w) = g.windows.as_mut() {
             w.size_ms = window.unwrap_or(w.size_ms);
@@ -505,6 +558,12 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     if let Some(at_ms) = crash_leader_at {
         let topic = s.topics.first().map(|t| t.name.clone()).unwrap_or_default();
         s.faults.push(TimedCommand { at_ms, command: Command::CrashLeader { topic, partition: 0 } });
+    }
+    for (client_id, at_ms, duration_ms) in pause_consumer {
+        s.faults.push(TimedCommand { at_ms, command: Command::PauseConsumer { client_id, duration_ms } });
+    }
+    for (client_id, at_ms) in restart_consumer {
+        s.faults.push(TimedCommand { at_ms, command: Command::RestartConsumer { client_id } });
     }
     s.faults.sort_by_key(|f| f.at_ms);
     let datasets = datasets_for(&s, data.as_deref())?;

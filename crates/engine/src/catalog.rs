@@ -99,6 +99,11 @@ impl Catalog {
         self.nodes.get(node.0 as usize).map_or("?", |n| n.name.as_str())
     }
 
+    /// The node named `name` (`broker-0`, `consumer-g1-2`, ...), if any.
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name == name).map(|i| NodeId(i as u32))
+    }
+
     /// The group of a consumer node.
     pub fn node_group(&self, node: NodeId) -> Option<GroupId> {
         self.nodes.get(node.0 as usize).and_then(|n| n.group)

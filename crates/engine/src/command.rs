@@ -24,6 +24,15 @@ pub enum Command {
     /// The consumer's process dies without a word: the group notices only when its session
     /// times out (`session.timeout.ms`).
     CrashConsumer { client_id: String },
+    /// A crashed or closed consumer's process starts again with the same `client.id` (and, for
+    /// a static member, the same `group.instance.id`): a new member of the group, or (KIP-345)
+    /// the same static member, which causes no rebalance if it is back within
+    /// `session.timeout.ms`.
+    RestartConsumer { client_id: String },
+    /// The consumer's application stalls for `duration_ms` (1 to 3,600,000): a long GC pause or
+    /// a slow call. Heartbeats go on, but past `max.poll.interval.ms` without `poll()` the
+    /// member leaves the group.
+    PauseConsumer { client_id: String, duration_ms: u64 },
     /// The broker's process stops (`kill -9`): it answers nothing, its connections drop, and its
     /// log stays on disk. The controller fences it after `broker.session.timeout.ms` and moves
     /// its leaderships.
@@ -64,6 +73,10 @@ pub enum CommandError {
     UnknownGroup(String),
     #[error("client_id: no running consumer named \"{0}\"")]
     UnknownConsumer(String),
+    #[error("client_id: no crashed or closed consumer named \"{0}\" (only a stopped consumer can be restarted)")]
+    NotStopped(String),
+    #[error("duration_ms: must be between 1 and 3600000, got {0}")]
+    PauseOutOfRange(u64),
     #[error("group_id: group \"{group_id}\" already has {members} consumers, the most allowed is {max}")]
     TooManyConsumers { group_id: String, members: usize, max: usize },
     #[error("broker: must be a broker of this cluster (0 to {max}), got {broker}")]

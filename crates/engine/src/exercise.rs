@@ -116,6 +116,8 @@ pub enum ActionKind {
     Heal,
     SlowLink,
     ElectPreferredLeaders,
+    RestartConsumer,
+    PauseConsumer,
 }
 
 impl ActionKind {
@@ -133,6 +135,8 @@ impl ActionKind {
             Command::SlowLink { .. } => ActionKind::SlowLink,
             Command::ElectPreferredLeaders => ActionKind::ElectPreferredLeaders,
             Command::CrashLeader { .. } => ActionKind::CrashBroker,
+            Command::RestartConsumer { .. } => ActionKind::RestartConsumer,
+            Command::PauseConsumer { .. } => ActionKind::PauseConsumer,
         }
     }
 
@@ -149,6 +153,8 @@ impl ActionKind {
             ActionKind::Heal => "heal",
             ActionKind::SlowLink => "slow_link",
             ActionKind::ElectPreferredLeaders => "elect_preferred_leaders",
+            ActionKind::RestartConsumer => "restart_consumer",
+            ActionKind::PauseConsumer => "pause_consumer",
         }
     }
 }

@@ -14,11 +14,18 @@
 //!   scenario promises it (`acks=all`, `min.insync.replicas` ≥ 2, clean elections).
 //! - `one_owner_per_partition`: in a Stable group, no two members of the current generation
 //!   hold the same partition.
+//! - `every_partition_owned_after_rebalance`: once a rebalance has completed for every member
+//!   (the group Stable, each member Stable in the group's generation with no rejoin pending),
+//!   each partition of the subscribed topics has exactly one owner.
+//! - `at_least_once_loses_nothing`: a group that commits after processing (or auto-commits)
+//!   loses no record (clean elections only).
+//! - `at_most_once_processes_nothing_twice`: a group that commits before processing processes
+//!   no record twice.
 //! - `ledger_accounts_for_every_record`: each record of a partition a group reads is processed
-//!   once, duplicated, lost or pending, exactly one of them.
+//!   once, duplicated, lost, skipped or pending, exactly one of them.
 
 use crate::broker::GroupState;
-use crate::consumer::MemberState;
+use crate::consumer::{CommitMode, MemberState};
 use crate::ids::{BrokerId, Offset, TopicPartition};
 use crate::simulation::Simulation;
 use std::collections::BTreeMap;
@@ -193,20 +200,71 @@ impl InvariantChecker {
                     }
                 }
             }
+            if let Some(group) = sim.group_state(&g.group_id).filter(|x| x.state == GroupState::Stable) {
+                let live: Vec<_> = sim.consumers().filter(|c| c.group_id == g.group_id && c.is_alive()).collect();
+                let settled = !group.members.is_empty()
+                    && group.members.keys().all(|m| {
+                        live.iter().any(|c| {
+                            &c.member_id == m
+                                && c.state == MemberState::Stable
+                                && c.generation_id == group.generation_id
+                                && !c.rebalance_pending()
+                        })
+                    })
+                    && live.iter().all(|c| c.member_id.is_empty() || group.members.contains_key(&c.member_id));
+                if settled {
+                    let mut owned: BTreeMap<TopicPartition, usize> = BTreeMap::new();
+                    for c in &live {
+                        for tp in &c.assignment {
+                            *owned.entry(*tp).or_default() += 1;
+                        }
+                    }
+                    for tp in sim.group_partition_list(&g.group_id) {
+                        let n = owned.get(&tp).copied().unwrap_or(0);
+                        if n != 1 {
+                            return Err(format!(
+                                "every_partition_owned_after_rebalance: {} has {n} owners in group {} generation {}",
+                                sim.catalog().partition_name(tp),
+                                g.group_id,
+                                group.generation_id
+                            ));
+                        }
+                    }
+                }
+            }
             if self.promises.unclean_elections {
                 continue;
+            }
+            let o = sim.outcome(&g.group_id);
+            match g.commit_mode {
+                CommitMode::BeforeProcessing if o.duplicated > 0 => {
+                    return Err(format!(
+                        "at_most_once_processes_nothing_twice: group {} commits before processing but processed {} record(s) twice (first ids {:?})",
+                        g.group_id,
+                        o.duplicated,
+                        &o.duplicated_ids[..o.duplicated_ids.len().min(5)]
+                    ));
+                }
+                CommitMode::AfterProcessing | CommitMode::Auto if o.lost > 0 => {
+                    return Err(format!(
+                        "at_least_once_loses_nothing: group {} commits after processing but lost {} record(s) (first ids {:?})",
+                        g.group_id,
+                        o.lost,
+                        &o.lost_ids[..o.lost_ids.len().min(5)]
+                    ));
+                }
+                _ => {}
             }
             // The ledger accounts for every record, while every partition has a leader.
             let partitions = sim.group_partition_list(&g.group_id);
             let logs: Option<Vec<_>> = partitions.iter().map(|tp| sim.log(*tp)).collect();
             let Some(logs) = logs else { continue };
-            let o = sim.outcome(&g.group_id);
             let appended: u64 = logs.iter().map(|l| l.log_end_offset().0).sum();
-            let counted = o.processed_once + o.duplicated + o.lost + o.pending;
+            let counted = o.processed_once + o.duplicated + o.lost + o.skipped + o.pending;
             if counted != appended {
                 return Err(format!(
-                    "ledger_accounts_for_every_record: group {} counts {counted} records (once {}, duplicated {}, lost {}, pending {}) but {appended} were appended",
-                    g.group_id, o.processed_once, o.duplicated, o.lost, o.pending
+                    "ledger_accounts_for_every_record: group {} counts {counted} records (once {}, duplicated {}, lost {}, skipped {}, pending {}) but {appended} were appended",
+                    g.group_id, o.processed_once, o.duplicated, o.lost, o.skipped, o.pending
                 ));
             }
         }

@@ -35,6 +35,9 @@ struct GroupRecords {
     duplicated: u64,
     /// The first duplicated records, by partition and offset.
     duplicated_at: Vec<(TopicPartition, Offset)>,
+    /// Per partition, the highest offset a member jumped to by `auto.offset.reset=latest`:
+    /// records below it never processed were skipped.
+    skipped_below: BTreeMap<TopicPartition, u64>,
 }
 
 impl Runs {
@@ -123,14 +126,20 @@ pub struct Outcome {
     pub processed_once: u64,
     /// Processed more than once.
     pub duplicated: u64,
-    /// Never processed, though appended and with the group's committed offset past it.
+    /// Never processed, though appended and with the group's committed offset past it (skipped
+    /// records aside).
     pub lost: u64,
+    /// Never processed because `auto.offset.reset=latest` started the group past them: by
+    /// design, not by a failure.
+    pub skipped: u64,
     /// Appended, not processed yet, not committed past: still on its way.
     pub pending: u64,
     /// The first duplicated record ids (at most 200).
     pub duplicated_ids: Vec<u64>,
     /// The first lost record ids (at most 200).
     pub lost_ids: Vec<u64>,
+    /// The first skipped record ids (at most 200).
+    pub skipped_ids: Vec<u64>,
 }
 
 /// One partition a group reads, as [`Ledger::outcome`] needs it: the group's committed offset
@@ -277,6 +286,13 @@ impl Ledger {
         });
     }
 
+    /// A member of `group` reset `partition` to `offset` by `auto.offset.reset=latest`.
+    pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset) {
+        let Some(g) = self.groups.get_mut(group.0 as usize) else { return };
+        let below = g.skipped_below.entry(partition).or_default();
+        *below = (*below).max(offset.0);
+    }
+
     /// The group's outcome, given the partitions it reads; `record_id` names the record at a
     /// partition's offset (for the id lists).
     pub fn outcome(
@@ -296,7 +312,22 @@ impl Ledger {
         for p in partitions {
             let runs = g.partitions.get(&p.partition).unwrap_or(&none);
             let committed = p.committed.0;
+            let skipped_below = g.skipped_below.get(&p.partition).copied().unwrap_or(0);
             for (start, end) in runs.unprocessed(p.log_end_offset.0) {
+                let skip_end = end.min(skipped_below);
+                if skip_end > start {
+                    out.skipped += skip_end - start;
+                    let room = IDS_KEPT.saturating_sub(out.skipped_ids.len()) as u64;
+                    out.skipped_ids.extend(
+                        (start..start + (skip_end - start).min(room))
+                            .filter_map(|o| record_id(p.partition, Offset(o)))
+                            .map(|id| id.0),
+                    );
+                }
+                let start = start.max(skip_end);
+                if start >= end {
+                    continue;
+                }
                 let lost_end = end.min(committed);
                 if lost_end > start {
                     out.lost += lost_end - start;

@@ -30,6 +30,7 @@ pub mod simulation;
 pub mod snapshot;
 pub mod soak;
 pub mod streams;
+pub mod timeline;
 pub mod workload;
 
 pub use catalog::Catalog;

@@ -46,6 +46,13 @@ pub const METRICS: &[(&str, &str)] = &[
     ("groups.<group_id>.duplicated", "records processed more than once"),
     ("groups.<group_id>.lost", "records committed past but never processed"),
     ("groups.<group_id>.pending", "records not yet processed nor committed past"),
+    ("groups.<group_id>.skipped", "records never processed because `auto.offset.reset=latest` started past them"),
+    ("groups.<group_id>.revoked", "partitions members gave up in rebalances (revoked or lost), summed"),
+    ("groups.<group_id>.moved", "partitions rebalances gave to a member other than their last owner, summed"),
+    (
+        "groups.<group_id>.unconsumed_ms",
+        "Σ over the partitions rebalances assigned of how long each had gone unconsumed, ms",
+    ),
     ("events.<kind>", "trace events of that kind since the start (`consumer_crashed`, ...)"),
 ];
 
@@ -108,6 +115,10 @@ impl Metrics {
             put(p("duplicated"), g.outcome.duplicated as f64);
             put(p("lost"), g.outcome.lost as f64);
             put(p("pending"), g.outcome.pending as f64);
+            put(p("skipped"), g.outcome.skipped as f64);
+            put(p("revoked"), g.timeline.iter().map(|r| r.revoked as f64).sum());
+            put(p("moved"), g.timeline.iter().map(|r| r.moved.len() as f64).sum());
+            put(p("unconsumed_ms"), g.timeline.iter().flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| *ms as f64).sum());
         }
         for (kind, n) in &report.events {
             put(format!("events.{kind}"), *n as f64);

@@ -36,6 +36,10 @@ pub trait Observer {
     /// A member of `group`'s application finished processing `records`, which sit at offsets
     /// `base_offset..base_offset + records.len()` of `partition`.
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
+
+    /// A member of `group` reset `partition` to `offset` by `auto.offset.reset=latest`: what it
+    /// had not processed below that offset is skipped, not lost.
+    fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset);
 }
 
 /// An observer that ignores everything, for testing a node alone.
@@ -45,6 +49,7 @@ pub struct NoObserver;
 impl Observer for NoObserver {
     fn acknowledged(&mut self, _: TopicPartition, _: Offset, _: &[Record]) {}
     fn processed(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &[Record]) {}
+    fn skipped(&mut self, _: GroupId, _: TopicPartition, _: Offset) {}
 }
 
 /// The handler context: the current time, the node's own id, the shared RNG, the list of
@@ -104,6 +109,11 @@ impl<'a> Ctx<'a> {
     /// `base_offset` on.
     pub fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
         self.observer.processed(group, partition, base_offset, records);
+    }
+
+    /// Tells the observer that `group` skipped `partition` ahead to `offset` (`auto.offset.reset=latest`).
+    pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset) {
+        self.observer.skipped(group, partition, offset);
     }
 }
 

@@ -65,6 +65,11 @@ pub enum KafkaError {
     CoordinatorNotAvailable,
     /// The connection to the broker dropped.
     Network,
+    /// KIP-345: another member has since joined with this member's `group.instance.id`. Fatal
+    /// for the fenced consumer.
+    FencedInstanceId,
+    /// The member supports none of the assignors the group's members have in common.
+    InconsistentGroupProtocol,
 }
 
 impl KafkaError {
@@ -89,12 +94,20 @@ impl KafkaError {
             KafkaError::NotCoordinator => "NotCoordinatorException",
             KafkaError::CoordinatorNotAvailable => "CoordinatorNotAvailableException",
             KafkaError::Network => "NetworkException",
+            KafkaError::FencedInstanceId => "FencedInstanceIdException",
+            KafkaError::InconsistentGroupProtocol => "InconsistentGroupProtocolException",
         }
     }
 
     /// Whether a client retries after it (Kafka's `RetriableException` subclasses).
     pub fn is_retriable(self) -> bool {
-        !matches!(self, KafkaError::RecordTooLarge | KafkaError::InvalidRecord)
+        !matches!(
+            self,
+            KafkaError::RecordTooLarge
+                | KafkaError::InvalidRecord
+                | KafkaError::FencedInstanceId
+                | KafkaError::InconsistentGroupProtocol
+        )
     }
 }
 
@@ -160,11 +173,58 @@ pub struct FetchPartitionResponse {
     pub epochs: Vec<(u32, Offset)>,
 }
 
-/// A member's entry in the leader's JoinGroupResponse: its id and subscribed topics.
+/// A member's entry in the leader's JoinGroupResponse: its id, `group.instance.id` and the
+/// consumer protocol's subscription (topics, owned partitions and the generation they were
+/// assigned in, as `ConsumerProtocolSubscription` v2+ carries them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoinGroupMember {
     pub member_id: String,
+    pub group_instance_id: Option<String>,
     pub topics: Vec<String>,
+    pub owned_partitions: Vec<TopicPartition>,
+    /// `None`: no generation (Kafka's -1).
+    pub generation_id: Option<u32>,
+}
+
+/// What started a rebalance, as the trace and the rebalance timeline name it. The member's
+/// JoinGroup or LeaveGroup carries it as the request's `reason` (KIP-800); the coordinator
+/// keeps the first one of a rebalance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RebalanceTrigger {
+    /// A new member joined the group.
+    MemberJoined,
+    /// A known member rejoined: its heartbeat saw a rebalance, or (KIP-429) it revoked
+    /// partitions and joins again for the second round.
+    MemberRejoined,
+    /// A member called `close()` and sent LeaveGroup.
+    MemberLeft,
+    /// The coordinator heard no heartbeat for `session.timeout.ms`.
+    SessionTimeout,
+    /// The application did not call `poll()` within `max.poll.interval.ms`; the heartbeat
+    /// thread sent LeaveGroup.
+    PollTimeout,
+    /// A member joined with the `group.instance.id` of another one while the group was
+    /// completing a rebalance.
+    StaticMemberReplaced,
+    /// KIP-429's second round: a cooperative member revoked the partitions it must give up
+    /// and rejoins so that they can be assigned to their new owners.
+    CooperativeRejoin,
+}
+
+impl RebalanceTrigger {
+    /// The trigger's name in reports and the trace (`member_joined`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            RebalanceTrigger::MemberJoined => "member_joined",
+            RebalanceTrigger::MemberRejoined => "member_rejoined",
+            RebalanceTrigger::MemberLeft => "member_left",
+            RebalanceTrigger::SessionTimeout => "session_timeout",
+            RebalanceTrigger::PollTimeout => "poll_timeout",
+            RebalanceTrigger::StaticMemberReplaced => "static_member_replaced",
+            RebalanceTrigger::CooperativeRejoin => "cooperative_rejoin",
+        }
+    }
 }
 
 /// Every protocol message. Requests carry a `correlation_id` where the sender may have several
@@ -210,15 +270,26 @@ pub enum Message {
         group_id: String,
         /// Empty on a member's first join (KIP-394).
         member_id: String,
+        /// `group.instance.id` of a static member (KIP-345).
+        group_instance_id: Option<String>,
         client_id: String,
         session_timeout_ms: u64,
         rebalance_timeout_ms: u64,
-        /// The subscription: the consumer protocol's metadata.
+        /// The assignors it supports, preferred first (`partition.assignment.strategy`, by
+        /// their `name()`s): the coordinator picks one every member supports.
+        protocols: Vec<String>,
+        /// The subscription: topics, owned partitions and their generation.
         topics: Vec<String>,
+        owned_partitions: Vec<TopicPartition>,
+        owned_generation: Option<u32>,
+        /// Why it joins (KIP-800).
+        reason: RebalanceTrigger,
     },
     JoinGroupResponse {
         error: Option<KafkaError>,
         generation_id: u32,
+        /// The assignor the group uses this generation.
+        protocol_name: String,
         leader: String,
         member_id: String,
         /// Filled for the leader only: every member and its subscription.
@@ -228,6 +299,7 @@ pub enum Message {
         group_id: String,
         generation_id: u32,
         member_id: String,
+        group_instance_id: Option<String>,
         assignments: Vec<(String, Vec<TopicPartition>)>,
     },
     SyncGroupResponse {
@@ -239,6 +311,7 @@ pub enum Message {
         group_id: String,
         generation_id: u32,
         member_id: String,
+        group_instance_id: Option<String>,
     },
     HeartbeatResponse {
         error: Option<KafkaError>,
@@ -246,6 +319,8 @@ pub enum Message {
     LeaveGroupRequest {
         group_id: String,
         member_id: String,
+        /// `MemberLeft` on `close()`, `PollTimeout` from the heartbeat thread (KIP-800).
+        reason: RebalanceTrigger,
     },
     LeaveGroupResponse {
         error: Option<KafkaError>,
@@ -255,6 +330,7 @@ pub enum Message {
         group_id: String,
         generation_id: u32,
         member_id: String,
+        group_instance_id: Option<String>,
         offsets: Vec<(TopicPartition, Offset)>,
     },
     OffsetCommitResponse {

@@ -119,4 +119,7 @@ pub struct GroupReport {
     /// `duplicated_ids`, `lost_ids`) the JSON puts beside the others.
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// Each rebalance: trigger, generations, start and end (ms), partitions revoked and moved,
+    /// and how long each partition it assigned had gone unconsumed.
+    pub timeline: Vec<crate::timeline::Rebalance>,
 }

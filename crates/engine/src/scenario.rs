@@ -169,6 +169,10 @@ pub struct GroupSpec {
     /// or `before_processing` (both `enable.auto.commit=false` with `commitSync()`).
     #[serde(default)]
     pub commit_mode: CommitMode,
+    /// KIP-345 static membership: each member's `group.instance.id` is its `client.id`
+    /// (`consumer-<group>-<n>`), so a restarted member is the same member (default false).
+    #[serde(default)]
+    pub static_membership: bool,
     /// The application's windowed aggregation of each record it processes, if any. Its
     /// aggregates follow the workload of the group's first topic: count for IoT; count, average
     /// `fare_amount` and trip duration for taxi; count and highest bid for bids.
@@ -497,8 +501,12 @@ impl Scenario {
                         );
                     }
                 }
-                Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id } => {
-                    node("client_id", client_id)?
+                Command::CloseConsumer { client_id }
+                | Command::CrashConsumer { client_id }
+                | Command::RestartConsumer { client_id } => node("client_id", client_id)?,
+                Command::PauseConsumer { client_id, duration_ms } => {
+                    node("client_id", client_id)?;
+                    in_range(&format!("{p}.command.duration_ms"), *duration_ms, 1, 3_600_000)?;
                 }
                 Command::ElectPreferredLeaders => {}
             }
@@ -560,6 +568,7 @@ impl Scenario {
                 configs: BTreeMap::from([("auto.offset.reset".to_string(), Value::from("earliest"))]),
                 processing_ms_per_record: 20,
                 commit_mode: CommitMode::Auto,
+                static_membership: false,
                 windows: Some(WindowSpec { size_ms: 10_000, grace_ms: 2_000 }),
             }],
         }

@@ -32,6 +32,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("consumers", "the first group's `members`: consumers started at time 0"),
     ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing` or `before_processing`"),
     ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
+    ("static_membership", "the first group's `static_membership`: `true` gives each member a `group.instance.id`"),
     ("window.size_ms", "the first group's `windows.size_ms`, ms"),
     ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
@@ -121,6 +122,13 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
         }
         "consumers" => first_group(s, path)?.members = as_u32(path, v)?,
         "processing_ms_per_record" => first_group(s, path)?.processing_ms_per_record = as_u64(path, v)?,
+        "static_membership" => {
+            first_group(s, path)?.static_membership = match v {
+                Value::Bool(b) => *b,
+                Value::String(t) if t == "true" || t == "false" => t == "true",
+                _ => return err(path, format!("must be true or false, got {}", short(v))),
+            }
+        }
         "commit_mode" => {
             first_group(s, path)?.commit_mode = match v.as_str() {
                 Some("auto") => CommitMode::Auto,

@@ -186,6 +186,7 @@ impl std::fmt::Debug for Sink {
 /// aggregation, with the data tables their payloads come from.
 #[derive(Debug)]
 struct Observers {
+    timeline: crate::timeline::Timeline,
     ledger: Ledger,
     /// Each group's windowed aggregation, if it has one.
     apps: Vec<Option<WindowedAggregator>>,
@@ -199,6 +200,10 @@ impl Observer for Observers {
     fn acknowledged(&mut self, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
         let ids: Vec<RecordId> = records.iter().map(|r| r.record_id).collect();
         self.ledger.acknowledged(partition, base_offset, &ids);
+    }
+
+    fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset) {
+        self.ledger.skipped(group, partition, offset);
     }
 
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
@@ -371,7 +376,13 @@ impl Simulation {
             trace: Trace::default(),
             sink: Sink(None),
             effects: Vec::new(),
-            observers: Observers { ledger: Ledger::new(groups), apps, tables, task_base },
+            observers: Observers {
+                timeline: crate::timeline::Timeline::default(),
+                ledger: Ledger::new(groups),
+                apps,
+                tables,
+                task_base,
+            },
             group_topics,
             started_per_group: vec![0; groups],
             events: 0,
@@ -385,6 +396,9 @@ impl Simulation {
                 Node::Consumer(_) => {}
             });
         }
+        let read: Vec<Vec<TopicPartition>> =
+            (0..groups).map(|gi| sim.group_partitions(GroupId(gi as u32)).collect()).collect();
+        sim.observers.timeline = crate::timeline::Timeline::new(read);
         for gi in 0..groups {
             for _ in 0..sim.valid.scenario.consumer_groups[gi].members {
                 sim.start_consumer(GroupId(gi as u32));
@@ -517,6 +531,7 @@ impl Simulation {
             }
             _ => {}
         }
+        self.observers.timeline.observe(self.now, &event, &self.catalog);
         let entry = TraceEntry { time: self.now, event };
         if let Some(sink) = self.sink.0.as_mut() {
             sink(&entry, &self.catalog);
@@ -720,12 +735,12 @@ impl Simulation {
         out
     }
 
-    fn start_consumer(&mut self, group: GroupId) -> NodeId {
+    /// A consumer of group `group` that has not started, as its spec describes it; a static
+    /// member's `group.instance.id` is its `client_id`.
+    fn new_consumer(&self, group: GroupId, client_id: String) -> Consumer {
         let gi = group.0 as usize;
         let spec = &self.valid.scenario.consumer_groups[gi];
-        self.started_per_group[gi] += 1;
-        let client_id = format!("consumer-{}-{}", spec.group_id, self.started_per_group[gi]);
-        let consumer = Consumer::new(
+        let mut consumer = Consumer::new(
             client_id.clone(),
             spec.group_id.clone(),
             group,
@@ -735,6 +750,17 @@ impl Simulation {
             spec.commit_mode,
             &self.metadata,
         );
+        if spec.static_membership {
+            consumer.group_instance_id = Some(client_id);
+        }
+        consumer
+    }
+
+    fn start_consumer(&mut self, group: GroupId) -> NodeId {
+        let gi = group.0 as usize;
+        self.started_per_group[gi] += 1;
+        let client_id = format!("consumer-{}-{}", self.valid.scenario.consumer_groups[gi].group_id, self.started_per_group[gi]);
+        let consumer = self.new_consumer(group, client_id.clone());
         let id = self.catalog.add_node(&client_id, Some(group));
         debug_assert_eq!(id.0 as usize, self.nodes.len(), "catalog and nodes number nodes alike");
         self.nodes.push(Node::Consumer(consumer));
@@ -823,10 +849,38 @@ impl Simulation {
                 }
                 self.start_consumer(group);
             }
-            Command::CloseConsumer { client_id } | Command::CrashConsumer { client_id }
+            Command::CloseConsumer { client_id }
+            | Command::CrashConsumer { client_id }
+            | Command::PauseConsumer { client_id, .. }
                 if self.live_consumer(&client_id).is_none() =>
             {
                 return Err(CommandError::UnknownConsumer(client_id));
+            }
+            Command::PauseConsumer { duration_ms, .. } if !(1..=3_600_000).contains(&duration_ms) => {
+                return Err(CommandError::PauseOutOfRange(duration_ms));
+            }
+            Command::PauseConsumer { client_id, duration_ms } => {
+                let id = self.live_consumer(&client_id).expect("checked");
+                self.with_node(id, |n, ctx| {
+                    if let Node::Consumer(c) = n {
+                        c.pause(ctx, duration_ms)
+                    }
+                });
+            }
+            Command::RestartConsumer { client_id } => {
+                let Some(id) = self.stopped_consumer(&client_id) else {
+                    return Err(CommandError::NotStopped(client_id));
+                };
+                let Node::Consumer(old) = &self.nodes[id.0 as usize] else { unreachable!("a consumer") };
+                let group = old.group;
+                let consumer = self.new_consumer(group, client_id);
+                self.nodes[id.0 as usize] = Node::Consumer(consumer);
+                self.incarnations[id.0 as usize] += 1;
+                self.with_node(id, |node, ctx| {
+                    if let Node::Consumer(c) = node {
+                        c.start(ctx)
+                    }
+                });
             }
             Command::CloseConsumer { client_id } => {
                 let id = self.live_consumer(&client_id).expect("checked");
@@ -947,6 +1001,21 @@ impl Simulation {
             .map(NodeId)
             .find(|n| self.catalog.node_name(*n) == name)
             .ok_or_else(|| CommandError::UnknownNode { field, name: crate::scenario::cut(name) })
+    }
+
+    /// The rebalances of group `group_id` so far, oldest first (empty for an unknown group).
+    pub fn rebalance_timeline(&self, group_id: &str) -> &[crate::timeline::Rebalance] {
+        match self.catalog.group_id(group_id) {
+            Some(g) => self.observers.timeline.rebalances(g),
+            None => &[],
+        }
+    }
+
+    fn stopped_consumer(&self, client_id: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| matches!(n, Node::Consumer(c) if c.client_id == client_id && !c.is_alive()))
+            .map(|i| NodeId(i as u32))
     }
 
     fn live_consumer(&self, client_id: &str) -> Option<NodeId> {
@@ -1099,8 +1168,11 @@ impl Simulation {
                             .collect(),
                         records_polled: c.stats.records_polled,
                         records_processed: c.stats.records_processed,
+                        group_instance_id: c.group_instance_id.clone(),
+                        paused: c.is_paused(self.now),
                     })
                     .collect();
+                let config = &self.valid.consumer_configs[gi];
                 GroupView {
                     group_id: spec.group_id.clone(),
                     state: g.map_or("Empty", |g| g.state.name()).to_string(),
@@ -1110,7 +1182,16 @@ impl Simulation {
                     members,
                     outcome: self.outcome(&spec.group_id),
                     commit_mode: spec.commit_mode.name().to_string(),
-                    auto_commit_interval_ms: self.valid.consumer_configs[gi].auto_commit_interval_ms,
+                    auto_commit_interval_ms: config.auto_commit_interval_ms,
+                    protocol: g.and_then(|g| g.protocol_name.clone()),
+                    rebalance_protocol: match config.rebalance_protocol() {
+                        crate::consumer::assignors::RebalanceProtocol::Eager => "eager",
+                        crate::consumer::assignors::RebalanceProtocol::Cooperative => "cooperative",
+                    },
+                    assignors: config.partition_assignment_strategy.iter().map(|s| s.name()).collect(),
+                    max_poll_interval_ms: config.max_poll_interval_ms,
+                    session_timeout_ms: config.session_timeout_ms,
+                    timeline: self.observers.timeline.rebalances(GroupId(gi as u32)).to_vec(),
                 }
             })
             .collect();
@@ -1328,6 +1409,7 @@ impl Simulation {
                     processed,
                     committed,
                     lag,
+                    timeline: self.observers.timeline.rebalances(GroupId(gi as u32)).to_vec(),
                 }
             })
             .collect();

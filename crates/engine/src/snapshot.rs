@@ -142,7 +142,7 @@ pub struct TailRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupView {
     pub group_id: String,
-    /// `Empty`, `PreparingRebalance`, `CompletingRebalance` or `Stable`.
+    /// `Empty`, `PreparingRebalance`, `CompletingRebalance`, `Stable` or `Dead`.
     pub state: String,
     pub generation_id: u32,
     /// Leader's member id.
@@ -155,6 +155,16 @@ pub struct GroupView {
     pub commit_mode: String,
     /// `auto.commit.interval.ms`: how often auto-commit commits, when it is on.
     pub auto_commit_interval_ms: u64,
+    /// The assignor the current generation uses (`range`, `cooperative-sticky`, ...).
+    pub protocol: Option<String>,
+    /// `eager` or `cooperative` (KIP-429), from the members' `partition.assignment.strategy`.
+    pub rebalance_protocol: &'static str,
+    /// The members' `partition.assignment.strategy`, by assignor name, preferred first.
+    pub assignors: Vec<&'static str>,
+    pub max_poll_interval_ms: u64,
+    pub session_timeout_ms: u64,
+    /// Every rebalance so far, oldest first.
+    pub timeline: Vec<crate::timeline::Rebalance>,
 }
 
 /// A consumer.
@@ -162,12 +172,16 @@ pub struct GroupView {
 pub struct MemberView {
     pub client_id: String,
     pub member_id: String,
-    /// `Joining`, `AwaitingSync`, `Stable`, `Closed` or `Crashed`.
+    /// `Unjoined`, `Joining`, `AwaitingSync`, `Stable`, `Closed` or `Crashed`.
     pub state: String,
     pub generation_id: u32,
     pub partitions: Vec<AssignedPartition>,
     pub records_polled: u64,
     pub records_processed: u64,
+    /// KIP-345's `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    /// The application is stalled (a `PauseConsumer`): no `poll()`.
+    pub paused: bool,
 }
 
 /// One assigned partition of a member.

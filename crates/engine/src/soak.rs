@@ -159,6 +159,11 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
         // `replica.socket.timeout.ms` (4 s here) before the follower catches up.
         t = end + rng.range_inclusive(10_000, 15_000);
     }
+    let members = rng.range_inclusive(1, 2) as u32;
+    let processing_ms_per_record = rng.range_inclusive(0, 3);
+    let (group, consumer_faults) = random_group(seed, run_ms, members, commit_mode);
+    faults.extend(consumer_faults);
+    faults.sort_by_key(|f| f.at_ms);
     Scenario {
         seed,
         run_ms,
@@ -178,17 +183,64 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
                 limit: None,
             },
         }],
-        consumer_groups: vec![GroupSpec {
-            group_id: "g1".into(),
-            topics: vec!["soak".into()],
-            members: rng.range_inclusive(1, 2) as u32,
-            configs: BTreeMap::from([("auto.offset.reset".to_string(), Value::from("earliest"))]),
-            processing_ms_per_record: rng.range_inclusive(0, 3),
-            commit_mode,
-            windows: None,
-        }],
+        consumer_groups: vec![GroupSpec { processing_ms_per_record, ..group }],
         faults,
     }
+}
+
+/// The group of a soak seed, from its own random stream (so that the broker faults of a seed
+/// stay what they were): 1 to 3 members, one of Kafka's assignor lists, static membership or
+/// not, short session and poll timeouts, and up to 4 member faults: a crash and a restart
+/// 1 to 20 s later (within or past `session.timeout.ms`), or a stall of the application
+/// (within or past `max.poll.interval.ms`).
+fn random_group(seed: u64, run_ms: u64, base_members: u32, commit_mode: CommitMode) -> (GroupSpec, Vec<TimedCommand>) {
+    let mut rng = SimRng::new(seed, 0xc0a5);
+    let members = base_members + rng.range_inclusive(0, 1) as u32;
+    let strategy = match rng.range_inclusive(0, 4) {
+        0 => "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        1 => "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+        2 => "org.apache.kafka.clients.consumer.StickyAssignor",
+        3 => "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        _ => "org.apache.kafka.clients.consumer.RangeAssignor",
+    };
+    let session_ms = rng.range_inclusive(6_000, 20_000);
+    let poll_interval_ms = rng.range_inclusive(5_000, 30_000);
+    let configs = BTreeMap::from([
+        ("auto.offset.reset".to_string(), Value::from("earliest")),
+        ("partition.assignment.strategy".to_string(), Value::from(strategy)),
+        ("session.timeout.ms".to_string(), Value::from(session_ms)),
+        ("heartbeat.interval.ms".to_string(), Value::from(1_000)),
+        ("max.poll.interval.ms".to_string(), Value::from(poll_interval_ms)),
+        ("enable.auto.commit".to_string(), Value::from(commit_mode == CommitMode::Auto)),
+    ]);
+    let group = GroupSpec {
+        group_id: "g1".into(),
+        topics: vec!["soak".into()],
+        members,
+        configs,
+        processing_ms_per_record: 1,
+        commit_mode,
+        static_membership: rng.range_inclusive(0, 1) == 1,
+        windows: None,
+    };
+    let mut faults = vec![];
+    let mut t = rng.range_inclusive(3_000, 10_000);
+    for _ in 0..rng.range_inclusive(0, 4) {
+        if t + 2_000 > run_ms {
+            break;
+        }
+        let client_id = format!("consumer-g1-{}", rng.range_inclusive(1, members as u64));
+        let at = |at_ms, command| TimedCommand { at_ms, command };
+        let length = rng.range_inclusive(1_000, 20_000);
+        if rng.range_inclusive(0, 1) == 0 {
+            faults.push(at(t, Command::CrashConsumer { client_id: client_id.clone() }));
+            faults.push(at((t + length).min(run_ms - 1), Command::RestartConsumer { client_id }));
+        } else {
+            faults.push(at(t, Command::PauseConsumer { client_id, duration_ms: length }));
+        }
+        t += length + rng.range_inclusive(1_000, 10_000);
+    }
+    (group, faults)
 }
 
 /// Runs `scenario` to its end, checking every invariant after every event when `check`.

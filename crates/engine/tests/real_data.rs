@@ -219,8 +219,8 @@ fn each_rebalance_is_traced_with_its_trigger_and_a_new_generation() {
         .collect();
     let stabilized: Vec<&String> = lines.iter().filter(|l| l.contains("Stabilized group")).collect();
     assert_eq!(stabilized.len(), 2);
-    assert!(stabilized[0].ends_with("Stabilized group g1 generation 1 with 3 members"));
-    assert!(stabilized[1].ends_with("Stabilized group g1 generation 2 with 2 members"));
+    assert!(stabilized[0].ends_with("Stabilized group g1 generation 1 with 3 members (protocol range)"));
+    assert!(stabilized[1].ends_with("Stabilized group g1 generation 2 with 2 members (protocol range)"));
     // The second rebalance's trigger: the crashed member's session timed out.
     let expired = lines
         .iter()

@@ -145,7 +145,7 @@ case!(
 case!(
     unknown_workload_type,
     patched(serde_json::json!({"producers":[{"topic":"readings","workload":{"type":"stocks"}}]})),
-    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 352"
+    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 378"
 );
 case!(
     zero_interval,
@@ -174,7 +174,14 @@ case!(
     patched(
         serde_json::json!({"consumer_groups":[{"group_id":"g","topics":["readings"],"configs":{"auto.offset.reset":"smallest"}}]})
     ),
-    "consumer_groups[0].configs.auto.offset.reset: must be one of latest, earliest, got \"smallest\""
+    "consumer_groups[0].configs.auto.offset.reset: must be one of latest, earliest, none, got \"smallest\""
+);
+case!(
+    assignor_short_name,
+    patched(
+        serde_json::json!({"consumer_groups":[{"group_id":"g","topics":["readings"],"configs":{"partition.assignment.strategy":"range"}}]})
+    ),
+    "consumer_groups[0].configs.partition.assignment.strategy: must be a comma-separated list of one or more of org.apache.kafka.clients.consumer.RangeAssignor, org.apache.kafka.clients.consumer.RoundRobinAssignor, org.apache.kafka.clients.consumer.StickyAssignor, org.apache.kafka.clients.consumer.CooperativeStickyAssignor, got \"range\""
 );
 case!(
     network_mean_below_min,

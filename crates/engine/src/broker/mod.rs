@@ -519,8 +519,16 @@ impl Broker {
                     }
                 }
             }
-            Message::OffsetCommitRequest { correlation_id, group_id, generation_id, member_id, offsets } => {
-                self.offset_commit(ctx, from, correlation_id, group_id, generation_id, member_id, offsets)
+            Message::OffsetCommitRequest {
+                correlation_id,
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets,
+            } => {
+                let member = (member_id, group_instance_id);
+                self.offset_commit(ctx, from, correlation_id, group_id, generation_id, member, offsets)
             }
             other => {
                 if let Some(error) = self.not_coordinator(&other) {
@@ -566,6 +574,7 @@ impl Broker {
                 Message::JoinGroupResponse {
                     error: e,
                     generation_id: 0,
+                    protocol_name: String::new(),
                     leader: String::new(),
                     member_id: member_id.clone(),
                     members: vec![],
@@ -738,7 +747,7 @@ impl Broker {
         correlation_id: u64,
         group_id: String,
         generation_id: u32,
-        member_id: String,
+        (member_id, group_instance_id): (String, Option<String>),
         offsets: Vec<(TopicPartition, Offset)>,
     ) {
         if !self.coordinates(&group_id) {
@@ -746,7 +755,14 @@ impl Broker {
             ctx.send(from, Message::OffsetCommitResponse { correlation_id, error, offsets });
             return;
         }
-        if let Some(error) = self.coordinator.commit(ctx, &group_id, generation_id, &member_id, &offsets) {
+        if let Some(error) = self.coordinator.commit(
+            ctx,
+            &group_id,
+            generation_id,
+            &member_id,
+            group_instance_id.as_deref(),
+            &offsets,
+        ) {
             ctx.send(from, Message::OffsetCommitResponse { correlation_id, error: Some(error), offsets });
             return;
         }
@@ -850,7 +866,7 @@ impl Broker {
                 self.coordinator.load(group_id, generation, offsets);
                 ctx.trace(TraceEvent::CoordinatorLoaded { broker: self.id.0, group: crate::ids::GroupId(gi as u32) });
             } else if !leads && loaded {
-                self.coordinator.groups.remove(group_id);
+                self.coordinator.unload(ctx, group_id);
             }
         }
     }

@@ -1,4 +1,5 @@
 use super::{resolve, ConfigDef, ConfigKind, FieldError};
+use crate::consumer::assignors::{RebalanceProtocol, Strategy};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -21,10 +22,10 @@ pub static CONSUMER_CONFIGS: &[ConfigDef] = &[
     },
     ConfigDef {
         name: "auto.offset.reset",
-        kind: ConfigKind::Choice(&["latest", "earliest"]),
+        kind: ConfigKind::Choice(&["latest", "earliest", "none"]),
         default: "latest",
         unit: "",
-        doc: "Where to start a partition that has no committed offset: the log end (latest) or the log start (earliest).",
+        doc: "Where to start a partition that has no committed offset: the log end (latest), the log start (earliest), or nowhere: poll() throws NoOffsetForPartitionException (none).",
     },
     ConfigDef {
         name: "session.timeout.ms",
@@ -77,10 +78,15 @@ pub static CONSUMER_CONFIGS: &[ConfigDef] = &[
     },
     ConfigDef {
         name: "partition.assignment.strategy",
-        kind: ConfigKind::Choice(&["range", "org.apache.kafka.clients.consumer.RangeAssignor"]),
-        default: "range",
+        kind: ConfigKind::List(&[
+            "org.apache.kafka.clients.consumer.RangeAssignor",
+            "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+            "org.apache.kafka.clients.consumer.StickyAssignor",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        ]),
+        default: "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
         unit: "",
-        doc: "The assignor the group leader runs. Kafka 4's default list starts with RangeAssignor, which is what the group picks.",
+        doc: "The assignors this consumer supports, preferred first; the group uses the one all members support that most prefer. The rebalance protocol is cooperative (KIP-429) only when every listed assignor supports it, that is with CooperativeStickyAssignor alone.",
     },
 ];
 
@@ -89,6 +95,8 @@ pub static CONSUMER_CONFIGS: &[ConfigDef] = &[
 pub enum AutoOffsetReset {
     Earliest,
     Latest,
+    /// No reset: `poll()` throws `NoOffsetForPartitionException`.
+    None,
 }
 
 impl AutoOffsetReset {
@@ -97,6 +105,7 @@ impl AutoOffsetReset {
         match self {
             AutoOffsetReset::Earliest => "earliest",
             AutoOffsetReset::Latest => "latest",
+            AutoOffsetReset::None => "none",
         }
     }
 }
@@ -114,6 +123,8 @@ pub struct ConsumerConfig {
     pub fetch_min_bytes: u32,
     pub fetch_max_wait_ms: u64,
     pub max_partition_fetch_bytes: u32,
+    /// The assignors, preferred first.
+    pub partition_assignment_strategy: Vec<Strategy>,
 }
 
 impl Default for ConsumerConfig {
@@ -130,11 +141,16 @@ impl ConsumerConfig {
         let cfg = ConsumerConfig {
             enable_auto_commit: r.bool("enable.auto.commit"),
             auto_commit_interval_ms: r.int("auto.commit.interval.ms") as u64,
-            auto_offset_reset: if r.text("auto.offset.reset") == "earliest" {
-                AutoOffsetReset::Earliest
-            } else {
-                AutoOffsetReset::Latest
+            auto_offset_reset: match r.text("auto.offset.reset").as_str() {
+                "earliest" => AutoOffsetReset::Earliest,
+                "none" => AutoOffsetReset::None,
+                _ => AutoOffsetReset::Latest,
             },
+            partition_assignment_strategy: r
+                .text("partition.assignment.strategy")
+                .split(',')
+                .filter_map(Strategy::parse)
+                .collect(),
             session_timeout_ms: r.int("session.timeout.ms") as u64,
             heartbeat_interval_ms: r.int("heartbeat.interval.ms") as u64,
             max_poll_interval_ms: r.int("max.poll.interval.ms") as u64,
@@ -153,5 +169,15 @@ impl ConsumerConfig {
             ));
         }
         Ok(cfg)
+    }
+
+    /// The rebalance protocol (`ConsumerCoordinator`): the most advanced one that every
+    /// configured assignor supports — cooperative only if all of them support it.
+    pub fn rebalance_protocol(&self) -> RebalanceProtocol {
+        if self.partition_assignment_strategy.iter().all(|s| s.protocols().contains(&RebalanceProtocol::Cooperative)) {
+            RebalanceProtocol::Cooperative
+        } else {
+            RebalanceProtocol::Eager
+        }
     }
 }

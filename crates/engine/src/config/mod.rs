@@ -58,6 +58,9 @@ pub enum ConfigKind {
     Choice(&'static [&'static str]),
     /// Free text of 1 to 255 characters.
     Text,
+    /// A comma-separated list (or a JSON array) of one or more of the listed strings, in order
+    /// of preference (Kafka's `LIST`, as `partition.assignment.strategy`).
+    List(&'static [&'static str]),
 }
 
 /// One config key: Kafka's exact name, its default (as Kafka's docs print it), unit and meaning.
@@ -143,7 +146,7 @@ fn parse_default(def: &ConfigDef) -> ConfigValue {
         ConfigKind::Int { .. } => ConfigValue::Int(def.default.parse().expect("int default")),
         ConfigKind::Float { .. } => ConfigValue::Float(def.default.parse().expect("float default")),
         ConfigKind::Bool => ConfigValue::Bool(def.default == "true"),
-        ConfigKind::Choice(_) | ConfigKind::Text => ConfigValue::Text(def.default.to_string()),
+        ConfigKind::Choice(_) | ConfigKind::Text | ConfigKind::List(_) => ConfigValue::Text(def.default.to_string()),
     }
 }
 
@@ -218,6 +221,22 @@ fn check(path: &str, def: &ConfigDef, raw: &Value) -> Result<ConfigValue, FieldE
             Value::String(s) if !s.is_empty() && s.chars().count() <= 255 => Ok(ConfigValue::Text(s.clone())),
             _ => Err(FieldError::new(path, format!("must be a string of 1 to 255 characters, got {shown}"))),
         },
+        ConfigKind::List(options) => {
+            let items: Option<Vec<String>> = match raw {
+                Value::String(s) => Some(s.split(',').map(|i| i.trim().to_string()).collect()),
+                Value::Array(a) => a.iter().map(|v| v.as_str().map(|i| i.trim().to_string())).collect(),
+                _ => None,
+            };
+            match items {
+                Some(items) if !items.is_empty() && items.iter().all(|i| options.contains(&i.as_str())) => {
+                    Ok(ConfigValue::Text(items.join(",")))
+                }
+                _ => Err(FieldError::new(
+                    path,
+                    format!("must be a comma-separated list of one or more of {}, got {shown}", options.join(", ")),
+                )),
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
-//! The consumer client (classic group protocol, eager rebalancing): group membership
-//! (JoinGroup / SyncGroup / Heartbeat / LeaveGroup), positions and commits (auto-commit from
-//! within `poll()`), the fetcher, and the application's poll-process loop with a processing time
-//! per record. It knows brokers only through protocol messages: it finds partition leaders with
+//! The consumer client (classic group protocol, eager or cooperative rebalancing): group
+//! membership (JoinGroup / SyncGroup / Heartbeat / LeaveGroup, static membership), positions and
+//! commits (auto-commit from within `poll()`), the fetcher, `max.poll.interval.ms`, and the
+//! application's poll-process loop with a processing time per record. It knows brokers only through protocol messages: it finds partition leaders with
 //! `MetadataRequest`s and its group coordinator with `FindCoordinator`, and looks again when a
 //! broker answers `NotLeaderOrFollower` / `NOT_COORDINATOR`, drops the connection, or stops
 //! answering (the Java client's `AbstractCoordinator.markCoordinatorUnknown`).
@@ -11,10 +11,11 @@ pub mod assignors;
 use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
 use crate::node::{ClusterMetadata, Ctx, MetadataClient, MetadataTimer, Timer};
-use crate::protocol::{FetchPartition, KafkaError, Message, OffsetSpec, Record};
+use crate::protocol::{FetchPartition, JoinGroupMember, KafkaError, Message, OffsetSpec, RebalanceTrigger, Record};
 use crate::sim::{SimTime, TraceEvent};
+use assignors::{RebalanceProtocol, Strategy, Subscription};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// When the application commits its offsets, which decides its delivery semantics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -48,6 +49,9 @@ impl CommitMode {
 /// `AbstractCoordinator.MemberState`, plus the two ways a process ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum MemberState {
+    /// Not in the group: its generation was reset (it left after `max.poll.interval.ms`).
+    /// → Joining at the application's next `poll()`.
+    Unjoined,
     /// Sent JoinGroup, waiting for the new generation. → AwaitingSync on success.
     Joining,
     /// Sent SyncGroup, waiting for the assignment. → Stable, or → Joining on
@@ -71,6 +75,13 @@ pub enum ConsumerTimer {
     },
     /// The application finished processing the records of its last `poll()`.
     ProcessingDone,
+    /// `max.poll.interval.ms` after the `poll()` numbered `epoch`: if the application has not
+    /// polled since, the heartbeat thread leaves the group.
+    PollTimeout {
+        epoch: u64,
+    },
+    /// The application's stall (a `PauseConsumer`) is over.
+    PauseOver,
     /// An auto-commit is due while the application waits in `poll()`.
     AutoCommitDue,
     Metadata(MetadataTimer),
@@ -149,6 +160,12 @@ pub struct Consumer {
     /// Simulated application work per record, ms.
     pub processing_ms_per_record: u64,
     pub commit_mode: CommitMode,
+    /// KIP-345 `group.instance.id`: a static member.
+    pub group_instance_id: Option<String>,
+    /// Eager or cooperative, from the assignors configured.
+    pub protocol: RebalanceProtocol,
+    /// The assignor the group chose in the current generation.
+    pub protocol_name: String,
     metadata: MetadataClient,
     /// The group coordinator, once found.
     coordinator: Option<NodeId>,
@@ -177,6 +194,19 @@ pub struct Consumer {
     /// The next offset to fetch (ahead of `positions` by what is buffered).
     fetch_positions: BTreeMap<TopicPartition, Offset>,
     buffer: BTreeMap<TopicPartition, Buffered>,
+    /// Partitions with buffered records, in the order their fetches completed: `poll()` drains
+    /// them in this order, as the Java client's `FetchCollector` does.
+    completed_fetches: VecDeque<TopicPartition>,
+    /// Bumped at every `poll()` call; when it was last called (`max.poll.interval.ms`).
+    poll_epoch: u64,
+    last_poll: SimTime,
+    /// The application is stalled until then (a `PauseConsumer`), and the stall still to add
+    /// to the batch being processed.
+    paused_until: Option<SimTime>,
+    stall_ms: u64,
+    /// JoinGroup / SyncGroup responses that came while the application was busy: handled at
+    /// its next `poll()`.
+    deferred: Vec<Message>,
     /// Per leader node, the fetch in flight.
     fetches_in_flight: BTreeMap<NodeId, u64>,
     /// Records of the `poll()` being processed, partition by partition (`segments`); empty when
@@ -191,6 +221,8 @@ pub struct Consumer {
     closing: bool,
     auto_commit_armed: bool,
     rejoin_reason: Option<String>,
+    /// What the next JoinGroup gives as its reason.
+    rejoin_trigger: RebalanceTrigger,
     next_auto_commit: SimTime,
     heartbeat_epoch: u64,
     next_correlation_id: u64,
@@ -220,9 +252,12 @@ impl Consumer {
             group_id,
             group,
             topics,
-            config,
+            config: config.clone(),
             processing_ms_per_record,
             commit_mode,
+            group_instance_id: None,
+            protocol: config.rebalance_protocol(),
+            protocol_name: String::new(),
             metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS),
             coordinator: None,
             find_coordinator: None,
@@ -240,6 +275,12 @@ impl Consumer {
             committed: BTreeMap::new(),
             fetch_positions: BTreeMap::new(),
             buffer: BTreeMap::new(),
+            completed_fetches: VecDeque::new(),
+            poll_epoch: 0,
+            last_poll: SimTime::ZERO,
+            paused_until: None,
+            stall_ms: 0,
+            deferred: vec![],
             fetches_in_flight: BTreeMap::new(),
             processing: vec![],
             segments: vec![],
@@ -248,6 +289,7 @@ impl Consumer {
             closing: false,
             auto_commit_armed: false,
             rejoin_reason: None,
+            rejoin_trigger: RebalanceTrigger::MemberRejoined,
             next_auto_commit: SimTime::ZERO,
             heartbeat_epoch: 0,
             next_correlation_id: 0,
@@ -333,13 +375,81 @@ impl Consumer {
         if self.auto_commit() && self.state == MemberState::Stable {
             self.commit(ctx);
         }
+        // A static member stays in the group until its session expires (KIP-345).
+        if self.group_instance_id.is_none() {
+            self.send_leave(ctx, RebalanceTrigger::MemberLeft);
+        }
+        self.state = MemberState::Closed;
+    }
+
+    fn send_leave(&mut self, ctx: &mut Ctx, reason: RebalanceTrigger) {
         if let Some(coordinator) = self.coordinator.filter(|_| !self.member_id.is_empty()) {
             ctx.send(
                 coordinator,
-                Message::LeaveGroupRequest { group_id: self.group_id.clone(), member_id: self.member_id.clone() },
+                Message::LeaveGroupRequest { group_id: self.group_id.clone(), member_id: self.member_id.clone(), reason },
             );
         }
-        self.state = MemberState::Closed;
+    }
+
+    /// The application stalls for `duration_ms` (a long GC pause, a slow downstream call): it
+    /// neither polls nor commits, while the heartbeat thread goes on. A batch being processed
+    /// finishes that much later.
+    pub fn pause(&mut self, ctx: &mut Ctx, duration_ms: u64) {
+        ctx.trace(TraceEvent::ConsumerPaused { consumer: ctx.me(), duration_ms });
+        let until = ctx.now().plus_ms(duration_ms);
+        if self.is_processing() {
+            self.stall_ms += duration_ms;
+            return;
+        }
+        if self.app_in_poll() {
+            // It was inside poll() until now.
+            self.last_poll = ctx.now();
+            self.arm_poll_timeout(ctx);
+        }
+        if self.paused_until.is_none_or(|p| p < until) {
+            self.paused_until = Some(until);
+            ctx.set_timer(duration_ms, Timer::Consumer(ConsumerTimer::PauseOver));
+        }
+    }
+
+    /// Whether the application is inside `poll()` (waiting for records), which keeps it
+    /// within `max.poll.interval.ms`.
+    fn app_in_poll(&self) -> bool {
+        self.processing.is_empty() && self.awaiting_commit.is_none() && self.paused_until.is_none()
+    }
+
+    /// Starts the `max.poll.interval.ms` clock of the last `poll()`.
+    fn arm_poll_timeout(&mut self, ctx: &mut Ctx) {
+        let epoch = self.poll_epoch;
+        ctx.set_timer(self.config.max_poll_interval_ms + 1, Timer::Consumer(ConsumerTimer::PollTimeout { epoch }));
+    }
+
+    /// The heartbeat thread finds the last `poll()` more than `max.poll.interval.ms` ago: it
+    /// sends LeaveGroup (a static member does not) and resets the generation; the partitions
+    /// are lost at the next `poll()`, and a commit before that fails (`maybeLeaveGroup`).
+    fn poll_timeout_expired(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::PollTimeoutExpired {
+            consumer: ctx.me(),
+            max_poll_interval_ms: self.config.max_poll_interval_ms,
+        });
+        if self.group_instance_id.is_none() {
+            self.send_leave(ctx, RebalanceTrigger::PollTimeout);
+        }
+        self.reset_generation();
+        self.state = MemberState::Unjoined;
+        self.rejoin_reason = None;
+        self.heartbeat_epoch += 1;
+    }
+
+    /// `resetStateAndGeneration`: no generation, no member id.
+    fn reset_generation(&mut self) {
+        self.generation_id = 0;
+        self.member_id.clear();
+    }
+
+    /// Whether it belongs to a generation (Kafka's `generation != NO_GENERATION`).
+    fn has_generation(&self) -> bool {
+        self.generation_id > 0 && !self.member_id.is_empty()
     }
 
     fn correlation_id(&mut self) -> u64 {
@@ -357,17 +467,63 @@ impl Consumer {
         self.join_request = Some(correlation_id);
         let wait = self.config.max_poll_interval_ms + 5_000;
         ctx.set_timer(wait, Timer::Consumer(ConsumerTimer::JoinTimeout { correlation_id }));
+        let reason = if self.has_generation() {
+            std::mem::replace(&mut self.rejoin_trigger, RebalanceTrigger::MemberRejoined)
+        } else {
+            RebalanceTrigger::MemberJoined
+        };
         ctx.send(
             coordinator,
             Message::JoinGroupRequest {
                 group_id: self.group_id.clone(),
                 member_id: self.member_id.clone(),
+                group_instance_id: self.group_instance_id.clone(),
                 client_id: self.client_id.clone(),
                 session_timeout_ms: self.config.session_timeout_ms,
                 rebalance_timeout_ms: self.config.max_poll_interval_ms,
+                protocols: self.config.partition_assignment_strategy.iter().map(|s| s.name().to_string()).collect(),
                 topics: self.topics.clone(),
+                owned_partitions: self.assignment.clone(),
+                owned_generation: self.has_generation().then_some(self.generation_id),
+                reason,
             },
         );
+    }
+
+    /// The leader's assignment for the generation: the chosen assignor over every member's
+    /// subscription (`ConsumerCoordinator.onLeaderElected`).
+    fn assign(&self, protocol_name: &str, members: Vec<JoinGroupMember>) -> Vec<(String, Vec<TopicPartition>)> {
+        let cluster = &self.metadata.cluster;
+        let strategy = Strategy::parse(protocol_name).unwrap_or(Strategy::Range);
+        let name = |tp: &TopicPartition| (cluster.topics[tp.topic.0 as usize].name.clone(), tp.partition.0);
+        let subscriptions: BTreeMap<String, Subscription> = members
+            .into_iter()
+            .map(|m| {
+                let sub = Subscription {
+                    topics: m.topics,
+                    owned_partitions: m.owned_partitions.iter().map(name).collect(),
+                    generation_id: m.generation_id.map(|g| g as i32),
+                    group_instance_id: m.group_instance_id,
+                };
+                (m.member_id, sub)
+            })
+            .collect();
+        let partitions: BTreeMap<String, u32> = cluster
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), cluster.partitions(TopicId(i as u32))))
+            .collect();
+        assignors::assign(strategy, &partitions, &subscriptions)
+            .into_iter()
+            .map(|(member, tps)| {
+                let tps = tps
+                    .into_iter()
+                    .filter_map(|(t, p)| cluster.topic_id(&t).map(|id| TopicPartition::new(id, p)))
+                    .collect();
+                (member, tps)
+            })
+            .collect()
     }
 
     /// Handles one of its timers: a heartbeat (`heartbeat.interval.ms`), the end of processing a
@@ -377,6 +533,9 @@ impl Consumer {
             ConsumerTimer::Heartbeat { epoch } => {
                 if epoch != self.heartbeat_epoch || self.state != MemberState::Stable {
                     return;
+                }
+                if !self.app_in_poll() && ctx.now().0 > self.last_poll.0 + self.config.max_poll_interval_ms {
+                    return self.poll_timeout_expired(ctx);
                 }
                 ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
                 if ctx.now().0 >= self.last_heartbeat_response.0 + self.config.session_timeout_ms {
@@ -390,6 +549,7 @@ impl Consumer {
                         group_id: self.group_id.clone(),
                         generation_id: self.generation_id,
                         member_id: self.member_id.clone(),
+                        group_instance_id: self.group_instance_id.clone(),
                     },
                 );
             }
@@ -421,7 +581,27 @@ impl Consumer {
                     self.send_fetches(ctx);
                 }
             }
+            ConsumerTimer::PollTimeout { epoch } => {
+                if epoch == self.poll_epoch
+                    && !self.app_in_poll()
+                    && matches!(self.state, MemberState::Stable | MemberState::AwaitingSync)
+                {
+                    self.poll_timeout_expired(ctx);
+                }
+            }
+            ConsumerTimer::PauseOver => {
+                if self.paused_until.is_some_and(|p| p <= ctx.now()) {
+                    self.paused_until = None;
+                    self.poll(ctx);
+                }
+            }
             ConsumerTimer::ProcessingDone => {
+                if self.stall_ms > 0 {
+                    // A stall during processing: the batch finishes that much later.
+                    let stall = std::mem::take(&mut self.stall_ms);
+                    ctx.set_timer(stall, Timer::Consumer(ConsumerTimer::ProcessingDone));
+                    return;
+                }
                 self.processing_started = None;
                 self.report_processed(ctx, self.processing.len());
                 if self.commit_mode == CommitMode::AfterProcessing {
@@ -444,7 +624,12 @@ impl Consumer {
     /// Fetch or OffsetCommit.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
         match msg {
-            Message::JoinGroupResponse { error, generation_id, leader, member_id, members } => {
+            Message::JoinGroupResponse { .. } | Message::SyncGroupResponse { .. } if !self.app_in_poll() => {
+                // The application thread completes a rebalance inside poll(), so a busy
+                // application delays it.
+                self.deferred.push(msg);
+            }
+            Message::JoinGroupResponse { error, generation_id, protocol_name, leader, member_id, members } => {
                 if self.state != MemberState::Joining || self.join_request.is_none() {
                     return;
                 }
@@ -457,26 +642,24 @@ impl Consumer {
                         self.member_id = member_id;
                         self.send_join(ctx);
                     }
+                    Some(KafkaError::FencedInstanceId) => self.fenced(ctx),
                     Some(_) => {
-                        self.member_id.clear();
+                        self.reset_generation();
                         self.send_join(ctx);
                     }
                     None => {
                         self.generation_id = generation_id;
                         self.member_id = member_id;
+                        self.protocol_name = protocol_name.clone();
                         let is_leader = leader == self.member_id;
                         ctx.trace(TraceEvent::JoinedGroup {
                             consumer: ctx.me(),
                             generation_id,
                             member_id: self.member_id.clone(),
                             leader: is_leader,
+                            protocol: protocol_name.clone(),
                         });
-                        let assignments = if is_leader {
-                            let subs = members.into_iter().map(|m| (m.member_id, m.topics)).collect();
-                            assignors::range_assign(&subs, &self.metadata.cluster).into_iter().collect()
-                        } else {
-                            vec![]
-                        };
+                        let assignments = if is_leader { self.assign(&protocol_name, members) } else { vec![] };
                         self.state = MemberState::AwaitingSync;
                         let Some(coordinator) = self.coordinator else { return };
                         ctx.send(
@@ -485,6 +668,7 @@ impl Consumer {
                                 group_id: self.group_id.clone(),
                                 generation_id,
                                 member_id: self.member_id.clone(),
+                                group_instance_id: self.group_instance_id.clone(),
                                 assignments,
                             },
                         );
@@ -500,8 +684,9 @@ impl Consumer {
                         self.coordinator_lost(ctx, "NOT_COORDINATOR from SyncGroup")
                     }
                     Some(KafkaError::RebalanceInProgress) => self.send_join(ctx),
+                    Some(KafkaError::FencedInstanceId) => self.fenced(ctx),
                     Some(_) => {
-                        self.member_id.clear();
+                        self.reset_generation();
                         self.send_join(ctx);
                     }
                     None => self.on_assignment(ctx, assignment),
@@ -518,11 +703,20 @@ impl Consumer {
                         self.coordinator_lost(ctx, "NOT_COORDINATOR from Heartbeat")
                     }
                     Some(KafkaError::RebalanceInProgress) => self.request_rejoin(ctx, "group is already rebalancing"),
+                    Some(KafkaError::FencedInstanceId) => self.fenced(ctx),
                     Some(e) => {
-                        if e == KafkaError::UnknownMemberId {
-                            self.member_id.clear();
+                        // UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION: out of the group; the partitions
+                        // are lost at the next poll() (`resetGenerationOnResponseError`).
+                        ctx.trace(TraceEvent::RequestingRejoin {
+                            consumer: ctx.me(),
+                            reason: format!("encountered {} from heartbeat", e.exception_name()),
+                        });
+                        self.reset_generation();
+                        self.state = MemberState::Unjoined;
+                        self.heartbeat_epoch += 1;
+                        if self.app_in_poll() {
+                            self.poll(ctx);
                         }
-                        self.request_rejoin(ctx, &format!("encountered {} from heartbeat", e.exception_name()))
                     }
                 }
             }
@@ -566,6 +760,9 @@ impl Consumer {
                         offset,
                         strategy: self.config.auto_offset_reset.name(),
                     });
+                    if self.config.auto_offset_reset == AutoOffsetReset::Latest {
+                        ctx.skipped(self.group, tp, offset);
+                    }
                     self.seek(tp, offset);
                 }
                 if retry {
@@ -601,6 +798,9 @@ impl Consumer {
                     let next = p.records.last().map_or(p.base_offset, |r| Offset(r.offset.0 + 1));
                     let buf = self.buffer.entry(p.partition).or_default();
                     if buf.is_empty() {
+                        if !p.records.is_empty() {
+                            self.completed_fetches.push_back(p.partition);
+                        }
                         *buf = Buffered { first: p.base_offset, records: p.records, next: 0 };
                     } else {
                         buf.records.extend(p.records);
@@ -614,6 +814,7 @@ impl Consumer {
                 self.after_progress(ctx);
             }
             Message::OffsetCommitResponse { correlation_id, error, offsets } => {
+                let failed = error.is_some();
                 match error {
                     Some(
                         KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut,
@@ -630,12 +831,25 @@ impl Consumer {
                         }
                         ctx.trace(TraceEvent::OffsetsCommitted { consumer: ctx.me(), offsets });
                     }
+                    Some(KafkaError::FencedInstanceId) => return self.fenced(ctx),
+                    Some(KafkaError::UnknownMemberId | KafkaError::IllegalGeneration) => {
+                        ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: "CommitFailedException" });
+                        if self.state == MemberState::Stable {
+                            self.reset_generation();
+                            self.state = MemberState::Unjoined;
+                            self.heartbeat_epoch += 1;
+                        }
+                    }
                     Some(e) => ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: e.exception_name() }),
                 }
                 if self.awaiting_commit == Some(correlation_id) {
-                    // The application's commitSync() returned (or threw: this application logs
-                    // the exception and carries on).
+                    // The application's commitSync() returned, or threw: this application logs
+                    // the exception and carries on, except that at-most-once does not process
+                    // a batch it could not commit.
                     self.awaiting_commit = None;
+                    if failed && self.commit_mode == CommitMode::BeforeProcessing && self.processing_started.is_none() {
+                        return self.discard_batch(ctx);
+                    }
                     if !self.processing.is_empty() && self.processing_started.is_none() {
                         self.start_processing(ctx);
                     } else {
@@ -704,7 +918,7 @@ impl Consumer {
     /// the coordinator or the leaders are known again.
     fn position_request_failed(&mut self, ctx: &mut Ctx, partitions: Option<Vec<TopicPartition>>) {
         match partitions {
-            None if self.coordinator.is_some() => self.fetch_committed(ctx),
+            None if self.coordinator.is_some() => self.fetch_committed(ctx, self.unpositioned()),
             None => self.offset_fetch_lost = true,
             Some(partitions) => {
                 self.pending_resets.extend(partitions);
@@ -719,7 +933,7 @@ impl Consumer {
             MemberState::Joining if self.join_request.is_none() => self.send_join(ctx),
             MemberState::Stable => {
                 if std::mem::take(&mut self.offset_fetch_lost) {
-                    self.fetch_committed(ctx);
+                    self.fetch_committed(ctx, self.unpositioned());
                 }
                 if std::mem::take(&mut self.commit_lost) && self.awaiting_commit.is_some() {
                     self.awaiting_commit = self.commit(ctx);
@@ -727,6 +941,11 @@ impl Consumer {
             }
             _ => {}
         }
+    }
+
+    /// Assigned partitions without a position yet.
+    fn unpositioned(&self) -> Vec<TopicPartition> {
+        self.assignment.iter().copied().filter(|tp| !self.positions.contains_key(tp)).collect()
     }
 
     fn seek(&mut self, tp: TopicPartition, offset: Offset) {
@@ -739,9 +958,22 @@ impl Consumer {
 
     /// `auto.offset.reset` for partitions with no usable offset: ask their leaders.
     fn reset_positions(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
+        if partitions.is_empty() {
+            return;
+        }
         let spec = match self.config.auto_offset_reset {
             AutoOffsetReset::Earliest => OffsetSpec::Earliest,
             AutoOffsetReset::Latest => OffsetSpec::Latest,
+            AutoOffsetReset::None => {
+                // poll() throws NoOffsetForPartitionException; this application does not
+                // catch it, so it closes the consumer and stops.
+                ctx.trace(TraceEvent::NoOffsetForPartition { consumer: ctx.me(), partitions });
+                self.closing = true;
+                if self.app_in_poll() {
+                    self.finish_close(ctx);
+                }
+                return;
+            }
         };
         let mut per_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
@@ -763,24 +995,65 @@ impl Consumer {
         }
     }
 
+    /// SyncGroup gave the assignment (`ConsumerCoordinator.onJoinComplete`). Eager: everything
+    /// was revoked before, so all of it is new. Cooperative (KIP-429): partitions kept go on
+    /// where they were, partitions no longer assigned are revoked now and the member rejoins
+    /// so that the next round can give them to their new owner.
     fn on_assignment(&mut self, ctx: &mut Ctx, assignment: Vec<TopicPartition>) {
         self.state = MemberState::Stable;
+        let owned: BTreeSet<TopicPartition> = self.assignment.iter().copied().collect();
+        let assigned: BTreeSet<TopicPartition> = assignment.iter().copied().collect();
+        let revoked: Vec<TopicPartition> = owned.difference(&assigned).copied().collect();
+        let added: Vec<TopicPartition> = assigned.difference(&owned).copied().collect();
+        if !revoked.is_empty() {
+            ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: revoked.clone() });
+            self.drop_partitions(&revoked);
+        }
         self.assignment = assignment;
         ctx.trace(TraceEvent::PartitionsAssigned {
             consumer: ctx.me(),
             generation_id: self.generation_id,
             partitions: self.assignment.clone(),
+            added: added.clone(),
         });
         self.heartbeat_epoch += 1;
         self.last_heartbeat_response = ctx.now();
         let epoch = self.heartbeat_epoch;
         ctx.set_timer(self.config.heartbeat_interval_ms, Timer::Consumer(ConsumerTimer::Heartbeat { epoch }));
-        self.fetch_committed(ctx);
+        if !revoked.is_empty() {
+            let reason = format!(
+                "need to revoke partitions {} as indicated by the current assignment and re-join",
+                revoked.len()
+            );
+            ctx.trace(TraceEvent::RequestingRejoin { consumer: ctx.me(), reason: reason.clone() });
+            self.rejoin_reason = Some(reason);
+            self.rejoin_trigger = RebalanceTrigger::CooperativeRejoin;
+        }
+        self.fetch_committed(ctx, added);
     }
 
-    /// Asks the coordinator for the committed offsets of the assigned partitions.
-    fn fetch_committed(&mut self, ctx: &mut Ctx) {
-        if self.assignment.is_empty() {
+    /// Forgets partitions the consumer no longer owns: positions, buffered records, requests.
+    fn drop_partitions(&mut self, partitions: &[TopicPartition]) {
+        for tp in partitions {
+            self.positions.remove(tp);
+            self.fetch_positions.remove(tp);
+            self.buffer.remove(tp);
+            self.pending_resets.remove(tp);
+        }
+        self.completed_fetches.retain(|tp| !partitions.contains(tp));
+        self.assignment.retain(|tp| !partitions.contains(tp));
+    }
+
+    /// `FencedInstanceIdException`: another instance took this member's `group.instance.id`.
+    /// Fatal: the application stops without leaving the group.
+    fn fenced(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::ConsumerFenced { consumer: ctx.me() });
+        self.state = MemberState::Closed;
+    }
+
+    /// Asks the coordinator for the committed offsets of `partitions`.
+    fn fetch_committed(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
+        if partitions.is_empty() {
             return;
         }
         let Some(coordinator) = self.coordinator else {
@@ -795,7 +1068,7 @@ impl Consumer {
             Message::OffsetFetchRequest {
                 correlation_id,
                 group_id: self.group_id.clone(),
-                partitions: self.assignment.clone(),
+                partitions,
             },
         );
     }
@@ -807,17 +1080,13 @@ impl Consumer {
             ctx.trace(TraceEvent::RequestingRejoin { consumer: ctx.me(), reason: reason.to_string() });
             self.rejoin_reason = Some(reason.to_string());
         }
-        if self.processing.is_empty() {
-            self.poll(ctx);
-        }
+        self.poll(ctx);
     }
 
     /// New data or positions: fetch more, and wake the application if it waits in `poll()`.
     fn after_progress(&mut self, ctx: &mut Ctx) {
         self.send_fetches(ctx);
-        if self.processing.is_empty() {
-            self.poll(ctx);
-        }
+        self.poll(ctx);
     }
 
     fn auto_commit(&self) -> bool {
@@ -851,6 +1120,15 @@ impl Consumer {
         if self.positions.is_empty() {
             return None;
         }
+        // `sendOffsetCommitRequest` fails at once, without a request, outside a stable generation.
+        if !self.has_generation() || self.state == MemberState::Unjoined {
+            ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: "CommitFailedException" });
+            return None;
+        }
+        if self.state != MemberState::Stable {
+            ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: "RebalanceInProgressException" });
+            return None;
+        }
         self.stats.commits += 1;
         let correlation_id = self.correlation_id();
         let Some(coordinator) = self.coordinator else {
@@ -865,6 +1143,7 @@ impl Consumer {
                 group_id: self.group_id.clone(),
                 generation_id: self.generation_id,
                 member_id: self.member_id.clone(),
+                group_instance_id: self.group_instance_id.clone(),
                 offsets: self.positions.iter().map(|(tp, o)| (*tp, *o)).collect(),
             },
         );
@@ -876,61 +1155,106 @@ impl Consumer {
         self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
     }
 
+    /// Whether the application is stalled at `now` (a `PauseConsumer`).
+    pub fn is_paused(&self, now: SimTime) -> bool {
+        self.is_alive() && (self.paused_until.is_some_and(|p| p > now) || self.stall_ms > 0)
+    }
+
+    /// Whether it still has a rebalance to finish: a rejoin requested, or a JoinGroup or
+    /// SyncGroup response waiting for the application's next `poll()`.
+    pub fn rebalance_pending(&self) -> bool {
+        self.rejoin_reason.is_some() || !self.deferred.is_empty()
+    }
+
     /// Whether the application is processing records right now.
     pub fn is_processing(&self) -> bool {
         self.processing_started.is_some()
     }
 
-    /// The application's `poll()`: rejoin if a rebalance is pending (eager: commit, then revoke
-    /// everything), auto-commit when due, then hand up to `max.poll.records` buffered records to
-    /// the application, which processes them for `processing_ms_per_record` each.
-    fn poll(&mut self, ctx: &mut Ctx) {
-        if self.state != MemberState::Stable || self.awaiting_commit.is_some() || !self.processing.is_empty() {
+    /// `onJoinPrepare`, before a JoinGroup: with auto-commit on, commit; then, if the generation
+    /// was reset, the partitions are lost (no commit, `onPartitionsLost`); otherwise the eager
+    /// protocol revokes everything and the cooperative one nothing yet.
+    fn join_prepare(&mut self, ctx: &mut Ctx) {
+        self.rejoin_reason = None;
+        if self.auto_commit() {
+            self.commit(ctx);
+        }
+        if self.assignment.is_empty() {
             return;
+        }
+        let all = self.assignment.clone();
+        if !self.has_generation() {
+            ctx.trace(TraceEvent::PartitionsLost { consumer: ctx.me(), partitions: all.clone() });
+        } else if self.protocol == RebalanceProtocol::Eager {
+            ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: all.clone() });
+        } else {
+            return;
+        }
+        self.drop_partitions(&all);
+        self.position_requests.clear();
+    }
+
+    /// The application's `poll()`: finish a rebalance whose responses came while it was busy,
+    /// rejoin if one is pending (see [`Consumer::join_prepare`]), auto-commit when due, then hand
+    /// up to `max.poll.records` buffered records to the application, in the order their fetches
+    /// completed; it processes them for `processing_ms_per_record` each.
+    fn poll(&mut self, ctx: &mut Ctx) {
+        if !self.is_alive() || !self.app_in_poll() {
+            return;
+        }
+        self.poll_epoch += 1;
+        self.last_poll = ctx.now();
+        for msg in std::mem::take(&mut self.deferred) {
+            let from = self.coordinator.unwrap_or(NodeId(0));
+            self.on_message(ctx, from, msg);
+            if !self.is_alive() || !self.app_in_poll() {
+                return;
+            }
         }
         if self.closing {
             return self.finish_close(ctx);
         }
-        if self.rejoin_reason.take().is_some() {
-            if self.auto_commit() {
-                self.commit(ctx);
-            }
-            ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: self.assignment.clone() });
-            self.assignment.clear();
-            self.positions.clear();
-            self.fetch_positions.clear();
-            self.buffer.clear();
-            self.position_requests.clear();
+        let rejoin = match self.state {
+            MemberState::Unjoined => true,
+            MemberState::Stable => self.rejoin_reason.is_some(),
+            _ => false,
+        };
+        if rejoin {
+            self.join_prepare(ctx);
             self.send_join(ctx);
+        }
+        if self.assignment.is_empty() {
             return;
         }
-        if self.auto_commit() && ctx.now() >= self.next_auto_commit {
+        if self.state == MemberState::Stable && self.auto_commit() && ctx.now() >= self.next_auto_commit {
             self.commit(ctx);
             self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
         }
         let mut budget = self.config.max_poll_records as usize;
-        for (tp, buf) in self.buffer.iter_mut() {
-            if budget == 0 {
-                break;
-            }
-            let n = budget.min(buf.len());
-            if n == 0 {
+        while budget > 0 {
+            let Some(&tp) = self.completed_fetches.front() else { break };
+            let Some(buf) = self.buffer.get_mut(&tp).filter(|b| !b.is_empty()) else {
+                self.completed_fetches.pop_front();
                 continue;
-            }
+            };
+            let n = budget.min(buf.len());
             let from = buf.records[buf.next].offset;
-            self.segments.push(Segment { partition: *tp, base_offset: from, start: self.processing.len(), len: n });
+            self.segments.push(Segment { partition: tp, base_offset: from, start: self.processing.len(), len: n });
             self.processing.extend_from_slice(&buf.records[buf.next..buf.next + n]);
             buf.next += n;
             let until = Offset(buf.records[buf.next - 1].offset.0 + 1);
             buf.first = until;
-            self.positions.insert(*tp, until);
+            if buf.is_empty() {
+                self.completed_fetches.pop_front();
+            }
+            self.positions.insert(tp, until);
             budget -= n;
-            ctx.trace(TraceEvent::Polled { consumer: ctx.me(), partition: *tp, from, until });
+            ctx.trace(TraceEvent::Polled { consumer: ctx.me(), partition: tp, from, until });
         }
         self.buffer.retain(|_, b| !b.is_empty());
         if self.processing.is_empty() {
             // Waiting inside poll(): an auto-commit still happens on time.
-            if self.auto_commit() && !self.auto_commit_armed {
+            if self.state == MemberState::Stable && self.auto_commit() && !self.auto_commit_armed {
                 self.auto_commit_armed = true;
                 let after = self.next_auto_commit.0.saturating_sub(ctx.now().0);
                 ctx.set_timer(after, Timer::Consumer(ConsumerTimer::AutoCommitDue));
@@ -938,8 +1262,13 @@ impl Consumer {
             return;
         }
         self.stats.records_polled += self.processing.len() as u64;
+        self.arm_poll_timeout(ctx);
         if self.commit_mode == CommitMode::BeforeProcessing {
             self.awaiting_commit = self.commit(ctx);
+            if self.awaiting_commit.is_none() {
+                // commitSync() threw: at-most-once does not process what it could not commit.
+                return self.discard_batch(ctx);
+            }
         }
         if self.awaiting_commit.is_none() {
             self.start_processing(ctx);
@@ -947,10 +1276,18 @@ impl Consumer {
         self.send_fetches(ctx);
     }
 
+    /// Drops the batch handed to the application unprocessed, and polls again.
+    fn discard_batch(&mut self, ctx: &mut Ctx) {
+        self.processing.clear();
+        self.segments.clear();
+        self.send_fetches(ctx);
+        self.poll(ctx);
+    }
+
     /// One FetchRequest per leader for the assigned partitions that have a position, nothing
     /// buffered, and no fetch already in flight to that leader.
     fn send_fetches(&mut self, ctx: &mut Ctx) {
-        if self.state != MemberState::Stable {
+        if !self.is_alive() || self.assignment.is_empty() {
             return;
         }
         // Few leaders: a small list in leader order is cheaper than a map.

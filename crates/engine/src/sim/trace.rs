@@ -1,6 +1,7 @@
 use super::SimTime;
 use crate::catalog::Catalog;
 use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
+use crate::protocol::RebalanceTrigger;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -98,27 +99,41 @@ pub enum TraceEvent {
     /// KIP-394: a member joined with an empty member id and was told to rejoin with this one.
     MemberIdRequired { broker: u32, group: GroupId, member_id: String, state: &'static str },
     /// The group coordinator started a rebalance.
-    PreparingRebalance { broker: u32, group: GroupId, state: &'static str, generation_id: u32, reason: String },
-    /// All members joined: a new generation.
-    GroupStabilized { broker: u32, group: GroupId, generation_id: u32, members: usize },
+    PreparingRebalance {
+        broker: u32,
+        group: GroupId,
+        state: &'static str,
+        generation_id: u32,
+        trigger: RebalanceTrigger,
+        reason: String,
+    },
+    /// All members joined: a new generation, with the assignor (`protocol`) it uses.
+    GroupStabilized { broker: u32, group: GroupId, generation_id: u32, members: usize, protocol: String },
     /// The leader's SyncGroup carried the assignment.
-    AssignmentReceived { broker: u32, group: GroupId, leader: String, generation_id: u32, members: usize },
+    AssignmentReceived {
+        broker: u32,
+        group: GroupId,
+        leader: String,
+        generation_id: u32,
+        members: usize,
+        static_members: usize,
+    },
     /// A member's session timed out: no heartbeat within `session.timeout.ms`.
     MemberSessionExpired { broker: u32, group: GroupId, member_id: String, session_timeout_ms: u64 },
     /// A member sent LeaveGroup.
-    MemberLeft { broker: u32, group: GroupId, member_id: String },
+    MemberLeft { broker: u32, group: GroupId, member_id: String, trigger: RebalanceTrigger },
     /// The last member left: the group is Empty.
     GroupEmpty { broker: u32, group: GroupId, generation_id: u32 },
     /// A consumer started (the application called `subscribe` then `poll`).
     ConsumerStarted { consumer: NodeId, topics: Vec<TopicId> },
     /// A consumer's JoinGroup completed.
-    JoinedGroup { consumer: NodeId, generation_id: u32, member_id: String, leader: bool },
+    JoinedGroup { consumer: NodeId, generation_id: u32, member_id: String, leader: bool, protocol: String },
     /// A rebalance began on the consumer side: it must rejoin (eager protocol: it gives up all partitions).
     RequestingRejoin { consumer: NodeId, reason: String },
     /// Eager protocol: the consumer gives up every partition before rejoining.
     PartitionsRevoked { consumer: NodeId, partitions: Vec<TopicPartition> },
     /// SyncGroup gave the consumer its partitions.
-    PartitionsAssigned { consumer: NodeId, generation_id: u32, partitions: Vec<TopicPartition> },
+    PartitionsAssigned { consumer: NodeId, generation_id: u32, partitions: Vec<TopicPartition>, added: Vec<TopicPartition> },
     /// The consumer resumes a partition at its committed offset.
     SettingOffset { consumer: NodeId, partition: TopicPartition, offset: Offset },
     /// No committed offset: `auto.offset.reset` decided where to start.
@@ -199,13 +214,38 @@ pub enum TraceEvent {
     NetworkHealed { node: NodeId },
     /// The link between two nodes got `extra_ms` more latency (0: back to normal).
     LinkSlowed { node: NodeId, peer: NodeId, extra_ms: u64 },
+    /// KIP-345: a static member rejoined without its member id (a restart) and took over the
+    /// entry of its `group.instance.id`; the old member id is fenced.
+    StaticMemberReplaced {
+        broker: u32,
+        group: GroupId,
+        group_instance_id: String,
+        old_member_id: String,
+        new_member_id: String,
+        state: &'static str,
+    },
+    /// The coordinator gave up a group (its offsets partition moved): the group is Dead there.
+    GroupUnloaded { broker: u32, group: GroupId, state: &'static str },
+    /// The application did not call `poll()` within `max.poll.interval.ms`: the heartbeat
+    /// thread leaves the group.
+    PollTimeoutExpired { consumer: NodeId, max_poll_interval_ms: u64 },
+    /// The consumer gave up partitions it no longer owns without committing
+    /// (`onPartitionsLost`): its generation was reset.
+    PartitionsLost { consumer: NodeId, partitions: Vec<TopicPartition> },
+    /// The application stalled (a long GC pause, a slow call) and calls nothing for this long.
+    ConsumerPaused { consumer: NodeId, duration_ms: u64 },
+    /// A fatal error stopped the consumer (`FencedInstanceIdException`).
+    ConsumerFenced { consumer: NodeId },
+    /// `auto.offset.reset=none` and no committed offset: `poll()` threw
+    /// `NoOffsetForPartitionException`, and the application closed the consumer.
+    NoOffsetForPartition { consumer: NodeId, partitions: Vec<TopicPartition> },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 45] = [
+    pub const KINDS: [&'static str; 52] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -251,6 +291,13 @@ impl TraceEvent {
         "network_partitioned",
         "network_healed",
         "link_slowed",
+        "static_member_replaced",
+        "group_unloaded",
+        "poll_timeout_expired",
+        "partitions_lost",
+        "consumer_paused",
+        "consumer_fenced",
+        "no_offset_for_partition",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -301,6 +348,13 @@ impl TraceEvent {
             TraceEvent::NetworkPartitioned { .. } => 42,
             TraceEvent::NetworkHealed { .. } => 43,
             TraceEvent::LinkSlowed { .. } => 44,
+            TraceEvent::StaticMemberReplaced { .. } => 45,
+            TraceEvent::GroupUnloaded { .. } => 46,
+            TraceEvent::PollTimeoutExpired { .. } => 47,
+            TraceEvent::PartitionsLost { .. } => 48,
+            TraceEvent::ConsumerPaused { .. } => 49,
+            TraceEvent::ConsumerFenced { .. } => 50,
+            TraceEvent::NoOffsetForPartition { .. } => 51,
         }
     }
 
@@ -348,19 +402,19 @@ impl TraceEvent {
                 "[GroupCoordinator {broker}] Dynamic member with unknown member id joins group {} in {state} state. Created a new member id {member_id} and request the member to rejoin with this id.",
                 names.group_name(*group)
             ),
-            TraceEvent::PreparingRebalance { broker, group, state, generation_id, reason } => write!(
+            TraceEvent::PreparingRebalance { broker, group, state, generation_id, reason, .. } => write!(
                 s,
                 "[GroupCoordinator {broker}] Preparing to rebalance group {} in state PreparingRebalance with old generation {generation_id} (previous state {state}) (reason: {reason})",
                 names.group_name(*group)
             ),
-            TraceEvent::GroupStabilized { broker, group, generation_id, members } => write!(
+            TraceEvent::GroupStabilized { broker, group, generation_id, members, protocol } => write!(
                 s,
-                "[GroupCoordinator {broker}] Stabilized group {} generation {generation_id} with {members} members",
+                "[GroupCoordinator {broker}] Stabilized group {} generation {generation_id} with {members} members (protocol {protocol})",
                 names.group_name(*group)
             ),
-            TraceEvent::AssignmentReceived { broker, group, leader, generation_id, members } => write!(
+            TraceEvent::AssignmentReceived { broker, group, leader, generation_id, members, static_members } => write!(
                 s,
-                "[GroupCoordinator {broker}] Assignment received from leader {leader} for group {} for generation {generation_id}. The group has {members} members, 0 of which are static.",
+                "[GroupCoordinator {broker}] Assignment received from leader {leader} for group {} for generation {generation_id}. The group has {members} members, {static_members} of which are static.",
                 names.group_name(*group)
             ),
             TraceEvent::MemberSessionExpired { broker, group, member_id, session_timeout_ms } => write!(
@@ -368,7 +422,7 @@ impl TraceEvent {
                 "[GroupCoordinator {broker}] Member {member_id} in group {} has failed, removing it from the group (session timeout {session_timeout_ms} ms expired)",
                 names.group_name(*group)
             ),
-            TraceEvent::MemberLeft { broker, group, member_id } => write!(
+            TraceEvent::MemberLeft { broker, group, member_id, .. } => write!(
                 s,
                 "[GroupCoordinator {broker}] Member {member_id} has left group {} through explicit `LeaveGroup` request",
                 names.group_name(*group)
@@ -382,9 +436,9 @@ impl TraceEvent {
                 let topics: Vec<&str> = topics.iter().map(|t| names.topic_name(*t)).collect();
                 write!(s, "{} Subscribed to topic(s): {}", client(consumer), topics.join(", "))
             }
-            TraceEvent::JoinedGroup { consumer, generation_id, member_id, leader } => write!(
+            TraceEvent::JoinedGroup { consumer, generation_id, member_id, leader, protocol } => write!(
                 s,
-                "{} Successfully joined group with generation Generation{{generationId={generation_id}, memberId='{member_id}', protocol='range'}}{}",
+                "{} Successfully joined group with generation Generation{{generationId={generation_id}, memberId='{member_id}', protocol='{protocol}'}}{}",
                 client(consumer),
                 if *leader { " as leader" } else { "" }
             ),
@@ -394,10 +448,11 @@ impl TraceEvent {
             TraceEvent::PartitionsRevoked { consumer, partitions } => {
                 write!(s, "{} Revoke previously assigned partitions {}", client(consumer), list(partitions))
             }
-            TraceEvent::PartitionsAssigned { consumer, generation_id, partitions } => write!(
+            TraceEvent::PartitionsAssigned { consumer, generation_id, partitions, added } => write!(
                 s,
-                "{} Adding newly assigned partitions: {} (generation {generation_id})",
+                "{} Adding newly assigned partitions: {} (generation {generation_id}; now owns {})",
                 client(consumer),
+                list(added),
                 list(partitions)
             ),
             TraceEvent::SettingOffset { consumer, partition, offset } => write!(
@@ -547,6 +602,41 @@ impl TraceEvent {
                 if *peers == 0 { "every other node".to_string() } else { format!("{peers} node(s)") }
             ),
             TraceEvent::NetworkHealed { node } => write!(s, "[Network] every link of {} is healed", names.node_name(*node)),
+            TraceEvent::StaticMemberReplaced { broker, group, group_instance_id, old_member_id, new_member_id, state } => write!(
+                s,
+                "[GroupCoordinator {broker}] Static member with groupInstanceId={group_instance_id} and unknown member id joins group {} in {state} state. Replacing previously mapped member {old_member_id} with this groupInstanceId (new member id {new_member_id}).",
+                names.group_name(*group)
+            ),
+            TraceEvent::GroupUnloaded { broker, group, state } => write!(
+                s,
+                "[GroupCoordinator {broker}] Unloading group {} (state {state} -> Dead): its __consumer_offsets partition moved",
+                names.group_name(*group)
+            ),
+            TraceEvent::PollTimeoutExpired { consumer, max_poll_interval_ms } => write!(
+                s,
+                "{} consumer poll timeout has expired. This means the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms ({max_poll_interval_ms} ms), which typically implies that the poll loop is spending too much time processing messages. Member sending LeaveGroup request to coordinator.",
+                client(consumer)
+            ),
+            TraceEvent::PartitionsLost { consumer, partitions } => write!(
+                s,
+                "{} Giving away all assigned partitions as lost since generation/memberID has been reset, indicating that consumer is in old state or no longer part of the group: {}",
+                client(consumer),
+                list(partitions)
+            ),
+            TraceEvent::ConsumerPaused { consumer, duration_ms } => {
+                write!(s, "{} the application stalls for {duration_ms} ms: no poll(), no commit", client(consumer))
+            }
+            TraceEvent::ConsumerFenced { consumer } => write!(
+                s,
+                "{} FencedInstanceIdException: another consumer with the same group.instance.id has joined; this one stops",
+                client(consumer)
+            ),
+            TraceEvent::NoOffsetForPartition { consumer, partitions } => write!(
+                s,
+                "{} NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: {}",
+                client(consumer),
+                list(partitions)
+            ),
             TraceEvent::LinkSlowed { node, peer, extra_ms } => write!(
                 s,
                 "[Network] the link {} <-> {} is {extra_ms} ms slower",

@@ -1,0 +1,324 @@
+//! Scenario-level behaviour of consumer groups against Kafka 4.x's classic protocol: who leads,
+//! each rebalance trigger with its generation, `max.poll.interval.ms`, static membership
+//! (KIP-345), eager against cooperative rebalancing (KIP-429), the order `poll()` returns
+//! buffered records in, and `auto.offset.reset=none`. Every test asserts exact members,
+//! generations, offsets or counts.
+
+use serde_json::Value;
+use streamlab_engine::consumer::CommitMode;
+use streamlab_engine::protocol::RebalanceTrigger;
+use streamlab_engine::sim::TraceCapacity;
+use streamlab_engine::{Command, Scenario, SimTime, Simulation, TopicId, TopicPartition, TraceEvent};
+
+/// The IoT scenario with `partitions` partitions and `members` consumers of group `g1`,
+/// committing after processing, 5 ms of work per record.
+fn scenario(partitions: u32, members: u32) -> Scenario {
+    let mut s = Scenario::iot_default(7, partitions, members);
+    let g = &mut s.consumer_groups[0];
+    g.commit_mode = CommitMode::AfterProcessing;
+    g.processing_ms_per_record = 5;
+    g.windows = None;
+    set(&mut s, "enable.auto.commit", false);
+    s.run_ms = 120_000;
+    s
+}
+
+fn set(s: &mut Scenario, key: &str, value: impl Into<Value>) {
+    s.consumer_groups[0].configs.insert(key.to_string(), value.into());
+}
+
+fn start(s: Scenario) -> Simulation {
+    let mut sim = Simulation::new(s).unwrap();
+    sim.set_trace_capacity(TraceCapacity { recent: 1_000_000, info: 100_000 });
+    sim
+}
+
+fn tp(p: u32) -> TopicPartition {
+    TopicPartition::new(TopicId(0), p)
+}
+
+/// Every rebalance the coordinator started: (time ms, trigger, generation it ends).
+fn rebalances(sim: &Simulation) -> Vec<(u64, RebalanceTrigger, u32)> {
+    sim.trace()
+        .iter()
+        .filter_map(|e| match &e.event {
+            TraceEvent::PreparingRebalance { trigger, generation_id, .. } => Some((e.time.0, *trigger, *generation_id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The generations the group stabilised at, in order.
+fn generations(sim: &Simulation) -> Vec<(u32, usize)> {
+    sim.trace()
+        .iter()
+        .filter_map(|e| match &e.event {
+            TraceEvent::GroupStabilized { generation_id, members, .. } => Some((*generation_id, *members)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn at(sim: &mut Simulation, ms: u64, command: Command) {
+    sim.run_until(SimTime(ms));
+    sim.apply(command).unwrap();
+}
+
+/// `ClassicGroup.add`: the first member added leads, whatever its id; ids sort otherwise.
+#[test]
+fn the_first_member_to_join_leads_the_group() {
+    for seed in 1..=20 {
+        let mut s = scenario(6, 3);
+        s.seed = seed;
+        let mut sim = start(s);
+        sim.run_until(SimTime(10_000));
+        let first_added = sim
+            .trace()
+            .iter()
+            .find_map(|e| match &e.event {
+                TraceEvent::PreparingRebalance { reason, .. } => reason
+                    .strip_prefix("Adding new member ")
+                    .and_then(|r| r.strip_suffix(" with group instance id null"))
+                    .map(str::to_string),
+                _ => None,
+            })
+            .expect("a first member");
+        let leader = sim.group_state("g1").unwrap().leader.clone().unwrap();
+        assert_eq!(leader, first_added, "seed {seed}");
+    }
+}
+
+/// Kafka's rebalance triggers, one after another on one group, each named in the trace and
+/// each ending in the next generation: a member joins (`AddConsumer`), leaves (`close()`),
+/// stops heartbeating (a crash, after `session.timeout.ms`) and stops polling (a pause past
+/// `max.poll.interval.ms`).
+#[test]
+fn each_trigger_starts_a_rebalance_named_after_it() {
+    let mut s = scenario(6, 3);
+    set(&mut s, "max.poll.interval.ms", 20_000);
+    set(&mut s, "session.timeout.ms", 10_000);
+    let mut sim = start(s);
+    at(&mut sim, 10_000, Command::AddConsumer { group_id: "g1".into() });
+    at(&mut sim, 20_000, Command::CloseConsumer { client_id: "consumer-g1-4".into() });
+    at(&mut sim, 30_000, Command::CrashConsumer { client_id: "consumer-g1-3".into() });
+    at(&mut sim, 50_000, Command::PauseConsumer { client_id: "consumer-g1-2".into(), duration_ms: 40_000 });
+    sim.run_until(SimTime(80_000));
+    let triggers: Vec<(RebalanceTrigger, u32)> = rebalances(&sim).iter().map(|(_, t, g)| (*t, *g)).collect();
+    assert_eq!(
+        triggers,
+        [
+            (RebalanceTrigger::MemberJoined, 0),
+            (RebalanceTrigger::MemberJoined, 1),
+            (RebalanceTrigger::MemberLeft, 2),
+            (RebalanceTrigger::SessionTimeout, 3),
+            (RebalanceTrigger::PollTimeout, 4),
+        ]
+    );
+    assert_eq!(generations(&sim), [(1, 3), (2, 4), (3, 3), (4, 2), (5, 1)]);
+    // The session runs from the last heartbeat (every 3 s) before the crash at 30 s; the poll
+    // timeout from the last poll() before the pause at 50 s.
+    let times: Vec<u64> = rebalances(&sim).iter().map(|(t, _, _)| *t).collect();
+    assert!((37_000..=40_000).contains(&times[3]), "{times:?}");
+    assert!((69_000..=70_100).contains(&times[4]), "{times:?}");
+}
+
+/// `max.poll.interval.ms`: the member whose application stalls leaves (its heartbeat thread
+/// sends LeaveGroup), the group rebalances, another member reprocesses the stalled batch, and
+/// the stalled member's commit after it fails with CommitFailedException; at its next poll()
+/// its partitions are lost and it joins again as a new member.
+#[test]
+fn a_member_past_max_poll_interval_leaves_and_its_late_commit_fails() {
+    let mut s = scenario(2, 2);
+    set(&mut s, "max.poll.interval.ms", 10_000);
+    set(&mut s, "max.poll.records", 50);
+    s.consumer_groups[0].processing_ms_per_record = 100;
+    let mut sim = start(s);
+    sim.run_until(SimTime(20_000));
+    let slow = "consumer-g1-1";
+    let slow_node = sim.catalog().node_id(slow).unwrap();
+    let stalled_batch: u64 = sim
+        .trace()
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event {
+            TraceEvent::Polled { consumer, from, until, .. } if *consumer == slow_node => Some(until.0 - from.0),
+            _ => None,
+        })
+        .unwrap();
+    sim.apply(Command::PauseConsumer { client_id: slow.into(), duration_ms: 15_000 }).unwrap();
+    sim.run_until(SimTime(60_000));
+    let events: Vec<(u64, &TraceEvent)> = sim.trace().iter().map(|e| (e.time.0, &e.event)).collect();
+    let expired = events
+        .iter()
+        .position(|(_, e)| matches!(e, TraceEvent::PollTimeoutExpired { consumer, max_poll_interval_ms: 10_000 } if *consumer == slow_node))
+        .expect("the poll timeout expired");
+    let left = events[expired..]
+        .iter()
+        .position(|(_, e)| matches!(e, TraceEvent::MemberLeft { trigger: RebalanceTrigger::PollTimeout, .. }))
+        .expect("LeaveGroup reached the coordinator");
+    let failed = events[expired..]
+        .iter()
+        .position(
+            |(_, e)| matches!(e, TraceEvent::CommitFailed { consumer, error: "CommitFailedException" } if *consumer == slow_node),
+        )
+        .expect("the late commit failed");
+    assert!(failed > left);
+    let lost = events[expired..]
+        .iter()
+        .position(|(_, e)| matches!(e, TraceEvent::PartitionsLost { consumer, .. } if *consumer == slow_node))
+        .expect("its partitions are lost at its next poll()");
+    assert!(lost > failed);
+    let triggers: Vec<RebalanceTrigger> = rebalances(&sim).iter().map(|(_, t, _)| *t).collect();
+    assert_eq!(
+        triggers,
+        [RebalanceTrigger::MemberJoined, RebalanceTrigger::PollTimeout, RebalanceTrigger::MemberJoined]
+    );
+    assert_eq!(generations(&sim), [(1, 2), (2, 1), (3, 2)]);
+    let o = &sim.report().groups[0].outcome;
+    assert_eq!(o.lost, 0);
+    assert!(stalled_batch > 0);
+    assert_eq!(o.duplicated, stalled_batch, "the stalled batch was processed twice");
+}
+
+/// KIP-345: a static member that restarts within `session.timeout.ms` takes its place back
+/// with no rebalance; a dynamic one causes two (its new self joins, its old self times out).
+#[test]
+fn a_static_member_restarted_within_the_session_timeout_causes_no_rebalance() {
+    let run = |static_membership: bool| {
+        let mut s = scenario(4, 2);
+        s.consumer_groups[0].static_membership = static_membership;
+        set(&mut s, "session.timeout.ms", 30_000);
+        let mut sim = start(s);
+        at(&mut sim, 20_000, Command::CrashConsumer { client_id: "consumer-g1-2".into() });
+        at(&mut sim, 30_000, Command::RestartConsumer { client_id: "consumer-g1-2".into() });
+        sim.run_until(SimTime(90_000));
+        sim
+    };
+    let sim = run(true);
+    assert_eq!(generations(&sim), [(1, 2)], "one generation, never a rebalance");
+    let replaced = sim.trace().iter().filter(|e| matches!(e.event, TraceEvent::StaticMemberReplaced { .. })).count();
+    assert_eq!(replaced, 1);
+    let g = sim.group_state("g1").unwrap();
+    assert_eq!(g.static_members.keys().collect::<Vec<_>>(), ["consumer-g1-1", "consumer-g1-2"]);
+    let report = sim.report();
+    assert_eq!(report.groups[0].outcome.lost, 0);
+
+    // Dynamic: the restarted process is a new member, and the rebalance it starts waits for
+    // the old one until its session expires (removed then, without a rebalance of its own).
+    let sim = run(false);
+    let r = rebalances(&sim);
+    assert_eq!(r.iter().map(|(_, t, _)| *t).collect::<Vec<_>>(), [RebalanceTrigger::MemberJoined; 2]);
+    assert_eq!(generations(&sim), [(1, 2), (2, 2)]);
+    let expired = sim.trace().iter().find(|e| matches!(e.event, TraceEvent::MemberSessionExpired { .. })).unwrap();
+    assert!((47_000..=50_000).contains(&expired.time.0));
+}
+
+/// A static member that does not come back is removed when its session expires.
+#[test]
+fn a_static_member_gone_for_good_is_removed_at_its_session_timeout() {
+    let mut s = scenario(4, 2);
+    s.consumer_groups[0].static_membership = true;
+    set(&mut s, "session.timeout.ms", 30_000);
+    let mut sim = start(s);
+    at(&mut sim, 20_000, Command::CrashConsumer { client_id: "consumer-g1-2".into() });
+    sim.run_until(SimTime(90_000));
+    let r = rebalances(&sim);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[1].1, RebalanceTrigger::SessionTimeout);
+    assert!((47_000..=50_000).contains(&r[1].0), "30 s after the last heartbeat before the crash: {r:?}");
+    assert_eq!(generations(&sim), [(1, 2), (2, 1)]);
+}
+
+/// `poll()` drains buffered records in the order their fetches completed (the Java client's
+/// `FetchCollector`), so a partition refilled while another still has records waits its turn.
+#[test]
+fn poll_returns_records_in_fetch_completion_order() {
+    let mut s = scenario(2, 1);
+    set(&mut s, "max.poll.records", 5);
+    // Start late, so that both partitions hold a backlog.
+    s.consumer_groups[0].members = 0;
+    let mut sim = start(s);
+    at(&mut sim, 30_000, Command::AddConsumer { group_id: "g1".into() });
+    sim.run_until(SimTime(60_000));
+    let polled: Vec<(u32, u64, u64)> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.event {
+            TraceEvent::Polled { partition, from, until, .. } => Some((partition.partition.0, from.0, until.0)),
+            _ => None,
+        })
+        .collect();
+    // A partition's run is never cut by the other while it still has buffered records: the
+    // runs alternate, and each ends where a fetch's records ended.
+    let mut runs: Vec<(u32, u64, u64)> = vec![];
+    for (p, from, until) in polled {
+        match runs.last_mut() {
+            Some((q, _, end)) if *q == p && *end == from => *end = until,
+            _ => runs.push((p, from, until)),
+        }
+    }
+    assert!(runs.len() >= 4, "{runs:?}");
+    for pair in runs.windows(2) {
+        assert_ne!(pair[0].0, pair[1].0, "runs alternate between the partitions: {runs:?}");
+    }
+    assert_eq!(runs[0].1, 0);
+    assert_eq!(runs[1].1, 0);
+    assert_eq!(tp(0).partition.0, runs[0].0);
+}
+
+/// `auto.offset.reset=none`: with no committed offset, poll() throws
+/// NoOffsetForPartitionException and the application stops.
+#[test]
+fn auto_offset_reset_none_without_a_committed_offset_stops_the_consumer() {
+    let mut s = scenario(2, 1);
+    set(&mut s, "auto.offset.reset", "none");
+    let mut sim = start(s);
+    sim.run_until(SimTime(20_000));
+    let thrown: Vec<Vec<TopicPartition>> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.event {
+            TraceEvent::NoOffsetForPartition { partitions, .. } => Some(partitions.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(thrown, [vec![tp(0), tp(1)]]);
+    assert_eq!(sim.report().groups[0].processed, 0);
+    assert!(sim.consumers().all(|c| !c.is_alive()));
+}
+
+/// Eager: every member revokes everything at each rebalance. Cooperative (KIP-429): a member
+/// keeps what it keeps, revokes only what moves, and a second round hands that out.
+#[test]
+fn cooperative_rebalancing_revokes_only_the_partitions_that_move() {
+    let run = |strategy: &str| {
+        let mut s = scenario(6, 2);
+        set(&mut s, "partition.assignment.strategy", strategy);
+        let mut sim = start(s);
+        at(&mut sim, 20_000, Command::AddConsumer { group_id: "g1".into() });
+        sim.run_until(SimTime(40_000));
+        let revoked: usize = sim
+            .trace()
+            .iter()
+            .filter(|e| e.time.0 >= 20_000)
+            .map(|e| match &e.event {
+                TraceEvent::PartitionsRevoked { partitions, .. } => partitions.len(),
+                _ => 0,
+            })
+            .sum();
+        (sim, revoked)
+    };
+    let (eager, eager_revoked) = run("org.apache.kafka.clients.consumer.RangeAssignor");
+    assert_eq!(eager_revoked, 6, "eager: both members revoke all they own");
+    assert_eq!(generations(&eager).len(), 2);
+    let (coop, coop_revoked) = run("org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    assert_eq!(coop_revoked, 2, "cooperative: one partition from each old member moves");
+    let triggers: Vec<RebalanceTrigger> = rebalances(&coop).iter().map(|(_, t, _)| *t).collect();
+    assert_eq!(
+        triggers,
+        [RebalanceTrigger::MemberJoined, RebalanceTrigger::MemberJoined, RebalanceTrigger::CooperativeRejoin]
+    );
+    for c in coop.consumers() {
+        assert_eq!(c.assignment.len(), 2, "{}: balanced after the second round", c.client_id);
+    }
+}
