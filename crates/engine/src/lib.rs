@@ -7,6 +7,7 @@
 //! `apply()`, `snapshot()`, `trace()`, `report()`.
 
 pub mod broker;
+pub mod calculators;
 pub mod catalog;
 pub mod command;
 pub mod config;
