@@ -6,7 +6,7 @@
 //! (once; it is never compiled in).
 
 use crate::fetch;
-use crate::player::{Knobs, LagPoint, Player, RunTarget, Speed, FRAME_BUDGET_MS};
+use crate::player::{compare_protocols, Comparison, Knobs, LagPoint, Player, RunTarget, Speed, FRAME_BUDGET_MS};
 use crate::progress::{Progress, State};
 use crate::route::{self, Page, Route};
 use crate::views::{
@@ -14,13 +14,15 @@ use crate::views::{
     cluster::ClusterPanel,
     config::ConfigBar,
     course::CourseIndex,
+    dialogs::{EmbedDialog, ExportDialog, ShareDialog},
     events::EventLog,
     exercise::{CheckResult, ExercisePanel},
     groups::GroupPanel,
     outcomes::OutcomePanel,
     partitions::PartitionPanel,
     producer::ProducerPanel,
-    tools::{EmbedDialog, ExportDialog, ShareDialog},
+    rebalances::RebalancePanel,
+    tools::ToolsPanel,
     windows::WindowPanel,
     ViewId,
 };
@@ -60,6 +62,8 @@ struct ViewData {
     /// The exercise's goal on the run, in exercise mode: evaluated at each refresh, as the
     /// views are (a summary report costs about as much as a snapshot).
     evaluation: Option<Rc<Evaluation>>,
+    /// The run's last comparison of eager and cooperative rebalancing.
+    comparison: Option<Rc<Comparison>>,
 }
 
 impl ViewData {
@@ -71,6 +75,7 @@ impl ViewData {
             setup: Rc::new(p.setup.clone()),
             scenario: Rc::new(p.scenario().clone()),
             evaluation: exercise.map(|e| Rc::new(e.goal.evaluate(&p.metrics()))),
+            comparison: p.comparison.clone(),
         }
     }
 }
@@ -113,6 +118,9 @@ pub enum Action {
     Command(Command),
     /// Evaluate the exercise's goal now and record the outcome.
     Check,
+    /// Run this run again headless with eager and with cooperative rebalancing, to now or to
+    /// the end, for the Rebalances view.
+    CompareProtocols { to_end: bool },
 }
 
 /// The page's clock, ms: the time base of animation frames, so the two can be compared.
@@ -382,10 +390,14 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
             html! { <ClusterPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} /> }
         }
         ViewId::Groups => html! { <GroupPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} /> },
+        ViewId::Rebalances => {
+            html! { <RebalancePanel {snapshot} comparison={v.comparison.clone()} on_action={on_action.clone()} /> }
+        }
+        ViewId::Tools => html! { <ToolsPanel {snapshot} key_names={v.key_names.clone()} /> },
         ViewId::Windows => html! { <WindowPanel {snapshot} /> },
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },
         ViewId::Producer => html! { <ProducerPanel {snapshot} /> },
-        ViewId::Lag => html! { <LagChart history={v.history.clone()} /> },
+        ViewId::Lag => html! { <LagChart history={v.history.clone()} {snapshot} /> },
         ViewId::Events => html! { <EventLog {snapshot} /> },
     }
 }
@@ -549,6 +561,12 @@ fn playground(props: &PlaygroundProps) -> Html {
                     checked.set(None);
                     mark_tried(&progress);
                     lab.launch(Launch::fresh(setup));
+                }
+                Action::CompareProtocols { to_end } => {
+                    let mut p = lab.player.borrow_mut();
+                    let until_ms = (!to_end).then(|| p.now_ms());
+                    let comparison = compare_protocols(&p.setup, p.commands(), &lab.data.borrow(), until_ms);
+                    p.comparison = Some(Rc::new(comparison));
                 }
                 Action::Check => {
                     if let Some(e) = &exercise {

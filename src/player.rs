@@ -5,11 +5,14 @@
 //! so that it knows nothing of the browser.
 
 use serde_json::Value;
-use streamlab_engine::config::Acks;
+use std::rc::Rc;
+use streamlab_engine::config::{Acks, ConsumerConfig};
+use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::metrics::Metrics;
 use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
 use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
+use streamlab_engine::timeline::Rebalance;
 use streamlab_engine::{Command, Datasets, Preset, Scenario, ScenarioError, SimTime, Simulation, Snapshot};
 
 /// Simulated ms between two points of the lag history at a chosen speed.
@@ -30,6 +33,70 @@ const RATE_WINDOW_MS: f64 = 1000.0;
 /// The speeds the speed menu offers, simulated s per real s (a URL may ask for one of them).
 pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0];
 
+/// The class name of Kafka's range assignor (eager).
+pub const RANGE_ASSIGNOR: &str = "org.apache.kafka.clients.consumer.RangeAssignor";
+/// The class name of Kafka's cooperative sticky assignor (KIP-429's incremental protocol).
+pub const COOPERATIVE_STICKY_ASSIGNOR: &str = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
+
+/// A `partition.assignment.strategy` the control bar offers: one assignor, or Kafka's default
+/// list; `Other` is a list the run's scenario holds that is none of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignorChoice {
+    Range,
+    RoundRobin,
+    Sticky,
+    CooperativeSticky,
+    /// Kafka 4.x's default: `RangeAssignor, CooperativeStickyAssignor` (range is used, the
+    /// protocol is eager; the list lets a group move to cooperative in two rolling bounces).
+    KafkaDefault,
+    Other,
+}
+
+impl AssignorChoice {
+    /// Every choice the control bar lists, with its label.
+    pub const ALL: [(AssignorChoice, &'static str); 5] = [
+        (AssignorChoice::KafkaDefault, "Kafka's default: range, cooperative-sticky"),
+        (AssignorChoice::Range, "range (eager)"),
+        (AssignorChoice::RoundRobin, "roundrobin (eager)"),
+        (AssignorChoice::Sticky, "sticky (eager)"),
+        (AssignorChoice::CooperativeSticky, "cooperative-sticky (cooperative)"),
+    ];
+
+    /// The strategies of this choice, preferred first; `None` for [`AssignorChoice::Other`].
+    pub fn strategies(self) -> Option<Vec<Strategy>> {
+        Some(match self {
+            AssignorChoice::Range => vec![Strategy::Range],
+            AssignorChoice::RoundRobin => vec![Strategy::RoundRobin],
+            AssignorChoice::Sticky => vec![Strategy::Sticky],
+            AssignorChoice::CooperativeSticky => vec![Strategy::CooperativeSticky],
+            AssignorChoice::KafkaDefault => vec![Strategy::Range, Strategy::CooperativeSticky],
+            AssignorChoice::Other => return None,
+        })
+    }
+
+    /// The choice whose strategies are `strategies`.
+    pub fn of(strategies: &[Strategy]) -> AssignorChoice {
+        Self::ALL.iter().map(|(c, _)| *c).find(|c| c.strategies().as_deref() == Some(strategies)).unwrap_or(AssignorChoice::Other)
+    }
+
+    /// The value of `partition.assignment.strategy`: Kafka's class names, comma-separated.
+    pub fn config_value(self) -> Option<String> {
+        self.strategies().map(|s| s.iter().map(|s| s.class_name()).collect::<Vec<_>>().join(","))
+    }
+
+    /// Its name in the control bar's `<select>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignorChoice::Range => "range",
+            AssignorChoice::RoundRobin => "roundrobin",
+            AssignorChoice::Sticky => "sticky",
+            AssignorChoice::CooperativeSticky => "cooperative-sticky",
+            AssignorChoice::KafkaDefault => "default",
+            AssignorChoice::Other => "other",
+        }
+    }
+}
+
 /// The playground's knobs as its control bar shows them: read from the running scenario, and
 /// written back into a setup's settings (applied by rebuilding the simulation).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +116,14 @@ pub struct Knobs {
     pub min_insync_replicas: u32,
     /// Every topic's `unclean.leader.election.enable`.
     pub unclean_leader_election: bool,
+    /// The first group's `partition.assignment.strategy`.
+    pub assignor: AssignorChoice,
+    /// The first group's `max.poll.interval.ms`.
+    pub max_poll_interval_ms: u64,
+    /// The first group's `session.timeout.ms`.
+    pub session_timeout_ms: u64,
+    /// Whether the first group's members are static (KIP-345: each has a `group.instance.id`).
+    pub static_membership: bool,
 }
 
 /// `acks` as Kafka spells it.
@@ -74,6 +149,8 @@ impl Knobs {
         let group = scenario.consumer_groups.first();
         let topic = scenario.topics.first();
         let topic_config = |key: &str| config_text(topic.and_then(|t| t.configs.get(key)));
+        // The scenario is valid, so its consumer configs are: Kafka's defaults fill the gaps.
+        let consumer = group.and_then(|g| ConsumerConfig::from_map("configs", &g.configs).ok()).unwrap_or_default();
         Knobs {
             preset: match setup.start {
                 Start::Preset(p) => Some(p),
@@ -93,13 +170,18 @@ impl Knobs {
             },
             min_insync_replicas: topic_config("min.insync.replicas").and_then(|v| v.parse().ok()).unwrap_or(1),
             unclean_leader_election: topic_config("unclean.leader.election.enable").is_some_and(|v| v == "true"),
+            assignor: AssignorChoice::of(&consumer.partition_assignment_strategy),
+            max_poll_interval_ms: consumer.max_poll_interval_ms,
+            session_timeout_ms: consumer.session_timeout_ms,
+            static_membership: group.is_some_and(|g| g.static_membership),
         }
     }
 
     /// `setup` with these knobs: their preset as its start (a full scenario stays when they
     /// name none) and their values as its settings. Its scripted commands stay. The cluster's
-    /// knobs become settings only when they change the run (or were set before), so that a
-    /// new preset brings its own cluster and a share link holds only what the user changed.
+    /// and the group's knobs become settings only when they change the run (or were set
+    /// before), so that a new preset brings its own cluster and a share link holds only what
+    /// the user changed.
     pub fn apply(self, setup: &Setup) -> Setup {
         let before = setup.scenario().ok().map(|s| Knobs::of(setup, &s));
         let mut setup = setup.clone();
@@ -111,7 +193,9 @@ impl Knobs {
         s.insert("partitions".into(), self.partitions.into());
         s.insert("consumers".into(), self.consumers.into());
         s.insert("commit_mode".into(), self.commit_mode.name().into());
-        let cluster: [(&str, Value, bool); 5] = [
+        // "Other" (a list none of the choices is) leaves the scenario's as it is.
+        let strategy = self.assignor.config_value().map_or(Value::Null, Value::from);
+        let knobs: [(&str, Value, bool); 9] = [
             ("brokers", self.brokers.into(), before.is_some_and(|b| b.brokers == self.brokers)),
             (
                 "replication_factor",
@@ -129,9 +213,29 @@ impl Knobs {
                 self.unclean_leader_election.into(),
                 before.is_some_and(|b| b.unclean_leader_election == self.unclean_leader_election),
             ),
+            (
+                "consumer.partition.assignment.strategy",
+                strategy,
+                self.assignor == AssignorChoice::Other || before.is_some_and(|b| b.assignor == self.assignor),
+            ),
+            (
+                "consumer.max.poll.interval.ms",
+                self.max_poll_interval_ms.into(),
+                before.is_some_and(|b| b.max_poll_interval_ms == self.max_poll_interval_ms),
+            ),
+            (
+                "consumer.session.timeout.ms",
+                self.session_timeout_ms.into(),
+                before.is_some_and(|b| b.session_timeout_ms == self.session_timeout_ms),
+            ),
+            (
+                "static_membership",
+                self.static_membership.into(),
+                before.is_some_and(|b| b.static_membership == self.static_membership),
+            ),
         ];
-        for (name, value, unchanged) in cluster {
-            if !unchanged || s.contains_key(name) {
+        for (name, value, unchanged) in knobs {
+            if !value.is_null() && (!unchanged || s.contains_key(name)) {
                 s.insert(name.into(), value);
             }
         }
@@ -139,14 +243,161 @@ impl Knobs {
     }
 }
 
-/// One point of the lag chart: time (s) and the group's total lag and backlog (records).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One point of the lag history: time (s), every group's total lag and backlog (records), and
+/// each group's partitions as the group coordinator sees them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LagPoint {
     pub time_s: f64,
-    /// Σ high watermark − committed offset.
+    /// Σ high watermark − committed offset, over every group's partitions with a committed
+    /// offset (assigned or not).
     pub lag: u64,
-    /// Σ high watermark − position.
+    /// Σ high watermark − position, over the partitions members hold.
     pub backlog: u64,
+    /// Per group, in the scenario's order (shared: the views copy the history at each refresh).
+    pub groups: Rc<Vec<GroupLag>>,
+}
+
+/// One group's partitions at one point of the lag history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupLag {
+    pub group_id: String,
+    /// Σ high watermark − position over the partitions its members hold.
+    pub backlog: u64,
+    /// Every partition of the topics it reads, in topic then partition order.
+    pub partitions: Vec<PartitionLag>,
+}
+
+impl GroupLag {
+    /// Σ high watermark − committed offset over the partitions with a committed offset.
+    pub fn lag(&self) -> u64 {
+        self.partitions.iter().filter_map(PartitionLag::lag).sum()
+    }
+}
+
+/// One partition of a group at one point of the lag history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionLag {
+    /// `topic-partition`.
+    pub partition: String,
+    pub high_watermark: u64,
+    /// The group's committed offset, if it has one.
+    pub committed: Option<u64>,
+}
+
+impl PartitionLag {
+    /// High watermark − committed offset; `None` before the group commits one.
+    pub fn lag(&self) -> Option<u64> {
+        self.committed.map(|c| self.high_watermark.saturating_sub(c))
+    }
+}
+
+/// Each group's partitions in `snapshot`: those of the topics `scenario` says it reads.
+pub fn group_lags(scenario: &Scenario, snapshot: &Snapshot) -> Vec<GroupLag> {
+    scenario
+        .consumer_groups
+        .iter()
+        .map(|g| GroupLag {
+            group_id: g.group_id.clone(),
+            backlog: snapshot
+                .groups
+                .iter()
+                .filter(|v| v.group_id == g.group_id)
+                .flat_map(|v| &v.members)
+                .flat_map(|m| &m.partitions)
+                .map(|p| p.position.map_or(0, |pos| p.high_watermark.saturating_sub(pos)))
+                .sum(),
+            partitions: snapshot
+                .partitions
+                .iter()
+                .filter(|p| g.topics.contains(&p.topic))
+                .map(|p| PartitionLag {
+                    partition: format!("{}-{}", p.topic, p.partition),
+                    high_watermark: p.high_watermark,
+                    committed: p.committed.iter().find(|(id, _)| *id == g.group_id).map(|(_, o)| *o),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Which assignor each side of the comparison of rebalance protocols runs.
+pub const COMPARED: [(&str, &str); 2] = [("eager", RANGE_ASSIGNOR), ("cooperative", COOPERATIVE_STICKY_ASSIGNOR)];
+
+/// One side of the comparison: the run again with one assignor, headless.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparedRun {
+    /// `eager` or `cooperative`.
+    pub protocol: &'static str,
+    /// The assignor's class name, as `partition.assignment.strategy` was set.
+    pub assignor: &'static str,
+    /// Each group's rebalances, in the scenario's order.
+    pub groups: Vec<(String, Vec<Rebalance>)>,
+    /// Simulated time it stopped at, ms.
+    pub end_ms: u64,
+    pub trace_hash: u64,
+    /// The commands it refused and skipped (as the playground does).
+    pub refused: Vec<String>,
+}
+
+impl ComparedRun {
+    /// Σ partitions revoked (or lost) over every rebalance.
+    pub fn revoked(&self) -> u32 {
+        self.groups.iter().flat_map(|(_, t)| t).map(|r| r.revoked).sum()
+    }
+
+    /// Σ over every rebalance and partition of the time it went unconsumed, ms.
+    pub fn unconsumed_ms(&self) -> u64 {
+        self.groups.iter().flat_map(|(_, t)| t).flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| ms).sum()
+    }
+}
+
+/// The same setup, seed and commands run twice headless, once with the range assignor (eager
+/// rebalances) and once with the cooperative sticky assignor (KIP-429), to the same time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// `Some(t)`: both ran to simulated time `t` ms, where the playground stood; `None`: to the
+    /// end of the input (or of the scenario), as `streamlab run` does.
+    pub until_ms: Option<u64>,
+    /// Eager first; a side whose setup the engine refused holds the error.
+    pub runs: Vec<Result<ComparedRun, String>>,
+}
+
+/// Runs `setup` with the user's `commands` once per side of [`COMPARED`], its
+/// `partition.assignment.strategy` set for every group, to `until_ms` or to the end.
+pub fn compare_protocols(setup: &Setup, commands: &[TimedCommand], data: &Datasets, until_ms: Option<u64>) -> Comparison {
+    let runs = COMPARED
+        .iter()
+        .map(|&(protocol, assignor)| {
+            let mut setup = setup.clone();
+            setup.settings.insert("consumer.partition.assignment.strategy".into(), assignor.into());
+            let mut sim = setup.build(data).map_err(|e| e.to_string())?;
+            let mut script = Script::new(setup.commands.iter().chain(commands).cloned());
+            let mut refused = vec![];
+            loop {
+                let ran = match until_ms {
+                    Some(t) => script.run_until(&mut sim, SimTime(t)).map(|_| ()),
+                    None => script.run_to_end(&mut sim).map(|_| ()),
+                };
+                match ran {
+                    Ok(()) => break,
+                    Err(e) => {
+                        refused.push(e.to_string());
+                        script.skip_next();
+                    }
+                }
+            }
+            let snap = sim.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0, window_keys: 0, windows_per_key: 0 });
+            Ok(ComparedRun {
+                protocol,
+                assignor,
+                groups: snap.groups.into_iter().map(|g| (g.group_id, g.timeline)).collect(),
+                end_ms: sim.now().0,
+                trace_hash: sim.trace_hash(),
+                refused,
+            })
+        })
+        .collect();
+    Comparison { until_ms, runs }
 }
 
 /// How fast simulated time runs while playing.
@@ -246,6 +497,8 @@ pub struct Player {
     /// at the frame's end.
     sample_due: bool,
     pub last_error: Option<String>,
+    /// The last comparison of eager and cooperative rebalancing of this run, if one was asked for.
+    pub comparison: Option<Rc<Comparison>>,
 }
 
 impl Player {
@@ -279,6 +532,7 @@ impl Player {
             next_sample_ms: 0,
             sample_due: false,
             last_error: None,
+            comparison: None,
         })
     }
 
@@ -480,16 +734,10 @@ impl Player {
             window_keys: 0,
             windows_per_key: 0,
         });
-        let (mut lag, mut backlog) = (0, 0);
-        for g in &snap.groups {
-            for m in &g.members {
-                for p in &m.partitions {
-                    lag += p.lag.unwrap_or(0);
-                    backlog += p.position.map_or(0, |pos| p.high_watermark.saturating_sub(pos));
-                }
-            }
-        }
-        self.history.push(LagPoint { time_s: snap.now_ms as f64 / 1000.0, lag, backlog });
+        let groups = group_lags(self.sim.scenario(), &snap);
+        let lag = groups.iter().map(GroupLag::lag).sum();
+        let backlog = groups.iter().map(|g| g.backlog).sum();
+        self.history.push(LagPoint { time_s: snap.now_ms as f64 / 1000.0, lag, backlog, groups: Rc::new(groups) });
         if self.history.len() > HISTORY_POINTS {
             self.history.remove(0);
         }
@@ -660,6 +908,10 @@ mod tests {
             acks: Acks::All,
             min_insync_replicas: 1,
             unclean_leader_election: false,
+            assignor: AssignorChoice::CooperativeSticky,
+            max_poll_interval_ms: 20_000,
+            session_timeout_ms: 10_000,
+            static_membership: true,
         };
         let setup = knobs.apply(&Setup::preset(Preset::Iot));
         let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();
@@ -699,6 +951,69 @@ mod tests {
         assert!(p.last_error.as_deref().unwrap_or_default().contains("nobody"), "{:?}", p.last_error);
         assert_eq!(p.metrics().get("events.consumer_crashed"), Some(1.0));
         assert!(p.commands().is_empty(), "scripted commands are not the user's");
+    }
+
+    #[test]
+    fn the_group_knobs_set_the_consumer_configs() {
+        let setup = Setup::preset(Preset::Iot);
+        let knobs = Knobs::of(&setup, &setup.scenario().unwrap());
+        // Kafka's defaults.
+        assert_eq!(
+            (knobs.assignor, knobs.max_poll_interval_ms, knobs.session_timeout_ms, knobs.static_membership),
+            (AssignorChoice::KafkaDefault, 300_000, 45_000, false)
+        );
+        let unchanged = knobs.apply(&setup);
+        for name in ["consumer.partition.assignment.strategy", "consumer.max.poll.interval.ms", "static_membership"] {
+            assert!(!unchanged.settings.contains_key(name), "{name}");
+        }
+        let group = Knobs {
+            assignor: AssignorChoice::CooperativeSticky,
+            max_poll_interval_ms: 20_000,
+            session_timeout_ms: 10_000,
+            static_membership: true,
+            ..knobs
+        };
+        let changed = group.apply(&setup);
+        assert_eq!(changed.settings["consumer.partition.assignment.strategy"], Value::from(COOPERATIVE_STICKY_ASSIGNOR));
+        assert_eq!(changed.settings["consumer.max.poll.interval.ms"], Value::from(20_000));
+        assert_eq!(changed.settings["consumer.session.timeout.ms"], Value::from(10_000));
+        assert_eq!(changed.settings["static_membership"], Value::from(true));
+        let p = Player::new(changed, &Datasets::default()).unwrap();
+        assert_eq!(p.knobs(), group);
+        let snap = p.snapshot();
+        assert_eq!((snap.groups[0].rebalance_protocol, snap.groups[0].session_timeout_ms), ("cooperative", 10_000));
+        let default_list = AssignorChoice::KafkaDefault.config_value().unwrap();
+        assert_eq!(default_list, format!("{RANGE_ASSIGNOR},{COOPERATIVE_STICKY_ASSIGNOR}"));
+        // A list none of the choices is stays as the scenario has it.
+        let mut other = Setup::preset(Preset::Iot);
+        let list = format!("{},{RANGE_ASSIGNOR}", Strategy::RoundRobin.class_name());
+        other.settings.insert("consumer.partition.assignment.strategy".into(), Value::from(list.clone()));
+        let k = Knobs::of(&other, &other.scenario().unwrap());
+        assert_eq!(k.assignor, AssignorChoice::Other);
+        assert_eq!(k.apply(&other).settings["consumer.partition.assignment.strategy"], Value::from(list));
+    }
+
+    #[test]
+    fn the_comparison_replays_the_run_with_each_protocol() {
+        let mut setup = Setup::preset(Preset::Iot);
+        setup.settings.insert("consumer.partition.assignment.strategy".into(), Value::from(RANGE_ASSIGNOR));
+        let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();
+        p.advance(15_000);
+        p.apply(Command::AddConsumer { group_id: "g1".into() });
+        p.advance(15_000);
+        p.apply(Command::CrashConsumer { client_id: "nobody".into() });
+        let c = compare_protocols(&p.setup, p.commands(), &Datasets::default(), Some(p.now_ms()));
+        assert_eq!(c.runs.len(), 2);
+        let eager = c.runs[0].as_ref().unwrap();
+        let cooperative = c.runs[1].as_ref().unwrap();
+        assert_eq!((eager.protocol, cooperative.protocol), ("eager", "cooperative"));
+        // This run is the eager one: the same trace to the same instant.
+        assert_eq!((eager.end_ms, eager.trace_hash), (p.now_ms(), p.trace_hash()));
+        assert!(eager.refused.is_empty());
+        assert!(eager.groups[0].1.len() >= 2, "{:?}", eager.groups);
+        assert!(cooperative.revoked() < eager.revoked(), "{} vs {}", cooperative.revoked(), eager.revoked());
+        let to_end = compare_protocols(&p.setup, p.commands(), &Datasets::default(), None);
+        assert_eq!(to_end.runs[0].as_ref().unwrap().end_ms, 60_000);
     }
 
     #[test]

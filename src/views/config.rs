@@ -1,10 +1,11 @@
 //! The control bar: the stream (preset), Play / Pause / Step / speed and the speed achieved,
 //! "Run for …" with its progress, the commit mode, the playground's knobs (the cluster's
-//! too: brokers, replication factor, acks, min.insync.replicas, unclean leader election), the
+//! too: brokers, replication factor, acks, min.insync.replicas, unclean leader election; and
+//! the group's: assignor, max.poll.interval.ms, session.timeout.ms, static membership), the
 //! clock and the trace hash. Compact (for an embedding), it keeps only Play, Step, speed and the clock.
 
 use crate::app::Action;
-use crate::player::{acks_name, Knobs, Run, RunEnding, RunReport, RunTarget, Speed, SPEEDS};
+use crate::player::{acks_name, AssignorChoice, Knobs, Run, RunEnding, RunReport, RunTarget, Speed, SPEEDS};
 use streamlab_engine::config::Acks;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::{Preset, SimTime};
@@ -246,6 +247,10 @@ fn knobs_form(props: &KnobsProps) -> Html {
     let acks = use_node_ref();
     let min_insync_replicas = use_node_ref();
     let unclean = use_node_ref();
+    let assignor = use_node_ref();
+    let max_poll_interval = use_node_ref();
+    let session_timeout = use_node_ref();
+    let static_membership = use_node_ref();
     let current = props.knobs;
     let mode = {
         let cb = props.on_action.clone();
@@ -261,6 +266,8 @@ fn knobs_form(props: &KnobsProps) -> Html {
         let (brokers, replication_factor, min_insync_replicas) =
             (brokers.clone(), replication_factor.clone(), min_insync_replicas.clone());
         let (acks, unclean) = (acks.clone(), unclean.clone());
+        let (assignor, max_poll_interval, session_timeout, static_membership) =
+            (assignor.clone(), max_poll_interval.clone(), session_timeout.clone(), static_membership.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value());
@@ -282,6 +289,17 @@ fn knobs_form(props: &KnobsProps) -> Html {
                 unclean_leader_election: unclean
                     .cast::<HtmlInputElement>()
                     .map_or(current.unclean_leader_election, |i| i.checked()),
+                assignor: assignor
+                    .cast::<HtmlSelectElement>()
+                    .and_then(|s| AssignorChoice::ALL.iter().find(|(a, _)| a.name() == s.value()).map(|(a, _)| *a))
+                    .unwrap_or(current.assignor),
+                max_poll_interval_ms: read(&max_poll_interval)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(current.max_poll_interval_ms),
+                session_timeout_ms: read(&session_timeout).and_then(|v| v.parse().ok()).unwrap_or(current.session_timeout_ms),
+                static_membership: static_membership
+                    .cast::<HtmlInputElement>()
+                    .map_or(current.static_membership, |i| i.checked()),
                 ..current
             };
             cb.emit(Action::Configure(knobs));
@@ -323,6 +341,32 @@ fn knobs_form(props: &KnobsProps) -> Html {
                         <input ref={unclean} type="checkbox" data-testid="unclean-leader-election"
                             checked={current.unclean_leader_election} />
                         {" unclean.leader.election.enable"}</label>
+                </fieldset>
+                <fieldset class="group-settings">
+                    <legend>{"consumer group"}</legend>
+                    <label title="partition.assignment.strategy: the assignors the members support, preferred first. The rebalance protocol is cooperative (KIP-429) only when every listed assignor supports it.">
+                        {"assignor "}
+                        <select ref={assignor} data-testid="assignor">
+                            if current.assignor == AssignorChoice::Other {
+                                <option value={AssignorChoice::Other.name()} selected=true>{"this scenario's list"}</option>
+                            }
+                            { for AssignorChoice::ALL.iter().map(|(a, label)| html! {
+                                <option value={a.name()} selected={*a == current.assignor}>{*label}</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label title="max.poll.interval.ms: a member whose application does not call poll() for this long leaves the group (Kafka's default: 300000, 5 min)">
+                        {"max.poll.interval.ms "}
+                        <input ref={max_poll_interval} type="number" min="1" max="86400000" data-testid="max-poll-interval-ms"
+                            value={current.max_poll_interval_ms.to_string()} /></label>
+                    <label title="session.timeout.ms: without a heartbeat for this long the coordinator removes the member (Kafka's default: 45000; the broker accepts 6000 to 1800000)">
+                        {"session.timeout.ms "}
+                        <input ref={session_timeout} type="number" min="1" max="86400000" data-testid="session-timeout-ms"
+                            value={current.session_timeout_ms.to_string()} /></label>
+                    <label title="KIP-345: each member gets a group.instance.id, so that a restart within session.timeout.ms causes no rebalance">
+                        <input ref={static_membership} type="checkbox" data-testid="static-membership"
+                            checked={current.static_membership} />
+                        {" static membership"}</label>
                 </fieldset>
                 <button type="submit" data-testid="reset">{"Reset"}</button>
             </form>

@@ -5,12 +5,14 @@ pub mod charts;
 pub mod cluster;
 pub mod config;
 pub mod course;
+pub mod dialogs;
 pub mod events;
 pub mod exercise;
 pub mod groups;
 pub mod outcomes;
 pub mod partitions;
 pub mod producer;
+pub mod rebalances;
 pub mod tools;
 pub mod windows;
 
@@ -20,24 +22,28 @@ pub enum ViewId {
     Partitions,
     Cluster,
     Groups,
+    Rebalances,
     Windows,
     Outcomes,
     Producer,
     Lag,
     Events,
+    Tools,
 }
 
 impl ViewId {
     /// Every view, in the order tabs list them.
-    pub const ALL: [ViewId; 8] = [
+    pub const ALL: [ViewId; 10] = [
         ViewId::Partitions,
         ViewId::Cluster,
         ViewId::Groups,
+        ViewId::Rebalances,
         ViewId::Windows,
         ViewId::Outcomes,
         ViewId::Producer,
         ViewId::Lag,
         ViewId::Events,
+        ViewId::Tools,
     ];
 
     /// The name in URLs (`?embed=partitions,groups`) and test ids.
@@ -46,26 +52,30 @@ impl ViewId {
             ViewId::Partitions => "partitions",
             ViewId::Cluster => "cluster",
             ViewId::Groups => "groups",
+            ViewId::Rebalances => "rebalances",
             ViewId::Windows => "windows",
             ViewId::Outcomes => "outcomes",
             ViewId::Producer => "producer",
             ViewId::Lag => "lag",
             ViewId::Events => "events",
+            ViewId::Tools => "tools",
         }
     }
 
-    /// The tab's label: short, so that eight fit one line of a pane, and the same word as the
+    /// The tab's label: short, so that the ten fit one line of a wide pane, and the same word as the
     /// name, so that a learner who sees the tab knows what to write in `?embed=`.
     pub fn title(self) -> &'static str {
         match self {
             ViewId::Partitions => "Partitions",
             ViewId::Cluster => "Cluster",
             ViewId::Groups => "Groups",
+            ViewId::Rebalances => "Rebalances",
             ViewId::Windows => "Windows",
             ViewId::Outcomes => "Outcomes",
             ViewId::Producer => "Producer",
             ViewId::Lag => "Lag",
             ViewId::Events => "Events",
+            ViewId::Tools => "Tools",
         }
     }
 
