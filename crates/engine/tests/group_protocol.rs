@@ -322,3 +322,25 @@ fn cooperative_rebalancing_revokes_only_the_partitions_that_move() {
         assert_eq!(c.assignment.len(), 2, "{}: balanced after the second round", c.client_id);
     }
 }
+
+/// Two groups on one topic each read every record with their own offsets (the `second_group`
+/// setting the presets offer).
+#[test]
+fn a_second_group_reads_every_record_with_its_own_offsets() {
+    use streamlab_engine::session::{apply_settings, Settings};
+    let mut s = Scenario::iot_default(3, 4, 2);
+    s.producers[0].workload =
+        streamlab_engine::scenario::WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(600) };
+    apply_settings(&mut s, &Settings::from([("second_group".to_string(), Value::from(3))]), "settings").unwrap();
+    assert_eq!(
+        s.consumer_groups.iter().map(|g| (g.group_id.as_str(), g.members)).collect::<Vec<_>>(),
+        [("g1", 2), ("g2", 3)]
+    );
+    let mut sim = start(s);
+    sim.run_until(SimTime(120_000));
+    for g in ["g1", "g2"] {
+        let o = sim.outcome(g);
+        assert_eq!((o.processed_once, o.duplicated, o.lost), (600, 0, 0), "group {g}");
+    }
+    assert_eq!(sim.group_state("g2").unwrap().members.len(), 3);
+}
