@@ -321,6 +321,22 @@ fn cooperative_rebalancing_revokes_only_the_partitions_that_move() {
     for c in coop.consumers() {
         assert_eq!(c.assignment.len(), 2, "{}: balanced after the second round", c.client_id);
     }
+    // Unconsumed time, summed over the partitions the rebalances after 20 s handed out.
+    let unconsumed = |sim: &Simulation| -> (usize, u64) {
+        let tl = sim.rebalance_timeline("g1");
+        let after: Vec<_> = tl.iter().filter(|r| r.started_ms >= 20_000).collect();
+        (
+            after.iter().map(|r| r.unconsumed_ms.len()).sum(),
+            after.iter().flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| ms).sum(),
+        )
+    };
+    let (eager_parts, eager_ms) = unconsumed(&eager);
+    let (coop_parts, coop_ms) = unconsumed(&coop);
+    assert_eq!((eager_parts, coop_parts), (6, 2), "eager stops all 6 partitions, cooperative the 2 that move");
+    assert!(
+        coop_ms * 2 < eager_ms,
+        "cooperative {coop_ms} ms against eager {eager_ms} ms of unconsumed partition time"
+    );
 }
 
 /// Two groups on one topic each read every record with their own offsets (the `second_group`
