@@ -122,6 +122,9 @@ struct RunArgs {
     /// KIP-345 static membership: each member's group.instance.id is its client id.
     #[arg(long)]
     static_membership: bool,
+    /// Add a second group `g2` of N members on the first group's topics (its own offsets).
+    #[arg(long, value_name = "N")]
+    second_group: Option<u32>,
     /// Every group's max.poll.interval.ms (also the rebalance timeout).
     #[arg(long)]
     max_poll_interval_ms: Option<u64>,
@@ -251,10 +254,12 @@ fn parse_duration_ms(s: &str) -> Result<u64, String> {
 
 /// `CLIENT_ID@TIME:DURATION`.
 fn parse_pause(s: &str) -> Result<(String, u64, u64), String> {
-    let (client, rest) =
-        s.split_once('@').ok_or_else(|| format!("expected CLIENT_ID@TIME:DURATION, e.g. consumer-g1-2@20s:40s, got \"{s}\""))?;
-    let (at, length) =
-        rest.split_once(':').ok_or_else(|| format!("expected CLIENT_ID@TIME:DURATION, e.g. consumer-g1-2@20s:40s, got \"{s}\""))?;
+    let (client, rest) = s
+        .split_once('@')
+        .ok_or_else(|| format!("expected CLIENT_ID@TIME:DURATION, e.g. consumer-g1-2@20s:40s, got \"{s}\""))?;
+    let (at, length) = rest
+        .split_once(':')
+        .ok_or_else(|| format!("expected CLIENT_ID@TIME:DURATION, e.g. consumer-g1-2@20s:40s, got \"{s}\""))?;
     Ok((client.to_string(), parse_duration_ms(at)?, parse_duration_ms(length)?))
 }
 
@@ -484,6 +489,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         crash_leader_at,
         assignor,
         static_membership,
+        second_group,
         max_poll_interval_ms,
         session_timeout_ms,
         auto_offset_reset,
@@ -564,6 +570,11 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     }
     for (client_id, at_ms) in restart_consumer {
         s.faults.push(TimedCommand { at_ms, command: Command::RestartConsumer { client_id } });
+    }
+    if let Some(n) = second_group {
+        let setting = streamlab_engine::session::Settings::from([("second_group".to_string(), n.into())]);
+        streamlab_engine::session::apply_settings(&mut s, &setting, "")
+            .map_err(|e| anyhow::anyhow!("--second-group: {}", e.message))?;
     }
     s.faults.sort_by_key(|f| f.at_ms);
     let datasets = datasets_for(&s, data.as_deref())?;

@@ -75,9 +75,9 @@ pub fn parse_topic(s: &str) -> Result<(String, u32), CalcError> {
     if name.is_empty() {
         return err(format!("--topic: the topic name is empty in \"{s}\""));
     }
-    let n: u32 = n
-        .parse()
-        .map_err(|_| CalcError(format!("--topic {name}: partitions must be a number from 1 to {MAX_PARTITIONS}, got \"{n}\"")))?;
+    let n: u32 = n.parse().map_err(|_| {
+        CalcError(format!("--topic {name}: partitions must be a number from 1 to {MAX_PARTITIONS}, got \"{n}\""))
+    })?;
     if !(1..=MAX_PARTITIONS).contains(&n) {
         return err(format!("--topic {name}: partitions must be between 1 and {MAX_PARTITIONS}, got {n}"));
     }
@@ -158,8 +158,12 @@ pub fn parse_previous(json: &str) -> Result<BTreeMap<String, Previous>, CalcErro
                     0..=0x7fff_ffff => Some(g as i32),
                     _ => return err(format!("--previous.{member}.generation: must be -1 or 0 to 2147483647, got {g}")),
                 };
-                let partitions = list(member, o.get("partitions").unwrap_or(&serde_json::Value::Null))
-                    .map_err(|e| CalcError(e.0.replace(&format!("--previous.{member}:"), &format!("--previous.{member}.partitions:"))))?;
+                let partitions =
+                    list(member, o.get("partitions").unwrap_or(&serde_json::Value::Null)).map_err(|e| {
+                        CalcError(
+                            e.0.replace(&format!("--previous.{member}:"), &format!("--previous.{member}.partitions:")),
+                        )
+                    })?;
                 Previous { generation, partitions }
             }
             _ => {
@@ -253,7 +257,8 @@ mod tests {
 
     #[test]
     fn previous_takes_both_forms() {
-        let p = parse_previous(r#"{"a": ["my-topic-0", "t-2"], "b": {"generation": -1, "partitions": ["t-1"]}}"#).unwrap();
+        let p =
+            parse_previous(r#"{"a": ["my-topic-0", "t-2"], "b": {"generation": -1, "partitions": ["t-1"]}}"#).unwrap();
         assert_eq!(p["a"].partitions, vec![("my-topic".into(), 0), ("t".into(), 2)]);
         assert_eq!(p["a"].generation, Some(LIST_FORM_GENERATION));
         assert_eq!(p["b"].generation, None);

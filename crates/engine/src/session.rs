@@ -33,6 +33,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing` or `before_processing`"),
     ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
     ("static_membership", "the first group's `static_membership`: `true` gives each member a `group.instance.id`"),
+    (
+        "second_group",
+        "a second group `g2` of that many members (0 removes it) on the first group's topics, with its configs and commit mode, its own offsets and no windows",
+    ),
     ("window.size_ms", "the first group's `windows.size_ms`, ms"),
     ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
@@ -43,6 +47,9 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("producer.<key>", "a config of every producer, e.g. `producer.linger.ms`"),
     ("consumer.<key>", "a config of every group, e.g. `consumer.session.timeout.ms`"),
 ];
+
+/// The group id the `second_group` setting adds.
+pub const SECOND_GROUP: &str = "g2";
 
 /// Whether `name` is a setting of [`SETTINGS`] (any key after a `<key>` prefix).
 pub fn is_setting(name: &str) -> bool {
@@ -127,6 +134,17 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
                 Value::Bool(b) => *b,
                 Value::String(t) if t == "true" || t == "false" => t == "true",
                 _ => return err(path, format!("must be true or false, got {}", short(v))),
+            }
+        }
+        "second_group" => {
+            let n = as_u32(path, v)?;
+            let mut g2 = first_group(s, path)?.clone();
+            s.consumer_groups.retain(|g| g.group_id != SECOND_GROUP);
+            if n > 0 {
+                g2.group_id = SECOND_GROUP.into();
+                g2.members = n;
+                g2.windows = None;
+                s.consumer_groups.insert(1, g2);
             }
         }
         "commit_mode" => {

@@ -759,7 +759,8 @@ impl Simulation {
     fn start_consumer(&mut self, group: GroupId) -> NodeId {
         let gi = group.0 as usize;
         self.started_per_group[gi] += 1;
-        let client_id = format!("consumer-{}-{}", self.valid.scenario.consumer_groups[gi].group_id, self.started_per_group[gi]);
+        let client_id =
+            format!("consumer-{}-{}", self.valid.scenario.consumer_groups[gi].group_id, self.started_per_group[gi]);
         let consumer = self.new_consumer(group, client_id.clone());
         let id = self.catalog.add_node(&client_id, Some(group));
         debug_assert_eq!(id.0 as usize, self.nodes.len(), "catalog and nodes number nodes alike");

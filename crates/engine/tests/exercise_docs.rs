@@ -83,11 +83,9 @@ fn every_exercise_of_the_course_parses() {
         ("idle-consumers", include_bytes!("../../../static/exercises/idle-consumers.json")),
         ("keep-up-with-the-stream", include_bytes!("../../../static/exercises/keep-up-with-the-stream.json")),
         ("crash-and-rebalance", include_bytes!("../../../static/exercises/crash-and-rebalance.json")),
-        (
-            "slow-consumer-poll-timeout",
-            include_bytes!("../../../static/exercises/slow-consumer-poll-timeout.json"),
-        ),
+        ("slow-consumer-poll-timeout", include_bytes!("../../../static/exercises/slow-consumer-poll-timeout.json")),
         ("static-membership", include_bytes!("../../../static/exercises/static-membership.json")),
+        ("cooperative-rebalancing", include_bytes!("../../../static/exercises/cooperative-rebalancing.json")),
         ("at-most-once", include_bytes!("../../../static/exercises/at-most-once.json")),
         ("at-least-once", include_bytes!("../../../static/exercises/at-least-once.json")),
         ("auto-commit-interval", include_bytes!("../../../static/exercises/auto-commit-interval.json")),

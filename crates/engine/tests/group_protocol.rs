@@ -321,4 +321,42 @@ fn cooperative_rebalancing_revokes_only_the_partitions_that_move() {
     for c in coop.consumers() {
         assert_eq!(c.assignment.len(), 2, "{}: balanced after the second round", c.client_id);
     }
+    // Unconsumed time, summed over the partitions the rebalances after 20 s handed out.
+    let unconsumed = |sim: &Simulation| -> (usize, u64) {
+        let tl = sim.rebalance_timeline("g1");
+        let after: Vec<_> = tl.iter().filter(|r| r.started_ms >= 20_000).collect();
+        (
+            after.iter().map(|r| r.unconsumed_ms.len()).sum(),
+            after.iter().flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| ms).sum(),
+        )
+    };
+    let (eager_parts, eager_ms) = unconsumed(&eager);
+    let (coop_parts, coop_ms) = unconsumed(&coop);
+    assert_eq!((eager_parts, coop_parts), (6, 2), "eager stops all 6 partitions, cooperative the 2 that move");
+    assert!(
+        coop_ms * 2 < eager_ms,
+        "cooperative {coop_ms} ms against eager {eager_ms} ms of unconsumed partition time"
+    );
+}
+
+/// Two groups on one topic each read every record with their own offsets (the `second_group`
+/// setting the presets offer).
+#[test]
+fn a_second_group_reads_every_record_with_its_own_offsets() {
+    use streamlab_engine::session::{apply_settings, Settings};
+    let mut s = Scenario::iot_default(3, 4, 2);
+    s.producers[0].workload =
+        streamlab_engine::scenario::WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(600) };
+    apply_settings(&mut s, &Settings::from([("second_group".to_string(), Value::from(3))]), "settings").unwrap();
+    assert_eq!(
+        s.consumer_groups.iter().map(|g| (g.group_id.as_str(), g.members)).collect::<Vec<_>>(),
+        [("g1", 2), ("g2", 3)]
+    );
+    let mut sim = start(s);
+    sim.run_until(SimTime(120_000));
+    for g in ["g1", "g2"] {
+        let o = sim.outcome(g);
+        assert_eq!((o.processed_once, o.duplicated, o.lost), (600, 0, 0), "group {g}");
+    }
+    assert_eq!(sim.group_state("g2").unwrap().members.len(), 3);
 }

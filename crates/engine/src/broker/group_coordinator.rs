@@ -247,12 +247,25 @@ fn java_bucket(s: &str, capacity: usize) -> usize {
 /// Group coordinator timers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupTimer {
-    SessionExpiry { group_id: String, member_id: String, deadline: SimTime },
-    JoinDeadline { group_id: String, epoch: u64 },
-    InitialJoinDelay { group_id: String, epoch: u64 },
+    SessionExpiry {
+        group_id: String,
+        member_id: String,
+        deadline: SimTime,
+    },
+    JoinDeadline {
+        group_id: String,
+        epoch: u64,
+    },
+    InitialJoinDelay {
+        group_id: String,
+        epoch: u64,
+    },
     /// A member id handed out by MEMBER_ID_REQUIRED that was never used expires after the
     /// session timeout (`addPendingMemberExpiration`).
-    PendingMemberExpiry { group_id: String, member_id: String },
+    PendingMemberExpiry {
+        group_id: String,
+        member_id: String,
+    },
 }
 
 /// A JoinGroup as the coordinator handles it.
@@ -473,7 +486,10 @@ impl GroupCoordinator {
                     });
                     ctx.set_timer(
                         req.session_timeout_ms,
-                        timer(GroupTimer::PendingMemberExpiry { group_id: group_id.to_string(), member_id: new_id.clone() }),
+                        timer(GroupTimer::PendingMemberExpiry {
+                            group_id: group_id.to_string(),
+                            member_id: new_id.clone(),
+                        }),
                     );
                     ctx.send(from, join_error(KafkaError::MemberIdRequired, new_id));
                 }
@@ -877,7 +893,13 @@ impl GroupCoordinator {
         }
     }
 
-    fn leave(&mut self, ctx: &mut Ctx, group_id: &str, member_id: &str, reason: RebalanceTrigger) -> Option<KafkaError> {
+    fn leave(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        member_id: &str,
+        reason: RebalanceTrigger,
+    ) -> Option<KafkaError> {
         let Some(group) = self.groups.get(group_id) else { return Some(KafkaError::UnknownMemberId) };
         if !group.members.contains_key(member_id) {
             return Some(KafkaError::UnknownMemberId);

@@ -755,14 +755,9 @@ impl Broker {
             ctx.send(from, Message::OffsetCommitResponse { correlation_id, error, offsets });
             return;
         }
-        if let Some(error) = self.coordinator.commit(
-            ctx,
-            &group_id,
-            generation_id,
-            &member_id,
-            group_instance_id.as_deref(),
-            &offsets,
-        ) {
+        if let Some(error) =
+            self.coordinator.commit(ctx, &group_id, generation_id, &member_id, group_instance_id.as_deref(), &offsets)
+        {
             ctx.send(from, Message::OffsetCommitResponse { correlation_id, error: Some(error), offsets });
             return;
         }

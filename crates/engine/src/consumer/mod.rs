@@ -386,7 +386,11 @@ impl Consumer {
         if let Some(coordinator) = self.coordinator.filter(|_| !self.member_id.is_empty()) {
             ctx.send(
                 coordinator,
-                Message::LeaveGroupRequest { group_id: self.group_id.clone(), member_id: self.member_id.clone(), reason },
+                Message::LeaveGroupRequest {
+                    group_id: self.group_id.clone(),
+                    member_id: self.member_id.clone(),
+                    reason,
+                },
             );
         }
     }
@@ -1065,11 +1069,7 @@ impl Consumer {
         ctx.set_timer(REQUEST_TIMEOUT_MS, Timer::Consumer(ConsumerTimer::PositionTimeout { correlation_id }));
         ctx.send(
             coordinator,
-            Message::OffsetFetchRequest {
-                correlation_id,
-                group_id: self.group_id.clone(),
-                partitions,
-            },
+            Message::OffsetFetchRequest { correlation_id, group_id: self.group_id.clone(), partitions },
         );
     }
 

@@ -133,7 +133,12 @@ pub enum TraceEvent {
     /// Eager protocol: the consumer gives up every partition before rejoining.
     PartitionsRevoked { consumer: NodeId, partitions: Vec<TopicPartition> },
     /// SyncGroup gave the consumer its partitions.
-    PartitionsAssigned { consumer: NodeId, generation_id: u32, partitions: Vec<TopicPartition>, added: Vec<TopicPartition> },
+    PartitionsAssigned {
+        consumer: NodeId,
+        generation_id: u32,
+        partitions: Vec<TopicPartition>,
+        added: Vec<TopicPartition>,
+    },
     /// The consumer resumes a partition at its committed offset.
     SettingOffset { consumer: NodeId, partition: TopicPartition, offset: Offset },
     /// No committed offset: `auto.offset.reset` decided where to start.
