@@ -120,7 +120,9 @@ pub enum Action {
     Check,
     /// Run this run again headless with eager and with cooperative rebalancing, to now or to
     /// the end, for the Rebalances view.
-    CompareProtocols { to_end: bool },
+    CompareProtocols {
+        to_end: bool,
+    },
 }
 
 /// The page's clock, ms: the time base of animation frames, so the two can be compared.

@@ -76,7 +76,11 @@ impl AssignorChoice {
 
     /// The choice whose strategies are `strategies`.
     pub fn of(strategies: &[Strategy]) -> AssignorChoice {
-        Self::ALL.iter().map(|(c, _)| *c).find(|c| c.strategies().as_deref() == Some(strategies)).unwrap_or(AssignorChoice::Other)
+        Self::ALL
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|c| c.strategies().as_deref() == Some(strategies))
+            .unwrap_or(AssignorChoice::Other)
     }
 
     /// The value of `partition.assignment.strategy`: Kafka's class names, comma-separated.
@@ -344,11 +348,6 @@ impl ComparedRun {
     pub fn revoked(&self) -> u32 {
         self.groups.iter().flat_map(|(_, t)| t).map(|r| r.revoked).sum()
     }
-
-    /// Σ over every rebalance and partition of the time it went unconsumed, ms.
-    pub fn unconsumed_ms(&self) -> u64 {
-        self.groups.iter().flat_map(|(_, t)| t).flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| ms).sum()
-    }
 }
 
 /// The same setup, seed and commands run twice headless, once with the range assignor (eager
@@ -364,7 +363,12 @@ pub struct Comparison {
 
 /// Runs `setup` with the user's `commands` once per side of [`COMPARED`], its
 /// `partition.assignment.strategy` set for every group, to `until_ms` or to the end.
-pub fn compare_protocols(setup: &Setup, commands: &[TimedCommand], data: &Datasets, until_ms: Option<u64>) -> Comparison {
+pub fn compare_protocols(
+    setup: &Setup,
+    commands: &[TimedCommand],
+    data: &Datasets,
+    until_ms: Option<u64>,
+) -> Comparison {
     let runs = COMPARED
         .iter()
         .map(|&(protocol, assignor)| {
@@ -386,7 +390,12 @@ pub fn compare_protocols(setup: &Setup, commands: &[TimedCommand], data: &Datase
                     }
                 }
             }
-            let snap = sim.snapshot_with(SnapshotOptions { tail_records: 0, trace_lines: 0, window_keys: 0, windows_per_key: 0 });
+            let snap = sim.snapshot_with(SnapshotOptions {
+                tail_records: 0,
+                trace_lines: 0,
+                window_keys: 0,
+                windows_per_key: 0,
+            });
             Ok(ComparedRun {
                 protocol,
                 assignor,
@@ -974,7 +983,10 @@ mod tests {
             ..knobs
         };
         let changed = group.apply(&setup);
-        assert_eq!(changed.settings["consumer.partition.assignment.strategy"], Value::from(COOPERATIVE_STICKY_ASSIGNOR));
+        assert_eq!(
+            changed.settings["consumer.partition.assignment.strategy"],
+            Value::from(COOPERATIVE_STICKY_ASSIGNOR)
+        );
         assert_eq!(changed.settings["consumer.max.poll.interval.ms"], Value::from(20_000));
         assert_eq!(changed.settings["consumer.session.timeout.ms"], Value::from(10_000));
         assert_eq!(changed.settings["static_membership"], Value::from(true));

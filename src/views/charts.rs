@@ -69,7 +69,7 @@ impl Clearing {
             Clearing::Clear => "0 (no lag)".into(),
             Clearing::In(s) if s < 1.0 => "< 1 s".into(),
             Clearing::In(s) => format!("≈ {}", duration((s.round() as u64) * 1000)),
-            Clearing::Steady => "∞ (steady: keeps pace)".into(),
+            Clearing::Steady => "∞ (steady)".into(),
             Clearing::Growing => "∞ (growing)".into(),
         }
     }
@@ -84,17 +84,10 @@ fn window<T: Copy>(series: &[(f64, T)]) -> Option<&[(f64, T)]> {
     (w[0].0 < last).then_some(w)
 }
 
-/// The change per simulated second of a counter (a high watermark, a committed offset) over the
-/// window: from its first point to its last.
-pub fn rate(series: &[(f64, u64)]) -> Option<f64> {
-    let w = window(series)?;
-    let ((t0, v0), (t1, v1)) = (w[0], w[w.len() - 1]);
-    Some((v1 as f64 - v0 as f64) / (t1 - t0))
-}
-
-/// The trend per simulated second of a lag over the window: the least-squares slope through all
-/// its points, not the change between two of them, since with auto-commit the lag is a sawtooth
-/// (it climbs between commits and drops at each) and two points would read its phase.
+/// The trend per simulated second of a series over the window: the least-squares slope through
+/// all its points, not the change between two of them, since with auto-commit the committed
+/// offset moves in steps and the lag is a sawtooth (it climbs between commits and drops at
+/// each): two points would read their phase.
 pub fn trend(series: &[(f64, u64)]) -> Option<f64> {
     let w = window(series)?;
     let n = w.len() as f64;
@@ -179,7 +172,12 @@ fn group_lag_panel(props: &GroupProps) -> Html {
             .map_or("none".to_string(), |m| m.client_id.clone())
     };
     let gid = &props.group_id;
-    let written_total = rate(&points.iter().map(|(t, g)| (*t, g.partitions.iter().map(|p| p.high_watermark).sum::<u64>())).collect::<Vec<_>>());
+    let written_total = trend(
+        &points
+            .iter()
+            .map(|(t, g)| (*t, g.partitions.iter().map(|p| p.high_watermark).sum::<u64>()))
+            .collect::<Vec<_>>(),
+    );
     let total_clearing = clearing(&total, written_total);
     html! {
         <section class="panel lag-view" aria-labelledby={format!("lag-h-{gid}")}>
@@ -189,7 +187,7 @@ fn group_lag_panel(props: &GroupProps) -> Html {
                     {" records · clears in "}<output data-testid="lag-clears-in">{total_clearing.text()}</output>
                 </span>
             </h2>
-            <p class="hint">{format!("Lag: high watermark − committed offset, per partition as kafka-consumer-groups.sh shows it; backlog: high watermark − position, what the members have yet to poll. Rates and the time to clear are measured over the last {RATE_WINDOW_S:.0} s of simulated time: the lag clears only while the group commits faster than the producers write.")}</p>
+            <p class="hint">{format!("Lag: high watermark − committed offset, per partition as kafka-consumer-groups.sh shows it; backlog: high watermark − position, what the members have yet to poll. Rates and the time to clear are measured over the last {RATE_WINDOW_S:.0} s of simulated time: the lag clears only while the group commits faster than the producers write; \"steady\": the group keeps pace and the lag stays about as it is (with auto-commit it climbs between commits and drops at each).")}</p>
             <canvas ref={canvas} width="460" height="220" role="img"
                 aria-label={format!("Line chart of group {gid}'s total lag and backlog, and each partition's lag, in records, over the last simulated minute; the numbers are in the table below")} />
             <ul class="legend" aria-hidden="true">
@@ -216,8 +214,8 @@ fn group_lag_panel(props: &GroupProps) -> Html {
                         let series = |f: &dyn Fn(&crate::player::PartitionLag) -> Option<u64>| -> Vec<(f64, u64)> {
                             points.iter().filter_map(|(t, g)| g.partitions.get(i).and_then(f).map(|v| (*t, v))).collect()
                         };
-                        let written = rate(&series(&|p| Some(p.high_watermark)));
-                        let committed = rate(&series(&|p| p.committed));
+                        let written = trend(&series(&|p| Some(p.high_watermark)));
+                        let committed = trend(&series(&|p| p.committed));
                         let lag_series = series(&|p| p.lag());
                         let colour = format!("background: {}", css(partition_colour(i)));
                         html! {
@@ -239,7 +237,7 @@ fn group_lag_panel(props: &GroupProps) -> Html {
                         <td class="num">{g.partitions.iter().map(|p| p.high_watermark).sum::<u64>()}</td><td></td>
                         <td class="num lag">{g.lag()}</td>
                         <td class="num">{per_s(written_total)}</td>
-                        <td class="num">{per_s(rate(&points.iter().map(|(t, g)| (*t, g.partitions.iter().filter_map(|p| p.committed).sum::<u64>())).collect::<Vec<_>>()))}</td>
+                        <td class="num">{per_s(trend(&points.iter().map(|(t, g)| (*t, g.partitions.iter().filter_map(|p| p.committed).sum::<u64>())).collect::<Vec<_>>()))}</td>
                         <td class="clears">{total_clearing.text()}</td>
                     </tr></tfoot>
                 </table>
@@ -281,7 +279,9 @@ fn draw(canvas: HtmlCanvasElement, history: &[LagPoint], group: usize) -> Option
         chart.draw_series(LineSeries::new(line, partition_colour(i).stroke_width(1))).ok()?;
     }
     // The legend is the page's, under the chart: inside, it would hide the lines it names.
-    chart.draw_series(LineSeries::new(points.iter().map(|(t, g)| (*t, g.backlog as f64)), BACKLOG.stroke_width(2))).ok()?;
+    chart
+        .draw_series(LineSeries::new(points.iter().map(|(t, g)| (*t, g.backlog as f64)), BACKLOG.stroke_width(2)))
+        .ok()?;
     chart.draw_series(LineSeries::new(points.iter().map(|(t, g)| (*t, g.lag() as f64)), LAG.stroke_width(3))).ok()?;
     root.present().ok()
 }
@@ -294,7 +294,6 @@ mod tests {
     fn the_time_to_clear_follows_the_trend_of_the_last_20_s() {
         // 100 records less every 10 s: 250 left clear in 25 s.
         let shrinking = [(0.0, 1000), (30.0, 450), (40.0, 350), (50.0, 250)];
-        assert_eq!(rate(&shrinking), Some(-10.0));
         assert_eq!(trend(&shrinking), Some(-10.0));
         assert_eq!(clearing(&shrinking, Some(12.0)), Clearing::In(25.0));
         assert_eq!(clearing(&shrinking, None).text(), "≈ 25 s");
@@ -304,7 +303,7 @@ mod tests {
         assert_eq!(clearing(&[(5.0, 10)], None), Clearing::Unknown);
         assert_eq!(clearing(&[], None), Clearing::Unknown);
         // Two points at one instant say nothing.
-        assert_eq!(rate(&[(5.0, 10), (5.0, 20)]), None);
+        assert_eq!(trend(&[(5.0, 10), (5.0, 20)]), None);
         assert_eq!(Clearing::Growing.text(), "∞ (growing)");
     }
 

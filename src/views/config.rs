@@ -296,7 +296,9 @@ fn knobs_form(props: &KnobsProps) -> Html {
                 max_poll_interval_ms: read(&max_poll_interval)
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(current.max_poll_interval_ms),
-                session_timeout_ms: read(&session_timeout).and_then(|v| v.parse().ok()).unwrap_or(current.session_timeout_ms),
+                session_timeout_ms: read(&session_timeout)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(current.session_timeout_ms),
                 static_membership: static_membership
                     .cast::<HtmlInputElement>()
                     .map_or(current.static_membership, |i| i.checked()),

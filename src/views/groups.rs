@@ -90,8 +90,8 @@ pub fn group_panel(props: &Props) -> Html {
                     {" · "}<span title="max.poll.interval.ms: a member that does not call poll() for this long leaves the group">
                         {"max.poll.interval.ms "}{duration(g.max_poll_interval_ms)}</span>
                 </p>
-                <p class="hint">{"Position: the next offset poll() returns. Committed: what the group coordinator stored. Lag: high watermark − committed offset, as kafka-consumer-groups.sh shows it. "}
-                    {format!("Stall: the application stops calling poll() for the time shown ({} past the timeout) while its heartbeat thread goes on: past session.timeout.ms nothing happens, past max.poll.interval.ms the member leaves the group.", duration(STALL_MARGIN_MS))}</p>
+                <p class="hint">{"Position: the next offset poll() returns; committed: what the group coordinator stored; lag: high watermark − committed offset, as kafka-consumer-groups.sh shows it. "}
+                    {format!("Stall: the application stops calling poll() for the time shown ({} past the timeout) while heartbeats go on: past session.timeout.ms nothing happens; past max.poll.interval.ms a dynamic member leaves the group, a static one is removed at session.timeout.ms.", duration(STALL_MARGIN_MS))}</p>
                 <table class="members">
                     <thead><tr><th>{"member, state"}</th><th>{"partition"}</th><th>{"position"}</th><th>{"committed"}</th><th>{"lag"}</th><th>{"processed"}</th></tr></thead>
                     <tbody>
@@ -170,7 +170,11 @@ fn member_rows(
                             data-testid={format!("crash-{id}")}
                             title={tip(can_crash, "kill the process: no LeaveGroup, heartbeats stop; the coordinator notices after session.timeout.ms".into())}>{"Crash"}</button>
                         {stall(g.session_timeout_ms, "session.timeout.ms", "heartbeats go on from their own thread (KIP-62), so the member stays", "stall-session")}
-                        {stall(g.max_poll_interval_ms, "max.poll.interval.ms", "the heartbeat thread sends LeaveGroup and the group rebalances (trigger poll_timeout)", "stall-poll")}
+                        {stall(g.max_poll_interval_ms, "max.poll.interval.ms", if m.group_instance_id.is_some() {
+                            "a static member sends no LeaveGroup (KIP-345): its heartbeats stop, and the coordinator removes it after session.timeout.ms"
+                        } else {
+                            "the heartbeat thread sends LeaveGroup and the group rebalances (trigger poll_timeout)"
+                        }, "stall-poll")}
                     </span>
                 } else {
                     <span class="actions">

@@ -42,6 +42,16 @@ pub fn span(ms: u64) -> String {
     }
 }
 
+/// Partition names (`topic-N`) in topic, then partition number order.
+fn sorted<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut v: Vec<&String> = names.into_iter().collect();
+    v.sort_by_key(|n| {
+        let (topic, p) = n.rsplit_once('-').unwrap_or((n.as_str(), ""));
+        (topic.to_string(), p.parse::<u32>().unwrap_or(u32::MAX))
+    });
+    v
+}
+
 /// A point in simulated time: `t = 12.3 s`.
 fn at(ms: u64) -> String {
     format!("t = {:.1} s", ms as f64 / 1000.0)
@@ -55,6 +65,10 @@ pub struct Totals {
     pub moved: usize,
     /// Σ over rebalances and partitions of the time each went unconsumed, ms.
     pub unconsumed_ms: u64,
+    /// The same without the group's first rebalance, whose gaps are the wait from time 0 for
+    /// the first assignment (`group.initial.rebalance.delay.ms` and the join), the same for any
+    /// protocol.
+    pub unconsumed_after_first_ms: u64,
     /// The longest one partition went unconsumed, ms.
     pub longest_ms: u64,
     /// Σ of the completed rebalances' durations, ms.
@@ -68,6 +82,7 @@ pub fn totals(timeline: &[Rebalance]) -> Totals {
         revoked: timeline.iter().map(|r| r.revoked).sum(),
         moved: timeline.iter().map(|r| r.moved.len()).sum(),
         unconsumed_ms: gaps().sum(),
+        unconsumed_after_first_ms: timeline.iter().skip(1).flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| *ms).sum(),
         longest_ms: gaps().max().unwrap_or(0),
         rebalancing_ms: timeline.iter().filter_map(|r| Some(r.completed_ms? - r.started_ms)).sum(),
     }
@@ -87,11 +102,11 @@ pub fn rebalance_panel(props: &Props) -> Html {
                         <span class="sub">
                             {format!(" assignors {} · protocol ", g.assignors.join(", "))}<output>{g.rebalance_protocol}</output>
                             {" · "}<output data-testid="rebalance-count">{t.rebalances}</output>{" rebalances · "}
-                            <output data-testid="revoked-total">{t.revoked}</output>{" partitions revoked · unconsumed Σ "}
-                            <output data-testid="unconsumed-total">{span(t.unconsumed_ms)}</output>
+                            <output data-testid="revoked-total">{t.revoked}</output>{" partitions revoked · unconsumed after the first assignment Σ "}
+                            <output data-testid="unconsumed-total">{span(t.unconsumed_after_first_ms)}</output>
                         </span>
                     </h2>
-                    <p class="hint">{"Newest first. A rebalance runs from the coordinator's PreparingRebalance to the members' new assignment. Revoked: partitions members gave up (eager: all of them; cooperative: only those that move). Unconsumed: per partition assigned, how long nobody had consumed it, from when its owner stopped (revoked, crashed, left, or its last poll()) to its new assignment."}</p>
+                    <p class="hint">{"Newest first. A rebalance runs from the coordinator's PreparingRebalance to the members' new assignment. Revoked: partitions members gave up (eager: all of them; cooperative: only those that move). Unconsumed: per partition assigned, how long nobody had consumed it, from when its owner stopped (revoked, crashed, left, or its last poll()) to its new assignment; the first rebalance's is the wait from t = 0."}</p>
                     <TimeStrip timeline={g.timeline.clone()} {now_ms} />
                     <RebalanceList timeline={g.timeline.clone()} testid={format!("timeline-{gid}")} />
                 </section>
@@ -152,6 +167,10 @@ fn rebalance_list(props: &ListProps) -> Html {
                     Some(c) => format!("{} → {} ({})", at(r.started_ms), at(c), span(c - r.started_ms)),
                     None => format!("{} → in progress", at(r.started_ms)),
                 };
+                let moved = sorted(&r.moved).into_iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+                let mut gaps: Vec<&(String, u64)> = r.unconsumed_ms.iter().collect();
+                let order = sorted(r.unconsumed_ms.iter().map(|(p, _)| p));
+                gaps.sort_by_key(|(p, _)| order.iter().position(|o| *o == p));
                 let generation = match r.generation {
                     Some(g) => format!("generation {} → {g}", r.from_generation),
                     None => format!("generation {} → …", r.from_generation),
@@ -165,13 +184,13 @@ fn rebalance_list(props: &ListProps) -> Html {
                         <div class="rb-facts">
                             <span>{took}</span>{" · "}<span>{generation}</span>{" · "}
                             <span>{"revoked "}<output class="rb-revoked">{r.revoked}</output></span>{" · "}
-                            <span title={r.moved.join(", ")}>{format!("moved {}", r.moved.len())}
-                                if !props.compact && !r.moved.is_empty() { {format!(" ({})", r.moved.join(", "))} }
+                            <span title={moved.clone()}>{format!("moved {}", r.moved.len())}
+                                if !props.compact && !r.moved.is_empty() { {format!(" ({moved})")} }
                             </span>
                         </div>
                         if !r.unconsumed_ms.is_empty() && !props.compact {
                             <ul class="unconsumed" aria-label="how long each partition went unconsumed">
-                                { for r.unconsumed_ms.iter().map(|(p, ms)| html! {
+                                { for gaps.iter().map(|(p, ms)| html! {
                                     <li>
                                         <span class="p">{p}</span>
                                         <span class="bar-track"><span class="bar" style={format!("width: {:.1}%", *ms as f64 * 100.0 / longest as f64)}></span></span>
@@ -217,6 +236,9 @@ fn compare_section(props: &CompareProps) -> Html {
             None => html! { <td>{"–"}</td> },
         };
         let all = |r: &ComparedRun| totals(&r.groups.iter().flat_map(|(_, t)| t.iter().cloned()).collect::<Vec<_>>());
+        // Each group's first rebalance is the wait for the first assignment, the same both ways.
+        let later =
+            |r: &ComparedRun| totals(&r.groups.iter().flat_map(|(_, t)| t.iter().skip(1).cloned()).collect::<Vec<_>>());
         let row = |label: &str, f: &dyn Fn(&ComparedRun) -> String, testid: &str| html! {
             <tr><th scope="row">{label}</th>{cell(f, 0, testid)}{cell(f, 1, testid)}</tr>
         };
@@ -233,8 +255,8 @@ fn compare_section(props: &CompareProps) -> Html {
                     {row("rebalances", &|r| all(r).rebalances.to_string(), "compare-rebalances")}
                     {row("partitions revoked", &|r| r.revoked().to_string(), "compare-revoked")}
                     {row("partitions moved", &|r| all(r).moved.to_string(), "compare-moved")}
-                    {row("unconsumed, Σ over partitions", &|r| span(r.unconsumed_ms()), "compare-unconsumed")}
-                    {row("longest one partition went unconsumed", &|r| span(all(r).longest_ms), "compare-longest")}
+                    {row("unconsumed after the first assignment, Σ over partitions", &|r| span(later(r).unconsumed_ms), "compare-unconsumed")}
+                    {row("longest one partition went unconsumed, after the first assignment", &|r| span(later(r).longest_ms), "compare-longest")}
                     {row("trace hash", &|r| format!("{:016x}", r.trace_hash), "compare-hash")}
                 </tbody>
             </table>
@@ -293,9 +315,23 @@ mod tests {
         let t = totals(&[rebalance(0, Some(3_000), 0, &[3_000, 3_000]), rebalance(10_000, None, 2, &[500])]);
         assert_eq!(
             t,
-            Totals { rebalances: 2, revoked: 2, moved: 2, unconsumed_ms: 6_500, longest_ms: 3_000, rebalancing_ms: 3_000 }
+            Totals {
+                rebalances: 2,
+                revoked: 2,
+                moved: 2,
+                unconsumed_ms: 6_500,
+                unconsumed_after_first_ms: 500,
+                longest_ms: 3_000,
+                rebalancing_ms: 3_000
+            }
         );
         assert_eq!(totals(&[]), Totals::default());
+    }
+
+    #[test]
+    fn partitions_sort_by_number() {
+        let names: Vec<String> = ["t-10", "t-2", "a-b-1", "t-0"].map(String::from).to_vec();
+        assert_eq!(sorted(&names), ["a-b-1", "t-0", "t-2", "t-10"]);
     }
 
     #[test]

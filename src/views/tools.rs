@@ -25,7 +25,8 @@ pub struct Props {
 const MAX_KEY_ROWS: usize = 1000;
 
 /// The assignors the calculator offers, by the names `Strategy::parse` takes.
-const STRATEGIES: [Strategy; 4] = [Strategy::Range, Strategy::RoundRobin, Strategy::Sticky, Strategy::CooperativeSticky];
+const STRATEGIES: [Strategy; 4] =
+    [Strategy::Range, Strategy::RoundRobin, Strategy::Sticky, Strategy::CooperativeSticky];
 
 /// An error of the calculators in the page's words: they name the CLI's flags, the page names
 /// its fields.
@@ -74,11 +75,13 @@ pub fn assignment(
 ) -> Result<BTreeMap<String, Vec<String>>, String> {
     let strategy = Strategy::parse(strategy).ok_or_else(|| format!("strategy: no assignor named \"{strategy}\""))?;
     let topics = entries(topics).into_iter().map(parse_topic).collect::<Result<Vec<_>, _>>().map_err(page_error)?;
-    let mut members = entries(members).into_iter().map(parse_member).collect::<Result<Vec<_>, _>>().map_err(page_error)?;
+    let mut members =
+        entries(members).into_iter().map(parse_member).collect::<Result<Vec<_>, _>>().map_err(page_error)?;
     let instances =
         entries(instances).into_iter().map(parse_instance).collect::<Result<Vec<_>, _>>().map_err(page_error)?;
     attach_instances(&mut members, &instances).map_err(page_error)?;
-    let previous = if previous.trim().is_empty() { BTreeMap::new() } else { parse_previous(previous).map_err(page_error)? };
+    let previous =
+        if previous.trim().is_empty() { BTreeMap::new() } else { parse_previous(previous).map_err(page_error)? };
     if topics.is_empty() {
         return Err("topics: give at least one, as NAME:PARTITIONS".into());
     }
@@ -152,8 +155,12 @@ pub fn tools_panel(props: &Props) -> Html {
 
 #[function_component(KeyCalculator)]
 fn key_calculator(props: &Props) -> Html {
-    let first_topic_partitions =
-        props.snapshot.partitions.iter().filter(|p| Some(&p.topic) == props.snapshot.partitions.first().map(|f| &f.topic)).count();
+    let first_topic_partitions = props
+        .snapshot
+        .partitions
+        .iter()
+        .filter(|p| Some(&p.topic) == props.snapshot.partitions.first().map(|f| &f.topic))
+        .count();
     let partitions = use_state(|| first_topic_partitions.max(1).to_string());
     let keys = use_state(|| "sensor-1\nsensor-2\nsensor-3\norder-42".to_string());
     let hex = use_state(|| false);
@@ -221,7 +228,8 @@ struct AssignProps {
 fn assign_calculator(props: &AssignProps) -> Html {
     let strategy = use_state(|| "range".to_string());
     let topics = use_state(|| "orders:6".to_string());
-    let members = use_state(|| "consumer-1=orders\nconsumer-2=orders\nconsumer-3=orders\nconsumer-4=orders".to_string());
+    let members =
+        use_state(|| "consumer-1=orders\nconsumer-2=orders\nconsumer-3=orders\nconsumer-4=orders".to_string());
     let instances = use_state(String::new);
     let previous = use_state(String::new);
     let result = use_memo(
@@ -237,7 +245,8 @@ fn assign_calculator(props: &AssignProps) -> Html {
         })
     };
     let fill = {
-        let (topics, members, instances, previous) = (topics.clone(), members.clone(), instances.clone(), previous.clone());
+        let (topics, members, instances, previous) =
+            (topics.clone(), members.clone(), instances.clone(), previous.clone());
         let snapshot = props.snapshot.clone();
         Callback::from(move |_| {
             let (t, m, i, p) = from_run(&snapshot);
