@@ -46,11 +46,14 @@ fn css(c: RGBColor) -> String {
 
 /// Simulated seconds of history the rates and the time to clear are measured over.
 pub const RATE_WINDOW_S: f64 = 20.0;
+/// The least history they are measured on, simulated seconds: three auto-commit intervals at
+/// Kafka's default (5 s), so that the sawtooth of commits averages out.
+pub const MIN_SPAN_S: f64 = 15.0;
 
 /// How long a lag takes to clear at the rate it changed over the window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Clearing {
-    /// Not enough history yet (or no committed offset).
+    /// Not enough history yet: less than [`MIN_SPAN_S`] with committed offsets.
     Unknown,
     /// There is no lag.
     Clear,
@@ -65,7 +68,7 @@ pub enum Clearing {
 impl Clearing {
     pub fn text(self) -> String {
         match self {
-            Clearing::Unknown => "–".into(),
+            Clearing::Unknown => "measuring…".into(),
             Clearing::Clear => "0 (no lag)".into(),
             Clearing::In(s) if s < 1.0 => "< 1 s".into(),
             Clearing::In(s) => format!("≈ {}", duration((s.round() as u64) * 1000)),
@@ -76,12 +79,12 @@ impl Clearing {
 }
 
 /// The points of `series` (time s, value) within [`RATE_WINDOW_S`] of the last one: at least
-/// the last two, and `None` unless they span some time.
+/// the last two, and `None` unless they span [`MIN_SPAN_S`].
 fn window<T: Copy>(series: &[(f64, T)]) -> Option<&[(f64, T)]> {
     let last = series.last()?.0;
     let from = series.iter().position(|(t, _)| *t >= last - RATE_WINDOW_S)?.min(series.len().checked_sub(2)?);
     let w = &series[from..];
-    (w[0].0 < last).then_some(w)
+    (last - w[0].0 >= MIN_SPAN_S).then_some(w)
 }
 
 /// The trend per simulated second of a series over the window: the least-squares slope through
@@ -159,7 +162,13 @@ fn group_lag_panel(props: &GroupProps) -> Html {
     let points: Vec<(f64, &GroupLag)> =
         props.history.iter().filter_map(|p| Some((p.time_s, p.groups.get(index)?))).collect();
     let last = points.last().copied();
-    let total: Vec<(f64, u64)> = points.iter().map(|(t, g)| (*t, g.lag())).collect();
+    // The total counts from when every partition with records has a committed offset: before,
+    // each first commit would add its partition's lag and read as growth.
+    let total: Vec<(f64, u64)> = points
+        .iter()
+        .filter(|(_, g)| g.partitions.iter().all(|p| p.high_watermark == 0 || p.committed.is_some()))
+        .map(|(t, g)| (*t, g.lag()))
+        .collect();
     let group = props.snapshot.groups.iter().find(|g| g.group_id == props.group_id);
     let owner = |partition: &str| {
         group
@@ -297,10 +306,13 @@ mod tests {
         assert_eq!(trend(&shrinking), Some(-10.0));
         assert_eq!(clearing(&shrinking, Some(12.0)), Clearing::In(25.0));
         assert_eq!(clearing(&shrinking, None).text(), "≈ 25 s");
-        assert_eq!(clearing(&[(0.0, 10), (1.0, 20)], Some(12.0)), Clearing::Growing);
-        assert_eq!(clearing(&[(0.0, 10), (1.0, 10)], Some(12.0)), Clearing::Steady);
+        assert_eq!(clearing(&[(0.0, 10), (15.0, 50)], Some(12.0)), Clearing::Growing);
+        assert_eq!(clearing(&[(0.0, 10), (15.0, 10)], Some(12.0)), Clearing::Steady);
         assert_eq!(clearing(&[(0.0, 10), (1.0, 0)], None), Clearing::Clear);
         assert_eq!(clearing(&[(5.0, 10)], None), Clearing::Unknown);
+        // Less than 15 s of history is too little to tell.
+        assert_eq!(clearing(&[(0.0, 10), (14.0, 50)], Some(12.0)), Clearing::Unknown);
+        assert_eq!(Clearing::Unknown.text(), "measuring…");
         assert_eq!(clearing(&[], None), Clearing::Unknown);
         // Two points at one instant say nothing.
         assert_eq!(trend(&[(5.0, 10), (5.0, 20)]), None);

@@ -101,6 +101,10 @@ pub fn setting_value(scenario: &Scenario, name: &str) -> Option<Value> {
 fn shown(name: &str, v: &Value) -> String {
     let in_ms = name.ends_with("_ms") || name.ends_with(".ms");
     match (v, v.as_u64()) {
+        // Assignor lists by class name read as the class names alone: the package is the same.
+        (Value::String(s), _) if name.ends_with("partition.assignment.strategy") => {
+            s.split(',').map(|c| c.trim().rsplit('.').next().unwrap_or(c)).collect::<Vec<_>>().join(", ")
+        }
         (Value::String(s), _) => s.clone(),
         (_, Some(ms)) if in_ms && ms >= 1000 => format!("{ms} ms ({})", duration(ms)),
         (_, Some(ms)) if in_ms => format!("{ms} ms"),
@@ -396,6 +400,11 @@ mod tests {
         assert_eq!(shown("window.grace_ms", &86_400_000.into()), "86400000 ms (1 d)");
         assert_eq!(shown("partitions", &3.into()), "3");
         assert_eq!(shown("commit_mode", &"auto".into()), "auto");
+        let list = "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
+        assert_eq!(
+            shown("consumer.partition.assignment.strategy", &list.into()),
+            "RangeAssignor, CooperativeStickyAssignor"
+        );
         assert_eq!(duration(2_500), "2.5 s");
     }
 

@@ -190,9 +190,16 @@ fn rebalance_list(props: &ListProps) -> Html {
                         </div>
                         if !r.unconsumed_ms.is_empty() && !props.compact {
                             <ul class="unconsumed" aria-label="how long each partition went unconsumed">
-                                { for gaps.iter().map(|(p, ms)| html! {
+                                { for gaps.iter().enumerate().map(|(k, (p, ms))| html! {
                                     <li>
-                                        <span class="p">{p}</span>
+                                        // A partition listed twice went unconsumed again after this
+                                        // rebalance and got an owner back without a new one: a
+                                        // static member that came back within its session.
+                                        <span class="p">{p}
+                                            if gaps[..k].iter().any(|(q, _)| q == p) {
+                                                <span class="later" title="unconsumed again after this rebalance, until its owner was back without a new rebalance (a static member's restart, KIP-345)">{" later"}</span>
+                                            }
+                                        </span>
                                         <span class="bar-track"><span class="bar" style={format!("width: {:.1}%", *ms as f64 * 100.0 / longest as f64)}></span></span>
                                         <span class="ms">{span(*ms)}</span>
                                     </li>
