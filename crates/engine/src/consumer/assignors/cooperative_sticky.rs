@@ -29,8 +29,7 @@ pub(super) fn assign(group: &Group) -> Vec<Vec<Tp>> {
 /// `memberData`: the subscription's `ownedPartitions` (which `ConsumerProtocol` sends sorted by
 /// topic, then partition) and its generation.
 fn owned_partitions(group: &Group, member: usize) -> Vec<Tp> {
-    let mut owned: Vec<(&str, u32)> =
-        group.subscriptions[member].owned_partitions.iter().map(|(t, p)| (t.as_str(), *p)).collect();
+    let mut owned = group.owned_partitions(member);
     owned.sort_by(|a, b| java::compare(a.0, b.0).then(a.1.cmp(&b.1)));
     owned.into_iter().filter_map(|(t, p)| group.tp(t, p)).collect()
 }

@@ -67,10 +67,7 @@ fn expect_set(a: &Assignment, member: &str, expected: &str) {
 
 /// The next rebalance's subscriptions: every member owns what it was given, in `generation`.
 fn owning_result(topics: &[(&str, &[&str])], a: &Assignment, generation: i32) -> Vec<(String, Subscription)> {
-    topics
-        .iter()
-        .map(|(m, t)| (m.to_string(), owning(t, &list(a, m).join(", "), generation)))
-        .collect()
+    topics.iter().map(|(m, t)| (m.to_string(), owning(t, &list(a, m).join(", "), generation))).collect()
 }
 
 fn as_refs(members: &[(String, Subscription)]) -> Vec<(&str, Subscription)> {
@@ -118,7 +115,11 @@ fn one_consumer_cases_for_every_assignor() {
 #[test]
 fn range_two_and_three_consumers() {
     let both = |n| {
-        run(Strategy::Range, &[("topic1", n)], &[("consumer1", subscription(&["topic1"])), ("consumer2", subscription(&["topic1"]))])
+        run(
+            Strategy::Range,
+            &[("topic1", n)],
+            &[("consumer1", subscription(&["topic1"])), ("consumer2", subscription(&["topic1"]))],
+        )
     };
     let a = both(1);
     expect(&a, "consumer1", "topic1-0");
@@ -158,7 +159,8 @@ fn static_members_sort_by_instance_id_first() {
         ("consumer-b", static_member(subscription(&both), "instance1")),
         ("consumer-a", static_member(subscription(&both), "instance2")),
     ];
-    let one_static = [("consumer-b", static_member(subscription(&both), "instance1")), ("consumer-a", subscription(&both))];
+    let one_static =
+        [("consumer-b", static_member(subscription(&both), "instance1")), ("consumer-a", subscription(&both))];
     for members in [&two_static[..], &one_static[..]] {
         let a = run(Strategy::Range, &topics, members);
         expect_set(&a, "consumer-b", "topic1-0, topic1-1, topic2-0, topic2-1");
@@ -298,7 +300,11 @@ fn round_robin_javadoc_examples() {
     let a = run(
         Strategy::RoundRobin,
         &[("t0", 1), ("t1", 2), ("t2", 3)],
-        &[("C0", subscription(&["t0"])), ("C1", subscription(&["t0", "t1"])), ("C2", subscription(&["t0", "t1", "t2"]))],
+        &[
+            ("C0", subscription(&["t0"])),
+            ("C1", subscription(&["t0", "t1"])),
+            ("C2", subscription(&["t0", "t1", "t2"])),
+        ],
     );
     expect(&a, "C0", "t0-0");
     expect(&a, "C1", "t1-0");
@@ -335,7 +341,11 @@ fn round_robin_javadoc_examples() {
 #[test]
 fn round_robin_two_to_four_consumers() {
     let both = |n| {
-        run(Strategy::RoundRobin, &[("topic", n)], &[("consumer1", subscription(&["topic"])), ("consumer2", subscription(&["topic"]))])
+        run(
+            Strategy::RoundRobin,
+            &[("topic", n)],
+            &[("consumer1", subscription(&["topic"])), ("consumer2", subscription(&["topic"]))],
+        )
     };
     let a = both(1);
     expect(&a, "consumer1", "topic-0");
@@ -442,7 +452,11 @@ fn sticky_javadoc_example_2() {
 #[test]
 fn sticky_fresh_assignments() {
     for s in STICKY {
-        let a = run(s, &[("topic", 2)], &[("consumer1", subscription(&["topic"])), ("consumer2", subscription(&["topic"]))]);
+        let a = run(
+            s,
+            &[("topic", 2)],
+            &[("consumer1", subscription(&["topic"])), ("consumer2", subscription(&["topic"]))],
+        );
         expect(&a, "consumer1", "topic-0");
         expect(&a, "consumer2", "topic-1");
         let a = run(
@@ -480,7 +494,10 @@ fn sticky_quotas_with_owned_partitions() {
         let a = run(
             s,
             &[("topic1", 2), ("topic2", 3)],
-            &[("consumer1", owning(&t12, "topic1-0, topic2-1", 1)), ("consumer2", owning(&t12, "topic1-1, topic2-2", 1))],
+            &[
+                ("consumer1", owning(&t12, "topic1-0, topic2-1", 1)),
+                ("consumer2", owning(&t12, "topic1-1, topic2-2", 1)),
+            ],
         );
         expect(&a, "consumer1", "topic1-0, topic2-1, topic2-0");
         expect(&a, "consumer2", "topic1-1, topic2-2");

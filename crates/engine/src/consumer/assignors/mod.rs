@@ -75,7 +75,8 @@ pub struct Subscription {
     /// sends them sorted, from a set).
     pub topics: Vec<String>,
     /// The partitions the member owned: `ownedPartitions` for cooperative-sticky, the previous
-    /// assignment from `StickyAssignor`'s user data for sticky; the others ignore them.
+    /// assignment from `StickyAssignor`'s user data for sticky; the others ignore them. (Order
+    /// does not matter for cooperative-sticky; a repeated partition counts once.)
     pub owned_partitions: Vec<(String, u32)>,
     /// The generation they were owned in; `None` is Kafka's `DEFAULT_GENERATION` (-1).
     pub generation_id: Option<i32>,
@@ -247,6 +248,18 @@ impl<'a> Group<'a> {
     /// The topics of `partitionsPerTopic` a member subscribes to, in its subscription's order.
     fn member_topics(&self, member: usize) -> Vec<usize> {
         self.topic_names[member].iter().filter_map(|n| self.topic_index.get(n).copied()).collect()
+    }
+
+    /// A member's owned partitions in the order given, each once: Kafka's come from a set
+    /// (the consumer's assignment), so a repeated one can only be a repetition in the input.
+    fn owned_partitions(&self, member: usize) -> Vec<(&'a str, u32)> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.subscriptions[member]
+            .owned_partitions
+            .iter()
+            .map(|(t, p)| (t.as_str(), *p))
+            .filter(|tp| seen.insert(*tp))
+            .collect()
     }
 
     /// A `TopicPartition` of `partitionsPerTopic`, if it is one.

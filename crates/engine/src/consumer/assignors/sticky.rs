@@ -37,12 +37,12 @@ pub(super) fn assign(group: &Group) -> Vec<Vec<Tp>> {
 /// `HashMap<String, List<Integer>>`, so they arrive grouped by topic in that map's order.
 fn member_data(group: &Group, member: usize) -> Vec<Tp> {
     let mut by_topic: JavaHashMap<&str, Vec<u32>> = JavaHashMap::new();
-    for (topic, p) in &group.subscriptions[member].owned_partitions {
+    for (topic, p) in group.owned_partitions(member) {
         let hash = super::java::string_hash(topic);
-        match by_topic.get_mut(hash, &topic.as_str()) {
-            Some(list) => list.push(*p),
+        match by_topic.get_mut(hash, &topic) {
+            Some(list) => list.push(p),
             None => {
-                by_topic.insert(hash, topic.as_str(), vec![*p]);
+                by_topic.insert(hash, topic, vec![p]);
             }
         }
     }
@@ -213,19 +213,25 @@ fn constrained_assign(group: &Group, consumer_owned: Vec<Vec<Tp>>, multiple_owne
     Outcome { assignment, transferring: Some(transferring) }
 }
 
+/// A `ConsumerPair`: (from member, to member).
+type ConsumerPair = (usize, usize);
+
+/// The moved partitions of one topic, by the pair of members they moved between, each set a
+/// Java `HashSet` (`getTheActualPartitionToBeMoved` takes its first element).
+type TopicMovements = BTreeMap<ConsumerPair, JavaHashMap<Tp, ()>>;
+
 /// `PartitionMovements`: which partitions moved between which members during the general
 /// path's balancing, so that a move can undo an earlier one instead of adding another.
 #[derive(Default)]
 struct PartitionMovements {
-    /// `partitionMovementsByTopic`: per topic, per (from, to) member pair, the partitions,
-    /// as the `HashSet` whose first element `getTheActualPartitionToBeMoved` takes.
-    by_topic: BTreeMap<usize, BTreeMap<(usize, usize), JavaHashMap<Tp, ()>>>,
+    /// `partitionMovementsByTopic`.
+    by_topic: BTreeMap<usize, TopicMovements>,
     /// `partitionMovements`: each moved partition's (original owner, current owner).
-    movements: BTreeMap<Tp, (usize, usize)>,
+    movements: BTreeMap<Tp, ConsumerPair>,
 }
 
 impl PartitionMovements {
-    fn remove_movement_record(&mut self, group: &Group, tp: Tp) -> Option<(usize, usize)> {
+    fn remove_movement_record(&mut self, group: &Group, tp: Tp) -> Option<ConsumerPair> {
         let pair = self.movements.remove(&tp)?;
         if let Some(for_topic) = self.by_topic.get_mut(&tp.0) {
             if let Some(set) = for_topic.get_mut(&pair) {
@@ -241,9 +247,13 @@ impl PartitionMovements {
         Some(pair)
     }
 
-    fn add_movement_record(&mut self, group: &Group, tp: Tp, pair: (usize, usize)) {
+    fn add_movement_record(&mut self, group: &Group, tp: Tp, pair: ConsumerPair) {
         self.movements.insert(tp, pair);
-        self.by_topic.entry(tp.0).or_default().entry(pair).or_insert_with(JavaHashMap::new).insert(group.tp_hash(tp), tp, ());
+        self.by_topic.entry(tp.0).or_default().entry(pair).or_insert_with(JavaHashMap::new).insert(
+            group.tp_hash(tp),
+            tp,
+            (),
+        );
     }
 
     fn move_partition(&mut self, group: &Group, tp: Tp, old: usize, new: usize) {
@@ -448,9 +458,11 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
     /// `maybeAssignPartition` without racks: to the first member in `sorted` order that
     /// subscribes to its topic.
     fn maybe_assign_partition(&mut self, tp: Tp) -> bool {
-        let found = self.sorted.iter().map(|&(_, rank)| self.group.by_member_rank[rank]).find(|&m| {
-            self.consumer_topics[m].contains(&tp.0) && self.current[m].is_some()
-        });
+        let found = self
+            .sorted
+            .iter()
+            .map(|&(_, rank)| self.group.by_member_rank[rank])
+            .find(|&m| self.consumer_topics[m].contains(&tp.0) && self.current[m].is_some());
         let Some(m) = found else { return false };
         let key = self.key(m);
         self.sorted.remove(&key);
