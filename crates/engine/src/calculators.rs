@@ -30,7 +30,7 @@ pub struct KeyPartition {
 
 /// Decodes hex (either case, even length); the empty string is the empty key.
 pub fn decode_hex(s: &str) -> Result<Vec<u8>, CalcError> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return err(format!("key \"{s}\": hex needs an even number of digits, got {}", s.len()));
     }
     (0..s.len())
