@@ -291,8 +291,10 @@ struct GeneralAssignment<'g, 'a> {
     consumer_topics: Vec<Vec<usize>>,
     /// `currentAssignment`; `None` while a member's assignment is set aside as fixed.
     current: Vec<Option<Vec<Tp>>>,
-    /// `currentPartitionConsumer`.
-    owner: BTreeMap<Tp, usize>,
+    /// `currentPartitionConsumer`, indexed by [`Self::slot`].
+    owner: Vec<Option<usize>>,
+    /// Where each topic's partitions start in `owner`.
+    first_slot: Vec<usize>,
     /// `sortedAllPartitions`: topics by number of potential consumers, then name.
     sorted_all: Vec<Tp>,
     /// `sortedCurrentSubscriptions`, a TreeSet ordered by (assigned count, member id), kept as
@@ -309,10 +311,16 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
             .map(|t| group.java_order.iter().copied().filter(|&m| group.subscribes(m, t)).collect())
             .collect();
         let consumer_topics: Vec<Vec<usize>> = (0..group.len()).map(|m| group.member_topics(m)).collect();
-        let mut owner = BTreeMap::new();
+        let mut first_slot = Vec::with_capacity(group.topics.len());
+        let mut slots = 0;
+        for t in &group.topics {
+            first_slot.push(slots);
+            slots += t.partitions as usize;
+        }
+        let mut owner = vec![None; slots];
         for (m, list) in consumer_owned.iter().enumerate() {
-            for &tp in list {
-                owner.insert(tp, m);
+            for &(t, p) in list {
+                owner[first_slot[t] + p as usize] = Some(m);
             }
         }
         let mut topics: Vec<usize> = (0..group.topics.len()).collect();
@@ -326,12 +334,22 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
             consumer_topics,
             current: consumer_owned.into_iter().map(Some).collect(),
             owner,
+            first_slot,
             sorted_all,
             sorted: BTreeSet::new(),
             revocation_required: false,
             movements: PartitionMovements::default(),
             total: group.topics.iter().map(|t| t.partitions as usize).sum(),
         }
+    }
+
+    /// A partition's index in `owner`.
+    fn slot(&self, tp: Tp) -> usize {
+        self.first_slot[tp.0] + tp.1 as usize
+    }
+
+    fn owner_of(&self, tp: Tp) -> Option<usize> {
+        self.owner[self.slot(tp)]
     }
 
     fn count(&self, member: usize) -> Option<usize> {
@@ -416,12 +434,8 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
         if min + 1 >= max {
             return true;
         }
-        let mut all_partitions: BTreeMap<Tp, usize> = BTreeMap::new();
-        for (m, list) in self.current.iter().enumerate() {
-            for &tp in list.iter().flatten() {
-                all_partitions.insert(tp, m);
-            }
-        }
+        // Kafka maps each partition to its member afresh here; `owner` is that map, kept up to
+        // date by every move (and complete since every unassigned partition was assigned).
         for &(count, rank) in &self.sorted {
             let m = self.group.by_member_rank[rank];
             if count == self.max_assignment_size(m) {
@@ -430,7 +444,7 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
             for &t in &self.consumer_topics[m] {
                 for p in 0..self.group.topics[t].partitions {
                     let tp = (t, p);
-                    let Some(&other) = all_partitions.get(&tp) else { continue };
+                    let Some(other) = self.owner_of(tp) else { continue };
                     if other == m {
                         continue;
                     }
@@ -469,7 +483,8 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
         if let Some(list) = self.current[m].as_mut() {
             list.push(tp);
         }
-        self.owner.insert(tp, m);
+        let slot = self.slot(tp);
+        self.owner[slot] = Some(m);
         let key = self.key(m);
         self.sorted.insert(key);
         true
@@ -548,7 +563,7 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
                 if self.is_balanced() {
                     break;
                 }
-                let Some(&consumer) = self.owner.get(&tp) else { continue };
+                let Some(consumer) = self.owner_of(tp) else { continue };
                 let Some(consumer_count) = self.count(consumer) else { continue };
                 // Move it back to the member that had it in an earlier generation if that member
                 // has two or more fewer partitions. (Kafka does not check that that member still
@@ -591,14 +606,14 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
 
     /// `reassignPartition(partition, newConsumer)`.
     fn reassign_partition_to(&mut self, tp: Tp, new: usize) {
-        let Some(&old) = self.owner.get(&tp) else { return };
+        let Some(old) = self.owner_of(tp) else { return };
         let to_move = self.movements.actual_partition_to_move(tp, old, new);
         self.process_partition_movement(to_move, new);
     }
 
     /// `processPartitionMovement`.
     fn process_partition_movement(&mut self, tp: Tp, new: usize) {
-        let Some(&old) = self.owner.get(&tp) else { return };
+        let Some(old) = self.owner_of(tp) else { return };
         if self.current[old].is_none() || self.current[new].is_none() {
             return;
         }
@@ -612,7 +627,8 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
         if let Some(list) = self.current[new].as_mut() {
             list.push(tp);
         }
-        self.owner.insert(tp, new);
+        let slot = self.slot(tp);
+        self.owner[slot] = Some(new);
         let (old_key, new_key) = (self.key(old), self.key(new));
         self.sorted.insert(new_key);
         self.sorted.insert(old_key);
