@@ -75,9 +75,9 @@ pub fn parse_topic(s: &str) -> Result<(String, u32), CalcError> {
     if name.is_empty() {
         return err(format!("--topic: the topic name is empty in \"{s}\""));
     }
-    let n: u32 = n
-        .parse()
-        .map_err(|_| CalcError(format!("--topic {name}: partitions must be a number from 1 to {MAX_PARTITIONS}, got \"{n}\"")))?;
+    let n: u32 = n.parse().map_err(|_| {
+        CalcError(format!("--topic {name}: partitions must be a number from 1 to {MAX_PARTITIONS}, got \"{n}\""))
+    })?;
     if !(1..=MAX_PARTITIONS).contains(&n) {
         return err(format!("--topic {name}: partitions must be between 1 and {MAX_PARTITIONS}, got {n}"));
     }
@@ -158,8 +158,12 @@ pub fn parse_previous(json: &str) -> Result<BTreeMap<String, Previous>, CalcErro
                     0..=0x7fff_ffff => Some(g as i32),
                     _ => return err(format!("--previous.{member}.generation: must be -1 or 0 to 2147483647, got {g}")),
                 };
-                let partitions = list(member, o.get("partitions").unwrap_or(&serde_json::Value::Null))
-                    .map_err(|e| CalcError(e.0.replace(&format!("--previous.{member}:"), &format!("--previous.{member}.partitions:"))))?;
+                let partitions =
+                    list(member, o.get("partitions").unwrap_or(&serde_json::Value::Null)).map_err(|e| {
+                        CalcError(
+                            e.0.replace(&format!("--previous.{member}:"), &format!("--previous.{member}.partitions:")),
+                        )
+                    })?;
                 Previous { generation, partitions }
             }
             _ => {
@@ -173,22 +177,45 @@ pub fn parse_previous(json: &str) -> Result<BTreeMap<String, Previous>, CalcErro
     Ok(out)
 }
 
+/// Most members an [`assign`] call takes (a bound on work; real groups are far smaller).
+pub const MAX_MEMBERS: usize = 1_000;
+
+/// Most partitions, over all topics, an [`assign`] call takes: the sticky assignors' general
+/// path, like Kafka's, does work in proportion to partitions times members, several times over.
+pub const MAX_ASSIGN_PARTITIONS: u64 = 10_000;
+
 /// What one call of the strategy's assignor returns: every member id mapped to its partitions as
 /// `"topic-partition"` strings sorted by topic, then partition number (`[]` when it gets none).
 /// For `cooperative-sticky` that excludes partitions that must first be revoked elsewhere.
-/// Errors: no topic or member, a duplicate topic or member, a subscription or `--instance` naming
-/// an unknown topic or member, two members with one `group.instance.id`.
+/// `previous` entries of members not in `members` are ignored (those members left the group).
+/// Errors: no topic or member, more than [`MAX_MEMBERS`] members or [`MAX_ASSIGN_PARTITIONS`]
+/// partitions, a duplicate topic or member, a subscription or `--instance` naming an unknown
+/// topic or member, two members with one `group.instance.id`, a previous partition of a topic not
+/// given or beyond its partition count.
 pub fn assign(
     strategy: Strategy,
     topics: &[(String, u32)],
     members: &[MemberSpec],
     previous: &BTreeMap<String, Previous>,
 ) -> Result<BTreeMap<String, Vec<String>>, CalcError> {
+    if topics.is_empty() {
+        return err("--topic: give at least one topic, NAME:PARTITIONS");
+    }
+    if members.is_empty() {
+        return err("--member: give at least one member, ID=TOPIC,TOPIC");
+    }
+    if members.len() > MAX_MEMBERS {
+        return err(format!("--member: at most {MAX_MEMBERS} members, got {}", members.len()));
+    }
     let mut partitions = BTreeMap::new();
     for (t, n) in topics {
         if partitions.insert(t.clone(), *n).is_some() {
             return err(format!("--topic {t}: given twice"));
         }
+    }
+    let total: u64 = partitions.values().map(|&n| u64::from(n)).sum();
+    if total > MAX_ASSIGN_PARTITIONS {
+        return err(format!("--topic: at most {MAX_ASSIGN_PARTITIONS} partitions in all topics together, got {total}"));
     }
     let mut subs = BTreeMap::new();
     let mut instances = BTreeSet::new();
@@ -204,6 +231,19 @@ pub fn assign(
             }
         }
         let prev = previous.get(&m.id).cloned().unwrap_or_default();
+        for (t, p) in &prev.partitions {
+            match partitions.get(t) {
+                None => return err(format!("--previous.{}: {t}-{p}: topic \"{t}\" is not given by --topic", m.id)),
+                Some(&n) if *p >= n => {
+                    return err(format!(
+                        "--previous.{}: {t}-{p}: topic \"{t}\" has {n} partitions (0 to {})",
+                        m.id,
+                        n - 1
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         let sub = Subscription {
             topics: m.topics.clone(),
             owned_partitions: prev.partitions,
@@ -252,8 +292,31 @@ mod tests {
     }
 
     #[test]
+    fn assign_names_the_argument_at_fault() {
+        let topics = vec![("t".to_string(), 3)];
+        let member = |spec: &str| parse_member(spec).unwrap();
+        let none = BTreeMap::new();
+        let a = assign(Strategy::Range, &topics, &[member("a=t"), member("b")], &none).unwrap();
+        assert_eq!(a["a"], ["t-0", "t-1", "t-2"]);
+        assert!(a["b"].is_empty());
+        assert!(assign(Strategy::Range, &[], &[member("a=t")], &none).unwrap_err().0.starts_with("--topic"));
+        assert!(assign(Strategy::Range, &topics, &[], &none).unwrap_err().0.starts_with("--member"));
+        let e = assign(Strategy::Range, &topics, &[member("a=u")], &none).unwrap_err();
+        assert_eq!(e.0, "--member a: topic \"u\" is not given by --topic");
+        let many = vec![("t".to_string(), 9_000), ("u".to_string(), 2_000)];
+        assert!(assign(Strategy::Range, &many, &[member("a=t")], &none).unwrap_err().0.contains("got 11000"));
+        let previous = parse_previous(r#"{"a": ["t-3"]}"#).unwrap();
+        let e = assign(Strategy::Sticky, &topics, &[member("a=t")], &previous).unwrap_err();
+        assert_eq!(e.0, "--previous.a: t-3: topic \"t\" has 3 partitions (0 to 2)");
+        let previous = parse_previous(r#"{"a": ["u-0"], "gone": ["t-0"]}"#).unwrap();
+        let e = assign(Strategy::Sticky, &topics, &[member("a=t")], &previous).unwrap_err();
+        assert_eq!(e.0, "--previous.a: u-0: topic \"u\" is not given by --topic");
+    }
+
+    #[test]
     fn previous_takes_both_forms() {
-        let p = parse_previous(r#"{"a": ["my-topic-0", "t-2"], "b": {"generation": -1, "partitions": ["t-1"]}}"#).unwrap();
+        let p =
+            parse_previous(r#"{"a": ["my-topic-0", "t-2"], "b": {"generation": -1, "partitions": ["t-1"]}}"#).unwrap();
         assert_eq!(p["a"].partitions, vec![("my-topic".into(), 0), ("t".into(), 2)]);
         assert_eq!(p["a"].generation, Some(LIST_FORM_GENERATION));
         assert_eq!(p["b"].generation, None);
