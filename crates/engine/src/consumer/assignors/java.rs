@@ -40,9 +40,10 @@ fn table_size_for(n: usize) -> usize {
 /// each bucket in list order, as `HashMap.entrySet().iterator()` does.
 ///
 /// Not reproduced: Java turns a bucket of more than eight entries into a red-black tree once the
-/// table has 64 buckets, which changes that bucket's order. It takes nine keys whose spread
-/// hashes agree in their low six or more bits; the assignors' maps (a group's member ids, a
-/// topic's moved partitions) never come near it in StreamLab.
+/// table has 64 buckets (growing a smaller table first), which changes that bucket's order. It
+/// takes nine keys in one bucket of a table of 64 or more, so nine keys whose spread hash codes
+/// agree in at least their low six bits: member ids of a group, or partitions of one topic moved
+/// between the same two members, that random ids make very unlikely.
 #[derive(Debug, Clone)]
 pub(super) struct JavaHashMap<K, V> {
     table: Vec<Vec<(u32, K, V)>>,

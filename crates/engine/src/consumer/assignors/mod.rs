@@ -3,11 +3,25 @@
 //!
 //! Each strategy is a port of the Kafka 4.x client class it is named after, on its rack-unaware
 //! path (StreamLab's brokers and consumers have no `broker.rack` / `client.rack`):
-//! [`range`] is `RangeAssignor`, [`round_robin`] is `RoundRobinAssignor`, [`sticky`] is
-//! `AbstractStickyAssignor` with `StickyAssignor`'s member data, and [`cooperative_sticky`] is
+//! `range.rs` is `RangeAssignor`, `round_robin.rs` is `RoundRobinAssignor`, `sticky.rs` is
+//! `AbstractStickyAssignor` with `StickyAssignor`'s member data, and `cooperative_sticky.rs` is
 //! `CooperativeStickyAssignor`. Where Kafka breaks a tie by the order of a Java `HashMap`, a
-//! `TreeSet` or a stable sort, the port reproduces that order ([`java`]), so that a group gives
+//! `TreeSet` or a stable sort, the port reproduces that order (`java.rs`), so that a group gives
 //! the same assignment here as on a real cluster, partition for partition.
+//!
+//! What the port has to assume, or does differently:
+//! - the leader fills its `subscriptions` `HashMap` in the JoinGroup response's member order;
+//!   [`assign`] takes that to be member id order (member ids that share a hash bucket are then
+//!   visited in that order);
+//! - Kafka's sticky assignors keep `maxGeneration` in the leader's assignor object from one
+//!   rebalance to the next; here each call starts afresh (generations only grow, so they agree
+//!   unless a new leader once led with a higher generation);
+//! - where Kafka's general sticky path would throw a `NullPointerException` (moving a partition
+//!   back to its older-generation owner when that member has been set aside), the port skips
+//!   that move;
+//! - Kafka's own quirks are kept: a member subscribing to nothing that the leader's map lists
+//!   first can get partitions, and so can a member that owned a partition in an older generation
+//!   of a topic it no longer subscribes to (see `sticky.rs`).
 
 mod cooperative_sticky;
 mod java;

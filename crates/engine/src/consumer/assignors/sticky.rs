@@ -11,6 +11,13 @@
 //! `GeneralAssignmentBuilder` (keep what is still subscribed, give each new partition to the
 //! least-loaded subscriber, then move partitions until balanced, preferring to undo earlier
 //! moves). Knows only the [`Group`] it is given.
+//!
+//! Kept from Kafka although surprising: `allSubscriptionsEqual` compares subscriptions with the
+//! first non-empty one, so members subscribing to nothing that come before it are dealt
+//! partitions by the constrained path; and the general path moves a partition back to the member
+//! that owned it in an older generation without checking that the member still subscribes to
+//! its topic (the consumer then finds the assignment does not match its subscription and
+//! rejoins).
 
 use super::java::JavaHashMap;
 use super::{remove_first, Group, Tp};
