@@ -12,7 +12,7 @@ use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
 use streamlab_engine::export;
-use streamlab_engine::producer::partitioner::{murmur2, partition_for_key, to_positive};
+use streamlab_engine::producer::partitioner::to_positive;
 use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
 use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
 use streamlab_engine::sim::{Level, TraceCapacity};
@@ -228,11 +228,79 @@ enum Cmd {
         data: Option<PathBuf>,
     },
     /// Which partition Kafka's Java client picks for a key: toPositive(murmur2(key)) % partitions.
+    /// Prints one JSON line per key, in the order given: {"key", "murmur2" (signed), "partition"}.
     Partition {
+        /// The topic's partition count (1 to 1000000).
         #[arg(long)]
         partitions: u32,
+        /// Each KEY is its bytes in hex (e.g. 00ff; "" is the empty key), for keys that are not
+        /// UTF-8 text.
+        #[arg(long)]
+        key_hex: bool,
+        /// json: one JSON object per line; text: key, murmur2, toPositive and partition, tab-separated.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// The keys (as UTF-8 text, or hex with --key-hex); put `--` before a key starting with `-`.
         keys: Vec<String>,
     },
+    /// Who gets which partition: one call of a consumer group leader's assignor, exactly as Kafka's
+    /// Java client computes it. Prints one JSON object mapping every member id to its sorted
+    /// "topic-partition" list. For cooperative-sticky that leaves out partitions another member
+    /// must revoke first (they come in the next rebalance).
+    Assign {
+        /// The partition.assignment.strategy: range, roundrobin, sticky or cooperative-sticky (or
+        /// the assignor's class name).
+        #[arg(long, value_parser = parse_strategy)]
+        strategy: Strategy,
+        /// A topic and its partition count, NAME:PARTITIONS, e.g. orders:6 (repeatable).
+        #[arg(long = "topic", value_name = "NAME:PARTITIONS", num_args = 1.., required = true)]
+        topics: Vec<String>,
+        /// A member and the topics it subscribes to, ID=TOPIC,TOPIC (ID alone subscribes to
+        /// nothing); repeatable. Members are read in member id order, as the leader fills its map.
+        #[arg(long = "member", value_name = "ID[=TOPIC,...]", num_args = 1.., required = true)]
+        members: Vec<String>,
+        /// A static member's group.instance.id, MEMBER_ID=GROUP_INSTANCE_ID (repeatable).
+        #[arg(long = "instance", value_name = "MEMBER_ID=GROUP_INSTANCE_ID")]
+        instances: Vec<String>,
+        /// The previous assignment, for sticky and cooperative-sticky: a JSON file
+        /// {"member": ["topic-0", ...]} (all in generation 1) or
+        /// {"member": {"generation": G, "partitions": [...]}} (G = -1: none). Members not given by
+        /// --member are ignored: they left the group.
+        #[arg(long, value_name = "FILE")]
+        previous: Option<PathBuf>,
+    },
+}
+
+/// `--strategy`: an assignor's name or class name.
+fn parse_strategy(s: &str) -> Result<Strategy, String> {
+    Strategy::parse(s).ok_or_else(|| {
+        format!("expected range, roundrobin, sticky or cooperative-sticky (or an assignor class name), got \"{s}\"")
+    })
+}
+
+/// `streamlab assign`: see [`Cmd::Assign`]; all logic is in `streamlab_engine::calculators`.
+fn assign(
+    strategy: Strategy,
+    topics: &[String],
+    members: &[String],
+    instances: &[String],
+    previous: Option<&Path>,
+) -> Result<String> {
+    use streamlab_engine::calculators as calc;
+    let topics = topics.iter().map(|t| calc::parse_topic(t)).collect::<Result<Vec<_>, _>>()?;
+    let mut members = members.iter().map(|m| calc::parse_member(m)).collect::<Result<Vec<_>, _>>()?;
+    let instances = instances.iter().map(|i| calc::parse_instance(i)).collect::<Result<Vec<_>, _>>()?;
+    calc::attach_instances(&mut members, &instances)?;
+    let previous = match previous {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--previous {}: cannot read the file", path.display()))?;
+            calc::parse_previous(&text).map_err(|e| anyhow::anyhow!("{e} (in {})", path.display()))?
+        }
+        None => Default::default(),
+    };
+    let assignment = calc::assign(strategy, &topics, &members, &previous)?;
+    Ok(serde_json::to_string(&assignment)?)
 }
 
 /// `1500ms`, `90s`, `5m`, `2h`, `1d`, or plain milliseconds.
@@ -733,18 +801,26 @@ fn main() -> Result<()> {
                 println!("{}", path.display());
             }
         }
-        Cmd::Partition { partitions, keys } => {
-            if !(1..=1_000_000).contains(&partitions) {
-                bail!("--partitions: must be between 1 and 1000000, got {partitions}");
+        Cmd::Partition { partitions, key_hex, format, keys } => {
+            let results = streamlab_engine::calculators::partition_keys(&keys, key_hex, partitions)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            for r in results {
+                // A closed pipe (`| head`) ends the output, not the command's correctness.
+                let _ = match format {
+                    Format::Json => writeln!(out, "{}", serde_json::to_string(&r)?),
+                    Format::Text => writeln!(
+                        out,
+                        "{}\tmurmur2 {}\ttoPositive {}\tpartition {}",
+                        r.key,
+                        r.murmur2,
+                        to_positive(r.murmur2),
+                        r.partition
+                    ),
+                };
             }
-            for key in keys {
-                let h = murmur2(key.as_bytes());
-                println!(
-                    "{key}\tmurmur2 {h}\ttoPositive {}\tpartition {}",
-                    to_positive(h),
-                    partition_for_key(key.as_bytes(), partitions)
-                );
-            }
+        }
+        Cmd::Assign { strategy, topics, members, instances, previous } => {
+            println!("{}", assign(strategy, &topics, &members, &instances, previous.as_deref())?);
         }
     }
     Ok(())

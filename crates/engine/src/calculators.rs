@@ -30,7 +30,7 @@ pub struct KeyPartition {
 
 /// Decodes hex (either case, even length); the empty string is the empty key.
 pub fn decode_hex(s: &str) -> Result<Vec<u8>, CalcError> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return err(format!("key \"{s}\": hex needs an even number of digits, got {}", s.len()));
     }
     (0..s.len())
@@ -177,22 +177,45 @@ pub fn parse_previous(json: &str) -> Result<BTreeMap<String, Previous>, CalcErro
     Ok(out)
 }
 
+/// Most members an [`assign`] call takes (a bound on work; real groups are far smaller).
+pub const MAX_MEMBERS: usize = 1_000;
+
+/// Most partitions, over all topics, an [`assign`] call takes: the sticky assignors' general
+/// path, like Kafka's, does work in proportion to partitions times members, several times over.
+pub const MAX_ASSIGN_PARTITIONS: u64 = 10_000;
+
 /// What one call of the strategy's assignor returns: every member id mapped to its partitions as
 /// `"topic-partition"` strings sorted by topic, then partition number (`[]` when it gets none).
 /// For `cooperative-sticky` that excludes partitions that must first be revoked elsewhere.
-/// Errors: no topic or member, a duplicate topic or member, a subscription or `--instance` naming
-/// an unknown topic or member, two members with one `group.instance.id`.
+/// `previous` entries of members not in `members` are ignored (those members left the group).
+/// Errors: no topic or member, more than [`MAX_MEMBERS`] members or [`MAX_ASSIGN_PARTITIONS`]
+/// partitions, a duplicate topic or member, a subscription or `--instance` naming an unknown
+/// topic or member, two members with one `group.instance.id`, a previous partition of a topic not
+/// given or beyond its partition count.
 pub fn assign(
     strategy: Strategy,
     topics: &[(String, u32)],
     members: &[MemberSpec],
     previous: &BTreeMap<String, Previous>,
 ) -> Result<BTreeMap<String, Vec<String>>, CalcError> {
+    if topics.is_empty() {
+        return err("--topic: give at least one topic, NAME:PARTITIONS");
+    }
+    if members.is_empty() {
+        return err("--member: give at least one member, ID=TOPIC,TOPIC");
+    }
+    if members.len() > MAX_MEMBERS {
+        return err(format!("--member: at most {MAX_MEMBERS} members, got {}", members.len()));
+    }
     let mut partitions = BTreeMap::new();
     for (t, n) in topics {
         if partitions.insert(t.clone(), *n).is_some() {
             return err(format!("--topic {t}: given twice"));
         }
+    }
+    let total: u64 = partitions.values().map(|&n| u64::from(n)).sum();
+    if total > MAX_ASSIGN_PARTITIONS {
+        return err(format!("--topic: at most {MAX_ASSIGN_PARTITIONS} partitions in all topics together, got {total}"));
     }
     let mut subs = BTreeMap::new();
     let mut instances = BTreeSet::new();
@@ -208,6 +231,19 @@ pub fn assign(
             }
         }
         let prev = previous.get(&m.id).cloned().unwrap_or_default();
+        for (t, p) in &prev.partitions {
+            match partitions.get(t) {
+                None => return err(format!("--previous.{}: {t}-{p}: topic \"{t}\" is not given by --topic", m.id)),
+                Some(&n) if *p >= n => {
+                    return err(format!(
+                        "--previous.{}: {t}-{p}: topic \"{t}\" has {n} partitions (0 to {})",
+                        m.id,
+                        n - 1
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         let sub = Subscription {
             topics: m.topics.clone(),
             owned_partitions: prev.partitions,
@@ -253,6 +289,28 @@ mod tests {
         assert!(partition_keys(&["6".into()], true, 3).unwrap_err().0.contains("even"));
         assert!(partition_keys(&["zz".into()], true, 3).unwrap_err().0.contains("not hex"));
         assert!(partition_keys(&[], false, 0).unwrap_err().0.contains("got 0"));
+    }
+
+    #[test]
+    fn assign_names_the_argument_at_fault() {
+        let topics = vec![("t".to_string(), 3)];
+        let member = |spec: &str| parse_member(spec).unwrap();
+        let none = BTreeMap::new();
+        let a = assign(Strategy::Range, &topics, &[member("a=t"), member("b")], &none).unwrap();
+        assert_eq!(a["a"], ["t-0", "t-1", "t-2"]);
+        assert!(a["b"].is_empty());
+        assert!(assign(Strategy::Range, &[], &[member("a=t")], &none).unwrap_err().0.starts_with("--topic"));
+        assert!(assign(Strategy::Range, &topics, &[], &none).unwrap_err().0.starts_with("--member"));
+        let e = assign(Strategy::Range, &topics, &[member("a=u")], &none).unwrap_err();
+        assert_eq!(e.0, "--member a: topic \"u\" is not given by --topic");
+        let many = vec![("t".to_string(), 9_000), ("u".to_string(), 2_000)];
+        assert!(assign(Strategy::Range, &many, &[member("a=t")], &none).unwrap_err().0.contains("got 11000"));
+        let previous = parse_previous(r#"{"a": ["t-3"]}"#).unwrap();
+        let e = assign(Strategy::Sticky, &topics, &[member("a=t")], &previous).unwrap_err();
+        assert_eq!(e.0, "--previous.a: t-3: topic \"t\" has 3 partitions (0 to 2)");
+        let previous = parse_previous(r#"{"a": ["u-0"], "gone": ["t-0"]}"#).unwrap();
+        let e = assign(Strategy::Sticky, &topics, &[member("a=t")], &previous).unwrap_err();
+        assert_eq!(e.0, "--previous.a: u-0: topic \"u\" is not given by --topic");
     }
 
     #[test]

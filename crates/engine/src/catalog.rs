@@ -7,9 +7,11 @@ use crate::ids::{GroupId, NodeId, PartitionId, TopicId, TopicPartition};
 #[derive(Debug, Clone)]
 struct TopicInfo {
     name: String,
-    partitions: u32,
-    /// Dense index of partition 0 among every partition of every topic.
-    first_index: usize,
+    /// Each partition's dense index among every partition of every topic: consecutive for
+    /// the partitions a topic starts with, at the end for partitions added later.
+    slots: Vec<usize>,
+    /// Deleted by a `DeleteTopic` command: its id and partitions stay named, nothing uses them.
+    deleted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -24,15 +26,44 @@ pub struct Catalog {
     topics: Vec<TopicInfo>,
     nodes: Vec<NodeInfo>,
     groups: Vec<String>,
-    partition_count: usize,
+    /// The partition at each dense index.
+    partition_at: Vec<TopicPartition>,
 }
 
 impl Catalog {
     /// Adds a topic with `partitions` partitions; ids are given in order.
     pub fn add_topic(&mut self, name: &str, partitions: u32) -> TopicId {
-        self.topics.push(TopicInfo { name: name.to_string(), partitions, first_index: self.partition_count });
-        self.partition_count += partitions as usize;
-        TopicId(self.topics.len() as u32 - 1)
+        let id = TopicId(self.topics.len() as u32);
+        self.topics.push(TopicInfo { name: name.to_string(), slots: vec![], deleted: false });
+        self.add_partitions(id, partitions);
+        id
+    }
+
+    /// Grows `topic` to `total` partitions (Kafka's `CreatePartitions`: never fewer); the
+    /// new partitions take the next dense indexes.
+    pub fn add_partitions(&mut self, topic: TopicId, total: u32) {
+        let t = &mut self.topics[topic.0 as usize];
+        for p in t.slots.len() as u32..total {
+            t.slots.push(self.partition_at.len());
+            self.partition_at.push(TopicPartition::new(topic, p));
+        }
+    }
+
+    /// Marks `topic` deleted: it keeps its id, name and dense indexes.
+    pub fn delete_topic(&mut self, topic: TopicId) {
+        if let Some(t) = self.topics.get_mut(topic.0 as usize) {
+            t.deleted = true;
+        }
+    }
+
+    /// Topic ids given so far, deleted topics included.
+    pub fn topic_ids(&self) -> usize {
+        self.topics.len()
+    }
+
+    /// Whether `topic` was deleted.
+    pub fn is_deleted(&self, topic: TopicId) -> bool {
+        self.topics.get(topic.0 as usize).is_some_and(|t| t.deleted)
     }
 
     /// Adds a consumer group; ids are given in order.
@@ -48,9 +79,9 @@ impl Catalog {
         NodeId(self.nodes.len() as u32 - 1)
     }
 
-    /// The id of topic `name`.
+    /// The id of topic `name` (not a deleted one).
     pub fn topic_id(&self, name: &str) -> Option<TopicId> {
-        self.topics.iter().position(|t| t.name == name).map(|i| TopicId(i as u32))
+        self.topics.iter().position(|t| t.name == name && !t.deleted).map(|i| TopicId(i as u32))
     }
 
     /// The name of topic `topic` (`?` for an id this catalog never gave).
@@ -60,12 +91,12 @@ impl Catalog {
 
     /// Partitions of `topic` (0 for an unknown id).
     pub fn partitions(&self, topic: TopicId) -> u32 {
-        self.topics.get(topic.0 as usize).map_or(0, |t| t.partitions)
+        self.topics.get(topic.0 as usize).map_or(0, |t| t.slots.len() as u32)
     }
 
-    /// Every topic id, in scenario order.
+    /// Every topic id but deleted ones, in the order they were created.
     pub fn topics(&self) -> impl Iterator<Item = TopicId> + '_ {
-        (0..self.topics.len() as u32).map(TopicId)
+        (0..self.topics.len() as u32).map(TopicId).filter(|t| !self.is_deleted(*t))
     }
 
     /// Every partition of every topic, in (topic, partition) order.
@@ -75,18 +106,17 @@ impl Catalog {
 
     /// Partitions of every topic together: the length of a dense per-partition table.
     pub fn partition_count(&self) -> usize {
-        self.partition_count
+        self.partition_at.len()
     }
 
     /// `tp`'s slot in a dense per-partition table, `0..partition_count()`.
     pub fn partition_index(&self, tp: TopicPartition) -> usize {
-        self.topics[tp.topic.0 as usize].first_index + tp.partition.0 as usize
+        self.topics[tp.topic.0 as usize].slots[tp.partition.0 as usize]
     }
 
     /// The partition in slot `index` of a dense per-partition table.
     pub fn partition_at(&self, index: usize) -> TopicPartition {
-        let t = self.topics.iter().rposition(|t| t.first_index <= index).unwrap_or(0);
-        TopicPartition { topic: TopicId(t as u32), partition: PartitionId((index - self.topics[t].first_index) as u32) }
+        self.partition_at.get(index).copied().unwrap_or(TopicPartition { topic: TopicId(0), partition: PartitionId(0) })
     }
 
     /// `readings-3`, as Kafka prints a `TopicPartition`.
@@ -135,5 +165,12 @@ mod tests {
         assert_eq!(c.partition_at(2), TopicPartition::new(a, 2));
         assert_eq!(c.partition_name(TopicPartition::new(b, 1)), "b-1");
         assert_eq!(c.all_partitions().count(), 5);
+        c.add_partitions(a, 4);
+        assert_eq!(c.partition_index(TopicPartition::new(a, 3)), 5, "an added partition goes at the end");
+        assert_eq!(c.partition_at(5), TopicPartition::new(a, 3));
+        assert_eq!(c.partition_index(TopicPartition::new(b, 0)), 3, "the others keep their index");
+        c.delete_topic(b);
+        assert_eq!(c.topic_id("b"), None);
+        assert_eq!(c.topic_name(b), "b");
     }
 }

@@ -2,10 +2,12 @@
 //! at the current simulated time, or refused whole with a [`CommandError`].
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// A command and the simulated time it is applied at: `{"at_ms": 20000, "command": {"type":
 /// "crash_consumer", "client_id": "consumer-g1-1"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimedCommand {
     pub at_ms: u64,
@@ -13,7 +15,7 @@ pub struct TimedCommand {
 }
 
 /// A live change to the simulation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Start one more consumer in the group (it joins and triggers a rebalance).
@@ -64,6 +66,25 @@ pub enum Command {
     /// first assigned) where that replica is alive and in sync, as
     /// `kafka-leader-election.sh --election-type PREFERRED` does.
     ElectPreferredLeaders,
+    /// `Admin.createPartitions` (`kafka-topics.sh --alter --partitions`): grows `topic` to
+    /// `count` partitions in all (more than it has, at most 1024), placed as its first ones
+    /// were. Clients see them at their next metadata refresh (`metadata.max.age.ms`); keyed
+    /// records then go to other partitions, and a group's leader starts a rebalance.
+    CreatePartitions { topic: String, count: u32 },
+    /// `Admin.createTopics`: a new topic of `partitions` partitions (1 to 1024) and
+    /// `replication_factor` replicas (1 to the broker count), with `configs` (topic config keys,
+    /// as in a scenario's `topics[].configs`). A group subscribed to it, or to a pattern it
+    /// matches, rebalances once a member's metadata shows it.
+    CreateTopic {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+        #[serde(default)]
+        configs: BTreeMap<String, Value>,
+    },
+    /// `Admin.deleteTopics`: the topic and its logs are gone; groups reading it rebalance
+    /// without it. Only a topic no producer of the scenario writes to can be deleted.
+    DeleteTopic { topic: String },
 }
 
 /// Why a command was refused. Nothing was changed.
@@ -87,4 +108,14 @@ pub enum CommandError {
     UnknownNode { field: &'static str, name: String },
     #[error("extra_ms: must be between 0 and 60000, got {0}")]
     DelayOutOfRange(u64),
+    #[error("topic: UnknownTopicOrPartitionException: no topic named \"{0}\"")]
+    UnknownTopic(String),
+    #[error("topic: TopicExistsException: Topic '{0}' already exists.")]
+    TopicExists(String),
+    #[error("{field}: {message}")]
+    InvalidTopic { field: &'static str, message: String },
+    #[error("count: InvalidPartitionsException: Topic currently has {current} partitions, which is higher than or equal to the requested {count}.")]
+    PartitionsNotIncreased { current: u32, count: u32 },
+    #[error("topic: producers write to \"{0}\"; only a topic no producer writes to can be deleted")]
+    TopicInUse(String),
 }

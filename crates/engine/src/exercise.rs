@@ -118,6 +118,9 @@ pub enum ActionKind {
     ElectPreferredLeaders,
     RestartConsumer,
     PauseConsumer,
+    CreatePartitions,
+    CreateTopic,
+    DeleteTopic,
 }
 
 impl ActionKind {
@@ -137,6 +140,9 @@ impl ActionKind {
             Command::CrashLeader { .. } => ActionKind::CrashBroker,
             Command::RestartConsumer { .. } => ActionKind::RestartConsumer,
             Command::PauseConsumer { .. } => ActionKind::PauseConsumer,
+            Command::CreatePartitions { .. } => ActionKind::CreatePartitions,
+            Command::CreateTopic { .. } => ActionKind::CreateTopic,
+            Command::DeleteTopic { .. } => ActionKind::DeleteTopic,
         }
     }
 
@@ -155,6 +161,9 @@ impl ActionKind {
             ActionKind::ElectPreferredLeaders => "elect_preferred_leaders",
             ActionKind::RestartConsumer => "restart_consumer",
             ActionKind::PauseConsumer => "pause_consumer",
+            ActionKind::CreatePartitions => "create_partitions",
+            ActionKind::CreateTopic => "create_topic",
+            ActionKind::DeleteTopic => "delete_topic",
         }
     }
 }

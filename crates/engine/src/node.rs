@@ -119,7 +119,7 @@ impl<'a> Ctx<'a> {
 
 /// One topic as clients know it: its name and each partition's leader and leader epoch
 /// (`None`: unknown or offline).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopicMetadata {
     pub name: String,
     /// The leader of partition `p` is `leaders[p]`.
@@ -156,7 +156,7 @@ impl ClusterMetadata {
 
     /// The id of the topic called `name`.
     pub fn topic_id(&self, name: &str) -> Option<TopicId> {
-        self.topics.iter().position(|t| t.name == name).map(|i| TopicId(i as u32))
+        self.topics.iter().position(|t| t.name == name && !name.is_empty()).map(|i| TopicId(i as u32))
     }
 
     /// Forgets every leader, so that nothing is sent until a MetadataResponse names them.
@@ -167,13 +167,32 @@ impl ClusterMetadata {
         self
     }
 
-    /// Takes the leaders of a MetadataResponse. A leader epoch older than the one known is
-    /// ignored, as the Java client's `Metadata.updateLatestMetadata` does (KIP-320).
-    pub fn update(&mut self, partitions: &[(TopicPartition, Option<BrokerId>, u32)]) {
+    /// Takes a MetadataResponse: its topics (new ones added, missing ones deleted: their name
+    /// and partitions cleared) and their partitions' leaders. A leader epoch older than the one
+    /// known is ignored, as the Java client's `Metadata.updateLatestMetadata` does (KIP-320).
+    pub fn update(&mut self, topics: &[(TopicId, String)], partitions: &[(TopicPartition, Option<BrokerId>, u32)]) {
+        for t in &mut self.topics {
+            if !t.name.is_empty() && !topics.iter().any(|(_, n)| *n == t.name) {
+                *t = TopicMetadata::default();
+            }
+        }
+        for (id, name) in topics {
+            let i = id.0 as usize;
+            if self.topics.len() <= i {
+                self.topics.resize_with(i + 1, TopicMetadata::default);
+            }
+            if self.topics[i].name != *name {
+                self.topics[i] = TopicMetadata { name: name.clone(), ..Default::default() };
+            }
+        }
         for (tp, leader, epoch) in partitions {
-            let Some(t) = self.topics.get_mut(tp.topic.0 as usize) else { continue };
+            let Some(t) = self.topics.get_mut(tp.topic.0 as usize).filter(|t| !t.name.is_empty()) else { continue };
             let i = tp.partition.0 as usize;
-            if i < t.leaders.len() && *epoch >= t.leader_epochs[i] {
+            if t.leaders.len() <= i {
+                t.leaders.resize(i + 1, None);
+                t.leader_epochs.resize(i + 1, 0);
+            }
+            if *epoch >= t.leader_epochs[i] {
                 t.leaders[i] = *leader;
                 t.leader_epochs[i] = *epoch;
             }
@@ -193,6 +212,8 @@ pub enum MetadataTimer {
     Backoff,
     /// A MetadataRequest got no answer within `request.timeout.ms`.
     Timeout { correlation_id: u64 },
+    /// `metadata.max.age.ms` after request number `requests`: refresh unless one went since.
+    MaxAge { requests: u64 },
 }
 
 /// A client's metadata: what it knows, and its MetadataRequests — one in flight at most, to
@@ -209,6 +230,9 @@ pub struct MetadataClient {
     next_bootstrap: usize,
     backoff_ms: u64,
     timeout_ms: u64,
+    /// `metadata.max.age.ms`, and the requests sent so far.
+    max_age_ms: u64,
+    requests: u64,
 }
 
 impl MetadataClient {
@@ -224,7 +248,15 @@ impl MetadataClient {
             next_bootstrap: first,
             backoff_ms: backoff_ms.max(1),
             timeout_ms,
+            max_age_ms: u64::MAX,
+            requests: 0,
         }
+    }
+
+    /// Refreshes at least every `ms` (`metadata.max.age.ms`) from the next request on.
+    pub fn with_max_age(mut self, ms: u64) -> Self {
+        self.max_age_ms = ms.max(1);
+        self
     }
 
     /// Asks for fresh metadata: now if nothing is in flight and the backoff has passed, else
@@ -252,6 +284,10 @@ impl MetadataClient {
         self.in_flight = Some(correlation_id);
         ctx.send(node, Message::MetadataRequest { correlation_id });
         ctx.set_timer(self.timeout_ms, wrap(MetadataTimer::Timeout { correlation_id }));
+        self.requests += 1;
+        if self.max_age_ms != u64::MAX {
+            ctx.set_timer(self.max_age_ms, wrap(MetadataTimer::MaxAge { requests: self.requests }));
+        }
     }
 
     /// Handles a metadata timer; returns true if a request should be sent now (call
@@ -269,16 +305,22 @@ impl MetadataClient {
                 }
                 false
             }
+            MetadataTimer::MaxAge { requests } => requests == self.requests,
         }
     }
 
     /// Takes a MetadataResponse; false if it answers no request in flight.
-    pub fn on_response(&mut self, correlation_id: u64, partitions: &[(TopicPartition, Option<BrokerId>, u32)]) -> bool {
+    pub fn on_response(
+        &mut self,
+        correlation_id: u64,
+        topics: &[(TopicId, String)],
+        partitions: &[(TopicPartition, Option<BrokerId>, u32)],
+    ) -> bool {
         if self.in_flight != Some(correlation_id) {
             return false;
         }
         self.in_flight = None;
-        self.cluster.update(partitions);
+        self.cluster.update(topics, partitions);
         true
     }
 

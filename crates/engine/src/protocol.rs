@@ -3,7 +3,7 @@
 //! Only the fields the simulation needs are carried.
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, KeyId, NodeId, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
 use serde::Serialize;
 
 /// One record as it travels in batches. The payload itself lives with the workload that made it
@@ -155,6 +155,16 @@ pub struct PartitionRegistration {
     pub partition_epoch: u32,
 }
 
+/// A topic as the controller records it (KRaft's `TopicRecord` with its `ConfigRecord`s, or
+/// a `RemoveTopicRecord` once deleted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRecord {
+    pub topic: TopicId,
+    pub name: String,
+    pub config: crate::config::TopicConfig,
+    pub deleted: bool,
+}
+
 /// One partition of a FetchResponse: the records read, the high watermark, or an error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchPartitionResponse {
@@ -210,6 +220,14 @@ pub enum RebalanceTrigger {
     /// KIP-429's second round: a cooperative member revoked the partitions it must give up
     /// and rejoins so that they can be assigned to their new owners.
     CooperativeRejoin,
+    /// The leader's metadata shows more partitions of a subscribed topic than it assigned.
+    PartitionsAdded,
+    /// A subscribed topic that did not exist when the leader assigned now does.
+    TopicCreated,
+    /// A subscribed topic was deleted.
+    TopicDeleted,
+    /// A new topic matches a member's subscribed pattern.
+    PatternMatched,
 }
 
 impl RebalanceTrigger {
@@ -223,6 +241,10 @@ impl RebalanceTrigger {
             RebalanceTrigger::PollTimeout => "poll_timeout",
             RebalanceTrigger::StaticMemberReplaced => "static_member_replaced",
             RebalanceTrigger::CooperativeRejoin => "cooperative_rejoin",
+            RebalanceTrigger::PartitionsAdded => "partitions_added",
+            RebalanceTrigger::TopicCreated => "topic_created",
+            RebalanceTrigger::TopicDeleted => "topic_deleted",
+            RebalanceTrigger::PatternMatched => "pattern_matched",
         }
     }
 }
@@ -356,6 +378,8 @@ pub enum Message {
         correlation_id: u64,
         /// The unfenced brokers and their addresses.
         brokers: Vec<(BrokerId, NodeId)>,
+        /// Every topic but internal and deleted ones, with its name.
+        topics: Vec<(TopicId, String)>,
         /// Each partition's leader (`None`: offline) and leader epoch.
         partitions: Vec<(TopicPartition, Option<BrokerId>, u32)>,
     },
@@ -387,6 +411,9 @@ pub enum Message {
         full: bool,
         fenced: Vec<BrokerId>,
         partitions: Vec<PartitionRegistration>,
+        /// Topics created or deleted (KRaft's `TopicRecord` / `RemoveTopicRecord`); all of
+        /// them in a full update.
+        topics: Vec<TopicRecord>,
         metadata_offset: u64,
     },
     /// A partition leader asks the controller to change the ISR (KIP-497).

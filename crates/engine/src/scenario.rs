@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The most partitions a topic may have (scenario topics, `create_topic`, `create_partitions`).
+pub const MAX_PARTITIONS: u32 = 1024;
 /// The largest scenario JSON accepted, in bytes.
 pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
 
@@ -154,8 +156,15 @@ pub struct WindowSpec {
 pub struct GroupSpec {
     /// `group.id`: 1 to 255 characters.
     pub group_id: String,
-    /// Subscribed topics (at least one, each defined in `topics`).
+    /// Subscribed topics, each defined in `topics` or created by a `create_topic` fault (at
+    /// least one, unless `topic_pattern` is given).
+    #[serde(default)]
     pub topics: Vec<String>,
+    /// Subscribe to every topic whose whole name matches this regular expression
+    /// (`KafkaConsumer.subscribe(Pattern)`), as well as to `topics`; topics created later that
+    /// match join the subscription at the next metadata refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_pattern: Option<String>,
     /// Members started at time 0, 0 to 64 (default 1).
     #[serde(default = "one")]
     pub members: u32,
@@ -311,7 +320,7 @@ impl Scenario {
             if !names.insert(t.name.as_str()) {
                 return err(format!("{p}.name"), format!("must be unique, but \"{}\" is already defined", t.name));
             }
-            in_range(&format!("{p}.partitions"), t.partitions as u64, 1, 1024)?;
+            in_range(&format!("{p}.partitions"), t.partitions as u64, 1, MAX_PARTITIONS as u64)?;
             if t.replication_factor == 0 || t.replication_factor > self.brokers {
                 return err(
                     format!("{p}.replication_factor"),
@@ -387,11 +396,20 @@ impl Scenario {
                     format!("must be unique, but \"{}\" is already defined", cut(&g.group_id)),
                 );
             }
-            if g.topics.is_empty() {
-                return err(format!("{path}.topics"), "must name at least one topic, got none");
+            if g.topics.is_empty() && g.topic_pattern.is_none() {
+                return err(format!("{path}.topics"), "must name at least one topic (or give topic_pattern), got none");
             }
             for (j, t) in g.topics.iter().enumerate() {
-                known(format!("{path}.topics[{j}]"), t)?;
+                let created =
+                    self.faults.iter().any(|f| matches!(&f.command, Command::CreateTopic { topic, .. } if topic == t));
+                if !created {
+                    known(format!("{path}.topics[{j}]"), t)?;
+                }
+            }
+            if let Some(pattern) = &g.topic_pattern {
+                if let Err(e) = topic_regex(pattern) {
+                    return err(format!("{path}.topic_pattern"), format!("is not a valid regular expression: {e}"));
+                }
             }
             in_range(&format!("{path}.members"), g.members as u64, 0, 64)?;
             in_range(&format!("{path}.processing_ms_per_record"), g.processing_ms_per_record, 0, 60_000)?;
@@ -450,7 +468,12 @@ impl Scenario {
                         .is_some()
                 })
         };
-        for (i, f) in self.faults.iter().enumerate() {
+        // The topics as the faults so far leave them (name, partitions), in time order.
+        let mut topics: Vec<(String, u32)> = self.topics.iter().map(|t| (t.name.clone(), t.partitions)).collect();
+        let mut order: Vec<usize> = (0..self.faults.len()).collect();
+        order.sort_by_key(|&i| self.faults[i].at_ms);
+        for i in order {
+            let f = &self.faults[i];
             let p = format!("faults[{i}]");
             in_range(&format!("{p}.at_ms"), f.at_ms, 0, self.run_ms)?;
             let broker = |b: u32| in_range(&format!("{p}.command.broker"), b as u64, 0, self.brokers as u64 - 1);
@@ -509,6 +532,58 @@ impl Scenario {
                     in_range(&format!("{p}.command.duration_ms"), *duration_ms, 1, 3_600_000)?;
                 }
                 Command::ElectPreferredLeaders => {}
+                Command::CreatePartitions { topic, count } => {
+                    let Some(t) = topics.iter().find(|(n, _)| n == topic) else {
+                        return err(
+                            format!("{p}.command.topic"),
+                            format!("must name a topic of this scenario or one created before, got \"{}\"", cut(topic)),
+                        );
+                    };
+                    let current = t.1;
+                    if *count <= current || *count > MAX_PARTITIONS {
+                        return err(
+                            format!("{p}.command.count"),
+                            format!("must be more than the topic's {current} partitions and at most {MAX_PARTITIONS}, got {count}"),
+                        );
+                    }
+                    topics.iter_mut().find(|(n, _)| n == topic).expect("found").1 = *count;
+                }
+                Command::CreateTopic { topic, partitions, replication_factor, configs } => {
+                    validate_topic_name(&format!("{p}.command.topic"), topic)?;
+                    if topics.iter().any(|(n, _)| n == topic) || topic == "__consumer_offsets" {
+                        return err(
+                            format!("{p}.command.topic"),
+                            format!("TopicExistsException: Topic '{}' already exists.", cut(topic)),
+                        );
+                    }
+                    in_range(&format!("{p}.command.partitions"), *partitions as u64, 1, MAX_PARTITIONS as u64)?;
+                    in_range(
+                        &format!("{p}.command.replication_factor"),
+                        *replication_factor as u64,
+                        1,
+                        self.brokers as u64,
+                    )?;
+                    TopicConfig::from_map(&format!("{p}.command.configs"), configs, *replication_factor)?;
+                    topics.push((topic.clone(), *partitions));
+                }
+                Command::DeleteTopic { topic } => {
+                    if !topics.iter().any(|(n, _)| n == topic) {
+                        return err(
+                            format!("{p}.command.topic"),
+                            format!("must name a topic of this scenario or one created before, got \"{}\"", cut(topic)),
+                        );
+                    }
+                    if self.producers.iter().any(|x| &x.topic == topic) {
+                        return err(
+                            format!("{p}.command.topic"),
+                            format!(
+                                "producers write to \"{}\"; only a topic no producer writes to can be deleted",
+                                cut(topic)
+                            ),
+                        );
+                    }
+                    topics.retain(|(n, _)| n != topic);
+                }
             }
         }
         Ok(())
@@ -564,6 +639,7 @@ impl Scenario {
             consumer_groups: vec![GroupSpec {
                 group_id: "g1".into(),
                 topics: vec!["readings".into()],
+                topic_pattern: None,
                 members,
                 configs: BTreeMap::from([("auto.offset.reset".to_string(), Value::from("earliest"))]),
                 processing_ms_per_record: 20,
@@ -584,7 +660,13 @@ pub(crate) fn cut(s: &str) -> String {
     }
 }
 
-fn validate_topic_name(path: &str, name: &str) -> Result<(), ScenarioError> {
+/// A `topic_pattern` as the consumer matches it: the whole topic name, as Java's
+/// `Pattern.matcher(topic).matches()`. Errors: the regex's syntax error.
+pub fn topic_regex(pattern: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::Regex::new(&format!("^(?:{pattern})$"))
+}
+
+pub(crate) fn validate_topic_name(path: &str, name: &str) -> Result<(), ScenarioError> {
     let len = name.chars().count();
     if len == 0 || len > 249 {
         return err(path, format!("must be 1 to 249 characters, got {len}"));

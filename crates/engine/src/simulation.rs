@@ -11,8 +11,8 @@ use crate::ids::{BrokerId, GroupId, KeyId, NodeId, Offset, RecordId, TopicId, To
 use crate::ledger::{Ledger, LogView, Outcome, PartitionState};
 use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
 use crate::producer::Producer;
-use crate::protocol::PartitionRegistration;
 use crate::protocol::{Message, Record};
+use crate::protocol::{PartitionRegistration, TopicRecord};
 use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowReport};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
@@ -34,6 +34,8 @@ pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 pub const DRAIN_CHECK_EVERY_MS: u64 = 1000;
 /// The most consumers one group may have, counting those started by commands.
 pub const MAX_CONSUMERS_PER_GROUP: usize = 64;
+/// The most topics a simulation holds, `__consumer_offsets` and deleted ones included.
+pub const MAX_TOPICS: usize = 64;
 
 // RNG streams: one per independent source of randomness.
 const STREAM_NODES: u64 = 1;
@@ -192,8 +194,18 @@ struct Observers {
     apps: Vec<Option<WindowedAggregator>>,
     /// The data table behind each producer's workload (`None` for synthetic ones).
     tables: Vec<Option<Rc<DataTable>>>,
-    /// Dense index of each topic's partition 0: a partition's task number.
-    task_base: Vec<u32>,
+    /// Each partition's dense index, by topic: its task number.
+    task_slots: Vec<Vec<u32>>,
+}
+
+/// Each partition's dense index in `catalog`, by topic and partition.
+fn task_slots(catalog: &Catalog) -> Vec<Vec<u32>> {
+    (0..catalog.topic_ids() as u32)
+        .map(|t| {
+            let t = TopicId(t);
+            (0..catalog.partitions(t)).map(|p| catalog.partition_index(TopicPartition::new(t, p)) as u32).collect()
+        })
+        .collect()
 }
 
 impl Observer for Observers {
@@ -211,7 +223,11 @@ impl Observer for Observers {
         let until = records.last().map_or(base_offset, |r| Offset(r.offset.0 + 1));
         self.ledger.processed(group, partition, base_offset, until);
         let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
-        let task = self.task_base[partition.topic.0 as usize] + partition.partition.0;
+        let Some(&task) =
+            self.task_slots.get(partition.topic.0 as usize).and_then(|t| t.get(partition.partition.0 as usize))
+        else {
+            return;
+        };
         for r in records {
             let Some(key) = r.key else { continue };
             let (producer, row) = (r.record_id.producer(), r.record_id.seq());
@@ -252,7 +268,6 @@ pub struct Simulation {
     effects: Vec<Effect>,
     observers: Observers,
     /// The topics each group subscribes to.
-    group_topics: Vec<Vec<TopicId>>,
     /// Consumers started per group so far, for `consumer-{group}-{n}` client ids.
     started_per_group: Vec<u32>,
     events: u64,
@@ -284,12 +299,10 @@ impl Simulation {
         topic_configs.push(crate::config::TopicConfig::offsets_topic());
         let mut registrations = vec![];
         let mut partition_counts = vec![];
-        let mut task_base = vec![];
         let specs = s.topics.iter().map(|t| (t.name.as_str(), t.partitions, t.replication_factor));
         let all = specs.chain(std::iter::once((OFFSETS_TOPIC, bc.offsets_topic_num_partitions, offsets_rf)));
         for (ti, (name, partitions, rf)) in all.enumerate() {
             let topic = catalog.add_topic(name, partitions);
-            task_base.push(catalog.partition_index(TopicPartition::new(topic, 0)) as u32);
             partition_counts.push(partitions);
             let placement = assign_replicas(partitions, rf, s.brokers, ti as u32);
             let mut leaders = vec![];
@@ -313,10 +326,23 @@ impl Simulation {
             }
         }
         let offsets_topic = TopicId(s.topics.len() as u32);
+        let topic_names: Vec<String> = catalog.topics().map(|t| catalog.topic_name(t).to_string()).collect();
+        let topic_records = topic_names
+            .iter()
+            .zip(&topic_configs)
+            .enumerate()
+            .map(|(i, (name, config))| TopicRecord {
+                topic: TopicId(i as u32),
+                name: name.clone(),
+                config: config.clone(),
+                deleted: false,
+            })
+            .collect();
         let setup = BrokerSetup {
             controller,
             brokers: metadata.brokers.clone(),
             topic_configs: topic_configs.clone(),
+            topic_names,
             partition_counts,
             offsets_topic,
             group_ids: s.consumer_groups.iter().map(|g| g.group_id.clone()).collect(),
@@ -326,7 +352,13 @@ impl Simulation {
             nodes.push(Node::Broker(Broker::new(BrokerId(b), bc.clone(), setup.clone(), &registrations)));
         }
         let unclean = topic_configs.iter().map(|c| c.unclean_leader_election_enable).collect();
-        nodes.push(Node::Controller(Controller::new(metadata.brokers.clone(), registrations, unclean, bc.clone())));
+        nodes.push(Node::Controller(Controller::new(
+            metadata.brokers.clone(),
+            registrations,
+            unclean,
+            topic_records,
+            bc.clone(),
+        )));
         let mut keys = KeyTable::default();
         let mut workloads = vec![];
         let mut tables = vec![];
@@ -343,10 +375,8 @@ impl Simulation {
             nodes.push(Node::Producer(Producer::new(i as u32, config, topic, &metadata, keys.clone(), w)));
         }
         let mut apps = vec![];
-        let mut group_topics = vec![];
         for g in &s.consumer_groups {
             catalog.add_group(&g.group_id);
-            group_topics.push(g.topics.iter().filter_map(|t| catalog.topic_id(t)).collect());
             apps.push(g.windows.map(|w| {
                 let source = s.producers.iter().find(|p| g.topics.contains(&p.topic));
                 let aggregation = match source.map(|p| &p.workload) {
@@ -360,6 +390,7 @@ impl Simulation {
         }
         let groups = s.consumer_groups.len();
         let faults = s.faults.clone();
+        let slots = task_slots(&catalog);
         let mut sim = Simulation {
             now: SimTime::ZERO,
             scheduler: Scheduler::default(),
@@ -381,9 +412,8 @@ impl Simulation {
                 ledger: Ledger::new(groups),
                 apps,
                 tables,
-                task_base,
+                task_slots: slots,
             },
-            group_topics,
             started_per_group: vec![0; groups],
             events: 0,
             valid,
@@ -611,8 +641,10 @@ impl Simulation {
 
     /// The user topics' partitions.
     fn user_partitions(&self) -> Vec<TopicPartition> {
-        (0..self.valid.scenario.topics.len() as u32)
-            .flat_map(|t| (0..self.catalog.partitions(TopicId(t))).map(move |p| TopicPartition::new(TopicId(t), p)))
+        self.catalog
+            .topics()
+            .filter(|t| self.catalog.topic_name(*t) != OFFSETS_TOPIC)
+            .flat_map(|t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
             .collect()
     }
 
@@ -644,11 +676,25 @@ impl Simulation {
         })
     }
 
+    /// The topics group `group` subscribes to now: by name, or by its pattern.
+    fn group_topics(&self, group: GroupId) -> Vec<TopicId> {
+        let spec = &self.valid.scenario.consumer_groups[group.0 as usize];
+        let pattern = spec.topic_pattern.as_deref().and_then(|p| crate::scenario::topic_regex(p).ok());
+        self.catalog
+            .topics()
+            .filter(|t| {
+                let name = self.catalog.topic_name(*t);
+                name != OFFSETS_TOPIC
+                    && (spec.topics.iter().any(|x| x == name) || pattern.as_ref().is_some_and(|re| re.is_match(name)))
+            })
+            .collect()
+    }
+
     /// Every partition of the topics group `group` subscribes to.
     fn group_partitions(&self, group: GroupId) -> impl Iterator<Item = TopicPartition> + '_ {
-        self.group_topics[group.0 as usize]
-            .iter()
-            .flat_map(move |&t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
+        self.group_topics(group)
+            .into_iter()
+            .flat_map(move |t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
     }
 
     /// Runs until the run has drained or `max` is reached; returns whether it drained. It
@@ -752,6 +798,9 @@ impl Simulation {
         );
         if spec.static_membership {
             consumer.group_instance_id = Some(client_id);
+        }
+        if let Some(pattern) = &spec.topic_pattern {
+            consumer.subscribe_pattern(pattern);
         }
         consumer
     }
@@ -975,8 +1024,122 @@ impl Simulation {
                     }
                 });
             }
+            Command::CreatePartitions { topic, count } => {
+                let t = self.user_topic(&topic)?;
+                let current = self.catalog.partitions(t);
+                if count <= current {
+                    return Err(CommandError::PartitionsNotIncreased { current, count });
+                }
+                if count > crate::scenario::MAX_PARTITIONS {
+                    return Err(CommandError::InvalidTopic {
+                        field: "count",
+                        message: format!("must be at most {}, got {count}", crate::scenario::MAX_PARTITIONS),
+                    });
+                }
+                let rf = self.registration(TopicPartition::new(t, 0)).map_or(1, |r| r.replicas.len() as u32);
+                self.catalog.add_partitions(t, count);
+                self.push_trace(TraceEvent::PartitionsCreated { topic: t, from: current, to: count });
+                self.place_partitions(t, current, rf, None);
+            }
+            Command::CreateTopic { topic, partitions, replication_factor, configs } => {
+                if self.catalog.topic_id(&topic).is_some() {
+                    return Err(CommandError::TopicExists(crate::scenario::cut(&topic)));
+                }
+                crate::scenario::validate_topic_name("topic", &topic)
+                    .map_err(|e| CommandError::InvalidTopic { field: "topic", message: e.message })?;
+                if !(1..=crate::scenario::MAX_PARTITIONS).contains(&partitions) {
+                    return Err(CommandError::InvalidTopic {
+                        field: "partitions",
+                        message: format!("must be between 1 and {}, got {partitions}", crate::scenario::MAX_PARTITIONS),
+                    });
+                }
+                let brokers = self.valid.scenario.brokers;
+                if !(1..=brokers).contains(&replication_factor) {
+                    return Err(CommandError::InvalidTopic {
+                        field: "replication_factor",
+                        message: format!(
+                            "InvalidReplicationFactorException: Replication factor: {replication_factor} larger than available brokers: {brokers}."
+                        ),
+                    });
+                }
+                if self.catalog.topic_ids() >= MAX_TOPICS {
+                    return Err(CommandError::InvalidTopic {
+                        field: "topic",
+                        message: format!("a simulation holds at most {MAX_TOPICS} topics"),
+                    });
+                }
+                let config = crate::config::TopicConfig::from_map("configs", &configs, replication_factor)
+                    .map_err(|e| CommandError::InvalidTopic { field: "configs", message: e.to_string() })?;
+                let t = self.catalog.add_topic(&topic, 0);
+                self.catalog.add_partitions(t, partitions);
+                self.push_trace(TraceEvent::TopicCreated { topic: t, partitions, replication_factor });
+                let unclean = config.unclean_leader_election_enable;
+                let record = TopicRecord { topic: t, name: topic, config, deleted: false };
+                self.place_partitions(t, 0, replication_factor, Some((record, unclean)));
+            }
+            Command::DeleteTopic { topic } => {
+                let t = self.user_topic(&topic)?;
+                if self.valid.scenario.producers.iter().any(|p| p.topic == topic) {
+                    return Err(CommandError::TopicInUse(topic));
+                }
+                self.catalog.delete_topic(t);
+                self.sync_topics();
+                self.push_trace(TraceEvent::TopicDeleted { topic: t });
+                let c = self.controller;
+                self.with_node(c, |n, ctx| {
+                    if let Node::Controller(x) = n {
+                        x.delete_topic(ctx, t)
+                    }
+                });
+            }
         }
         Ok(())
+    }
+
+    /// A topic of the scenario or created since, not `__consumer_offsets`, by name.
+    fn user_topic(&self, name: &str) -> Result<TopicId, CommandError> {
+        self.catalog
+            .topic_id(name)
+            .filter(|t| self.catalog.topic_name(*t) != OFFSETS_TOPIC)
+            .ok_or_else(|| CommandError::UnknownTopic(crate::scenario::cut(name)))
+    }
+
+    /// Places partitions `from..` of `topic` (already in the catalog) on brokers as its first
+    /// ones were, and has the controller register them (with the topic's record if new).
+    fn place_partitions(&mut self, topic: TopicId, from: u32, rf: u32, record: Option<(TopicRecord, bool)>) {
+        let count = self.catalog.partitions(topic);
+        let placement = assign_replicas(count, rf, self.valid.scenario.brokers, topic.0);
+        let new: Vec<(TopicPartition, Vec<BrokerId>)> = placement
+            .into_iter()
+            .enumerate()
+            .skip(from as usize)
+            .map(|(p, replicas)| (TopicPartition::new(topic, p as u32), replicas))
+            .collect();
+        self.sync_topics();
+        let c = self.controller;
+        self.with_node(c, |n, ctx| {
+            if let Node::Controller(x) = n {
+                x.create_partitions(ctx, record, new)
+            }
+        });
+    }
+
+    /// After a topic change: what new clients are told at start and the task numbers follow
+    /// the catalog.
+    fn sync_topics(&mut self) {
+        self.observers.task_slots = task_slots(&self.catalog);
+        let mut topics = vec![];
+        for t in 0..self.catalog.topic_ids() as u32 {
+            let t = TopicId(t);
+            let live = !self.catalog.is_deleted(t) && self.catalog.topic_name(t) != OFFSETS_TOPIC;
+            let n = if live { self.catalog.partitions(t) as usize } else { 0 };
+            topics.push(TopicMetadata {
+                name: if live { self.catalog.topic_name(t).to_string() } else { String::new() },
+                leaders: vec![None; n],
+                leader_epochs: vec![0; n],
+            });
+        }
+        self.metadata.topics = topics;
     }
 
     fn broker_node(&self, broker: u32) -> Result<NodeId, CommandError> {

@@ -216,6 +216,7 @@ fn random_group(seed: u64, run_ms: u64, base_members: u32, commit_mode: CommitMo
     let group = GroupSpec {
         group_id: "g1".into(),
         topics: vec!["soak".into()],
+        topic_pattern: None,
         members,
         configs,
         processing_ms_per_record: 1,

@@ -360,3 +360,139 @@ fn a_second_group_reads_every_record_with_its_own_offsets() {
     }
     assert_eq!(sim.group_state("g2").unwrap().members.len(), 3);
 }
+
+/// Metadata-driven triggers: the group learns of a change only at a metadata refresh
+/// (`metadata.max.age.ms`, 10 s here), and its leader (or, for a pattern, any member) rejoins.
+fn metadata_scenario() -> Scenario {
+    let mut s = scenario(4, 2);
+    set(&mut s, "metadata.max.age.ms", 10_000);
+    s.producers[0].configs.insert("metadata.max.age.ms".into(), 10_000.into());
+    s
+}
+
+fn triggers_after(sim: &Simulation, ms: u64) -> Vec<(u64, RebalanceTrigger, u32)> {
+    rebalances(sim).into_iter().filter(|(t, _, _)| *t >= ms).collect()
+}
+
+fn owners(sim: &Simulation) -> Vec<(String, Vec<String>)> {
+    sim.consumers()
+        .map(|c| (c.client_id.clone(), c.assignment.iter().map(|tp| sim.catalog().partition_name(*tp)).collect()))
+        .collect()
+}
+
+#[test]
+fn partitions_added_to_a_subscribed_topic_start_a_rebalance_at_the_leaders_next_refresh() {
+    let mut sim = start(metadata_scenario());
+    at(&mut sim, 20_000, Command::CreatePartitions { topic: "readings".into(), count: 6 });
+    sim.run_until(SimTime(60_000));
+    let after = triggers_after(&sim, 20_000);
+    assert_eq!(after.len(), 1, "{after:?}");
+    let (t, trigger, generation) = after[0];
+    assert_eq!((trigger, generation), (RebalanceTrigger::PartitionsAdded, 1));
+    assert!((20_000..=30_100).contains(&t), "within one metadata.max.age.ms: {t}");
+    assert_eq!(
+        owners(&sim),
+        [
+            ("consumer-g1-1".to_string(), vec!["readings-0".into(), "readings-1".into(), "readings-2".into()]),
+            ("consumer-g1-2".to_string(), vec!["readings-3".into(), "readings-4".into(), "readings-5".into()]),
+        ]
+    );
+    // The producer's keys now spread over six partitions, and the new ones are read.
+    let o = sim.outcome("g1");
+    assert_eq!((o.duplicated, o.lost), (0, 0));
+    // Of the twelve sensor keys, murmur2 sends two to partition 5 and none to 4.
+    assert!(sim.log(tp(5)).unwrap().log_end_offset().0 > 0, "readings-5 got records");
+    assert_eq!(sim.log(tp(4)).unwrap().log_end_offset().0, 0);
+    assert_eq!(sim.report().events["partitions_created"], 1);
+}
+
+fn create_topic(name: &str, partitions: u32) -> Command {
+    Command::CreateTopic { topic: name.into(), partitions, replication_factor: 1, configs: Default::default() }
+}
+
+fn assigned(sim: &Simulation) -> Vec<String> {
+    let mut all: Vec<String> = owners(sim).into_iter().flat_map(|(_, ps)| ps).collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_subscribed_topic_created_later_starts_a_rebalance() {
+    let mut s = metadata_scenario();
+    s.consumer_groups[0].topics.push("alerts".into());
+    s.faults.push(streamlab_engine::command::TimedCommand { at_ms: 20_000, command: create_topic("alerts", 2) });
+    let mut sim = start(s);
+    sim.run_until(SimTime(60_000));
+    let after = triggers_after(&sim, 20_000);
+    assert_eq!(after.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), [(RebalanceTrigger::TopicCreated, 1)]);
+    assert!(after[0].0 <= 30_100, "{after:?}");
+    assert!(assigned(&sim).contains(&"alerts-0".to_string()) && assigned(&sim).contains(&"alerts-1".to_string()));
+    assert_eq!(generations(&sim).last(), Some(&(2, 2)));
+}
+
+#[test]
+fn a_deleted_topic_leaves_the_assignment_after_a_rebalance() {
+    let mut s = metadata_scenario();
+    s.topics.push(streamlab_engine::scenario::TopicSpec {
+        name: "alerts".into(),
+        partitions: 2,
+        replication_factor: 1,
+        configs: Default::default(),
+    });
+    s.consumer_groups[0].topics.push("alerts".into());
+    let mut sim = start(s);
+    sim.run_until(SimTime(19_000));
+    assert_eq!(assigned(&sim).len(), 6);
+    at(&mut sim, 20_000, Command::DeleteTopic { topic: "alerts".into() });
+    sim.run_until(SimTime(60_000));
+    let after = triggers_after(&sim, 20_000);
+    assert_eq!(after.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), [(RebalanceTrigger::TopicDeleted, 1)]);
+    assert_eq!(assigned(&sim), ["readings-0", "readings-1", "readings-2", "readings-3"]);
+    // The producer's topic cannot be deleted here.
+    assert!(sim
+        .apply(Command::DeleteTopic { topic: "readings".into() })
+        .unwrap_err()
+        .to_string()
+        .contains("producers write"));
+}
+
+#[test]
+fn a_new_topic_matching_a_subscribed_pattern_starts_a_rebalance() {
+    let mut s = metadata_scenario();
+    s.consumer_groups[0].topics = vec![];
+    s.consumer_groups[0].topic_pattern = Some("readings|alerts-.*".into());
+    let mut sim = start(s);
+    sim.run_until(SimTime(19_000));
+    assert_eq!(assigned(&sim).len(), 4, "the pattern matches readings");
+    at(&mut sim, 20_000, create_topic("alerts-eu", 2));
+    at(&mut sim, 21_000, create_topic("audit", 2));
+    sim.run_until(SimTime(60_000));
+    let after = triggers_after(&sim, 20_000);
+    assert_eq!(after.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), [(RebalanceTrigger::PatternMatched, 1)]);
+    let all = assigned(&sim);
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert!(!all.iter().any(|p| p.starts_with("audit")), "audit does not match");
+}
+
+#[test]
+fn admin_commands_refuse_bad_input_with_kafkas_errors() {
+    let mut sim = start(metadata_scenario());
+    for (command, expected) in [
+        (
+            Command::CreatePartitions { topic: "readings".into(), count: 4 },
+            "count: InvalidPartitionsException: Topic currently has 4 partitions, which is higher than or equal to the requested 4.",
+        ),
+        (Command::CreatePartitions { topic: "nope".into(), count: 9 }, "topic: UnknownTopicOrPartitionException: no topic named \"nope\""),
+        (create_topic("readings", 1), "topic: TopicExistsException: Topic 'readings' already exists."),
+        (create_topic("bad name", 1), "topic: must contain only ASCII letters"),
+        (create_topic("x", 0), "partitions: must be between 1 and 1024, got 0"),
+        (
+            Command::CreateTopic { topic: "x".into(), partitions: 1, replication_factor: 2, configs: Default::default() },
+            "InvalidReplicationFactorException: Replication factor: 2 larger than available brokers: 1.",
+        ),
+    ] {
+        let e = sim.apply(command.clone()).unwrap_err().to_string();
+        assert!(e.contains(expected), "{command:?}: {e}");
+    }
+    assert_eq!(sim.catalog().topics().count(), 2, "nothing was created");
+}

@@ -5,9 +5,9 @@
 //! the metadata log). It knows brokers only through protocol messages.
 
 use crate::config::BrokerConfig;
-use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::ids::{BrokerId, NodeId, TopicId, TopicPartition};
 use crate::node::{Ctx, Timer};
-use crate::protocol::{KafkaError, Message, PartitionRegistration};
+use crate::protocol::{KafkaError, Message, PartitionRegistration, TopicRecord};
 use crate::sim::{SimTime, TraceEvent};
 use std::collections::BTreeMap;
 
@@ -35,6 +35,8 @@ pub struct Controller {
     pub partitions: BTreeMap<TopicPartition, PartitionRegistration>,
     /// `unclean.leader.election.enable` per topic, by topic index.
     pub unclean: Vec<bool>,
+    /// Every topic ever created, by id, deleted ones marked.
+    pub topics: BTreeMap<TopicId, TopicRecord>,
     /// The number of the last metadata update sent (the metadata log's end offset).
     pub metadata_offset: u64,
     config: BrokerConfig,
@@ -47,6 +49,7 @@ impl Controller {
         nodes: Vec<NodeId>,
         partitions: Vec<PartitionRegistration>,
         unclean: Vec<bool>,
+        topics: Vec<TopicRecord>,
         config: BrokerConfig,
     ) -> Self {
         Controller {
@@ -56,6 +59,7 @@ impl Controller {
                 .collect(),
             partitions: partitions.into_iter().map(|p| (p.partition, p)).collect(),
             unclean,
+            topics: topics.into_iter().map(|t| (t.topic, t)).collect(),
             metadata_offset: 0,
             config,
         }
@@ -80,13 +84,58 @@ impl Controller {
         if changed.is_empty() {
             return;
         }
-        self.broadcast(ctx, changed);
+        self.broadcast(ctx, changed, vec![]);
+    }
+
+    /// `CreateTopics` / `CreatePartitions`: registers new partitions with their assigned
+    /// replicas (ISR: the unfenced ones; leader: the first of those, as
+    /// `ReplicationControlManager` elects) and publishes them, with `topic` if it is new.
+    pub fn create_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: Option<(TopicRecord, bool)>,
+        new: Vec<(TopicPartition, Vec<BrokerId>)>,
+    ) {
+        let mut records = vec![];
+        if let Some((record, unclean)) = topic {
+            let i = record.topic.0 as usize;
+            if self.unclean.len() <= i {
+                self.unclean.resize(i + 1, false);
+            }
+            self.unclean[i] = unclean;
+            self.topics.insert(record.topic, record.clone());
+            records.push(record);
+        }
+        let mut changed = vec![];
+        for (tp, replicas) in new {
+            let isr: Vec<BrokerId> = replicas.iter().copied().filter(|b| self.is_live(*b)).collect();
+            let reg = PartitionRegistration {
+                partition: tp,
+                leader: isr.first().copied(),
+                isr: if isr.is_empty() { replicas.clone() } else { isr },
+                replicas,
+                leader_epoch: 0,
+                partition_epoch: 0,
+            };
+            self.partitions.insert(tp, reg.clone());
+            changed.push(reg);
+        }
+        self.broadcast(ctx, changed, records);
+    }
+
+    /// `DeleteTopics`: forgets the topic's partitions and tells every broker to delete them.
+    pub fn delete_topic(&mut self, ctx: &mut Ctx, topic: TopicId) {
+        self.partitions.retain(|tp, _| tp.topic != topic);
+        let Some(record) = self.topics.get_mut(&topic) else { return };
+        record.deleted = true;
+        let record = record.clone();
+        self.broadcast(ctx, vec![], vec![record]);
     }
 
     /// Sends the fenced brokers and the changed partitions to every broker, even when no
     /// partition changed: brokers replay every `BrokerRegistrationChangeRecord` of the metadata
     /// log, and a leader adds a returning replica to the ISR only once it knows it is unfenced.
-    fn broadcast(&mut self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>) {
+    fn broadcast(&mut self, ctx: &mut Ctx, changed: Vec<PartitionRegistration>, topics: Vec<TopicRecord>) {
         self.metadata_offset += 1;
         let fenced = self.fenced();
         for r in &self.brokers {
@@ -96,6 +145,7 @@ impl Controller {
                     full: false,
                     fenced: fenced.clone(),
                     partitions: changed.clone(),
+                    topics: topics.clone(),
                     metadata_offset: self.metadata_offset,
                 },
             );
@@ -110,6 +160,7 @@ impl Controller {
                 full: true,
                 fenced: self.fenced(),
                 partitions: self.partitions.values().cloned().collect(),
+                topics: self.topics.values().cloned().collect(),
                 metadata_offset: self.metadata_offset,
             },
         );
@@ -231,7 +282,7 @@ impl Controller {
                 changed.push(p.clone());
             }
         }
-        self.broadcast(ctx, changed);
+        self.broadcast(ctx, changed, vec![]);
     }
 
     fn unfence(&mut self, ctx: &mut Ctx, b: BrokerId) {
@@ -250,7 +301,7 @@ impl Controller {
                 }
             }
         }
-        self.broadcast(ctx, changed);
+        self.broadcast(ctx, changed, vec![]);
     }
 
     /// Preferred-leader election: each partition whose first replica is live and in sync but

@@ -19,7 +19,7 @@ use crate::ids::{BrokerId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartit
 use crate::node::{group_partition, Ctx, Timer};
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, PartitionRegistration,
-    ProducePartitionResult, Record,
+    ProducePartitionResult, Record, TopicRecord,
 };
 use crate::sim::{SimTime, TraceEvent};
 use replica::FollowerState;
@@ -37,7 +37,18 @@ const WRITEBACK_INTERVAL_MS: u64 = 5_000;
 /// The producer index in the record ids of `__consumer_offsets` records.
 const OFFSETS_RECORD_PRODUCER: u64 = 0xFFFF;
 /// The low 16 bits of a group-metadata record's key (offset records carry a partition there).
-const GROUP_METADATA_KEY: u32 = 0xFFFF;
+const GROUP_METADATA_KEY: u32 = 0xF_FFFF;
+
+/// The key of an offset commit or group-metadata record in `__consumer_offsets`: the group in
+/// the top 12 bits, then the topic and the partition in 10 bits each (at most 1024 of both).
+fn offsets_key(group: u32, low: u32) -> KeyId {
+    KeyId((group << 20) | low)
+}
+
+/// The low 20 bits of an offset commit's key.
+fn partition_key(tp: TopicPartition) -> u32 {
+    (tp.topic.0 << 10) | tp.partition.0
+}
 
 /// Broker timers.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,9 +144,11 @@ pub struct BrokerSetup {
     pub controller: NodeId,
     /// The node of broker `b` is `brokers[b]`.
     pub brokers: Vec<NodeId>,
-    /// Per topic (by index): its config. The last topic is `__consumer_offsets`.
+    /// Per topic (by index): its config, `__consumer_offsets` included.
     pub topic_configs: Vec<TopicConfig>,
-    /// Per topic: its partition count, and the dense index of its partition 0.
+    /// Per topic: its name (empty once deleted).
+    pub topic_names: Vec<String>,
+    /// Per topic: its partition count as created.
     pub partition_counts: Vec<u32>,
     pub offsets_topic: TopicId,
     /// The scenario's `group.id`s, in `GroupId` order.
@@ -475,7 +488,16 @@ impl Broker {
                     .filter(|r| r.partition.topic != self.setup.offsets_topic)
                     .map(|r| (r.partition, r.leader, r.leader_epoch))
                     .collect();
-                ctx.send(from, Message::MetadataResponse { correlation_id, brokers, partitions });
+                let topics = self
+                    .setup
+                    .topic_names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| (TopicId(i as u32), name))
+                    .filter(|(t, name)| *t != self.setup.offsets_topic && !name.is_empty())
+                    .map(|(t, name)| (t, name.clone()))
+                    .collect();
+                ctx.send(from, Message::MetadataResponse { correlation_id, brokers, topics, partitions });
             }
             Message::FindCoordinatorRequest { correlation_id, group_id } => {
                 let tp = self.offsets_partition(&group_id);
@@ -486,12 +508,13 @@ impl Broker {
                 };
                 ctx.send(from, Message::FindCoordinatorResponse { correlation_id, error, coordinator });
             }
-            Message::MetadataUpdate { full, fenced, partitions, metadata_offset } => {
+            Message::MetadataUpdate { full, fenced, partitions, topics, metadata_offset } => {
                 // After a gap (an update lost on a cut link) the offset stays behind, so that
                 // the next heartbeat asks for everything.
                 if full || metadata_offset == self.metadata_offset + 1 {
                     self.metadata_offset = metadata_offset;
                 }
+                self.on_topics(topics);
                 self.on_metadata(ctx, full, fenced, partitions)
             }
             Message::AlterPartitionResponse { partition, error } => {
@@ -769,7 +792,7 @@ impl Broker {
             .iter()
             .map(|(p, o)| Record {
                 record_id: RecordId::new(OFFSETS_RECORD_PRODUCER, o.0),
-                key: Some(KeyId((group << 16) | self.dense_index(*p))),
+                key: Some(offsets_key(group, partition_key(*p))),
                 timestamp_ms: ctx.now().0,
                 size_bytes: 64,
                 offset: Offset(0),
@@ -803,7 +826,7 @@ impl Broker {
             let Some(r) = self.replicas.get_mut(&tp).filter(|r| r.is_leader()) else { continue };
             let record = Record {
                 record_id: RecordId::new(OFFSETS_RECORD_PRODUCER, generation as u64),
-                key: Some(KeyId((group << 16) | GROUP_METADATA_KEY)),
+                key: Some(offsets_key(group, GROUP_METADATA_KEY)),
                 timestamp_ms: now,
                 size_bytes: 64,
                 offset: Offset(0),
@@ -817,21 +840,6 @@ impl Broker {
             self.advance_high_watermark(ctx, tp);
             self.complete_held_fetches(ctx);
         }
-    }
-
-    fn dense_index(&self, tp: TopicPartition) -> u32 {
-        self.setup.partition_counts[..tp.topic.0 as usize].iter().sum::<u32>() + tp.partition.0
-    }
-
-    fn partition_at(&self, dense: u32) -> Option<TopicPartition> {
-        let mut base = 0;
-        for (t, n) in self.setup.partition_counts.iter().enumerate() {
-            if dense < base + n {
-                return Some(TopicPartition::new(TopicId(t as u32), dense - base));
-            }
-            base += n;
-        }
-        None
     }
 
     /// Loads the committed offsets of the groups whose offsets partition it now leads, from
@@ -849,12 +857,14 @@ impl Broker {
                 let mut generation = 0;
                 for r in log.read(log.log_start_offset(), log.log_end_offset(), u64::MAX) {
                     let Some(key) = r.key else { continue };
-                    if key.0 >> 16 != gi as u32 {
+                    if key.0 >> 20 != gi as u32 {
                         continue;
                     }
-                    if key.0 & 0xFFFF == GROUP_METADATA_KEY {
+                    let low = key.0 & GROUP_METADATA_KEY;
+                    if low == GROUP_METADATA_KEY {
                         generation = r.record_id.seq() as u32;
-                    } else if let Some(p) = self.partition_at(key.0 & 0xFFFF) {
+                    } else {
+                        let p = TopicPartition::new(TopicId(low >> 10), low & 0x3FF);
                         offsets.insert(p, Offset(r.record_id.seq() as u64));
                     }
                 }
@@ -862,6 +872,26 @@ impl Broker {
                 ctx.trace(TraceEvent::CoordinatorLoaded { broker: self.id.0, group: crate::ids::GroupId(gi as u32) });
             } else if !leads && loaded {
                 self.coordinator.unload(ctx, group_id);
+            }
+        }
+    }
+
+    /// Takes created and deleted topics: a deleted topic's replicas, logs and registrations go
+    /// (its name is kept empty, so that it is listed no more).
+    fn on_topics(&mut self, topics: Vec<TopicRecord>) {
+        for t in topics {
+            let i = t.topic.0 as usize;
+            if self.setup.topic_names.len() <= i {
+                self.setup.topic_names.resize(i + 1, String::new());
+                self.setup.topic_configs.resize(i + 1, TopicConfig::default());
+            }
+            self.setup.topic_configs[i] = t.config;
+            if t.deleted {
+                self.setup.topic_names[i].clear();
+                self.replicas.retain(|tp, _| tp.topic != t.topic);
+                self.registry.retain(|tp, _| tp.topic != t.topic);
+            } else {
+                self.setup.topic_names[i] = t.name;
             }
         }
     }
@@ -882,7 +912,15 @@ impl Broker {
             if !full && reg.partition_epoch < known {
                 continue;
             }
+            if self.setup.topic_names.get(tp.topic.0 as usize).is_none_or(|n| n.is_empty()) {
+                continue;
+            }
             self.registry.insert(tp, reg.clone());
+            if !self.replicas.contains_key(&tp) && reg.replicas.contains(&self.id) {
+                // A partition created since (CreateTopics, CreatePartitions): an empty log.
+                let config = self.setup.topic_configs[tp.topic.0 as usize].clone();
+                self.replicas.insert(tp, Replica::new(PartitionLog::new(config), reg.clone()));
+            }
             let Some(replica) = self.replicas.get_mut(&tp) else { continue };
             let was = replica.leading_epoch;
             replica.registration = reg.clone();

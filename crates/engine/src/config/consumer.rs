@@ -28,6 +28,13 @@ pub static CONSUMER_CONFIGS: &[ConfigDef] = &[
         doc: "Where to start a partition that has no committed offset: the log end (latest), the log start (earliest), or nowhere: poll() throws NoOffsetForPartitionException (none).",
     },
     ConfigDef {
+        name: "metadata.max.age.ms",
+        kind: ConfigKind::Int { min: 0, max: 86_400_000 },
+        default: "300000",
+        unit: "ms",
+        doc: "How often the client refreshes its metadata even without a reason: only then does it see new partitions and topics.",
+    },
+    ConfigDef {
         name: "session.timeout.ms",
         kind: ConfigKind::Int { min: 1, max: 86_400_000 },
         default: "45000",
@@ -123,6 +130,8 @@ pub struct ConsumerConfig {
     pub fetch_min_bytes: u32,
     pub fetch_max_wait_ms: u64,
     pub max_partition_fetch_bytes: u32,
+    /// `metadata.max.age.ms`: the most time between two metadata refreshes.
+    pub metadata_max_age_ms: u64,
     /// The assignors, preferred first.
     pub partition_assignment_strategy: Vec<Strategy>,
 }
@@ -158,6 +167,7 @@ impl ConsumerConfig {
             fetch_min_bytes: r.int("fetch.min.bytes") as u32,
             fetch_max_wait_ms: r.int("fetch.max.wait.ms") as u64,
             max_partition_fetch_bytes: r.int("max.partition.fetch.bytes") as u32,
+            metadata_max_age_ms: r.int("metadata.max.age.ms") as u64,
         };
         if cfg.heartbeat_interval_ms >= cfg.session_timeout_ms {
             return Err(FieldError::new(

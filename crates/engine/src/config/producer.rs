@@ -48,6 +48,13 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "Memory for records waiting to be sent or acknowledged; send() blocks while it is full.",
     },
     ConfigDef {
+        name: "metadata.max.age.ms",
+        kind: ConfigKind::Int { min: 0, max: 86_400_000 },
+        default: "300000",
+        unit: "ms",
+        doc: "How often the client refreshes its metadata even without a reason: only then does it see new partitions and topics.",
+    },
+    ConfigDef {
         name: "request.timeout.ms",
         kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
         default: "30000",
@@ -106,6 +113,8 @@ pub struct ProducerConfig {
     pub buffer_memory_bytes: u64,
     pub request_timeout_ms: u64,
     pub retry_backoff_ms: u64,
+    /// `metadata.max.age.ms`: the most time between two metadata refreshes.
+    pub metadata_max_age_ms: u64,
     pub delivery_timeout_ms: u64,
     pub retries: u32,
     pub client_id: String,
@@ -129,6 +138,7 @@ impl ProducerConfig {
             buffer_memory_bytes: r.int("buffer.memory") as u64,
             request_timeout_ms: r.int("request.timeout.ms") as u64,
             retry_backoff_ms: r.int("retry.backoff.ms") as u64,
+            metadata_max_age_ms: r.int("metadata.max.age.ms") as u64,
             delivery_timeout_ms: r.int("delivery.timeout.ms") as u64,
             retries: r.int("retries") as u32,
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },

@@ -164,6 +164,16 @@ pub struct Consumer {
     pub group_instance_id: Option<String>,
     /// Eager or cooperative, from the assignors configured.
     pub protocol: RebalanceProtocol,
+    /// The topics subscribed to by name, and the pattern subscribed to (`topics` is both,
+    /// as of the last metadata).
+    explicit_topics: Vec<String>,
+    pattern: Option<regex_lite::Regex>,
+    /// The leader's `assignmentSnapshot`: partitions per topic of the group's subscription
+    /// when it computed the assignment (`None` for other members).
+    assignment_snapshot: Option<BTreeMap<String, u32>>,
+    /// A pattern member waits for a metadata response before it rejoins, and has it.
+    awaiting_fresh_metadata: bool,
+    fresh_for_join: bool,
     /// The assignor the group chose in the current generation.
     pub protocol_name: String,
     metadata: MetadataClient,
@@ -258,7 +268,13 @@ impl Consumer {
             group_instance_id: None,
             protocol: config.rebalance_protocol(),
             protocol_name: String::new(),
-            metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS),
+            metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS)
+                .with_max_age(config.metadata_max_age_ms),
+            explicit_topics: vec![],
+            pattern: None,
+            assignment_snapshot: None,
+            awaiting_fresh_metadata: false,
+            fresh_for_join: false,
             coordinator: None,
             find_coordinator: None,
             next_find: first,
@@ -304,6 +320,78 @@ impl Consumer {
     }
 
     /// `subscribe()` then the first `poll()`: join the group.
+    /// Subscribes to `pattern` (`subscribe(Pattern)`) as well as to the topics it was made with.
+    /// An invalid pattern matches nothing (the scenario's validation refuses it first).
+    pub fn subscribe_pattern(&mut self, pattern: &str) {
+        self.pattern = crate::scenario::topic_regex(pattern).ok();
+        self.explicit_topics = self.topics.clone();
+        self.topics = self.subscription();
+    }
+
+    /// The explicit topics and those matching the pattern in the metadata, sorted.
+    fn subscription(&self) -> Vec<String> {
+        let mut topics = self.explicit_topics.clone();
+        if let Some(re) = &self.pattern {
+            for t in &self.metadata.cluster.topics {
+                if !t.name.is_empty() && re.is_match(&t.name) && !topics.contains(&t.name) {
+                    topics.push(t.name.clone());
+                }
+            }
+        }
+        topics.sort();
+        topics
+    }
+
+    /// Partitions per topic of `topics` in the current metadata (0: unknown or deleted).
+    fn metadata_snapshot<'a>(&self, topics: impl Iterator<Item = &'a String>) -> BTreeMap<String, u32> {
+        let cluster = &self.metadata.cluster;
+        topics.map(|t| (t.clone(), cluster.topic_id(t).map_or(0, |id| cluster.partitions(id)))).collect()
+    }
+
+    /// After a metadata update, as `ConsumerCoordinator.poll` and `rejoinNeededOrPending` do:
+    /// a pattern subscription takes the topics that match now ("subscription has changed"),
+    /// and the leader compares the group's topics with the snapshot it assigned from ("cached
+    /// metadata has changed"). Either makes the member rejoin, which starts a rebalance.
+    fn check_metadata(&mut self, ctx: &mut Ctx) {
+        if !self.is_alive() || self.closing {
+            return;
+        }
+        if self.pattern.is_some() {
+            let now = self.subscription();
+            if now != self.topics {
+                let added = now.iter().any(|t| !self.topics.contains(t));
+                let reason = format!("subscription has changed from {:?} to {:?}", self.topics, now);
+                self.topics = now;
+                if self.state == MemberState::Stable && self.rejoin_reason.is_none() {
+                    self.rejoin_trigger =
+                        if added { RebalanceTrigger::PatternMatched } else { RebalanceTrigger::TopicDeleted };
+                    self.request_rejoin(ctx, &reason);
+                }
+                return;
+            }
+        }
+        let Some(before) = &self.assignment_snapshot else { return };
+        let now = self.metadata_snapshot(before.keys());
+        if now == *before || self.state != MemberState::Stable || self.rejoin_reason.is_some() {
+            return;
+        }
+        let changed = |f: fn(u32, u32) -> bool| before.iter().any(|(t, &b)| f(b, now[t]));
+        self.rejoin_trigger = if changed(|b, n| b == 0 && n > 0) {
+            RebalanceTrigger::TopicCreated
+        } else if changed(|b, n| b > 0 && n == 0) {
+            RebalanceTrigger::TopicDeleted
+        } else {
+            RebalanceTrigger::PartitionsAdded
+        };
+        let show = |m: &BTreeMap<String, u32>| m.iter().map(|(t, n)| format!("{t}={n}")).collect::<Vec<_>>().join(", ");
+        let reason = format!(
+            "cached metadata has changed from {{{}}} at the beginning of the rebalance to {{{}}}",
+            show(before),
+            show(&now)
+        );
+        self.request_rejoin(ctx, &reason);
+    }
+
     pub fn start(&mut self, ctx: &mut Ctx) {
         let topics: Vec<TopicId> = self.topics.iter().filter_map(|t| self.metadata.cluster.topic_id(t)).collect();
         ctx.trace(TraceEvent::ConsumerStarted { consumer: ctx.me(), topics });
@@ -516,6 +604,7 @@ impl Consumer {
             .topics
             .iter()
             .enumerate()
+            .filter(|(_, t)| !t.name.is_empty() && !t.leaders.is_empty())
             .map(|(i, t)| (t.name.clone(), cluster.partitions(TopicId(i as u32))))
             .collect();
         assignors::assign(strategy, &partitions, &subscriptions)
@@ -663,7 +752,15 @@ impl Consumer {
                             leader: is_leader,
                             protocol: protocol_name.clone(),
                         });
-                        let assignments = if is_leader { self.assign(&protocol_name, members) } else { vec![] };
+                        let assignments = if is_leader {
+                            let group_topics: BTreeSet<String> =
+                                members.iter().flat_map(|m| m.topics.clone()).collect();
+                            self.assignment_snapshot = Some(self.metadata_snapshot(group_topics.iter()));
+                            self.assign(&protocol_name, members)
+                        } else {
+                            self.assignment_snapshot = None;
+                            vec![]
+                        };
                         self.state = MemberState::AwaitingSync;
                         let Some(coordinator) = self.coordinator else { return };
                         ctx.send(
@@ -861,9 +958,14 @@ impl Consumer {
                     }
                 }
             }
-            Message::MetadataResponse { correlation_id, partitions, .. } => {
-                if !self.metadata.on_response(correlation_id, &partitions) {
+            Message::MetadataResponse { correlation_id, topics, partitions, .. } => {
+                if !self.metadata.on_response(correlation_id, &topics, &partitions) {
                     return;
+                }
+                self.check_metadata(ctx);
+                if std::mem::take(&mut self.awaiting_fresh_metadata) {
+                    self.fresh_for_join = true;
+                    self.poll(ctx);
                 }
                 let retry: Vec<TopicPartition> = std::mem::take(&mut self.pending_resets).into_iter().collect();
                 self.reset_positions(ctx, retry);
@@ -1219,7 +1321,15 @@ impl Consumer {
             MemberState::Stable => self.rejoin_reason.is_some(),
             _ => false,
         };
-        if rejoin {
+        if rejoin && self.pattern.is_some() && !self.fresh_for_join {
+            // A pattern subscription joins with fresh metadata (`ensureFreshMetadata`), so that
+            // every member rejoins with the topics that match now.
+            if !self.awaiting_fresh_metadata {
+                self.awaiting_fresh_metadata = true;
+                self.request_metadata(ctx);
+            }
+        } else if rejoin {
+            self.fresh_for_join = false;
             self.join_prepare(ctx);
             self.send_join(ctx);
         }

@@ -127,7 +127,8 @@ impl Producer {
     ) -> Self {
         let partitions = metadata.partitions(topic);
         let metadata =
-            MetadataClient::new(metadata, index as usize, config.retry_backoff_ms, config.request_timeout_ms);
+            MetadataClient::new(metadata, index as usize, config.retry_backoff_ms, config.request_timeout_ms)
+                .with_max_age(config.metadata_max_age_ms);
         Producer {
             config,
             topic,
@@ -321,9 +322,16 @@ impl Producer {
                 self.complete(ctx, sent.batches, &results);
                 self.step(ctx);
             }
-            Message::MetadataResponse { correlation_id, partitions, .. } => {
-                if !self.metadata.on_response(correlation_id, &partitions) {
+            Message::MetadataResponse { correlation_id, topics, partitions, .. } => {
+                if !self.metadata.on_response(correlation_id, &topics, &partitions) {
                     return;
+                }
+                let n = self.metadata.cluster.partitions(self.topic) as usize;
+                if n > self.accumulator.len() {
+                    // CreatePartitions: keys now hash over more partitions.
+                    self.accumulator.resize_with(n, VecDeque::new);
+                    self.scratch.resize(n, None);
+                    self.partition_of_key.clear();
                 }
                 self.rebuild_destinations();
                 // A partition still without a leader: ask again (after the backoff).

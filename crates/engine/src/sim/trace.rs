@@ -244,13 +244,19 @@ pub enum TraceEvent {
     /// `auto.offset.reset=none` and no committed offset: `poll()` threw
     /// `NoOffsetForPartitionException`, and the application closed the consumer.
     NoOffsetForPartition { consumer: NodeId, partitions: Vec<TopicPartition> },
+    /// `CreatePartitions`: `topic` grew from `from` to `to` partitions.
+    PartitionsCreated { topic: TopicId, from: u32, to: u32 },
+    /// `CreateTopics`: a new topic.
+    TopicCreated { topic: TopicId, partitions: u32, replication_factor: u32 },
+    /// `DeleteTopics`: the topic and its logs are gone.
+    TopicDeleted { topic: TopicId },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 52] = [
+    pub const KINDS: [&'static str; 55] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -303,6 +309,9 @@ impl TraceEvent {
         "consumer_paused",
         "consumer_fenced",
         "no_offset_for_partition",
+        "partitions_created",
+        "topic_created",
+        "topic_deleted",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -360,6 +369,9 @@ impl TraceEvent {
             TraceEvent::ConsumerPaused { .. } => 49,
             TraceEvent::ConsumerFenced { .. } => 50,
             TraceEvent::NoOffsetForPartition { .. } => 51,
+            TraceEvent::PartitionsCreated { .. } => 52,
+            TraceEvent::TopicCreated { .. } => 53,
+            TraceEvent::TopicDeleted { .. } => 54,
         }
     }
 
@@ -642,6 +654,19 @@ impl TraceEvent {
                 client(consumer),
                 list(partitions)
             ),
+            TraceEvent::PartitionsCreated { topic, from, to } => write!(
+                s,
+                "[Controller] CreatePartitions: topic {} grew from {from} to {to} partitions; clients see them at their next metadata refresh",
+                names.topic_name(*topic)
+            ),
+            TraceEvent::TopicCreated { topic, partitions, replication_factor } => write!(
+                s,
+                "[Controller] CreateTopics: created topic {} with {partitions} partitions and replication factor {replication_factor}",
+                names.topic_name(*topic)
+            ),
+            TraceEvent::TopicDeleted { topic } => {
+                write!(s, "[Controller] DeleteTopics: deleted topic {} and its logs", names.topic_name(*topic))
+            }
             TraceEvent::LinkSlowed { node, peer, extra_ms } => write!(
                 s,
                 "[Network] the link {} <-> {} is {extra_ms} ms slower",
