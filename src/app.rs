@@ -391,7 +391,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
         ViewId::Cluster => {
             html! { <ClusterPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} /> }
         }
-        ViewId::Groups => html! { <GroupPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} /> },
+        ViewId::Groups => html! {
+            <GroupPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} scenario={v.scenario.clone()} />
+        },
         ViewId::Rebalances => {
             html! { <RebalancePanel {snapshot} comparison={v.comparison.clone()} on_action={on_action.clone()} /> }
         }

@@ -295,31 +295,36 @@ impl PartitionLag {
     }
 }
 
-/// Each group's partitions in `snapshot`: those of the topics `scenario` says it reads.
+/// Each group's partitions in `snapshot`: those of the topics `scenario` says it reads, and any
+/// other it has committed offsets for or its members hold (a pattern subscription's).
 pub fn group_lags(scenario: &Scenario, snapshot: &Snapshot) -> Vec<GroupLag> {
     scenario
         .consumer_groups
         .iter()
-        .map(|g| GroupLag {
-            group_id: g.group_id.clone(),
-            backlog: snapshot
-                .groups
-                .iter()
-                .filter(|v| v.group_id == g.group_id)
-                .flat_map(|v| &v.members)
-                .flat_map(|m| &m.partitions)
-                .map(|p| p.position.map_or(0, |pos| p.high_watermark.saturating_sub(pos)))
-                .sum(),
-            partitions: snapshot
-                .partitions
-                .iter()
-                .filter(|p| g.topics.contains(&p.topic))
-                .map(|p| PartitionLag {
-                    partition: format!("{}-{}", p.topic, p.partition),
-                    high_watermark: p.high_watermark,
-                    committed: p.committed.iter().find(|(id, _)| *id == g.group_id).map(|(_, o)| *o),
-                })
-                .collect(),
+        .map(|g| {
+            let view = snapshot.groups.iter().find(|v| v.group_id == g.group_id);
+            let held = |name: &str| {
+                view.is_some_and(|v| v.members.iter().flat_map(|m| &m.partitions).any(|p| p.partition == name))
+            };
+            GroupLag {
+                group_id: g.group_id.clone(),
+                backlog: view
+                    .iter()
+                    .flat_map(|v| &v.members)
+                    .flat_map(|m| &m.partitions)
+                    .map(|p| p.position.map_or(0, |pos| p.high_watermark.saturating_sub(pos)))
+                    .sum(),
+                partitions: snapshot
+                    .partitions
+                    .iter()
+                    .filter_map(|p| {
+                        let partition = format!("{}-{}", p.topic, p.partition);
+                        let committed = p.committed.iter().find(|(id, _)| *id == g.group_id).map(|(_, o)| *o);
+                        (g.topics.contains(&p.topic) || committed.is_some() || held(&partition))
+                            .then_some(PartitionLag { partition, high_watermark: p.high_watermark, committed })
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }

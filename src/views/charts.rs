@@ -3,7 +3,7 @@
 //! partition, drawn with plotters on a canvas with the numbers repeated as text for screen
 //! readers, and how long the lag would take to clear at the rate of the last 20 s.
 
-use crate::player::{GroupLag, LagPoint};
+use crate::player::{GroupLag, LagPoint, PartitionLag};
 use crate::widgets::duration;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -113,6 +113,11 @@ pub fn clearing(series: &[(f64, u64)], written_per_s: Option<f64>) -> Clearing {
     }
 }
 
+/// Partition `name` of `g`.
+fn of<'a>(g: &'a GroupLag, name: &str) -> Option<&'a PartitionLag> {
+    g.partitions.iter().find(|p| p.partition == name)
+}
+
 /// A rate in records per second.
 fn per_s(r: Option<f64>) -> String {
     r.map_or("–".into(), |r| format!("{r:.1}"))
@@ -220,8 +225,9 @@ fn group_lag_panel(props: &GroupProps) -> Html {
                     </tr></thead>
                     <tbody>
                     { for g.partitions.iter().enumerate().map(|(i, p)| {
-                        let series = |f: &dyn Fn(&crate::player::PartitionLag) -> Option<u64>| -> Vec<(f64, u64)> {
-                            points.iter().filter_map(|(t, g)| g.partitions.get(i).and_then(f).map(|v| (*t, v))).collect()
+                        // By name: partitions added to a topic shift the later topics' places.
+                        let series = |f: &dyn Fn(&PartitionLag) -> Option<u64>| -> Vec<(f64, u64)> {
+                            points.iter().filter_map(|(t, g)| of(g, &p.partition).and_then(f).map(|v| (*t, v))).collect()
                         };
                         let written = trend(&series(&|p| Some(p.high_watermark)));
                         let committed = trend(&series(&|p| p.committed));
@@ -282,9 +288,9 @@ fn draw(canvas: HtmlCanvasElement, history: &[LagPoint], group: usize) -> Option
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()
         .ok()?;
-    let partitions = points.last().map_or(0, |(_, g)| g.partitions.len());
-    for i in 0..partitions {
-        let line = points.iter().filter_map(|(t, g)| Some((*t, g.partitions.get(i)?.lag()? as f64)));
+    let last = points.last().map(|(_, g)| *g);
+    for (i, p) in last.iter().flat_map(|g| g.partitions.iter()).enumerate() {
+        let line = points.iter().filter_map(|(t, g)| Some((*t, of(g, &p.partition)?.lag()? as f64)));
         chart.draw_series(LineSeries::new(line, partition_colour(i).stroke_width(1))).ok()?;
     }
     // The legend is the page's, under the chart: inside, it would hide the lines it names.

@@ -6,9 +6,12 @@
 use crate::app::Action;
 use crate::widgets::duration;
 use std::rc::Rc;
+use streamlab_engine::config::ConsumerConfig;
 use streamlab_engine::exercise::ActionKind;
+use streamlab_engine::scenario::MAX_PARTITIONS;
 use streamlab_engine::snapshot::{GroupView, MemberView};
-use streamlab_engine::{Command, Snapshot};
+use streamlab_engine::{Command, Scenario, Snapshot};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -18,6 +21,9 @@ pub struct Props {
     /// The actions whose buttons are enabled (an exercise allows some); `None`: all of them.
     #[prop_or_default]
     pub allowed: Option<Rc<Vec<ActionKind>>>,
+    /// The run's scenario: which topics each group subscribes to, for "Add partitions".
+    #[prop_or_default]
+    pub scenario: Option<Rc<Scenario>>,
 }
 
 /// Why a button is disabled, as its tooltip says.
@@ -56,6 +62,7 @@ fn stall_ms(timeout_ms: u64) -> Option<u64> {
 pub fn group_panel(props: &Props) -> Html {
     let allows = |kind: ActionKind| props.allowed.as_ref().is_none_or(|a| a.contains(&kind));
     let can_add = allows(ActionKind::AddConsumer);
+    let can_grow = allows(ActionKind::CreatePartitions);
     let send = |command: Command| {
         let cb = props.on_action.clone();
         Callback::from(move |_: MouseEvent| cb.emit(Action::Command(command.clone())))
@@ -66,6 +73,19 @@ pub fn group_panel(props: &Props) -> Html {
             let total_lag: u64 = g.members.iter().flat_map(|m| m.partitions.iter()).filter_map(|p| p.lag).sum();
             let (assignor, preferred) = assignor(g);
             let gid = &g.group_id;
+            let spec = props.scenario.as_ref().and_then(|s| s.consumer_groups.iter().find(|s| s.group_id == *gid));
+            // The topics it reads: those it names, and any other its members hold (a pattern's).
+            let mut topics: Vec<String> = spec.map(|s| s.topics.clone()).unwrap_or_default();
+            for p in g.members.iter().flat_map(|m| &m.partitions) {
+                let topic = p.partition.rsplit_once('-').map_or(p.partition.as_str(), |(t, _)| t);
+                if !topics.iter().any(|t| t == topic) {
+                    topics.push(topic.to_string());
+                }
+            }
+            let metadata_max_age_ms = spec
+                .and_then(|s| ConsumerConfig::from_map("configs", &s.configs).ok())
+                .unwrap_or_default()
+                .metadata_max_age_ms;
             html! {
             <section class="panel" aria-labelledby={format!("group-{gid}")}>
                 <h2 id={format!("group-{gid}")}>{format!("Consumer group {gid}")}
@@ -102,10 +122,66 @@ pub fn group_panel(props: &Props) -> Html {
                     <button onclick={send(Command::AddConsumer { group_id: gid.clone() })} disabled={!can_add}
                         data-testid={format!("add-consumer-{gid}")}
                         title={if can_add { "start one more consumer: it joins, and the group rebalances" } else { NOT_ALLOWED }}>{"Add consumer"}</button>
+                    { for topics.iter().map(|t| {
+                        let current = props.snapshot.partitions.iter().filter(|p| p.topic == *t).count() as u32;
+                        html! {
+                            <AddPartitions topic={t.clone()} {current} allowed={can_grow} {metadata_max_age_ms}
+                                on_action={props.on_action.clone()} />
+                        }
+                    }) }
                 </p>
             </section>
         }}) }
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AddPartitionsProps {
+    topic: String,
+    /// Its partitions now.
+    current: u32,
+    allowed: bool,
+    /// The members' `metadata.max.age.ms`: when they see the new partitions at the latest.
+    metadata_max_age_ms: u64,
+    on_action: Callback<Action>,
+}
+
+/// "Add partitions": the topic's new partition count, and the button that asks for it
+/// (`Admin.createPartitions`).
+#[function_component(AddPartitions)]
+fn add_partitions(props: &AddPartitionsProps) -> Html {
+    // Unset, it offers one more than the topic has now, whatever that is by then.
+    let chosen = use_state(|| None::<u32>);
+    let count = chosen.unwrap_or(props.current + 1);
+    let can = props.allowed && props.current < MAX_PARTITIONS;
+    let on_input = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
+                chosen.set(i.value().trim().parse().ok());
+            }
+        })
+    };
+    let add = {
+        let (cb, topic, chosen) = (props.on_action.clone(), props.topic.clone(), chosen.clone());
+        Callback::from(move |_: MouseEvent| {
+            cb.emit(Action::Command(Command::CreatePartitions { topic: topic.clone(), count }));
+            chosen.set(None);
+        })
+    };
+    let t = &props.topic;
+    html! {
+        <span class="add-partitions">
+            <label>{format!("{t}: {} → ", props.current)}
+                <input type="number" min={(props.current + 1).to_string()} max={MAX_PARTITIONS.to_string()} value={count.to_string()}
+                    oninput={on_input} disabled={!can} data-testid={format!("partition-count-{t}")}
+                    aria-label={format!("new partition count of {t}")} />{" partitions "}</label>
+            <button onclick={add} disabled={!can} data-testid={format!("add-partitions-{t}")}
+                title={if props.allowed {
+                    format!("Admin.createPartitions: {t} grows from {} to {count} partitions. The members see them at their next metadata refresh (metadata.max.age.ms, {} here), then the leader rebalances (trigger partitions_added); from then on some keys go to other partitions.", props.current, duration(props.metadata_max_age_ms))
+                } else { NOT_ALLOWED.to_string() }}>{"Add partitions"}</button>
+        </span>
     }
 }
 

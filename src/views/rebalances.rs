@@ -29,6 +29,10 @@ pub fn trigger_text(trigger: &str) -> &'static str {
         "poll_timeout" => "poll timeout (no poll() for max.poll.interval.ms)",
         "static_member_replaced" => "a static member was replaced",
         "cooperative_rejoin" => "cooperative second round (KIP-429)",
+        "partitions_added" => "partitions added to a subscribed topic",
+        "topic_created" => "a subscribed topic was created",
+        "topic_deleted" => "a subscribed topic was deleted",
+        "pattern_matched" => "a new topic matches the subscribed pattern",
         _ => "other",
     }
 }

@@ -1,7 +1,8 @@
 // The consumer-group views in headless Chromium: a member stalled past max.poll.interval.ms
 // leaves its group, and the Rebalances view shows that rebalance with its trigger; under
 // cooperative-sticky a new member makes the group revoke fewer partitions than under range
-// (eager), in the page's own run and in the side-by-side comparison; the Lag and Tools views.
+// (eager), in the page's own run and in the side-by-side comparison; partitions added to the
+// topic rebalance the group at the members' metadata refresh; the Lag and Tools views.
 // Saves target/e2e/groups-*.png.
 const { test, expect } = require('@playwright/test');
 
@@ -107,6 +108,30 @@ test('cooperative-sticky revokes fewer partitions than range when a member joins
     .not.toHaveCount(0);
   await page.getByTestId('tab-pane2-lag').click();
   await page.screenshot({ path: 'target/e2e/groups-compare.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('Add partitions: the members see them at their metadata refresh and the group rebalances', async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await page.getByTestId('speed').selectOption('10');
+  await untilStable(page);
+  await expect(page.getByTestId('partition-count-readings')).toHaveValue('7');
+  await page.getByTestId('add-partitions-readings').click();
+  await expect(page.locator('.controls .error')).toHaveCount(0);
+  // metadata.max.age.ms is 5 min: the next refresh is within the next 10 min.
+  await page.getByTestId('run-for').selectOption('600000');
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('partition-count-readings')).toHaveValue('8');
+  await page.getByTestId('tab-pane1-rebalances').click();
+  await expect(page.getByTestId('timeline-g1').locator('li.rebalance[data-trigger="partitions_added"]')).toHaveCount(1);
+  await page.getByTestId('tab-pane2-lag').click();
+  await expect(page.locator('table.lag-table tbody tr')).toHaveCount(7);
+  await expect(page.getByTestId('lag-row-readings-6')).toBeVisible();
+  await page.screenshot({ path: 'target/e2e/groups-partitions-added.png', fullPage: true });
   expect(errors).toEqual([]);
 });
 
