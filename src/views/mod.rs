@@ -22,27 +22,28 @@ pub enum ViewId {
     Partitions,
     Cluster,
     Groups,
-    Rebalances,
     Windows,
     Outcomes,
     Producer,
     Lag,
     Events,
+    Rebalances,
     Tools,
 }
 
 impl ViewId {
-    /// Every view, in the order tabs list them.
+    /// Every view, in the order tabs list them (the newer ones last, so that the older ones keep
+    /// their places and their neighbours for the arrow keys).
     pub const ALL: [ViewId; 10] = [
         ViewId::Partitions,
         ViewId::Cluster,
         ViewId::Groups,
-        ViewId::Rebalances,
         ViewId::Windows,
         ViewId::Outcomes,
         ViewId::Producer,
         ViewId::Lag,
         ViewId::Events,
+        ViewId::Rebalances,
         ViewId::Tools,
     ];
 
