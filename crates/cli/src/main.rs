@@ -125,6 +125,12 @@ struct RunArgs {
     /// Add a second group `g2` of N members on the first group's topics (its own offsets).
     #[arg(long, value_name = "N")]
     second_group: Option<u32>,
+    /// Grow a topic at a time: `readings:8@20s` (Admin.createPartitions; repeatable).
+    #[arg(long, value_parser = parse_create_partitions)]
+    create_partitions: Vec<(String, u32, u64)>,
+    /// Every client's metadata.max.age.ms: how soon they see new partitions.
+    #[arg(long)]
+    metadata_max_age_ms: Option<u64>,
     /// Every group's max.poll.interval.ms (also the rebalance timeout).
     #[arg(long)]
     max_poll_interval_ms: Option<u64>,
@@ -318,6 +324,15 @@ fn parse_duration_ms(s: &str) -> Result<u64, String> {
         other => return Err(format!("unknown unit \"{other}\" in \"{s}\" (use ms, s, m, h or d)")),
     };
     n.checked_mul(factor).ok_or_else(|| format!("\"{s}\" is too long a duration"))
+}
+
+/// `TOPIC:COUNT@TIME`.
+fn parse_create_partitions(s: &str) -> Result<(String, u32, u64), String> {
+    let bad = || format!("expected TOPIC:COUNT@TIME, e.g. readings:8@20s, got \"{s}\"");
+    let (spec, at) = s.split_once('@').ok_or_else(bad)?;
+    let (topic, count) = spec.rsplit_once(':').ok_or_else(bad)?;
+    let count = count.parse().map_err(|_| format!("the partition count must be a number, got \"{count}\""))?;
+    Ok((topic.to_string(), count, parse_duration_ms(at)?))
 }
 
 /// `CLIENT_ID@TIME:DURATION`.
@@ -558,6 +573,8 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         assignor,
         static_membership,
         second_group,
+        create_partitions,
+        metadata_max_age_ms,
         max_poll_interval_ms,
         session_timeout_ms,
         auto_offset_reset,
@@ -586,6 +603,9 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         g.static_membership |= static_membership;
         if let Some(ms) = max_poll_interval_ms {
             g.configs.insert("max.poll.interval.ms".into(), ms.into());
+        }
+        if let Some(ms) = metadata_max_age_ms {
+            g.configs.insert("metadata.max.age.ms".into(), ms.into());
         }
         if let Some(ms) = session_timeout_ms {
             g.configs.insert("session.timeout.ms".into(), ms.into());
@@ -635,6 +655,14 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     }
     for (client_id, at_ms, duration_ms) in pause_consumer {
         s.faults.push(TimedCommand { at_ms, command: Command::PauseConsumer { client_id, duration_ms } });
+    }
+    if let Some(ms) = metadata_max_age_ms {
+        for p in &mut s.producers {
+            p.configs.insert("metadata.max.age.ms".into(), ms.into());
+        }
+    }
+    for (topic, count, at_ms) in create_partitions {
+        s.faults.push(TimedCommand { at_ms, command: Command::CreatePartitions { topic, count } });
     }
     for (client_id, at_ms) in restart_consumer {
         s.faults.push(TimedCommand { at_ms, command: Command::RestartConsumer { client_id } });

@@ -111,3 +111,20 @@ fn bad_group_flags_are_refused_with_the_value() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn partitions_added_at_run_time_rebalance_the_group_at_its_next_metadata_refresh() {
+    let r = iot(&["--create-partitions", "readings:8@20s", "--metadata-max-age-ms", "10000"]);
+    let g = &r["groups"][0];
+    assert_eq!(triggers(g), ["member_joined", "partitions_added"]);
+    assert!((20_000..=30_100).contains(&g["timeline"][1]["started_ms"].as_u64().unwrap()));
+    assert_eq!(r["partitions"].as_array().unwrap().len(), 8);
+    assert_eq!(r["events"]["partitions_created"], 1);
+    let bad = streamlab(&["run", "--preset", "iot", "--quiet", "--create-partitions", "readings:3@20s"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("faults[0].command.count: must be more than the topic's 6 partitions and at most 1024, got 3"),
+        "{err}"
+    );
+}

@@ -161,7 +161,7 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
     }
     let members = rng.range_inclusive(1, 2) as u32;
     let processing_ms_per_record = rng.range_inclusive(0, 3);
-    let (group, consumer_faults) = random_group(seed, run_ms, members, commit_mode);
+    let (group, consumer_faults) = random_group(seed, run_ms, members, commit_mode, partitions);
     faults.extend(consumer_faults);
     faults.sort_by_key(|f| f.at_ms);
     Scenario {
@@ -192,8 +192,15 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
 /// stay what they were): 1 to 3 members, one of Kafka's assignor lists, static membership or
 /// not, short session and poll timeouts, and up to 4 member faults: a crash and a restart
 /// 1 to 20 s later (within or past `session.timeout.ms`), or a stall of the application
-/// (within or past `max.poll.interval.ms`).
-fn random_group(seed: u64, run_ms: u64, base_members: u32, commit_mode: CommitMode) -> (GroupSpec, Vec<TimedCommand>) {
+/// (within or past `max.poll.interval.ms`); and on one seed in three, 1 to 3 partitions added
+/// to the topic, which clients see within their `metadata.max.age.ms` (5 to 30 s).
+fn random_group(
+    seed: u64,
+    run_ms: u64,
+    base_members: u32,
+    commit_mode: CommitMode,
+    partitions: u32,
+) -> (GroupSpec, Vec<TimedCommand>) {
     let mut rng = SimRng::new(seed, 0xc0a5);
     let members = base_members + rng.range_inclusive(0, 1) as u32;
     let strategy = match rng.range_inclusive(0, 4) {
@@ -212,6 +219,7 @@ fn random_group(seed: u64, run_ms: u64, base_members: u32, commit_mode: CommitMo
         ("heartbeat.interval.ms".to_string(), Value::from(1_000)),
         ("max.poll.interval.ms".to_string(), Value::from(poll_interval_ms)),
         ("enable.auto.commit".to_string(), Value::from(commit_mode == CommitMode::Auto)),
+        ("metadata.max.age.ms".to_string(), Value::from(rng.range_inclusive(5_000, 30_000))),
     ]);
     let group = GroupSpec {
         group_id: "g1".into(),
@@ -240,6 +248,11 @@ fn random_group(seed: u64, run_ms: u64, base_members: u32, commit_mode: CommitMo
             faults.push(at(t, Command::PauseConsumer { client_id, duration_ms: length }));
         }
         t += length + rng.range_inclusive(1_000, 10_000);
+    }
+    if rng.range_inclusive(0, 2) == 0 {
+        let count = partitions + rng.range_inclusive(1, 3) as u32;
+        let at_ms = rng.range_inclusive(1_000, run_ms - 1);
+        faults.push(TimedCommand { at_ms, command: Command::CreatePartitions { topic: "soak".into(), count } });
     }
     (group, faults)
 }

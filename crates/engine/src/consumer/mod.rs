@@ -1262,6 +1262,12 @@ impl Consumer {
         self.is_alive() && (self.paused_until.is_some_and(|p| p > now) || self.stall_ms > 0)
     }
 
+    /// The partitions per topic the leader assigned from in the current generation (its
+    /// `assignmentSnapshot`); `None` for other members.
+    pub fn assignment_snapshot(&self) -> Option<&BTreeMap<String, u32>> {
+        self.assignment_snapshot.as_ref()
+    }
+
     /// Whether it still has a rebalance to finish: a rejoin requested, or a JoinGroup or
     /// SyncGroup response waiting for the application's next `poll()`.
     pub fn rebalance_pending(&self) -> bool {
