@@ -64,6 +64,8 @@ struct ViewData {
     evaluation: Option<Rc<Evaluation>>,
     /// The run's last comparison of eager and cooperative rebalancing.
     comparison: Option<Rc<Comparison>>,
+    /// Whether a comparison is under way.
+    comparing: bool,
 }
 
 impl ViewData {
@@ -76,6 +78,7 @@ impl ViewData {
             scenario: Rc::new(p.scenario().clone()),
             evaluation: exercise.map(|e| Rc::new(e.goal.evaluate(&p.metrics()))),
             comparison: p.comparison.clone(),
+            comparing: p.comparing,
         }
     }
 }
@@ -128,6 +131,16 @@ pub enum Action {
 /// The page's clock, ms: the time base of animation frames, so the two can be compared.
 fn now_real_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Resolves after `ms` real ms (a timer of the page), so that the browser can render meanwhile.
+async fn pause_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Calls `player.frame` on every animation frame until the returned guard is dropped, and
@@ -395,7 +408,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
             <GroupPanel {snapshot} on_action={on_action.clone()} allowed={allowed.clone()} scenario={v.scenario.clone()} />
         },
         ViewId::Rebalances => {
-            html! { <RebalancePanel {snapshot} comparison={v.comparison.clone()} on_action={on_action.clone()} /> }
+            html! {
+                <RebalancePanel {snapshot} comparison={v.comparison.clone()} comparing={v.comparing} on_action={on_action.clone()} />
+            }
         }
         ViewId::Tools => html! { <ToolsPanel {snapshot} key_names={v.key_names.clone()} /> },
         ViewId::Windows => html! { <WindowPanel {snapshot} /> },
@@ -567,10 +582,28 @@ fn playground(props: &PlaygroundProps) -> Html {
                     lab.launch(Launch::fresh(setup));
                 }
                 Action::CompareProtocols { to_end } => {
-                    let mut p = lab.player.borrow_mut();
-                    let until_ms = (!to_end).then(|| p.now_ms());
-                    let comparison = compare_protocols(&p.setup, p.commands(), &lab.data.borrow(), until_ms);
-                    p.comparison = Some(Rc::new(comparison));
+                    lab.player.borrow_mut().comparing = true;
+                    let lab = lab.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        // The two runs hold the thread: first let the page say that they are under way.
+                        pause_ms(50).await;
+                        let (setup, commands, until_ms) = {
+                            let p = lab.player.borrow();
+                            (p.setup.clone(), p.commands().to_vec(), (!to_end).then(|| p.now_ms()))
+                        };
+                        let started = now_real_ms();
+                        let mut comparison = compare_protocols(&setup, &commands, &lab.data.borrow(), until_ms);
+                        comparison.took_ms = now_real_ms() - started;
+                        {
+                            let mut p = lab.player.borrow_mut();
+                            // A run started meanwhile (Reset, a new stream) is not the one compared.
+                            if p.comparing {
+                                p.comparison = Some(Rc::new(comparison));
+                                p.comparing = false;
+                            }
+                        }
+                        lab.refresh();
+                    });
                 }
                 Action::Check => {
                     if let Some(e) = &exercise {

@@ -364,6 +364,8 @@ pub struct Comparison {
     pub until_ms: Option<u64>,
     /// Eager first; a side whose setup the engine refused holds the error.
     pub runs: Vec<Result<ComparedRun, String>>,
+    /// Real ms the two runs took together (the page's clock; 0 where nobody timed them).
+    pub took_ms: f64,
 }
 
 /// Runs `setup` with the user's `commands` once per side of [`COMPARED`], its
@@ -411,7 +413,7 @@ pub fn compare_protocols(
             })
         })
         .collect();
-    Comparison { until_ms, runs }
+    Comparison { until_ms, runs, took_ms: 0.0 }
 }
 
 /// How fast simulated time runs while playing.
@@ -513,6 +515,8 @@ pub struct Player {
     pub last_error: Option<String>,
     /// The last comparison of eager and cooperative rebalancing of this run, if one was asked for.
     pub comparison: Option<Rc<Comparison>>,
+    /// Whether a comparison of this run is under way.
+    pub comparing: bool,
 }
 
 impl Player {
@@ -547,6 +551,7 @@ impl Player {
             sample_due: false,
             last_error: None,
             comparison: None,
+            comparing: false,
         })
     }
 

@@ -171,7 +171,10 @@ fn group_lag_panel(props: &GroupProps) -> Html {
     // each first commit would add its partition's lag and read as growth.
     let total: Vec<(f64, u64)> = points
         .iter()
-        .filter(|(_, g)| g.partitions.iter().all(|p| p.high_watermark == 0 || p.committed.is_some()))
+        .filter(|(_, g)| {
+            g.partitions.iter().any(|p| p.committed.is_some())
+                && g.partitions.iter().all(|p| p.high_watermark == 0 || p.committed.is_some())
+        })
         .map(|(t, g)| (*t, g.lag()))
         .collect();
     let group = props.snapshot.groups.iter().find(|g| g.group_id == props.group_id);

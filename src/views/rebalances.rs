@@ -16,6 +16,9 @@ pub struct Props {
     /// The last comparison of the two protocols, if one was asked for.
     #[prop_or_default]
     pub comparison: Option<Rc<Comparison>>,
+    /// Whether a comparison is under way.
+    #[prop_or_default]
+    pub comparing: bool,
     pub on_action: Callback<Action>,
 }
 
@@ -116,7 +119,7 @@ pub fn rebalance_panel(props: &Props) -> Html {
                 </section>
             }
         }) }
-        <CompareSection comparison={props.comparison.clone()} {now_ms} on_action={props.on_action.clone()} />
+        <CompareSection comparison={props.comparison.clone()} comparing={props.comparing} {now_ms} on_action={props.on_action.clone()} />
         </>
     }
 }
@@ -223,6 +226,7 @@ fn rebalance_list(props: &ListProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct CompareProps {
     comparison: Option<Rc<Comparison>>,
+    comparing: bool,
     now_ms: u64,
     on_action: Callback<Action>,
 }
@@ -237,10 +241,11 @@ fn compare_section(props: &CompareProps) -> Html {
     };
     let body = props.comparison.as_ref().map(|c| {
         let where_to = match c.until_ms {
-            Some(t) if t == props.now_ms => format!("Both ran to {}, where this run stands.", at(t)),
-            Some(t) => format!("Both ran to {}; this run has moved on to {}: compare again to catch up.", at(t), at(props.now_ms)),
-            None => "Both ran to the end of the input (or of the scenario).".to_string(),
+            Some(t) if t == props.now_ms => format!("Both ran to {}, where this run stands", at(t)),
+            Some(t) => format!("Both ran to {}; this run has moved on to {}: compare again to catch up", at(t), at(props.now_ms)),
+            None => "Both ran to the end of the input (or of the scenario)".to_string(),
         };
+        let where_to = if c.took_ms > 0.0 { format!("{where_to}, in {}.", span(c.took_ms.round() as u64)) } else { format!("{where_to}.") };
         let ok: Vec<Option<&ComparedRun>> = c.runs.iter().map(|r| r.as_ref().ok()).collect();
         let cell = |f: &dyn Fn(&ComparedRun) -> String, side: usize, testid: &str| match ok.get(side).copied().flatten() {
             Some(r) => html! { <td class="num" data-testid={format!("{testid}-{}", r.protocol)}>{f(r)}</td> },
@@ -266,6 +271,7 @@ fn compare_section(props: &CompareProps) -> Html {
                     {row("rebalances", &|r| all(r).rebalances.to_string(), "compare-rebalances")}
                     {row("partitions revoked", &|r| r.revoked().to_string(), "compare-revoked")}
                     {row("partitions moved", &|r| all(r).moved.to_string(), "compare-moved")}
+                    {row("time in rebalances, Σ", &|r| span(all(r).rebalancing_ms), "compare-rebalancing")}
                     {row("unconsumed after the first assignment, Σ over partitions", &|r| span(later(r).unconsumed_ms), "compare-unconsumed")}
                     {row("longest one partition went unconsumed, after the first assignment", &|r| span(later(r).longest_ms), "compare-longest")}
                     {row("trace hash", &|r| format!("{:016x}", r.trace_hash), "compare-hash")}
@@ -294,10 +300,13 @@ fn compare_section(props: &CompareProps) -> Html {
     html! {
         <section class="panel compare" aria-labelledby="compare-h">
             <h2 id="compare-h">{"Eager vs cooperative, side by side"}</h2>
-            <p class="hint">{"Runs this run again twice, without drawing it: the same stream, settings, seed and your actions at their times, once with RangeAssignor (eager: every member revokes all its partitions at each rebalance) and once with CooperativeStickyAssignor (cooperative, KIP-429: only the partitions that move are revoked, in a second round). Your run is left as it is."}</p>
+            <p class="hint">{"Runs this run again twice, without drawing it: the same stream, settings, seed and your actions at their times, once with RangeAssignor (eager: every member revokes all its partitions at each rebalance) and once with CooperativeStickyAssignor (cooperative, KIP-429: only the partitions that move are revoked, and assigned in a second round). Compare what each revokes and how long the partitions that move wait. Your run is left as it is."}</p>
             <p class="compare-buttons">
-                <button onclick={run(false)} data-testid="compare-now">{format!("Compare to now ({})", at(props.now_ms))}</button>
-                <button onclick={run(true)} data-testid="compare-end">{"Compare to the end"}</button>
+                <button onclick={run(false)} disabled={props.comparing} data-testid="compare-now">{format!("Compare to now ({})", at(props.now_ms))}</button>
+                <button onclick={run(true)} disabled={props.comparing} data-testid="compare-end">{"Compare to the end"}</button>
+                if props.comparing {
+                    <span role="status" class="comparing" data-testid="comparing">{"Running both …"}</span>
+                }
             </p>
             {body.unwrap_or_default()}
         </section>
