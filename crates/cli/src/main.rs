@@ -50,6 +50,8 @@ enum CommitArg {
     After,
     /// commitSync() right after poll(), before processing (at-most-once).
     Before,
+    /// commitAsync() after processing each poll's records, not awaited nor retried.
+    AfterAsync,
 }
 
 /// What to run: a preset or a scenario, changed by the options below. `run` and `trace` share it.
@@ -119,6 +121,9 @@ struct RunArgs {
     /// cooperative protocol); default: Kafka's [RangeAssignor, CooperativeStickyAssignor].
     #[arg(long, value_parser = ["range", "roundrobin", "sticky", "cooperative-sticky"])]
     assignor: Option<String>,
+    /// Every group's rebalance listener commits (commitSync) in onPartitionsRevoked.
+    #[arg(long)]
+    commit_on_revoke: bool,
     /// KIP-345 static membership: each member's group.instance.id is its client id.
     #[arg(long)]
     static_membership: bool,
@@ -572,6 +577,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         crash_leader_at,
         assignor,
         static_membership,
+        commit_on_revoke,
         second_group,
         create_partitions,
         metadata_max_age_ms,
@@ -594,6 +600,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
                 CommitArg::Auto => CommitMode::Auto,
                 CommitArg::After => CommitMode::AfterProcessing,
                 CommitArg::Before => CommitMode::BeforeProcessing,
+                CommitArg::AfterAsync => CommitMode::AfterProcessingAsync,
             };
         }
         if let Some(a) = &assignor {
@@ -601,6 +608,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
             g.configs.insert("partition.assignment.strategy".into(), class.into());
         }
         g.static_membership |= static_membership;
+        g.commit_on_revoke |= commit_on_revoke;
         if let Some(ms) = max_poll_interval_ms {
             g.configs.insert("max.poll.interval.ms".into(), ms.into());
         }

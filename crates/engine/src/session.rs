@@ -30,7 +30,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("replication_factor", "every topic's `replication_factor` (at most `brokers`)"),
     ("network.mean_ms", "`network.mean_ms`: the mean one-way latency, ms (jitter stays)"),
     ("consumers", "the first group's `members`: consumers started at time 0"),
-    ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing` or `before_processing`"),
+    ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing`, `after_processing_async` or `before_processing`"),
     ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
     ("static_membership", "the first group's `static_membership`: `true` gives each member a `group.instance.id`"),
     (
@@ -148,17 +148,20 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             }
         }
         "commit_mode" => {
-            first_group(s, path)?.commit_mode = match v.as_str() {
-                Some("auto") => CommitMode::Auto,
-                Some("after_processing") => CommitMode::AfterProcessing,
-                Some("before_processing") => CommitMode::BeforeProcessing,
-                _ => {
-                    return err(
+            first_group(s, path)?.commit_mode =
+                match v.as_str() {
+                    Some("auto") => CommitMode::Auto,
+                    Some("after_processing") => CommitMode::AfterProcessing,
+                    Some("before_processing") => CommitMode::BeforeProcessing,
+                    Some("after_processing_async") => CommitMode::AfterProcessingAsync,
+                    _ => return err(
                         path,
-                        format!("must be one of auto, after_processing, before_processing, got {}", short(v)),
-                    )
-                }
-            };
+                        format!(
+                            "must be one of auto, after_processing, after_processing_async, before_processing, got {}",
+                            short(v)
+                        ),
+                    ),
+                };
         }
         "window.size_ms" => window(s, path)?.size_ms = as_u64(path, v)?,
         "window.grace_ms" => window(s, path)?.grace_ms = as_u64(path, v)?,
@@ -372,7 +375,7 @@ mod tests {
         setup.settings = settings(json!({"commit_mode": "sometimes"}));
         assert_eq!(
             setup.scenario().unwrap_err().to_string(),
-            "settings.commit_mode: must be one of auto, after_processing, before_processing, got \"sometimes\""
+            "settings.commit_mode: must be one of auto, after_processing, after_processing_async, before_processing, got \"sometimes\""
         );
         setup.settings = settings(json!({"partitons": 3}));
         assert!(setup.scenario().unwrap_err().to_string().starts_with("settings.partitons: is not a setting"));

@@ -799,6 +799,7 @@ impl Simulation {
         if spec.static_membership {
             consumer.group_instance_id = Some(client_id);
         }
+        consumer.commit_on_revoke = spec.commit_on_revoke;
         if let Some(pattern) = &spec.topic_pattern {
             consumer.subscribe_pattern(pattern);
         }

@@ -496,3 +496,63 @@ fn admin_commands_refuse_bad_input_with_kafkas_errors() {
     }
     assert_eq!(sim.catalog().topics().count(), 2, "nothing was created");
 }
+
+/// `commitAsync()`: the application polls again before the commit is answered; at-least-once
+/// still holds through a crash.
+#[test]
+fn commit_async_does_not_wait_for_the_answer_and_loses_nothing() {
+    let mut s = scenario(4, 2);
+    s.consumer_groups[0].commit_mode = CommitMode::AfterProcessingAsync;
+    // 200 readings a second keep the members busy: each polls again as soon as it is done.
+    s.producers[0].workload =
+        streamlab_engine::scenario::WorkloadSpec::Iot { devices: 200, interval_ms: 1000, limit: Some(12_000) };
+    s.network.mean_ms = 20;
+    s.network.jitter_ms = 0;
+    s.network.min_ms = 20;
+    let mut sim = start(s);
+    at(&mut sim, 20_000, Command::CrashConsumer { client_id: "consumer-g1-2".into() });
+    sim.run_until(SimTime(120_000));
+    let o = sim.outcome("g1");
+    assert_eq!(o.lost, 0);
+    assert!(o.processed_once > 0);
+    // A poll between a member's commit and its answer: the commit was not awaited.
+    let trace = sim.trace();
+    let me = trace.iter().find_map(|e| match &e.event {
+        TraceEvent::OffsetsCommitted { consumer, .. } => Some(*consumer),
+        _ => None,
+    });
+    let committed_at: Vec<u64> = trace
+        .iter()
+        .filter(|e| matches!(&e.event, TraceEvent::OffsetsCommitted { consumer, .. } if Some(*consumer) == me))
+        .map(|e| e.time.0)
+        .collect();
+    let polled_at: Vec<u64> = trace
+        .iter()
+        .filter(|e| matches!(&e.event, TraceEvent::Polled { consumer, .. } if Some(*consumer) == me))
+        .map(|e| e.time.0)
+        .collect();
+    assert!(
+        committed_at.iter().any(|c| polled_at.iter().any(|p| *p < *c && *p + 40 > *c)),
+        "some poll fell within a commit's 40 ms round trip"
+    );
+}
+
+/// A rebalance listener that commits in `onPartitionsRevoked`, shown in the trace before the
+/// revocation.
+#[test]
+fn a_listener_commits_on_revoke_before_the_partitions_go() {
+    let mut s = scenario(4, 2);
+    s.consumer_groups[0].commit_on_revoke = true;
+    let mut sim = start(s);
+    at(&mut sim, 20_000, Command::AddConsumer { group_id: "g1".into() });
+    sim.run_until(SimTime(40_000));
+    let kinds: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.time.0 >= 20_000)
+        .filter(|e| matches!(e.event, TraceEvent::CommitOnRevoke { .. } | TraceEvent::PartitionsRevoked { .. }))
+        .map(|e| e.event.kind())
+        .collect();
+    assert_eq!(kinds, ["commit_on_revoke", "partitions_revoked", "commit_on_revoke", "partitions_revoked"]);
+    assert_eq!(sim.outcome("g1").duplicated, 0);
+}

@@ -32,6 +32,10 @@ pub enum CommitMode {
     /// `commitSync()` right after `poll()`, before processing: at-most-once; a crash mid-batch
     /// loses the unprocessed part.
     BeforeProcessing,
+    /// `commitAsync()` after the records of a `poll()` are processed: the application polls
+    /// again without waiting, and a failed commit only reaches its callback (it is not retried),
+    /// so a rebalance or crash re-delivers more than with `commitSync()`: still at-least-once.
+    AfterProcessingAsync,
 }
 
 impl CommitMode {
@@ -41,6 +45,7 @@ impl CommitMode {
             CommitMode::Auto => "auto",
             CommitMode::AfterProcessing => "after_processing",
             CommitMode::BeforeProcessing => "before_processing",
+            CommitMode::AfterProcessingAsync => "after_processing_async",
         }
     }
 }
@@ -164,6 +169,8 @@ pub struct Consumer {
     pub group_instance_id: Option<String>,
     /// Eager or cooperative, from the assignors configured.
     pub protocol: RebalanceProtocol,
+    /// A rebalance listener commits synchronously in `onPartitionsRevoked`.
+    pub commit_on_revoke: bool,
     /// The topics subscribed to by name, and the pattern subscribed to (`topics` is both,
     /// as of the last metadata).
     explicit_topics: Vec<String>,
@@ -267,6 +274,7 @@ impl Consumer {
             commit_mode,
             group_instance_id: None,
             protocol: config.rebalance_protocol(),
+            commit_on_revoke: false,
             protocol_name: String::new(),
             metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS)
                 .with_max_age(config.metadata_max_age_ms),
@@ -697,8 +705,12 @@ impl Consumer {
                 }
                 self.processing_started = None;
                 self.report_processed(ctx, self.processing.len());
-                if self.commit_mode == CommitMode::AfterProcessing {
-                    self.awaiting_commit = self.commit(ctx);
+                match self.commit_mode {
+                    CommitMode::AfterProcessing => self.awaiting_commit = self.commit(ctx),
+                    CommitMode::AfterProcessingAsync => {
+                        self.commit(ctx);
+                    }
+                    _ => {}
                 }
                 if self.awaiting_commit.is_none() {
                     self.poll(ctx);
@@ -941,6 +953,16 @@ impl Consumer {
                             self.heartbeat_epoch += 1;
                         }
                     }
+                    Some(
+                        KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut,
+                    ) => {
+                        // commitAsync(): the callback gets a retriable error; nothing is retried.
+                        ctx.trace(TraceEvent::CommitFailed {
+                            consumer: ctx.me(),
+                            error: "RetriableCommitFailedException",
+                        });
+                        self.coordinator_lost(ctx, "NOT_COORDINATOR from OffsetCommit");
+                    }
                     Some(e) => ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: e.exception_name() }),
                 }
                 if self.awaiting_commit == Some(correlation_id) {
@@ -1112,6 +1134,7 @@ impl Consumer {
         let revoked: Vec<TopicPartition> = owned.difference(&assigned).copied().collect();
         let added: Vec<TopicPartition> = assigned.difference(&owned).copied().collect();
         if !revoked.is_empty() {
+            self.commit_on_revoke(ctx, &revoked);
             ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: revoked.clone() });
             self.drop_partitions(&revoked);
         }
@@ -1252,6 +1275,17 @@ impl Consumer {
         Some(correlation_id)
     }
 
+    /// The rebalance listener's `onPartitionsRevoked` with `commit_on_revoke`: `commitSync()`
+    /// of the positions of what it processed, before giving the partitions up (auto-commit
+    /// already commits in `onJoinPrepare`).
+    fn commit_on_revoke(&mut self, ctx: &mut Ctx, partitions: &[TopicPartition]) {
+        if !self.commit_on_revoke || self.auto_commit() || self.commit_mode == CommitMode::BeforeProcessing {
+            return;
+        }
+        ctx.trace(TraceEvent::CommitOnRevoke { consumer: ctx.me(), partitions: partitions.to_vec() });
+        self.commit(ctx);
+    }
+
     /// Whether the application is idle with nothing buffered or awaited.
     pub fn is_idle(&self) -> bool {
         self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
@@ -1294,6 +1328,7 @@ impl Consumer {
         if !self.has_generation() {
             ctx.trace(TraceEvent::PartitionsLost { consumer: ctx.me(), partitions: all.clone() });
         } else if self.protocol == RebalanceProtocol::Eager {
+            self.commit_on_revoke(ctx, &all);
             ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: all.clone() });
         } else {
             return;
