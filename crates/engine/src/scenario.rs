@@ -530,7 +530,8 @@ impl Scenario {
                 }
                 Command::CloseConsumer { client_id }
                 | Command::CrashConsumer { client_id }
-                | Command::RestartConsumer { client_id } => node("client_id", client_id)?,
+                | Command::RestartConsumer { client_id }
+                | Command::SeekConsumer { client_id, .. } => node("client_id", client_id)?,
                 Command::PauseConsumer { client_id, duration_ms } => {
                     node("client_id", client_id)?;
                     in_range(&format!("{p}.command.duration_ms"), *duration_ms, 1, 3_600_000)?;

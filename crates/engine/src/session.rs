@@ -148,20 +148,21 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             }
         }
         "commit_mode" => {
-            first_group(s, path)?.commit_mode =
-                match v.as_str() {
-                    Some("auto") => CommitMode::Auto,
-                    Some("after_processing") => CommitMode::AfterProcessing,
-                    Some("before_processing") => CommitMode::BeforeProcessing,
-                    Some("after_processing_async") => CommitMode::AfterProcessingAsync,
-                    _ => return err(
+            first_group(s, path)?.commit_mode = match v.as_str() {
+                Some("auto") => CommitMode::Auto,
+                Some("after_processing") => CommitMode::AfterProcessing,
+                Some("before_processing") => CommitMode::BeforeProcessing,
+                Some("after_processing_async") => CommitMode::AfterProcessingAsync,
+                _ => {
+                    return err(
                         path,
                         format!(
                             "must be one of auto, after_processing, after_processing_async, before_processing, got {}",
                             short(v)
                         ),
-                    ),
-                };
+                    )
+                }
+            };
         }
         "window.size_ms" => window(s, path)?.size_ms = as_u64(path, v)?,
         "window.grace_ms" => window(s, path)?.grace_ms = as_u64(path, v)?,

@@ -246,6 +246,8 @@ pub struct Consumer {
     /// The OffsetFetch / ListOffsets requests of the current assignment: where each went, and
     /// for a ListOffsets its partitions (asked again if the answer never comes).
     position_requests: BTreeMap<u64, (NodeId, Option<Vec<TopicPartition>>)>,
+    /// ListOffsets requests that answer a `seek` (the rest answer `auto.offset.reset`).
+    seek_requests: BTreeMap<u64, OffsetSpec>,
     pub stats: ConsumerStats,
 }
 
@@ -318,6 +320,7 @@ impl Consumer {
             heartbeat_epoch: 0,
             next_correlation_id: 0,
             position_requests: BTreeMap::new(),
+            seek_requests: BTreeMap::new(),
             stats: ConsumerStats::default(),
         }
     }
@@ -672,7 +675,7 @@ impl Consumer {
             }
             ConsumerTimer::PositionTimeout { correlation_id } => {
                 if let Some((_, request)) = self.position_requests.remove(&correlation_id) {
-                    self.position_request_failed(ctx, request);
+                    self.position_request_failed(ctx, correlation_id, request);
                 }
             }
             ConsumerTimer::FetchTimeout { node, correlation_id } => {
@@ -860,6 +863,7 @@ impl Consumer {
                 if self.position_requests.remove(&correlation_id).is_none() {
                     return;
                 }
+                let seek = self.seek_requests.remove(&correlation_id);
                 let mut retry = false;
                 for (tp, offset) in offsets {
                     let Ok(offset) = offset else {
@@ -867,6 +871,16 @@ impl Consumer {
                         retry = true;
                         continue;
                     };
+                    if seek.is_some() {
+                        ctx.trace(TraceEvent::ResettingOffset {
+                            consumer: ctx.me(),
+                            partition: tp,
+                            offset,
+                            strategy: "seek",
+                        });
+                        self.seek_forward_or_back(ctx, tp, offset);
+                        continue;
+                    }
                     ctx.trace(TraceEvent::ResettingOffset {
                         consumer: ctx.me(),
                         partition: tp,
@@ -874,7 +888,7 @@ impl Consumer {
                         strategy: self.config.auto_offset_reset.name(),
                     });
                     if self.config.auto_offset_reset == AutoOffsetReset::Latest {
-                        ctx.skipped(self.group, tp, offset);
+                        ctx.skipped(self.group, tp, Offset(0), offset);
                     }
                     self.seek(tp, offset);
                 }
@@ -1035,7 +1049,7 @@ impl Consumer {
                     self.position_requests.iter().filter(|(_, (n, _))| *n == node).map(|(id, _)| *id).collect();
                 for id in dropped {
                     let (_, request) = self.position_requests.remove(&id).expect("listed");
-                    self.position_request_failed(ctx, request);
+                    self.position_request_failed(ctx, id, request);
                 }
             }
             _ => {}
@@ -1044,7 +1058,12 @@ impl Consumer {
 
     /// An OffsetFetch (`None`) or a ListOffsets for `partitions` got no answer: ask again once
     /// the coordinator or the leaders are known again.
-    fn position_request_failed(&mut self, ctx: &mut Ctx, partitions: Option<Vec<TopicPartition>>) {
+    fn position_request_failed(&mut self, ctx: &mut Ctx, id: u64, partitions: Option<Vec<TopicPartition>>) {
+        if let (Some(spec), Some(partitions)) = (self.seek_requests.remove(&id), partitions.clone()) {
+            // A seek is retried until a leader answers, as the client's lazy reset is.
+            self.request_metadata(ctx);
+            return self.list_offsets(ctx, partitions, spec, true);
+        }
         match partitions {
             None if self.coordinator.is_some() => self.fetch_committed(ctx, self.unpositioned()),
             None => self.offset_fetch_lost = true,
@@ -1084,6 +1103,37 @@ impl Consumer {
         }
     }
 
+    /// The application seeks every partition it owns (`seekToBeginning`, `seekToEnd`, `seek`,
+    /// or `offsetsForTimes` then `seek`). Buffered records of them are dropped.
+    pub fn seek_all(&mut self, ctx: &mut Ctx, to: crate::command::SeekTo) {
+        use crate::command::SeekTo;
+        let partitions = self.assignment.clone();
+        if partitions.is_empty() {
+            return;
+        }
+        ctx.trace(TraceEvent::Seeking { consumer: ctx.me(), partitions: partitions.clone(), to: to.label() });
+        let spec = match to {
+            SeekTo::Offset(o) => {
+                for tp in partitions {
+                    self.seek_forward_or_back(ctx, tp, Offset(o));
+                }
+                return self.after_progress(ctx);
+            }
+            SeekTo::Beginning => OffsetSpec::Earliest,
+            SeekTo::End => OffsetSpec::Latest,
+            SeekTo::Timestamp(t) => OffsetSpec::Timestamp(t),
+        };
+        self.list_offsets(ctx, partitions, spec, true);
+    }
+
+    /// Moves `tp` to `offset`; what lies between its position and a later offset is skipped.
+    fn seek_forward_or_back(&mut self, ctx: &mut Ctx, tp: TopicPartition, offset: Offset) {
+        if let Some(&from) = self.positions.get(&tp) {
+            ctx.skipped(self.group, tp, from, offset);
+        }
+        self.seek(tp, offset);
+    }
+
     /// `auto.offset.reset` for partitions with no usable offset: ask their leaders.
     fn reset_positions(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
         if partitions.is_empty() {
@@ -1103,6 +1153,12 @@ impl Consumer {
                 return;
             }
         };
+        self.list_offsets(ctx, partitions, spec, false);
+    }
+
+    /// ListOffsets of `partitions` to their leaders; a partition with no known leader waits
+    /// for fresh metadata (`auto.offset.reset` only).
+    fn list_offsets(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>, spec: OffsetSpec, seek: bool) {
         let mut per_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
             match self.metadata.cluster.leader_node(tp) {
@@ -1118,6 +1174,9 @@ impl Consumer {
         for (leader, partitions) in per_leader {
             let correlation_id = self.correlation_id();
             self.position_requests.insert(correlation_id, (leader, Some(partitions.clone())));
+            if seek {
+                self.seek_requests.insert(correlation_id, spec);
+            }
             ctx.set_timer(REQUEST_TIMEOUT_MS, Timer::Consumer(ConsumerTimer::PositionTimeout { correlation_id }));
             ctx.send(leader, Message::ListOffsetsRequest { correlation_id, spec, partitions });
         }
@@ -1335,6 +1394,7 @@ impl Consumer {
         }
         self.drop_partitions(&all);
         self.position_requests.clear();
+        self.seek_requests.clear();
     }
 
     /// The application's `poll()`: finish a rebalance whose responses came while it was busy,

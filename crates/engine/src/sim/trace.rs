@@ -252,13 +252,16 @@ pub enum TraceEvent {
     TopicDeleted { topic: TopicId },
     /// A rebalance listener's `onPartitionsRevoked` commits before the partitions go.
     CommitOnRevoke { consumer: NodeId, partitions: Vec<TopicPartition> },
+    /// The application called `seek` on these partitions (`beginning`, `end`, an offset or a
+    /// timestamp).
+    Seeking { consumer: NodeId, partitions: Vec<TopicPartition>, to: String },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 56] = [
+    pub const KINDS: [&'static str; 57] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -315,6 +318,7 @@ impl TraceEvent {
         "topic_created",
         "topic_deleted",
         "commit_on_revoke",
+        "seeking",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -376,6 +380,7 @@ impl TraceEvent {
             TraceEvent::TopicCreated { .. } => 53,
             TraceEvent::TopicDeleted { .. } => 54,
             TraceEvent::CommitOnRevoke { .. } => 55,
+            TraceEvent::Seeking { .. } => 56,
         }
     }
 
@@ -674,6 +679,9 @@ impl TraceEvent {
                 client(consumer),
                 list(partitions)
             ),
+            TraceEvent::Seeking { consumer, partitions, to } => {
+                write!(s, "{} Seeking to {to} of partitions {}", client(consumer), list(partitions))
+            }
             TraceEvent::TopicDeleted { topic } => {
                 write!(s, "[Controller] DeleteTopics: deleted topic {} and its logs", names.topic_name(*topic))
             }
