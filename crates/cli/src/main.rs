@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use streamlab_engine::command::TimedCommand;
+use streamlab_engine::command::{SeekTo, TimedCommand};
 use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
@@ -50,6 +50,8 @@ enum CommitArg {
     After,
     /// commitSync() right after poll(), before processing (at-most-once).
     Before,
+    /// commitAsync() after processing each poll's records, not awaited nor retried.
+    AfterAsync,
 }
 
 /// What to run: a preset or a scenario, changed by the options below. `run` and `trace` share it.
@@ -119,12 +121,19 @@ struct RunArgs {
     /// cooperative protocol); default: Kafka's [RangeAssignor, CooperativeStickyAssignor].
     #[arg(long, value_parser = ["range", "roundrobin", "sticky", "cooperative-sticky"])]
     assignor: Option<String>,
+    /// Every group's rebalance listener commits (commitSync) in onPartitionsRevoked.
+    #[arg(long)]
+    commit_on_revoke: bool,
     /// KIP-345 static membership: each member's group.instance.id is its client id.
     #[arg(long)]
     static_membership: bool,
     /// Add a second group `g2` of N members on the first group's topics (its own offsets).
     #[arg(long, value_name = "N")]
     second_group: Option<u32>,
+    /// A consumer seeks all its partitions at a time: `consumer-g1-1@20s:beginning`, `:end`,
+    /// `:offset=42` or `:timestamp=10000` (ms; repeatable).
+    #[arg(long, value_parser = parse_seek)]
+    seek: Vec<(String, u64, SeekTo)>,
     /// Grow a topic at a time: `readings:8@20s` (Admin.createPartitions; repeatable).
     #[arg(long, value_parser = parse_create_partitions)]
     create_partitions: Vec<(String, u32, u64)>,
@@ -324,6 +333,24 @@ fn parse_duration_ms(s: &str) -> Result<u64, String> {
         other => return Err(format!("unknown unit \"{other}\" in \"{s}\" (use ms, s, m, h or d)")),
     };
     n.checked_mul(factor).ok_or_else(|| format!("\"{s}\" is too long a duration"))
+}
+
+/// `CLIENT_ID@TIME:beginning|end|offset=N|timestamp=MS`.
+fn parse_seek(s: &str) -> Result<(String, u64, SeekTo), String> {
+    let bad = || {
+        format!("expected CLIENT_ID@TIME:TARGET (beginning, end, offset=N or timestamp=MS), e.g. consumer-g1-1@20s:beginning, got \"{s}\"")
+    };
+    let (client, rest) = s.split_once('@').ok_or_else(bad)?;
+    let (at, target) = rest.split_once(':').ok_or_else(bad)?;
+    let number = |v: &str| v.parse::<u64>().map_err(|_| format!("the seek target needs a number, got \"{v}\""));
+    let to = match target.split_once('=') {
+        None if target == "beginning" => SeekTo::Beginning,
+        None if target == "end" => SeekTo::End,
+        Some(("offset", v)) => SeekTo::Offset(number(v)?),
+        Some(("timestamp", v)) => SeekTo::Timestamp(number(v)?),
+        _ => return Err(bad()),
+    };
+    Ok((client.to_string(), parse_duration_ms(at)?, to))
 }
 
 /// `TOPIC:COUNT@TIME`.
@@ -572,8 +599,10 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         crash_leader_at,
         assignor,
         static_membership,
+        commit_on_revoke,
         second_group,
         create_partitions,
+        seek,
         metadata_max_age_ms,
         max_poll_interval_ms,
         session_timeout_ms,
@@ -594,6 +623,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
                 CommitArg::Auto => CommitMode::Auto,
                 CommitArg::After => CommitMode::AfterProcessing,
                 CommitArg::Before => CommitMode::BeforeProcessing,
+                CommitArg::AfterAsync => CommitMode::AfterProcessingAsync,
             };
         }
         if let Some(a) = &assignor {
@@ -601,6 +631,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
             g.configs.insert("partition.assignment.strategy".into(), class.into());
         }
         g.static_membership |= static_membership;
+        g.commit_on_revoke |= commit_on_revoke;
         if let Some(ms) = max_poll_interval_ms {
             g.configs.insert("max.poll.interval.ms".into(), ms.into());
         }
@@ -660,6 +691,9 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         for p in &mut s.producers {
             p.configs.insert("metadata.max.age.ms".into(), ms.into());
         }
+    }
+    for (client_id, at_ms, to) in seek {
+        s.faults.push(TimedCommand { at_ms, command: Command::SeekConsumer { client_id, to } });
     }
     for (topic, count, at_ms) in create_partitions {
         s.faults.push(TimedCommand { at_ms, command: Command::CreatePartitions { topic, count } });

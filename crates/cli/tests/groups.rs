@@ -128,3 +128,17 @@ fn partitions_added_at_run_time_rebalance_the_group_at_its_next_metadata_refresh
         "{err}"
     );
 }
+
+#[test]
+fn a_seek_to_the_beginning_processes_records_again_and_one_to_the_end_skips() {
+    let back = iot(&["--seek", "consumer-g1-1@20s:beginning"]);
+    assert!(back["groups"][0]["duplicated"].as_u64().unwrap() > 0);
+    assert_eq!(back["events"]["seeking"], 1);
+    let forward = iot(&["--seek", "consumer-g1-1@20s:end", "--pause-consumer", "consumer-g1-1@10s:9s"]);
+    assert!(forward["groups"][0]["skipped"].as_u64().unwrap() > 0, "{}", forward["groups"][0]);
+    assert_eq!(forward["groups"][0]["lost"], 0);
+    let bad = streamlab(&["run", "--preset", "iot", "--quiet", "--seek", "consumer-g1-1@20s:middle"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("expected CLIENT_ID@TIME:TARGET (beginning, end, offset=N or timestamp=MS)"));
+}

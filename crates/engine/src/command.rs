@@ -35,6 +35,11 @@ pub enum Command {
     /// a slow call. Heartbeats go on, but past `max.poll.interval.ms` without `poll()` the
     /// member leaves the group.
     PauseConsumer { client_id: String, duration_ms: u64 },
+    /// The consumer's application calls `seek` on every partition it owns: to the beginning
+    /// (`seekToBeginning`), the end (`seekToEnd`), an offset, or the first record at or after a
+    /// timestamp (`offsetsForTimes`, a ListOffsets by timestamp). Records sought past are
+    /// `skipped`; records sought back to are processed again.
+    SeekConsumer { client_id: String, to: SeekTo },
     /// The broker's process stops (`kill -9`): it answers nothing, its connections drop, and its
     /// log stays on disk. The controller fences it after `broker.session.timeout.ms` and moves
     /// its leaderships.
@@ -85,6 +90,29 @@ pub enum Command {
     /// `Admin.deleteTopics`: the topic and its logs are gone; groups reading it rebalance
     /// without it. Only a topic no producer of the scenario writes to can be deleted.
     DeleteTopic { topic: String },
+}
+
+/// Where a [`Command::SeekConsumer`] moves positions: `"beginning"`, `"end"`,
+/// `{"offset": 42}` or `{"timestamp": 1700000000000}` (ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SeekTo {
+    Beginning,
+    End,
+    Offset(u64),
+    Timestamp(u64),
+}
+
+impl SeekTo {
+    /// How the trace names it: `beginning`, `end`, `offset 42`, `timestamp 1700000000000`.
+    pub fn label(self) -> String {
+        match self {
+            SeekTo::Beginning => "beginning".into(),
+            SeekTo::End => "end".into(),
+            SeekTo::Offset(o) => format!("offset {o}"),
+            SeekTo::Timestamp(t) => format!("timestamp {t}"),
+        }
+    }
 }
 
 /// Why a command was refused. Nothing was changed.

@@ -121,6 +121,7 @@ pub enum ActionKind {
     CreatePartitions,
     CreateTopic,
     DeleteTopic,
+    SeekConsumer,
 }
 
 impl ActionKind {
@@ -143,6 +144,7 @@ impl ActionKind {
             Command::CreatePartitions { .. } => ActionKind::CreatePartitions,
             Command::CreateTopic { .. } => ActionKind::CreateTopic,
             Command::DeleteTopic { .. } => ActionKind::DeleteTopic,
+            Command::SeekConsumer { .. } => ActionKind::SeekConsumer,
         }
     }
 
@@ -164,6 +166,7 @@ impl ActionKind {
             ActionKind::CreatePartitions => "create_partitions",
             ActionKind::CreateTopic => "create_topic",
             ActionKind::DeleteTopic => "delete_topic",
+            ActionKind::SeekConsumer => "seek_consumer",
         }
     }
 }

@@ -135,6 +135,7 @@ pub fn export(scenario: &Scenario, data: &Datasets, max_records: u64) -> Result<
                 CommitMode::Auto => "automatically (enable.auto.commit=true)",
                 CommitMode::AfterProcessing => "with commitSync() after processing each poll's records",
                 CommitMode::BeforeProcessing => "with commitSync() right after poll(), before processing",
+                CommitMode::AfterProcessingAsync => "with commitAsync() after processing each poll's records",
             },
             g.processing_ms_per_record,
             g.group_id

@@ -258,7 +258,7 @@ impl InvariantChecker {
                         &o.duplicated_ids[..o.duplicated_ids.len().min(5)]
                     ));
                 }
-                CommitMode::AfterProcessing | CommitMode::Auto if o.lost > 0 => {
+                CommitMode::AfterProcessing | CommitMode::AfterProcessingAsync | CommitMode::Auto if o.lost > 0 => {
                     return Err(format!(
                         "at_least_once_loses_nothing: group {} commits after processing but lost {} record(s) (first ids {:?})",
                         g.group_id,

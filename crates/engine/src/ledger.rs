@@ -35,9 +35,10 @@ struct GroupRecords {
     duplicated: u64,
     /// The first duplicated records, by partition and offset.
     duplicated_at: Vec<(TopicPartition, Offset)>,
-    /// Per partition, the highest offset a member jumped to by `auto.offset.reset=latest`:
-    /// records below it never processed were skipped.
-    skipped_below: BTreeMap<TopicPartition, u64>,
+    /// Per partition, the offset ranges `[from, to)` a member jumped over, by
+    /// `auto.offset.reset=latest` (from 0) or a seek forward: records in them never processed
+    /// were skipped.
+    skipped: BTreeMap<TopicPartition, Vec<(u64, u64)>>,
 }
 
 impl Runs {
@@ -286,11 +287,24 @@ impl Ledger {
         });
     }
 
-    /// A member of `group` reset `partition` to `offset` by `auto.offset.reset=latest`.
-    pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset) {
+    /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`
+    /// from 0, or a seek forward).
+    pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset) {
         let Some(g) = self.groups.get_mut(group.0 as usize) else { return };
-        let below = g.skipped_below.entry(partition).or_default();
-        *below = (*below).max(offset.0);
+        if to <= from {
+            return;
+        }
+        let ranges = g.skipped.entry(partition).or_default();
+        ranges.push((from.0, to.0));
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+        for &(a, b) in ranges.iter() {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        *ranges = merged;
     }
 
     /// The group's outcome, given the partitions it reads; `record_id` names the record at a
@@ -312,33 +326,39 @@ impl Ledger {
         for p in partitions {
             let runs = g.partitions.get(&p.partition).unwrap_or(&none);
             let committed = p.committed.0;
-            let skipped_below = g.skipped_below.get(&p.partition).copied().unwrap_or(0);
+            let skips = g.skipped.get(&p.partition).map_or(&[][..], |v| v.as_slice());
             for (start, end) in runs.unprocessed(p.log_end_offset.0) {
-                let skip_end = end.min(skipped_below);
-                if skip_end > start {
-                    out.skipped += skip_end - start;
-                    let room = IDS_KEPT.saturating_sub(out.skipped_ids.len()) as u64;
-                    out.skipped_ids.extend(
-                        (start..start + (skip_end - start).min(room))
-                            .filter_map(|o| record_id(p.partition, Offset(o)))
-                            .map(|id| id.0),
-                    );
+                // Split the unprocessed run at the skipped ranges: skipped, then lost or pending.
+                let mut cuts = vec![start, end];
+                for &(a, b) in skips {
+                    cuts.extend([a, b].into_iter().filter(|x| *x > start && *x < end));
                 }
-                let start = start.max(skip_end);
-                if start >= end {
-                    continue;
+                cuts.sort_unstable();
+                cuts.dedup();
+                for w in cuts.windows(2) {
+                    let (start, end) = (w[0], w[1]);
+                    if skips.iter().any(|&(a, b)| a <= start && end <= b) {
+                        out.skipped += end - start;
+                        let room = IDS_KEPT.saturating_sub(out.skipped_ids.len()) as u64;
+                        out.skipped_ids.extend(
+                            (start..start + (end - start).min(room))
+                                .filter_map(|o| record_id(p.partition, Offset(o)))
+                                .map(|id| id.0),
+                        );
+                        continue;
+                    }
+                    let lost_end = end.min(committed);
+                    if lost_end > start {
+                        out.lost += lost_end - start;
+                        let room = IDS_KEPT.saturating_sub(out.lost_ids.len()) as u64;
+                        out.lost_ids.extend(
+                            (start..start + (lost_end - start).min(room))
+                                .filter_map(|o| record_id(p.partition, Offset(o)))
+                                .map(|id| id.0),
+                        );
+                    }
+                    out.pending += end - start.max(committed).min(end);
                 }
-                let lost_end = end.min(committed);
-                if lost_end > start {
-                    out.lost += lost_end - start;
-                    let room = IDS_KEPT.saturating_sub(out.lost_ids.len()) as u64;
-                    out.lost_ids.extend(
-                        (start..start + (lost_end - start).min(room))
-                            .filter_map(|o| record_id(p.partition, Offset(o)))
-                            .map(|id| id.0),
-                    );
-                }
-                out.pending += end - start.max(committed).min(end);
             }
         }
         out

@@ -37,9 +37,9 @@ pub trait Observer {
     /// `base_offset..base_offset + records.len()` of `partition`.
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
 
-    /// A member of `group` reset `partition` to `offset` by `auto.offset.reset=latest`: what it
-    /// had not processed below that offset is skipped, not lost.
-    fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset);
+    /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`
+    /// from 0, or a seek forward): what it had not processed there is skipped, not lost.
+    fn skipped(&mut self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset);
 }
 
 /// An observer that ignores everything, for testing a node alone.
@@ -49,7 +49,7 @@ pub struct NoObserver;
 impl Observer for NoObserver {
     fn acknowledged(&mut self, _: TopicPartition, _: Offset, _: &[Record]) {}
     fn processed(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &[Record]) {}
-    fn skipped(&mut self, _: GroupId, _: TopicPartition, _: Offset) {}
+    fn skipped(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: Offset) {}
 }
 
 /// The handler context: the current time, the node's own id, the shared RNG, the list of
@@ -111,9 +111,9 @@ impl<'a> Ctx<'a> {
         self.observer.processed(group, partition, base_offset, records);
     }
 
-    /// Tells the observer that `group` skipped `partition` ahead to `offset` (`auto.offset.reset=latest`).
-    pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset) {
-        self.observer.skipped(group, partition, offset);
+    /// Tells the observer that `group` jumped over `partition`'s offsets `from..to`.
+    pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset) {
+        self.observer.skipped(group, partition, from, to);
     }
 }
 

@@ -116,6 +116,9 @@ impl KafkaError {
 pub enum OffsetSpec {
     Earliest,
     Latest,
+    /// The first offset whose record's timestamp is at least this (ms); the high watermark if
+    /// none is (Kafka answers -1 and the Java client's `offsetsForTimes` gives null).
+    Timestamp(u64),
 }
 
 /// One partition's result in a ProduceResponse: the base offset given to the batch, or an error.

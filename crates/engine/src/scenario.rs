@@ -182,6 +182,10 @@ pub struct GroupSpec {
     /// (`consumer-<group>-<n>`), so a restarted member is the same member (default false).
     #[serde(default)]
     pub static_membership: bool,
+    /// A `ConsumerRebalanceListener` whose `onPartitionsRevoked` calls `commitSync()` before
+    /// the partitions go (for the `after_processing` commit modes; default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub commit_on_revoke: bool,
     /// The application's windowed aggregation of each record it processes, if any. Its
     /// aggregates follow the workload of the group's first topic: count for IoT; count, average
     /// `fare_amount` and trip duration for taxi; count and highest bid for bids.
@@ -526,7 +530,8 @@ impl Scenario {
                 }
                 Command::CloseConsumer { client_id }
                 | Command::CrashConsumer { client_id }
-                | Command::RestartConsumer { client_id } => node("client_id", client_id)?,
+                | Command::RestartConsumer { client_id }
+                | Command::SeekConsumer { client_id, .. } => node("client_id", client_id)?,
                 Command::PauseConsumer { client_id, duration_ms } => {
                     node("client_id", client_id)?;
                     in_range(&format!("{p}.command.duration_ms"), *duration_ms, 1, 3_600_000)?;
@@ -645,6 +650,7 @@ impl Scenario {
                 processing_ms_per_record: 20,
                 commit_mode: CommitMode::Auto,
                 static_membership: false,
+                commit_on_revoke: false,
                 windows: Some(WindowSpec { size_ms: 10_000, grace_ms: 2_000 }),
             }],
         }

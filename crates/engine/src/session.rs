@@ -30,7 +30,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("replication_factor", "every topic's `replication_factor` (at most `brokers`)"),
     ("network.mean_ms", "`network.mean_ms`: the mean one-way latency, ms (jitter stays)"),
     ("consumers", "the first group's `members`: consumers started at time 0"),
-    ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing` or `before_processing`"),
+    ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing`, `after_processing_async` or `before_processing`"),
     ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
     ("static_membership", "the first group's `static_membership`: `true` gives each member a `group.instance.id`"),
     (
@@ -152,10 +152,14 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
                 Some("auto") => CommitMode::Auto,
                 Some("after_processing") => CommitMode::AfterProcessing,
                 Some("before_processing") => CommitMode::BeforeProcessing,
+                Some("after_processing_async") => CommitMode::AfterProcessingAsync,
                 _ => {
                     return err(
                         path,
-                        format!("must be one of auto, after_processing, before_processing, got {}", short(v)),
+                        format!(
+                            "must be one of auto, after_processing, after_processing_async, before_processing, got {}",
+                            short(v)
+                        ),
                     )
                 }
             };
@@ -372,7 +376,7 @@ mod tests {
         setup.settings = settings(json!({"commit_mode": "sometimes"}));
         assert_eq!(
             setup.scenario().unwrap_err().to_string(),
-            "settings.commit_mode: must be one of auto, after_processing, before_processing, got \"sometimes\""
+            "settings.commit_mode: must be one of auto, after_processing, after_processing_async, before_processing, got \"sometimes\""
         );
         setup.settings = settings(json!({"partitons": 3}));
         assert!(setup.scenario().unwrap_err().to_string().starts_with("settings.partitons: is not a setting"));

@@ -214,8 +214,8 @@ impl Observer for Observers {
         self.ledger.acknowledged(partition, base_offset, &ids);
     }
 
-    fn skipped(&mut self, group: GroupId, partition: TopicPartition, offset: Offset) {
-        self.ledger.skipped(group, partition, offset);
+    fn skipped(&mut self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset) {
+        self.ledger.skipped(group, partition, from, to);
     }
 
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
@@ -799,6 +799,7 @@ impl Simulation {
         if spec.static_membership {
             consumer.group_instance_id = Some(client_id);
         }
+        consumer.commit_on_revoke = spec.commit_on_revoke;
         if let Some(pattern) = &spec.topic_pattern {
             consumer.subscribe_pattern(pattern);
         }
@@ -902,12 +903,21 @@ impl Simulation {
             Command::CloseConsumer { client_id }
             | Command::CrashConsumer { client_id }
             | Command::PauseConsumer { client_id, .. }
+            | Command::SeekConsumer { client_id, .. }
                 if self.live_consumer(&client_id).is_none() =>
             {
                 return Err(CommandError::UnknownConsumer(client_id));
             }
             Command::PauseConsumer { duration_ms, .. } if !(1..=3_600_000).contains(&duration_ms) => {
                 return Err(CommandError::PauseOutOfRange(duration_ms));
+            }
+            Command::SeekConsumer { client_id, to } => {
+                let id = self.live_consumer(&client_id).expect("checked");
+                self.with_node(id, |n, ctx| {
+                    if let Node::Consumer(c) = n {
+                        c.seek_all(ctx, to)
+                    }
+                });
             }
             Command::PauseConsumer { client_id, duration_ms } => {
                 let id = self.live_consumer(&client_id).expect("checked");

@@ -95,9 +95,10 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
     if unclean {
         topic_configs.insert("unclean.leader.election.enable".into(), Value::from(true));
     }
-    let commit_mode = match rng.range_inclusive(0, 2) {
+    let commit_mode = match rng.range_inclusive(0, 3) {
         0 => CommitMode::Auto,
         1 => CommitMode::AfterProcessing,
+        2 => CommitMode::AfterProcessingAsync,
         _ => CommitMode::BeforeProcessing,
     };
     let mut faults = vec![];
@@ -230,6 +231,7 @@ fn random_group(
         processing_ms_per_record: 1,
         commit_mode,
         static_membership: rng.range_inclusive(0, 1) == 1,
+        commit_on_revoke: rng.range_inclusive(0, 1) == 1,
         windows: None,
     };
     let mut faults = vec![];

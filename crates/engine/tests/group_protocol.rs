@@ -496,3 +496,101 @@ fn admin_commands_refuse_bad_input_with_kafkas_errors() {
     }
     assert_eq!(sim.catalog().topics().count(), 2, "nothing was created");
 }
+
+/// `commitAsync()`: the application polls again before the commit is answered; at-least-once
+/// still holds through a crash.
+#[test]
+fn commit_async_does_not_wait_for_the_answer_and_loses_nothing() {
+    let mut s = scenario(4, 2);
+    s.consumer_groups[0].commit_mode = CommitMode::AfterProcessingAsync;
+    // 200 readings a second keep the members busy: each polls again as soon as it is done.
+    s.producers[0].workload =
+        streamlab_engine::scenario::WorkloadSpec::Iot { devices: 200, interval_ms: 1000, limit: Some(12_000) };
+    s.network.mean_ms = 20;
+    s.network.jitter_ms = 0;
+    s.network.min_ms = 20;
+    let mut sim = start(s);
+    at(&mut sim, 20_000, Command::CrashConsumer { client_id: "consumer-g1-2".into() });
+    sim.run_until(SimTime(120_000));
+    let o = sim.outcome("g1");
+    assert_eq!(o.lost, 0);
+    assert!(o.processed_once > 0);
+    // A poll between a member's commit and its answer: the commit was not awaited.
+    let trace = sim.trace();
+    let me = trace.iter().find_map(|e| match &e.event {
+        TraceEvent::OffsetsCommitted { consumer, .. } => Some(*consumer),
+        _ => None,
+    });
+    let committed_at: Vec<u64> = trace
+        .iter()
+        .filter(|e| matches!(&e.event, TraceEvent::OffsetsCommitted { consumer, .. } if Some(*consumer) == me))
+        .map(|e| e.time.0)
+        .collect();
+    let polled_at: Vec<u64> = trace
+        .iter()
+        .filter(|e| matches!(&e.event, TraceEvent::Polled { consumer, .. } if Some(*consumer) == me))
+        .map(|e| e.time.0)
+        .collect();
+    assert!(
+        committed_at.iter().any(|c| polled_at.iter().any(|p| *p < *c && *p + 40 > *c)),
+        "some poll fell within a commit's 40 ms round trip"
+    );
+}
+
+/// A rebalance listener that commits in `onPartitionsRevoked`, shown in the trace before the
+/// revocation.
+#[test]
+fn a_listener_commits_on_revoke_before_the_partitions_go() {
+    let mut s = scenario(4, 2);
+    s.consumer_groups[0].commit_on_revoke = true;
+    let mut sim = start(s);
+    at(&mut sim, 20_000, Command::AddConsumer { group_id: "g1".into() });
+    sim.run_until(SimTime(40_000));
+    let kinds: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.time.0 >= 20_000)
+        .filter(|e| matches!(e.event, TraceEvent::CommitOnRevoke { .. } | TraceEvent::PartitionsRevoked { .. }))
+        .map(|e| e.event.kind())
+        .collect();
+    assert_eq!(kinds, ["commit_on_revoke", "partitions_revoked", "commit_on_revoke", "partitions_revoked"]);
+    assert_eq!(sim.outcome("g1").duplicated, 0);
+}
+
+/// `seekToBeginning`, `offsetsForTimes` + `seek`, and `seekToEnd` on a member's partitions:
+/// seeking back processes records again, seeking forward skips them (named `skipped`, not lost).
+#[test]
+fn seeking_back_reprocesses_and_seeking_forward_skips() {
+    use streamlab_engine::command::SeekTo;
+    let seek = |to: SeekTo, processing_ms: u64| {
+        let mut s = scenario(2, 1);
+        s.consumer_groups[0].processing_ms_per_record = processing_ms;
+        let mut sim = start(s);
+        sim.run_until(SimTime(20_000));
+        let before = sim.outcome("g1").processed_once;
+        sim.apply(Command::SeekConsumer { client_id: "consumer-g1-1".into(), to }).unwrap();
+        sim.run_until(SimTime(30_000));
+        (before, sim.outcome("g1"), sim)
+    };
+    let (before, o, sim) = seek(SeekTo::Beginning, 5);
+    assert_eq!(o.duplicated, before, "every record processed by 20 s is processed again");
+    assert_eq!((o.lost, o.skipped), (0, 0));
+    assert_eq!(sim.report().events["seeking"], 1);
+
+    let (before, o, _) = seek(SeekTo::Timestamp(10_000), 5);
+    // Twelve sensors a second: the readings stamped 10 s to 20 s are read again.
+    assert!(o.duplicated > 0 && o.duplicated < before, "{} of {before}", o.duplicated);
+    assert_eq!(o.duplicated, 12 * 10, "ten seconds of twelve readings");
+
+    // 200 ms a record against 12 a second: a backlog; seeking to the end skips it.
+    let (_, o, sim) = seek(SeekTo::End, 200);
+    assert!(o.skipped > 0);
+    assert_eq!(o.lost, 0);
+    // Every record in the log is processed once, duplicated, skipped or pending.
+    let in_log: u64 = (0..2).map(|p| sim.log(tp(p)).unwrap().log_end_offset().0).sum();
+    assert_eq!(o.processed_once + o.duplicated + o.skipped + o.pending, in_log);
+
+    let mut sim = start(scenario(2, 1));
+    let e = sim.apply(Command::SeekConsumer { client_id: "nobody".into(), to: SeekTo::End }).unwrap_err();
+    assert_eq!(e.to_string(), "client_id: no running consumer named \"nobody\"");
+}

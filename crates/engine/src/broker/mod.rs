@@ -469,6 +469,14 @@ impl Broker {
                             Some(r) => Ok(match spec {
                                 OffsetSpec::Earliest => r.log.log_start_offset(),
                                 OffsetSpec::Latest => r.log.high_watermark(),
+                                OffsetSpec::Timestamp(t) => {
+                                    let (start, hw) = (r.log.log_start_offset(), r.log.high_watermark());
+                                    r.log
+                                        .read(start, hw, u64::MAX)
+                                        .iter()
+                                        .find(|x| x.timestamp_ms >= t)
+                                        .map_or(hw, |x| x.offset)
+                                }
                             }),
                         };
                         (tp, o)

@@ -32,6 +32,10 @@ pub enum CommitMode {
     /// `commitSync()` right after `poll()`, before processing: at-most-once; a crash mid-batch
     /// loses the unprocessed part.
     BeforeProcessing,
+    /// `commitAsync()` after the records of a `poll()` are processed: the application polls
+    /// again without waiting, and a failed commit only reaches its callback (it is not retried),
+    /// so a rebalance or crash re-delivers more than with `commitSync()`: still at-least-once.
+    AfterProcessingAsync,
 }
 
 impl CommitMode {
@@ -41,6 +45,7 @@ impl CommitMode {
             CommitMode::Auto => "auto",
             CommitMode::AfterProcessing => "after_processing",
             CommitMode::BeforeProcessing => "before_processing",
+            CommitMode::AfterProcessingAsync => "after_processing_async",
         }
     }
 }
@@ -164,6 +169,8 @@ pub struct Consumer {
     pub group_instance_id: Option<String>,
     /// Eager or cooperative, from the assignors configured.
     pub protocol: RebalanceProtocol,
+    /// A rebalance listener commits synchronously in `onPartitionsRevoked`.
+    pub commit_on_revoke: bool,
     /// The topics subscribed to by name, and the pattern subscribed to (`topics` is both,
     /// as of the last metadata).
     explicit_topics: Vec<String>,
@@ -239,6 +246,8 @@ pub struct Consumer {
     /// The OffsetFetch / ListOffsets requests of the current assignment: where each went, and
     /// for a ListOffsets its partitions (asked again if the answer never comes).
     position_requests: BTreeMap<u64, (NodeId, Option<Vec<TopicPartition>>)>,
+    /// ListOffsets requests that answer a `seek` (the rest answer `auto.offset.reset`).
+    seek_requests: BTreeMap<u64, OffsetSpec>,
     pub stats: ConsumerStats,
 }
 
@@ -267,6 +276,7 @@ impl Consumer {
             commit_mode,
             group_instance_id: None,
             protocol: config.rebalance_protocol(),
+            commit_on_revoke: false,
             protocol_name: String::new(),
             metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS)
                 .with_max_age(config.metadata_max_age_ms),
@@ -310,6 +320,7 @@ impl Consumer {
             heartbeat_epoch: 0,
             next_correlation_id: 0,
             position_requests: BTreeMap::new(),
+            seek_requests: BTreeMap::new(),
             stats: ConsumerStats::default(),
         }
     }
@@ -664,7 +675,7 @@ impl Consumer {
             }
             ConsumerTimer::PositionTimeout { correlation_id } => {
                 if let Some((_, request)) = self.position_requests.remove(&correlation_id) {
-                    self.position_request_failed(ctx, request);
+                    self.position_request_failed(ctx, correlation_id, request);
                 }
             }
             ConsumerTimer::FetchTimeout { node, correlation_id } => {
@@ -697,8 +708,12 @@ impl Consumer {
                 }
                 self.processing_started = None;
                 self.report_processed(ctx, self.processing.len());
-                if self.commit_mode == CommitMode::AfterProcessing {
-                    self.awaiting_commit = self.commit(ctx);
+                match self.commit_mode {
+                    CommitMode::AfterProcessing => self.awaiting_commit = self.commit(ctx),
+                    CommitMode::AfterProcessingAsync => {
+                        self.commit(ctx);
+                    }
+                    _ => {}
                 }
                 if self.awaiting_commit.is_none() {
                     self.poll(ctx);
@@ -848,6 +863,7 @@ impl Consumer {
                 if self.position_requests.remove(&correlation_id).is_none() {
                     return;
                 }
+                let seek = self.seek_requests.remove(&correlation_id);
                 let mut retry = false;
                 for (tp, offset) in offsets {
                     let Ok(offset) = offset else {
@@ -855,6 +871,16 @@ impl Consumer {
                         retry = true;
                         continue;
                     };
+                    if seek.is_some() {
+                        ctx.trace(TraceEvent::ResettingOffset {
+                            consumer: ctx.me(),
+                            partition: tp,
+                            offset,
+                            strategy: "seek",
+                        });
+                        self.seek_forward_or_back(ctx, tp, offset);
+                        continue;
+                    }
                     ctx.trace(TraceEvent::ResettingOffset {
                         consumer: ctx.me(),
                         partition: tp,
@@ -862,7 +888,7 @@ impl Consumer {
                         strategy: self.config.auto_offset_reset.name(),
                     });
                     if self.config.auto_offset_reset == AutoOffsetReset::Latest {
-                        ctx.skipped(self.group, tp, offset);
+                        ctx.skipped(self.group, tp, Offset(0), offset);
                     }
                     self.seek(tp, offset);
                 }
@@ -941,6 +967,16 @@ impl Consumer {
                             self.heartbeat_epoch += 1;
                         }
                     }
+                    Some(
+                        KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut,
+                    ) => {
+                        // commitAsync(): the callback gets a retriable error; nothing is retried.
+                        ctx.trace(TraceEvent::CommitFailed {
+                            consumer: ctx.me(),
+                            error: "RetriableCommitFailedException",
+                        });
+                        self.coordinator_lost(ctx, "NOT_COORDINATOR from OffsetCommit");
+                    }
                     Some(e) => ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: e.exception_name() }),
                 }
                 if self.awaiting_commit == Some(correlation_id) {
@@ -1013,7 +1049,7 @@ impl Consumer {
                     self.position_requests.iter().filter(|(_, (n, _))| *n == node).map(|(id, _)| *id).collect();
                 for id in dropped {
                     let (_, request) = self.position_requests.remove(&id).expect("listed");
-                    self.position_request_failed(ctx, request);
+                    self.position_request_failed(ctx, id, request);
                 }
             }
             _ => {}
@@ -1022,7 +1058,12 @@ impl Consumer {
 
     /// An OffsetFetch (`None`) or a ListOffsets for `partitions` got no answer: ask again once
     /// the coordinator or the leaders are known again.
-    fn position_request_failed(&mut self, ctx: &mut Ctx, partitions: Option<Vec<TopicPartition>>) {
+    fn position_request_failed(&mut self, ctx: &mut Ctx, id: u64, partitions: Option<Vec<TopicPartition>>) {
+        if let (Some(spec), Some(partitions)) = (self.seek_requests.remove(&id), partitions.clone()) {
+            // A seek is retried until a leader answers, as the client's lazy reset is.
+            self.request_metadata(ctx);
+            return self.list_offsets(ctx, partitions, spec, true);
+        }
         match partitions {
             None if self.coordinator.is_some() => self.fetch_committed(ctx, self.unpositioned()),
             None => self.offset_fetch_lost = true,
@@ -1062,6 +1103,37 @@ impl Consumer {
         }
     }
 
+    /// The application seeks every partition it owns (`seekToBeginning`, `seekToEnd`, `seek`,
+    /// or `offsetsForTimes` then `seek`). Buffered records of them are dropped.
+    pub fn seek_all(&mut self, ctx: &mut Ctx, to: crate::command::SeekTo) {
+        use crate::command::SeekTo;
+        let partitions = self.assignment.clone();
+        if partitions.is_empty() {
+            return;
+        }
+        ctx.trace(TraceEvent::Seeking { consumer: ctx.me(), partitions: partitions.clone(), to: to.label() });
+        let spec = match to {
+            SeekTo::Offset(o) => {
+                for tp in partitions {
+                    self.seek_forward_or_back(ctx, tp, Offset(o));
+                }
+                return self.after_progress(ctx);
+            }
+            SeekTo::Beginning => OffsetSpec::Earliest,
+            SeekTo::End => OffsetSpec::Latest,
+            SeekTo::Timestamp(t) => OffsetSpec::Timestamp(t),
+        };
+        self.list_offsets(ctx, partitions, spec, true);
+    }
+
+    /// Moves `tp` to `offset`; what lies between its position and a later offset is skipped.
+    fn seek_forward_or_back(&mut self, ctx: &mut Ctx, tp: TopicPartition, offset: Offset) {
+        if let Some(&from) = self.positions.get(&tp) {
+            ctx.skipped(self.group, tp, from, offset);
+        }
+        self.seek(tp, offset);
+    }
+
     /// `auto.offset.reset` for partitions with no usable offset: ask their leaders.
     fn reset_positions(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
         if partitions.is_empty() {
@@ -1081,6 +1153,12 @@ impl Consumer {
                 return;
             }
         };
+        self.list_offsets(ctx, partitions, spec, false);
+    }
+
+    /// ListOffsets of `partitions` to their leaders; a partition with no known leader waits
+    /// for fresh metadata (`auto.offset.reset` only).
+    fn list_offsets(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>, spec: OffsetSpec, seek: bool) {
         let mut per_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
             match self.metadata.cluster.leader_node(tp) {
@@ -1096,6 +1174,9 @@ impl Consumer {
         for (leader, partitions) in per_leader {
             let correlation_id = self.correlation_id();
             self.position_requests.insert(correlation_id, (leader, Some(partitions.clone())));
+            if seek {
+                self.seek_requests.insert(correlation_id, spec);
+            }
             ctx.set_timer(REQUEST_TIMEOUT_MS, Timer::Consumer(ConsumerTimer::PositionTimeout { correlation_id }));
             ctx.send(leader, Message::ListOffsetsRequest { correlation_id, spec, partitions });
         }
@@ -1112,6 +1193,7 @@ impl Consumer {
         let revoked: Vec<TopicPartition> = owned.difference(&assigned).copied().collect();
         let added: Vec<TopicPartition> = assigned.difference(&owned).copied().collect();
         if !revoked.is_empty() {
+            self.commit_on_revoke(ctx, &revoked);
             ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: revoked.clone() });
             self.drop_partitions(&revoked);
         }
@@ -1252,6 +1334,17 @@ impl Consumer {
         Some(correlation_id)
     }
 
+    /// The rebalance listener's `onPartitionsRevoked` with `commit_on_revoke`: `commitSync()`
+    /// of the positions of what it processed, before giving the partitions up (auto-commit
+    /// already commits in `onJoinPrepare`).
+    fn commit_on_revoke(&mut self, ctx: &mut Ctx, partitions: &[TopicPartition]) {
+        if !self.commit_on_revoke || self.auto_commit() || self.commit_mode == CommitMode::BeforeProcessing {
+            return;
+        }
+        ctx.trace(TraceEvent::CommitOnRevoke { consumer: ctx.me(), partitions: partitions.to_vec() });
+        self.commit(ctx);
+    }
+
     /// Whether the application is idle with nothing buffered or awaited.
     pub fn is_idle(&self) -> bool {
         self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
@@ -1294,12 +1387,14 @@ impl Consumer {
         if !self.has_generation() {
             ctx.trace(TraceEvent::PartitionsLost { consumer: ctx.me(), partitions: all.clone() });
         } else if self.protocol == RebalanceProtocol::Eager {
+            self.commit_on_revoke(ctx, &all);
             ctx.trace(TraceEvent::PartitionsRevoked { consumer: ctx.me(), partitions: all.clone() });
         } else {
             return;
         }
         self.drop_partitions(&all);
         self.position_requests.clear();
+        self.seek_requests.clear();
     }
 
     /// The application's `poll()`: finish a rebalance whose responses came while it was busy,

@@ -250,13 +250,18 @@ pub enum TraceEvent {
     TopicCreated { topic: TopicId, partitions: u32, replication_factor: u32 },
     /// `DeleteTopics`: the topic and its logs are gone.
     TopicDeleted { topic: TopicId },
+    /// A rebalance listener's `onPartitionsRevoked` commits before the partitions go.
+    CommitOnRevoke { consumer: NodeId, partitions: Vec<TopicPartition> },
+    /// The application called `seek` on these partitions (`beginning`, `end`, an offset or a
+    /// timestamp).
+    Seeking { consumer: NodeId, partitions: Vec<TopicPartition>, to: String },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 55] = [
+    pub const KINDS: [&'static str; 57] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -312,6 +317,8 @@ impl TraceEvent {
         "partitions_created",
         "topic_created",
         "topic_deleted",
+        "commit_on_revoke",
+        "seeking",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -372,6 +379,8 @@ impl TraceEvent {
             TraceEvent::PartitionsCreated { .. } => 52,
             TraceEvent::TopicCreated { .. } => 53,
             TraceEvent::TopicDeleted { .. } => 54,
+            TraceEvent::CommitOnRevoke { .. } => 55,
+            TraceEvent::Seeking { .. } => 56,
         }
     }
 
@@ -664,6 +673,15 @@ impl TraceEvent {
                 "[Controller] CreateTopics: created topic {} with {partitions} partitions and replication factor {replication_factor}",
                 names.topic_name(*topic)
             ),
+            TraceEvent::CommitOnRevoke { consumer, partitions } => write!(
+                s,
+                "{} onPartitionsRevoked: the rebalance listener commits its processed offsets (commitSync) before giving up {}",
+                client(consumer),
+                list(partitions)
+            ),
+            TraceEvent::Seeking { consumer, partitions, to } => {
+                write!(s, "{} Seeking to {to} of partitions {}", client(consumer), list(partitions))
+            }
             TraceEvent::TopicDeleted { topic } => {
                 write!(s, "[Controller] DeleteTopics: deleted topic {} and its logs", names.topic_name(*topic))
             }
