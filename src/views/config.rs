@@ -54,9 +54,10 @@ const ACKS: [(Acks, &str); 3] = [
     (Acks::Leader, "1: the leader has it"),
     (Acks::All, "all: every in-sync replica has it"),
 ];
-const MODES: [(CommitMode, &str); 3] = [
+const MODES: [(CommitMode, &str); 4] = [
     (CommitMode::Auto, "auto-commit (enable.auto.commit)"),
     (CommitMode::AfterProcessing, "commit after processing"),
+    (CommitMode::AfterProcessingAsync, "commitAsync after processing"),
     (CommitMode::BeforeProcessing, "commit before processing"),
 ];
 

@@ -41,6 +41,7 @@ pub fn outcome_panel(props: &Props) -> Html {
             let o = &g.outcome;
             let why = match g.commit_mode.as_str() {
                 "after_processing" => "Commit after processing (at-least-once): a crash mid-batch re-delivers the part already processed, so it is processed twice.",
+                "after_processing_async" => "commitAsync after processing (at-least-once): the application polls again without waiting for the commit, and a commit that fails is not retried, so a rebalance or crash re-delivers more than with commitSync.",
                 "before_processing" => "Commit before processing (at-most-once): a crash mid-batch skips the part not yet processed, because the offset was already committed past it.",
                 _ => &format!(
                     "Auto-commit (at-least-once): poll() commits every {} (auto.commit.interval.ms); a crash re-delivers everything processed since the last commit.",
