@@ -667,7 +667,8 @@ impl Simulation {
                 return true;
             }
             let Some(g) = self.coordinator_group(&spec.group_id) else { return false };
-            g.state == crate::broker::GroupState::Stable
+            // Manually assigned consumers have no membership: the group stays Empty.
+            (spec.assign || g.state == crate::broker::GroupState::Stable)
                 && live.iter().all(|c| c.is_idle())
                 && self.group_partitions(GroupId(gi as u32)).all(|tp| {
                     let hw = self.log(tp).map_or(0, |l| l.high_watermark().0);
@@ -796,10 +797,22 @@ impl Simulation {
             spec.commit_mode,
             &self.metadata,
         );
+        let number: Option<u32> = client_id.rsplit('-').next().and_then(|n| n.parse().ok());
         if spec.static_membership {
             consumer.group_instance_id = Some(client_id);
         }
         consumer.commit_on_revoke = spec.commit_on_revoke;
+        if spec.assign && spec.members > 0 {
+            let n: u32 = number.unwrap_or(1);
+            let slot = (n.max(1) - 1) % spec.members;
+            let partitions = self
+                .group_topics(group)
+                .into_iter()
+                .flat_map(|t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
+                .filter(|tp| tp.partition.0 % spec.members == slot)
+                .collect();
+            consumer.assign_manually(partitions);
+        }
         if let Some(pattern) = &spec.topic_pattern {
             consumer.subscribe_pattern(pattern);
         }
