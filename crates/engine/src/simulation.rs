@@ -47,7 +47,7 @@ pub enum Node {
     Broker(Broker),
     Controller(Controller),
     Producer(Producer),
-    Consumer(Consumer),
+    Consumer(Box<Consumer>),
 }
 
 impl Node {
@@ -827,7 +827,7 @@ impl Simulation {
         let consumer = self.new_consumer(group, client_id.clone());
         let id = self.catalog.add_node(&client_id, Some(group));
         debug_assert_eq!(id.0 as usize, self.nodes.len(), "catalog and nodes number nodes alike");
-        self.nodes.push(Node::Consumer(consumer));
+        self.nodes.push(Node::Consumer(Box::new(consumer)));
         self.incarnations.push(0);
         self.with_node(id, |node, ctx| {
             if let Node::Consumer(c) = node {
@@ -947,7 +947,7 @@ impl Simulation {
                 let Node::Consumer(old) = &self.nodes[id.0 as usize] else { unreachable!("a consumer") };
                 let group = old.group;
                 let consumer = self.new_consumer(group, client_id);
-                self.nodes[id.0 as usize] = Node::Consumer(consumer);
+                self.nodes[id.0 as usize] = Node::Consumer(Box::new(consumer));
                 self.incarnations[id.0 as usize] += 1;
                 self.with_node(id, |node, ctx| {
                     if let Node::Consumer(c) = node {
@@ -1224,7 +1224,7 @@ impl Simulation {
 
     /// Every consumer ever started, crashed and closed ones included, in start order.
     pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
-        self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(c) } else { None })
+        self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(&**c) } else { None })
     }
 
     /// The most recent trace entries of every level (10,000 by default, see
