@@ -121,6 +121,9 @@ struct RunArgs {
     /// cooperative protocol); default: Kafka's [RangeAssignor, CooperativeStickyAssignor].
     #[arg(long, value_parser = ["range", "roundrobin", "sticky", "cooperative-sticky"])]
     assignor: Option<String>,
+    /// Members call assign() instead of subscribe(): fixed partitions, no group membership.
+    #[arg(long)]
+    assign: bool,
     /// Every group's rebalance listener commits (commitSync) in onPartitionsRevoked.
     #[arg(long)]
     commit_on_revoke: bool,
@@ -600,6 +603,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         assignor,
         static_membership,
         commit_on_revoke,
+        assign,
         second_group,
         create_partitions,
         seek,
@@ -632,6 +636,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         }
         g.static_membership |= static_membership;
         g.commit_on_revoke |= commit_on_revoke;
+        g.assign |= assign;
         if let Some(ms) = max_poll_interval_ms {
             g.configs.insert("max.poll.interval.ms".into(), ms.into());
         }

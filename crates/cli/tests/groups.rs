@@ -142,3 +142,13 @@ fn a_seek_to_the_beginning_processes_records_again_and_one_to_the_end_skips() {
     assert!(String::from_utf8_lossy(&bad.stderr)
         .contains("expected CLIENT_ID@TIME:TARGET (beginning, end, offset=N or timestamp=MS)"));
 }
+
+#[test]
+fn manually_assigned_members_do_not_rebalance_when_one_crashes() {
+    let r = iot(&["--assign", "--crash", "consumer-g1-3@20s"]);
+    let g = &r["groups"][0];
+    assert_eq!(g["rebalances"], 0);
+    assert_eq!(g["state"], "Empty");
+    assert!(g["lag"].as_u64().unwrap() > 0, "the crashed member's partitions wait for it");
+    assert_eq!(r["events"]["manually_assigned"], 3);
+}

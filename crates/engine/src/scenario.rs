@@ -186,6 +186,12 @@ pub struct GroupSpec {
     /// the partitions go (for the `after_processing` commit modes; default false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub commit_on_revoke: bool,
+    /// `assign()` instead of `subscribe()`: member `consumer-<group>-<n>` reads the partitions
+    /// `p` of the group's topics with `p % members == (n - 1) % members`, with no group
+    /// membership, heartbeats or rebalances (default false). A crashed member's partitions wait
+    /// for it; an added member reads the same partitions as an earlier one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub assign: bool,
     /// The application's windowed aggregation of each record it processes, if any. Its
     /// aggregates follow the workload of the group's first topic: count for IoT; count, average
     /// `fare_amount` and trip duration for taxi; count and highest bid for bids.
@@ -651,6 +657,7 @@ impl Scenario {
                 commit_mode: CommitMode::Auto,
                 static_membership: false,
                 commit_on_revoke: false,
+                assign: false,
                 windows: Some(WindowSpec { size_ms: 10_000, grace_ms: 2_000 }),
             }],
         }

@@ -47,7 +47,7 @@ pub enum Node {
     Broker(Broker),
     Controller(Controller),
     Producer(Producer),
-    Consumer(Consumer),
+    Consumer(Box<Consumer>),
 }
 
 impl Node {
@@ -667,7 +667,8 @@ impl Simulation {
                 return true;
             }
             let Some(g) = self.coordinator_group(&spec.group_id) else { return false };
-            g.state == crate::broker::GroupState::Stable
+            // Manually assigned consumers have no membership: the group stays Empty.
+            (spec.assign || g.state == crate::broker::GroupState::Stable)
                 && live.iter().all(|c| c.is_idle())
                 && self.group_partitions(GroupId(gi as u32)).all(|tp| {
                     let hw = self.log(tp).map_or(0, |l| l.high_watermark().0);
@@ -796,10 +797,22 @@ impl Simulation {
             spec.commit_mode,
             &self.metadata,
         );
+        let number: Option<u32> = client_id.rsplit('-').next().and_then(|n| n.parse().ok());
         if spec.static_membership {
             consumer.group_instance_id = Some(client_id);
         }
         consumer.commit_on_revoke = spec.commit_on_revoke;
+        if spec.assign && spec.members > 0 {
+            let n: u32 = number.unwrap_or(1);
+            let slot = (n.max(1) - 1) % spec.members;
+            let partitions = self
+                .group_topics(group)
+                .into_iter()
+                .flat_map(|t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
+                .filter(|tp| tp.partition.0 % spec.members == slot)
+                .collect();
+            consumer.assign_manually(partitions);
+        }
         if let Some(pattern) = &spec.topic_pattern {
             consumer.subscribe_pattern(pattern);
         }
@@ -814,7 +827,7 @@ impl Simulation {
         let consumer = self.new_consumer(group, client_id.clone());
         let id = self.catalog.add_node(&client_id, Some(group));
         debug_assert_eq!(id.0 as usize, self.nodes.len(), "catalog and nodes number nodes alike");
-        self.nodes.push(Node::Consumer(consumer));
+        self.nodes.push(Node::Consumer(Box::new(consumer)));
         self.incarnations.push(0);
         self.with_node(id, |node, ctx| {
             if let Node::Consumer(c) = node {
@@ -934,7 +947,7 @@ impl Simulation {
                 let Node::Consumer(old) = &self.nodes[id.0 as usize] else { unreachable!("a consumer") };
                 let group = old.group;
                 let consumer = self.new_consumer(group, client_id);
-                self.nodes[id.0 as usize] = Node::Consumer(consumer);
+                self.nodes[id.0 as usize] = Node::Consumer(Box::new(consumer));
                 self.incarnations[id.0 as usize] += 1;
                 self.with_node(id, |node, ctx| {
                     if let Node::Consumer(c) = node {
@@ -1211,7 +1224,7 @@ impl Simulation {
 
     /// Every consumer ever started, crashed and closed ones included, in start order.
     pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
-        self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(c) } else { None })
+        self.nodes.iter().filter_map(|n| if let Node::Consumer(c) = n { Some(&**c) } else { None })
     }
 
     /// The most recent trace entries of every level (10,000 by default, see

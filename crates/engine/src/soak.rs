@@ -232,6 +232,7 @@ fn random_group(
         commit_mode,
         static_membership: rng.range_inclusive(0, 1) == 1,
         commit_on_revoke: rng.range_inclusive(0, 1) == 1,
+        assign: false,
         windows: None,
     };
     let mut faults = vec![];

@@ -594,3 +594,38 @@ fn seeking_back_reprocesses_and_seeking_forward_skips() {
     let e = sim.apply(Command::SeekConsumer { client_id: "nobody".into(), to: SeekTo::End }).unwrap_err();
     assert_eq!(e.to_string(), "client_id: no running consumer named \"nobody\"");
 }
+
+/// `assign()`: no membership, no rebalance, and no failover: a crashed member's partitions wait
+/// for it, and a second consumer given the same partitions reads them again.
+#[test]
+fn manually_assigned_consumers_never_rebalance_and_have_no_failover() {
+    let mut s = scenario(4, 2);
+    s.consumer_groups[0].assign = true;
+    let mut sim = start(s);
+    sim.run_until(SimTime(10_000));
+    let owned: Vec<(String, Vec<String>)> = owners(&sim);
+    assert_eq!(
+        owned,
+        [
+            ("consumer-g1-1".to_string(), vec!["readings-0".into(), "readings-2".into()]),
+            ("consumer-g1-2".to_string(), vec!["readings-1".into(), "readings-3".into()]),
+        ]
+    );
+    at(&mut sim, 20_000, Command::CrashConsumer { client_id: "consumer-g1-2".into() });
+    sim.run_until(SimTime(60_000));
+    assert!(rebalances(&sim).is_empty(), "no group membership, no rebalance");
+    let lag: Vec<u64> = [1, 3]
+        .iter()
+        .map(|&p| {
+            let end = sim.log(tp(p)).unwrap().log_end_offset().0;
+            let committed = sim.group_state("g1").unwrap().offsets.get(&tp(p)).map_or(0, |o| o.0);
+            end - committed
+        })
+        .collect();
+    assert!(lag.iter().all(|l| *l > 0), "nobody took over readings-1 and readings-3: lag {lag:?}");
+    at(&mut sim, 60_000, Command::RestartConsumer { client_id: "consumer-g1-2".into() });
+    sim.run_until(SimTime(90_000));
+    let o = sim.outcome("g1");
+    assert_eq!(o.lost, 0);
+    assert_eq!(sim.report().events["manually_assigned"], 3);
+}

@@ -995,6 +995,14 @@ impl GroupCoordinator {
         if group.state == GroupState::Dead {
             return Some(KafkaError::CoordinatorNotAvailable);
         }
+        // A "simple consumer" (`assign()`, no generation) may commit to a group with no members.
+        let simple = member_id.is_empty() && generation_id == 0 && group_instance_id.is_none();
+        if simple && group.members.is_empty() {
+            for (tp, o) in offsets {
+                group.offsets.insert(*tp, *o);
+            }
+            return None;
+        }
         if let Err(e) = group.validate_member(member_id, group_instance_id) {
             return Some(e);
         }

@@ -171,6 +171,9 @@ pub struct Consumer {
     pub protocol: RebalanceProtocol,
     /// A rebalance listener commits synchronously in `onPartitionsRevoked`.
     pub commit_on_revoke: bool,
+    /// `assign()` instead of `subscribe()`: these partitions, no group membership (no
+    /// JoinGroup, no heartbeats, no rebalance); commits go as a "simple consumer's".
+    manual: Option<Vec<TopicPartition>>,
     /// The topics subscribed to by name, and the pattern subscribed to (`topics` is both,
     /// as of the last metadata).
     explicit_topics: Vec<String>,
@@ -277,6 +280,7 @@ impl Consumer {
             group_instance_id: None,
             protocol: config.rebalance_protocol(),
             commit_on_revoke: false,
+            manual: None,
             protocol_name: String::new(),
             metadata: MetadataClient::new(metadata, first, RETRY_BACKOFF_MS, REQUEST_TIMEOUT_MS)
                 .with_max_age(config.metadata_max_age_ms),
@@ -403,7 +407,26 @@ impl Consumer {
         self.request_rejoin(ctx, &reason);
     }
 
+    /// `assign(partitions)`: the consumer reads exactly these, outside any group membership.
+    pub fn assign_manually(&mut self, partitions: Vec<TopicPartition>) {
+        self.manual = Some(partitions);
+    }
+
+    /// Whether it uses `assign()` rather than a group subscription.
+    pub fn is_manual(&self) -> bool {
+        self.manual.is_some()
+    }
+
     pub fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(partitions) = self.manual.clone() {
+            ctx.trace(TraceEvent::ManuallyAssigned { consumer: ctx.me(), partitions: partitions.clone() });
+            self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
+            self.state = MemberState::Stable;
+            self.assignment = partitions.clone();
+            self.request_metadata(ctx);
+            self.find_coordinator(ctx);
+            return self.fetch_committed(ctx, partitions);
+        }
         let topics: Vec<TopicId> = self.topics.iter().filter_map(|t| self.metadata.cluster.topic_id(t)).collect();
         ctx.trace(TraceEvent::ConsumerStarted { consumer: ctx.me(), topics });
         self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
@@ -687,6 +710,7 @@ impl Consumer {
             }
             ConsumerTimer::PollTimeout { epoch } => {
                 if epoch == self.poll_epoch
+                    && self.manual.is_none()
                     && !self.app_in_poll()
                     && matches!(self.state, MemberState::Stable | MemberState::AwaitingSync)
                 {
@@ -1304,8 +1328,9 @@ impl Consumer {
         if self.positions.is_empty() {
             return None;
         }
-        // `sendOffsetCommitRequest` fails at once, without a request, outside a stable generation.
-        if !self.has_generation() || self.state == MemberState::Unjoined {
+        // `sendOffsetCommitRequest` fails at once, without a request, outside a stable generation
+        // (a manually assigned consumer commits with none, as a simple consumer).
+        if self.manual.is_none() && (!self.has_generation() || self.state == MemberState::Unjoined) {
             ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: "CommitFailedException" });
             return None;
         }

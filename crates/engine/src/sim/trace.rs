@@ -255,13 +255,15 @@ pub enum TraceEvent {
     /// The application called `seek` on these partitions (`beginning`, `end`, an offset or a
     /// timestamp).
     Seeking { consumer: NodeId, partitions: Vec<TopicPartition>, to: String },
+    /// `assign()`: the consumer reads these partitions outside any group membership.
+    ManuallyAssigned { consumer: NodeId, partitions: Vec<TopicPartition> },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 57] = [
+    pub const KINDS: [&'static str; 58] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -319,6 +321,7 @@ impl TraceEvent {
         "topic_deleted",
         "commit_on_revoke",
         "seeking",
+        "manually_assigned",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -381,6 +384,7 @@ impl TraceEvent {
             TraceEvent::TopicDeleted { .. } => 54,
             TraceEvent::CommitOnRevoke { .. } => 55,
             TraceEvent::Seeking { .. } => 56,
+            TraceEvent::ManuallyAssigned { .. } => 57,
         }
     }
 
@@ -679,6 +683,9 @@ impl TraceEvent {
                 client(consumer),
                 list(partitions)
             ),
+            TraceEvent::ManuallyAssigned { consumer, partitions } => {
+                write!(s, "{} Assigned to partition(s): {}", client(consumer), list(partitions))
+            }
             TraceEvent::Seeking { consumer, partitions, to } => {
                 write!(s, "{} Seeking to {to} of partitions {}", client(consumer), list(partitions))
             }
