@@ -60,7 +60,7 @@ test('solve an exercise through the UI, and it stays solved', async ({ page }) =
 
   await page.reload();
   await expect(page.getByTestId('exercise-state')).toHaveText('solved');
-  await expect(page.locator('.course-position')).toHaveText('Consumer groups · 1 of 3 · Next exercise →');
+  await expect(page.locator('.course-position')).toHaveText('Consumer groups · 1 of 6 · Next exercise →');
   await expect(page.getByTestId('next-exercise')).toHaveAttribute('href', '?exercise=keep-up-with-the-stream');
   await page.screenshot({ path: 'target/e2e/exercise.png', fullPage: true });
   await page.getByTestId('course-link').click();

@@ -4,8 +4,10 @@
 //!
 //! A partition is unconsumed from the moment its owner stops consuming it (revoked, lost, the
 //! owner crashed or closed, or, for a member that left after `max.poll.interval.ms`, its last
-//! `poll()`) until a member is assigned it again; at the start, from time 0 until the first assignment. The gap is booked on the
-//! rebalance that assigns it, so a crash's session timeout counts in the rebalance it triggers.
+//! `poll()`) until a member is assigned it again; at the start, from time 0 until the first
+//! assignment. The gap is booked on the rebalance that assigns it, so a crash's session timeout
+//! counts in the rebalance it triggers. A revocation is booked on the rebalance open then, or
+//! else on the next one (a member revokes before it rejoins).
 
 use crate::catalog::Catalog;
 use crate::ids::{GroupId, NodeId, TopicPartition};
@@ -29,7 +31,7 @@ pub struct Rebalance {
     pub generation: Option<u32>,
     pub started_ms: u64,
     pub completed_ms: Option<u64>,
-    /// Partitions members gave up during it (revoked or lost).
+    /// Partitions members gave up during it, or just before it started (revoked or lost).
     pub revoked: u32,
     /// Partitions assigned during it to a member other than their previous owner.
     pub moved: Vec<String>,
@@ -46,6 +48,9 @@ struct GroupTimeline {
     owner: BTreeMap<TopicPartition, NodeId>,
     last_owner: BTreeMap<TopicPartition, NodeId>,
     unowned_since: BTreeMap<TopicPartition, SimTime>,
+    /// Partitions revoked while no rebalance was open (a member revokes before it rejoins:
+    /// eager after changed metadata, cooperative between its two rounds): booked on the next.
+    revoked_before: u32,
 }
 
 impl GroupTimeline {
@@ -108,7 +113,7 @@ impl Timeline {
                         generation: None,
                         started_ms: now.0,
                         completed_ms: None,
-                        revoked: 0,
+                        revoked: std::mem::take(&mut g.revoked_before),
                         moved: vec![],
                         unconsumed_ms: vec![],
                     });
@@ -127,8 +132,9 @@ impl Timeline {
             | TraceEvent::PartitionsLost { consumer, partitions } => {
                 let Some(g) = group_of(consumer).and_then(|gi| self.group(gi)) else { return };
                 let n = g.stop_consuming(*consumer, partitions, now);
-                if let Some(r) = g.current() {
-                    r.revoked += n;
+                match g.open.and_then(|i| g.rebalances.get_mut(i)) {
+                    Some(r) => r.revoked += n,
+                    None => g.revoked_before += n,
                 }
             }
             TraceEvent::ConsumerCrashed { consumer }
