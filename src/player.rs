@@ -128,6 +128,12 @@ pub struct Knobs {
     pub session_timeout_ms: u64,
     /// Whether the first group's members are static (KIP-345: each has a `group.instance.id`).
     pub static_membership: bool,
+    /// Whether the first group's rebalance listener commits in `onPartitionsRevoked`.
+    pub commit_on_revoke: bool,
+    /// Whether the first group's members call `assign()` rather than `subscribe()`.
+    pub assign: bool,
+    /// Members of the second group `g2` on the same topics (0: none).
+    pub second_group: u32,
 }
 
 /// `acks` as Kafka spells it.
@@ -178,6 +184,13 @@ impl Knobs {
             max_poll_interval_ms: consumer.max_poll_interval_ms,
             session_timeout_ms: consumer.session_timeout_ms,
             static_membership: group.is_some_and(|g| g.static_membership),
+            commit_on_revoke: group.is_some_and(|g| g.commit_on_revoke),
+            assign: group.is_some_and(|g| g.assign),
+            second_group: scenario
+                .consumer_groups
+                .iter()
+                .find(|g| g.group_id == streamlab_engine::session::SECOND_GROUP)
+                .map_or(0, |g| g.members),
         }
     }
 
@@ -199,7 +212,7 @@ impl Knobs {
         s.insert("commit_mode".into(), self.commit_mode.name().into());
         // "Other" (a list none of the choices is) leaves the scenario's as it is.
         let strategy = self.assignor.config_value().map_or(Value::Null, Value::from);
-        let knobs: [(&str, Value, bool); 9] = [
+        let knobs: [(&str, Value, bool); 12] = [
             ("brokers", self.brokers.into(), before.is_some_and(|b| b.brokers == self.brokers)),
             (
                 "replication_factor",
@@ -237,6 +250,13 @@ impl Knobs {
                 self.static_membership.into(),
                 before.is_some_and(|b| b.static_membership == self.static_membership),
             ),
+            (
+                "commit_on_revoke",
+                self.commit_on_revoke.into(),
+                before.is_some_and(|b| b.commit_on_revoke == self.commit_on_revoke),
+            ),
+            ("assign", self.assign.into(), before.is_some_and(|b| b.assign == self.assign)),
+            ("second_group", self.second_group.into(), before.is_some_and(|b| b.second_group == self.second_group)),
         ];
         for (name, value, unchanged) in knobs {
             if !value.is_null() && (!unchanged || s.contains_key(name)) {
@@ -931,6 +951,9 @@ mod tests {
             max_poll_interval_ms: 20_000,
             session_timeout_ms: 10_000,
             static_membership: true,
+            commit_on_revoke: true,
+            assign: false,
+            second_group: 2,
         };
         let setup = knobs.apply(&Setup::preset(Preset::Iot));
         let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();
@@ -990,6 +1013,7 @@ mod tests {
             max_poll_interval_ms: 20_000,
             session_timeout_ms: 10_000,
             static_membership: true,
+            second_group: 1,
             ..knobs
         };
         let changed = group.apply(&setup);
@@ -1000,6 +1024,8 @@ mod tests {
         assert_eq!(changed.settings["consumer.max.poll.interval.ms"], Value::from(20_000));
         assert_eq!(changed.settings["consumer.session.timeout.ms"], Value::from(10_000));
         assert_eq!(changed.settings["static_membership"], Value::from(true));
+        assert_eq!(changed.settings["second_group"], Value::from(1));
+        assert!(!changed.settings.contains_key("assign"), "unchanged knobs stay out of the settings");
         let p = Player::new(changed, &Datasets::default()).unwrap();
         assert_eq!(p.knobs(), group);
         let snap = p.snapshot();

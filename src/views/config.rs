@@ -252,6 +252,9 @@ fn knobs_form(props: &KnobsProps) -> Html {
     let max_poll_interval = use_node_ref();
     let session_timeout = use_node_ref();
     let static_membership = use_node_ref();
+    let commit_on_revoke = use_node_ref();
+    let assign = use_node_ref();
+    let second_group = use_node_ref();
     let current = props.knobs;
     let mode = {
         let cb = props.on_action.clone();
@@ -269,9 +272,11 @@ fn knobs_form(props: &KnobsProps) -> Html {
         let (acks, unclean) = (acks.clone(), unclean.clone());
         let (assignor, max_poll_interval, session_timeout, static_membership) =
             (assignor.clone(), max_poll_interval.clone(), session_timeout.clone(), static_membership.clone());
+        let (commit_on_revoke, assign, second_group) = (commit_on_revoke.clone(), assign.clone(), second_group.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value());
+            let checked = |r: &NodeRef, now: bool| r.cast::<HtmlInputElement>().map_or(now, |i| i.checked());
             let knobs = Knobs {
                 partitions: read(&partitions).and_then(|v| v.parse().ok()).unwrap_or(current.partitions),
                 consumers: read(&consumers).and_then(|v| v.parse().ok()).unwrap_or(current.consumers),
@@ -303,6 +308,9 @@ fn knobs_form(props: &KnobsProps) -> Html {
                 static_membership: static_membership
                     .cast::<HtmlInputElement>()
                     .map_or(current.static_membership, |i| i.checked()),
+                commit_on_revoke: checked(&commit_on_revoke, current.commit_on_revoke),
+                assign: checked(&assign, current.assign),
+                second_group: read(&second_group).and_then(|v| v.parse().ok()).unwrap_or(current.second_group),
                 ..current
             };
             cb.emit(Action::Configure(knobs));
@@ -370,6 +378,17 @@ fn knobs_form(props: &KnobsProps) -> Html {
                         <input ref={static_membership} type="checkbox" data-testid="static-membership"
                             checked={current.static_membership} />
                         {" static membership"}</label>
+                    <label title="a ConsumerRebalanceListener whose onPartitionsRevoked calls commitSync() before the partitions go">
+                        <input ref={commit_on_revoke} type="checkbox" data-testid="commit-on-revoke"
+                            checked={current.commit_on_revoke} />
+                        {" commit on revoke"}</label>
+                    <label title="assign() instead of subscribe(): each member reads fixed partitions, with no group membership, rebalance or failover">
+                        <input ref={assign} type="checkbox" data-testid="assign"
+                            checked={current.assign} />
+                        {" assign()"}</label>
+                    <label title="a second group, g2, reading the same topics with its own offsets (0: none)">{"second group "}
+                        <input ref={second_group} type="number" min="0" max="8" data-testid="second-group"
+                            value={current.second_group.to_string()} /></label>
                 </fieldset>
                 <button type="submit" data-testid="reset">{"Reset"}</button>
             </form>

@@ -6,6 +6,7 @@
 use crate::app::Action;
 use crate::widgets::duration;
 use std::rc::Rc;
+use streamlab_engine::command::SeekTo;
 use streamlab_engine::config::ConsumerConfig;
 use streamlab_engine::exercise::ActionKind;
 use streamlab_engine::scenario::MAX_PARTITIONS;
@@ -195,11 +196,12 @@ fn member_rows(
 ) -> Html {
     let alive = is_alive(m);
     let id = m.client_id.clone();
-    let (can_close, can_crash, can_pause, can_restart) = (
+    let (can_close, can_crash, can_pause, can_restart, can_seek) = (
         allows(ActionKind::CloseConsumer),
         allows(ActionKind::CrashConsumer),
         allows(ActionKind::PauseConsumer),
         allows(ActionKind::RestartConsumer),
+        allows(ActionKind::SeekConsumer),
     );
     let tip = |allowed: bool, what: String| if allowed { what } else { NOT_ALLOWED.to_string() };
     let stall = |timeout_ms: u64, which: &str, then: &str, testid: &str| {
@@ -251,6 +253,12 @@ fn member_rows(
                         } else {
                             "the heartbeat thread sends LeaveGroup and the group rebalances (trigger poll_timeout)"
                         }, "stall-poll")}
+                        <button onclick={send(Command::SeekConsumer { client_id: id.clone(), to: SeekTo::Beginning })}
+                            disabled={!can_seek} data-testid={format!("seek-beginning-{id}")}
+                            title={tip(can_seek, "seekToBeginning() on its partitions: it reads them again from the log start offset (duplicates)".into())}>{"⏮ Seek"}</button>
+                        <button onclick={send(Command::SeekConsumer { client_id: id.clone(), to: SeekTo::End })}
+                            disabled={!can_seek} data-testid={format!("seek-end-{id}")}
+                            title={tip(can_seek, "seekToEnd() on its partitions: it jumps over its backlog (skipped, never processed)".into())}>{"Seek ⏭"}</button>
                     </span>
                 } else {
                     <span class="actions">

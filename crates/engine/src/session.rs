@@ -33,6 +33,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("commit_mode", "the first group's `commit_mode`: `auto`, `after_processing`, `after_processing_async` or `before_processing`"),
     ("processing_ms_per_record", "the first group's `processing_ms_per_record`, ms"),
     ("static_membership", "the first group's `static_membership`: `true` gives each member a `group.instance.id`"),
+    ("commit_on_revoke", "the first group's `commit_on_revoke`: `true` has its rebalance listener commit in `onPartitionsRevoked`"),
+    ("assign", "the first group's `assign`: `true` has its members call `assign()` (fixed partitions, no group membership)"),
     (
         "second_group",
         "a second group `g2` of that many members (0 removes it) on the first group's topics, with its configs and commit mode, its own offsets and no windows",
@@ -92,6 +94,14 @@ fn as_u32(path: &str, v: &Value) -> Result<u32, ScenarioError> {
     u32::try_from(n).or_else(|_| err(path, format!("must be at most {}, got {n}", u32::MAX)))
 }
 
+fn as_bool(path: &str, v: &Value) -> Result<bool, ScenarioError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(t) if t == "true" || t == "false" => Ok(t == "true"),
+        _ => err(path, format!("must be true or false, got {}", short(v))),
+    }
+}
+
 /// A value as an error shows it: its JSON, at most 60 characters.
 pub(crate) fn short(v: &Value) -> String {
     cut(&v.to_string())
@@ -129,13 +139,9 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
         }
         "consumers" => first_group(s, path)?.members = as_u32(path, v)?,
         "processing_ms_per_record" => first_group(s, path)?.processing_ms_per_record = as_u64(path, v)?,
-        "static_membership" => {
-            first_group(s, path)?.static_membership = match v {
-                Value::Bool(b) => *b,
-                Value::String(t) if t == "true" || t == "false" => t == "true",
-                _ => return err(path, format!("must be true or false, got {}", short(v))),
-            }
-        }
+        "static_membership" => first_group(s, path)?.static_membership = as_bool(path, v)?,
+        "commit_on_revoke" => first_group(s, path)?.commit_on_revoke = as_bool(path, v)?,
+        "assign" => first_group(s, path)?.assign = as_bool(path, v)?,
         "second_group" => {
             let n = as_u32(path, v)?;
             let mut g2 = first_group(s, path)?.clone();
