@@ -337,25 +337,23 @@ impl Ledger {
                 cuts.dedup();
                 for w in cuts.windows(2) {
                     let (start, end) = (w[0], w[1]);
-                    if skips.iter().any(|&(a, b)| a <= start && end <= b) {
-                        out.skipped += end - start;
-                        let room = IDS_KEPT.saturating_sub(out.skipped_ids.len()) as u64;
-                        out.skipped_ids.extend(
+                    // Counts `start..end` into `n`, keeping the first ids.
+                    let mut book = |n: &mut u64, ids: &mut Vec<u64>, end: u64| {
+                        *n += end - start;
+                        let room = IDS_KEPT.saturating_sub(ids.len()) as u64;
+                        ids.extend(
                             (start..start + (end - start).min(room))
                                 .filter_map(|o| record_id(p.partition, Offset(o)))
                                 .map(|id| id.0),
                         );
+                    };
+                    if skips.iter().any(|&(a, b)| a <= start && end <= b) {
+                        book(&mut out.skipped, &mut out.skipped_ids, end);
                         continue;
                     }
                     let lost_end = end.min(committed);
                     if lost_end > start {
-                        out.lost += lost_end - start;
-                        let room = IDS_KEPT.saturating_sub(out.lost_ids.len()) as u64;
-                        out.lost_ids.extend(
-                            (start..start + (lost_end - start).min(room))
-                                .filter_map(|o| record_id(p.partition, Offset(o)))
-                                .map(|id| id.0),
-                        );
+                        book(&mut out.lost, &mut out.lost_ids, lost_end);
                     }
                     out.pending += end - start.max(committed).min(end);
                 }
