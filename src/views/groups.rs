@@ -255,10 +255,10 @@ fn member_rows(
                         }, "stall-poll")}
                         <button onclick={send(Command::SeekConsumer { client_id: id.clone(), to: SeekTo::Beginning })}
                             disabled={!can_seek} data-testid={format!("seek-beginning-{id}")}
-                            title={tip(can_seek, "seekToBeginning() on its partitions: it reads them again from the log start offset (duplicates)".into())}>{"⏮ Seek"}</button>
+                            title={tip(can_seek, "seekToBeginning() on its partitions: it reads them again from the log start offset (duplicates)".into())}>{"Seek start"}</button>
                         <button onclick={send(Command::SeekConsumer { client_id: id.clone(), to: SeekTo::End })}
                             disabled={!can_seek} data-testid={format!("seek-end-{id}")}
-                            title={tip(can_seek, "seekToEnd() on its partitions: it jumps over its backlog (skipped, never processed)".into())}>{"Seek ⏭"}</button>
+                            title={tip(can_seek, "seekToEnd() on its partitions: it jumps over its backlog (skipped, never processed)".into())}>{"Seek end"}</button>
                     </span>
                 } else {
                     <span class="actions">

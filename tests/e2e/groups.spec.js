@@ -173,3 +173,19 @@ test('the new views fit a 400 × 300 frame', async ({ page }) => {
   expect(scroll).toBeLessThanOrEqual(client);
   await page.screenshot({ path: 'target/e2e/groups-embed-400x300.png' });
 });
+
+test('Seek start makes a member read its partitions again, and the log says so', async ({ page }) => {
+  test.setTimeout(60_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await page.getByTestId('speed').selectOption('10');
+  await untilStable(page);
+  await runFor(page, 5);
+  await page.getByTestId('seek-beginning-consumer-g1-1').click();
+  await runFor(page, 3);
+  await page.getByTestId('tab-pane2-events').click();
+  await expect(page.locator('.events')).toContainText('Seeking to beginning of partitions readings-0, readings-1');
+  await page.screenshot({ path: 'target/e2e/groups-seek.png', fullPage: true });
+  expect(errors).toEqual([]);
+});

@@ -268,6 +268,8 @@ pub struct Simulation {
     effects: Vec<Effect>,
     observers: Observers,
     /// The topics each group subscribes to.
+    /// Each group's `topic_pattern`, compiled.
+    group_patterns: Vec<Option<regex_lite::Regex>>,
     /// Consumers started per group so far, for `consumer-{group}-{n}` client ids.
     started_per_group: Vec<u32>,
     events: u64,
@@ -414,6 +416,11 @@ impl Simulation {
                 tables,
                 task_slots: slots,
             },
+            group_patterns: s
+                .consumer_groups
+                .iter()
+                .map(|g| g.topic_pattern.as_deref().and_then(|p| crate::scenario::topic_regex(p).ok()))
+                .collect(),
             started_per_group: vec![0; groups],
             events: 0,
             valid,
@@ -680,13 +687,13 @@ impl Simulation {
     /// The topics group `group` subscribes to now: by name, or by its pattern.
     fn group_topics(&self, group: GroupId) -> Vec<TopicId> {
         let spec = &self.valid.scenario.consumer_groups[group.0 as usize];
-        let pattern = spec.topic_pattern.as_deref().and_then(|p| crate::scenario::topic_regex(p).ok());
+        let pattern = self.group_patterns.get(group.0 as usize).and_then(|p| p.as_ref());
         self.catalog
             .topics()
             .filter(|t| {
                 let name = self.catalog.topic_name(*t);
                 name != OFFSETS_TOPIC
-                    && (spec.topics.iter().any(|x| x == name) || pattern.as_ref().is_some_and(|re| re.is_match(name)))
+                    && (spec.topics.iter().any(|x| x == name) || pattern.is_some_and(|re| re.is_match(name)))
             })
             .collect()
     }
