@@ -338,7 +338,7 @@ impl Ledger {
                 for w in cuts.windows(2) {
                     let (start, end) = (w[0], w[1]);
                     // Counts `start..end` into `n`, keeping the first ids.
-                    let mut book = |n: &mut u64, ids: &mut Vec<u64>, end: u64| {
+                    let book = |n: &mut u64, ids: &mut Vec<u64>, end: u64| {
                         *n += end - start;
                         let room = IDS_KEPT.saturating_sub(ids.len()) as u64;
                         ids.extend(
