@@ -493,9 +493,10 @@ impl TraceEvent {
             ),
             TraceEvent::ResettingOffset { consumer, partition, offset, strategy } => write!(
                 s,
-                "{} Resetting offset for partition {} to position FetchPosition{{offset={offset}}} (auto.offset.reset={strategy})",
+                "{} Resetting offset for partition {} to position FetchPosition{{offset={offset}}} ({})",
                 client(consumer),
-                tp(partition)
+                tp(partition),
+                if *strategy == "seek" { "seek".to_string() } else { format!("auto.offset.reset={strategy}") }
             ),
             TraceEvent::Polled { consumer, partition, from, until } => write!(
                 s,
