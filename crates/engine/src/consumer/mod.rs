@@ -621,13 +621,17 @@ impl Consumer {
     fn assign(&self, protocol_name: &str, members: Vec<JoinGroupMember>) -> Vec<(String, Vec<TopicPartition>)> {
         let cluster = &self.metadata.cluster;
         let strategy = Strategy::parse(protocol_name).unwrap_or(Strategy::Range);
-        let name = |tp: &TopicPartition| (cluster.topics[tp.topic.0 as usize].name.clone(), tp.partition.0);
+        // A member may own partitions of a topic this leader's metadata does not know (yet).
+        let name = |tp: &TopicPartition| {
+            let t = cluster.topics.get(tp.topic.0 as usize).filter(|t| !t.name.is_empty())?;
+            Some((t.name.clone(), tp.partition.0))
+        };
         let subscriptions: BTreeMap<String, Subscription> = members
             .into_iter()
             .map(|m| {
                 let sub = Subscription {
                     topics: m.topics,
-                    owned_partitions: m.owned_partitions.iter().map(name).collect(),
+                    owned_partitions: m.owned_partitions.iter().filter_map(name).collect(),
                     generation_id: m.generation_id.map(|g| g as i32),
                     group_instance_id: m.group_instance_id,
                 };
