@@ -80,11 +80,9 @@ pub enum ConsumerTimer {
     },
     /// The application finished processing the records of its last `poll()`.
     ProcessingDone,
-    /// `max.poll.interval.ms` after the `poll()` numbered `epoch`: if the application has not
-    /// polled since, the heartbeat thread leaves the group.
-    PollTimeout {
-        epoch: u64,
-    },
+    /// `max.poll.interval.ms` after a `poll()`: if the application has not polled since, the
+    /// heartbeat thread leaves the group.
+    PollTimeout,
     /// The application's stall (a `PauseConsumer`) is over.
     PauseOver,
     /// An auto-commit is due while the application waits in `poll()`.
@@ -217,9 +215,10 @@ pub struct Consumer {
     /// Partitions with buffered records, in the order their fetches completed: `poll()` drains
     /// them in this order, as the Java client's `FetchCollector` does.
     completed_fetches: VecDeque<TopicPartition>,
-    /// Bumped at every `poll()` call; when it was last called (`max.poll.interval.ms`).
-    poll_epoch: u64,
+    /// When `poll()` was last called (`max.poll.interval.ms`), and whether a poll-timeout
+    /// check is scheduled (one at a time, moved on when the application polled since).
     last_poll: SimTime,
+    poll_timer_armed: bool,
     /// The application is stalled until then (a `PauseConsumer`), and the stall still to add
     /// to the batch being processed.
     paused_until: Option<SimTime>,
@@ -306,7 +305,7 @@ impl Consumer {
             fetch_positions: BTreeMap::new(),
             buffer: BTreeMap::new(),
             completed_fetches: VecDeque::new(),
-            poll_epoch: 0,
+            poll_timer_armed: false,
             last_poll: SimTime::ZERO,
             paused_until: None,
             stall_ms: 0,
@@ -544,10 +543,15 @@ impl Consumer {
         self.processing.is_empty() && self.awaiting_commit.is_none() && self.paused_until.is_none()
     }
 
-    /// Starts the `max.poll.interval.ms` clock of the last `poll()`.
+    /// Schedules the `max.poll.interval.ms` check of the last `poll()`, unless one is pending:
+    /// a pending check that finds a later poll moves itself on (one timer, not one per poll).
     fn arm_poll_timeout(&mut self, ctx: &mut Ctx) {
-        let epoch = self.poll_epoch;
-        ctx.set_timer(self.config.max_poll_interval_ms + 1, Timer::Consumer(ConsumerTimer::PollTimeout { epoch }));
+        if self.poll_timer_armed {
+            return;
+        }
+        self.poll_timer_armed = true;
+        let due = self.last_poll.0 + self.config.max_poll_interval_ms + 1;
+        ctx.set_timer(due.saturating_sub(ctx.now().0).max(1), Timer::Consumer(ConsumerTimer::PollTimeout));
     }
 
     /// The heartbeat thread finds the last `poll()` more than `max.poll.interval.ms` ago: it
@@ -712,12 +716,17 @@ impl Consumer {
                     self.send_fetches(ctx);
                 }
             }
-            ConsumerTimer::PollTimeout { epoch } => {
-                if epoch == self.poll_epoch
-                    && self.manual.is_none()
-                    && !self.app_in_poll()
-                    && matches!(self.state, MemberState::Stable | MemberState::AwaitingSync)
-                {
+            ConsumerTimer::PollTimeout => {
+                self.poll_timer_armed = false;
+                if self.app_in_poll() || !self.is_alive() {
+                    // Inside poll(): the next poll() that returns records schedules the check.
+                    return;
+                }
+                if ctx.now().0 <= self.last_poll.0 + self.config.max_poll_interval_ms {
+                    // It polled since: check again an interval after that poll.
+                    return self.arm_poll_timeout(ctx);
+                }
+                if self.manual.is_none() && matches!(self.state, MemberState::Stable | MemberState::AwaitingSync) {
                     self.poll_timeout_expired(ctx);
                 }
             }
@@ -1434,7 +1443,6 @@ impl Consumer {
         if !self.is_alive() || !self.app_in_poll() {
             return;
         }
-        self.poll_epoch += 1;
         self.last_poll = ctx.now();
         for msg in std::mem::take(&mut self.deferred) {
             let from = self.coordinator.unwrap_or(NodeId(0));
