@@ -6,17 +6,7 @@
 // Saves target/e2e/groups-*.png.
 const { test, expect } = require('@playwright/test');
 
-/** Simulated seconds on the clock (`12.345s`). */
-const seconds = async (page) => parseFloat(await page.getByTestId('sim-time').textContent());
-
-/** Plays at 10x until the clock has moved `s` simulated seconds, then pauses. */
-const runFor = async (page, s) => {
-  const until = (await seconds(page)) + s;
-  await page.getByTestId('play').click();
-  await expect.poll(() => seconds(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(until);
-  await page.getByTestId('play').click();
-  await expect(page.getByTestId('play')).toHaveText('▶ Play');
-};
+const { runFor } = require('./clock');
 
 /** Sets the control bar's group knobs and presses Reset. */
 const configure = async (page, { assignor, maxPoll, session }) => {
