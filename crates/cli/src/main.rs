@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use streamlab_engine::command::{SeekTo, TimedCommand};
+use streamlab_engine::config::ProducerDefaults;
 use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::CommitMode;
 use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
@@ -105,6 +106,23 @@ struct RunArgs {
     /// Every producer's acks.
     #[arg(long, value_parser = ["0", "1", "all"])]
     acks: Option<String>,
+    /// Every producer's enable.idempotence (Kafka 4.x: true by default).
+    #[arg(long, value_parser = ["true", "false"])]
+    enable_idempotence: Option<String>,
+    /// Every producer's max.in.flight.requests.per.connection.
+    #[arg(long, value_name = "N")]
+    max_in_flight: Option<u32>,
+    /// Every producer's retries.
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
+    /// Every producer's defaults for the configs not set: kafka4, or legacy (acks=1,
+    /// enable.idempotence=false, linger.ms=0).
+    #[arg(long, value_parser = ["kafka4", "legacy"])]
+    producer_defaults: Option<String>,
+    /// Drop this share (0 to 1) of the ProduceResponses brokers send to producers, from the
+    /// start: a link fault that turns retries into duplicates without idempotence.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    drop_responses: Option<f64>,
     /// unclean.leader.election.enable=true on every topic.
     #[arg(long)]
     unclean_leader_election: bool,
@@ -596,6 +614,11 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         network_mean_ms,
         min_insync_replicas,
         acks,
+        enable_idempotence,
+        max_in_flight,
+        retries,
+        producer_defaults,
+        drop_responses,
         unclean_leader_election,
         crash_broker,
         restart_broker,
@@ -674,10 +697,36 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
             t.configs.insert("unclean.leader.election.enable".into(), true.into());
         }
     }
-    if let Some(a) = &acks {
-        for p in &mut s.producers {
+    for p in &mut s.producers {
+        if let Some(a) = &acks {
             p.configs.insert("acks".into(), a.as_str().into());
         }
+        if let Some(e) = &enable_idempotence {
+            p.configs.insert("enable.idempotence".into(), (e == "true").into());
+        }
+        if let Some(n) = max_in_flight {
+            p.configs.insert("max.in.flight.requests.per.connection".into(), n.into());
+        }
+        if let Some(n) = retries {
+            p.configs.insert("retries".into(), n.into());
+        }
+        if let Some(d) = &producer_defaults {
+            p.defaults = if d == "legacy" { ProducerDefaults::Legacy } else { ProducerDefaults::Kafka4 };
+        }
+    }
+    if let Some(rate) = drop_responses {
+        s.faults.push(TimedCommand {
+            at_ms: 0,
+            command: Command::LinkFault {
+                from: "brokers".into(),
+                to: "producers".into(),
+                message: Some("ProduceResponse".into()),
+                drop_rate: rate,
+                duplicate_rate: 0.0,
+                delay_ms: 0,
+                count: None,
+            },
+        });
     }
     for (broker, at_ms) in crash_broker {
         s.faults.push(TimedCommand { at_ms, command: Command::CrashBroker { broker } });
@@ -748,6 +797,14 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     progress.finish();
     sim.set_trace_sink(None);
     Ok(sim)
+}
+
+/// A share from 0 to 1.
+fn parse_rate(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("must be a number between 0 and 1, got {s:?}")),
+    }
 }
 
 /// `ID@DURATION`: a broker id and a simulated time.

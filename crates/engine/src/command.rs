@@ -64,6 +64,29 @@ pub enum Command {
     /// Adds `extra_ms` to every message between `node` and `peer`, both ways (a slow follower
     /// link); 0 removes the delay.
     SlowLink { node: String, peer: String, extra_ms: u64 },
+    /// Drops, duplicates or delays the messages going one way, from `from` to `to`: each a
+    /// node's name (`broker-0`, `producer-1`, ...) or a set, `brokers`, `producers`,
+    /// `consumers` or `*`. With `message` (a protocol message: `ProduceResponse`,
+    /// `FetchRequest`, ...), only those. Each matching message is dropped with probability
+    /// `drop_rate` (0 to 1), else delivered twice with probability `duplicate_rate` (0 to 1),
+    /// and arrives `delay_ms` (0 to 60000) late. With `count` (1 to 1000000), the fault acts
+    /// on that many matching messages and ends. Setting the same ends and message again
+    /// replaces the fault; all rates 0 and no delay remove it. A dropped `ProduceResponse`
+    /// is what turns a producer's retry into a duplicate.
+    LinkFault {
+        from: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(default)]
+        drop_rate: f64,
+        #[serde(default)]
+        duplicate_rate: f64,
+        #[serde(default)]
+        delay_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
     /// Crashes whichever broker leads `partition` of `topic` when the command runs (nothing
     /// if it has no leader then).
     CrashLeader { topic: String, partition: u32 },
@@ -91,6 +114,44 @@ pub enum Command {
     /// without it. Only a topic no producer of the scenario writes to can be deleted.
     DeleteTopic { topic: String },
 }
+
+/// Checks a [`Command::LinkFault`]'s numbers and message name (its node names are checked
+/// where the nodes are known); on error, the field and the message.
+pub fn check_link_fault(
+    message: Option<&str>,
+    drop_rate: f64,
+    duplicate_rate: f64,
+    delay_ms: u64,
+    count: Option<u32>,
+) -> Result<Option<&'static str>, (&'static str, String)> {
+    for (field, r) in [("drop_rate", drop_rate), ("duplicate_rate", duplicate_rate)] {
+        if !(0.0..=1.0).contains(&r) {
+            return Err((field, format!("must be between 0 and 1, got {r}")));
+        }
+    }
+    if delay_ms > 60_000 {
+        return Err(("delay_ms", format!("must be between 0 and 60000, got {delay_ms}")));
+    }
+    if let Some(n) = count.filter(|n| !(1..=1_000_000).contains(n)) {
+        return Err(("count", format!("must be between 1 and 1000000, got {n}")));
+    }
+    match message {
+        None => Ok(None),
+        Some(m) => crate::protocol::Message::NAMES.iter().find(|n| **n == m).map(|n| Some(*n)).ok_or_else(|| {
+            (
+                "message",
+                format!(
+                    "must be a protocol message ({}), got \"{}\"",
+                    crate::protocol::Message::NAMES.join(", "),
+                    crate::scenario::cut(m)
+                ),
+            )
+        }),
+    }
+}
+
+/// The node sets a [`Command::LinkFault`] end may name besides a single node.
+pub const LINK_FAULT_SETS: [&str; 4] = ["brokers", "producers", "consumers", "*"];
 
 /// Where a [`Command::SeekConsumer`] moves positions: `"beginning"`, `"end"`,
 /// `{"offset": 42}` or `{"timestamp": 1700000000000}` (ms).
@@ -136,6 +197,8 @@ pub enum CommandError {
     UnknownNode { field: &'static str, name: String },
     #[error("extra_ms: must be between 0 and 60000, got {0}")]
     DelayOutOfRange(u64),
+    #[error("{field}: {message}")]
+    InvalidLinkFault { field: &'static str, message: String },
     #[error("topic: UnknownTopicOrPartitionException: no topic named \"{0}\"")]
     UnknownTopic(String),
     #[error("topic: TopicExistsException: Topic '{0}' already exists.")]

@@ -122,6 +122,7 @@ pub enum ActionKind {
     CreateTopic,
     DeleteTopic,
     SeekConsumer,
+    LinkFault,
 }
 
 impl ActionKind {
@@ -145,6 +146,7 @@ impl ActionKind {
             Command::CreateTopic { .. } => ActionKind::CreateTopic,
             Command::DeleteTopic { .. } => ActionKind::DeleteTopic,
             Command::SeekConsumer { .. } => ActionKind::SeekConsumer,
+            Command::LinkFault { .. } => ActionKind::LinkFault,
         }
     }
 
@@ -167,6 +169,7 @@ impl ActionKind {
             ActionKind::CreateTopic => "create_topic",
             ActionKind::DeleteTopic => "delete_topic",
             ActionKind::SeekConsumer => "seek_consumer",
+            ActionKind::LinkFault => "link_fault",
         }
     }
 }

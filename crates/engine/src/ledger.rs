@@ -12,6 +12,7 @@
 //! are kept as counters as the runs change.
 
 use crate::ids::{GroupId, Offset, RecordId, TopicPartition};
+use crate::protocol::Record;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -39,6 +40,67 @@ struct GroupRecords {
     /// `auto.offset.reset=latest` (from 0) or a seek forward: records in them never processed
     /// were skipped.
     skipped: BTreeMap<TopicPartition, Vec<(u64, u64)>>,
+    order: SendOrder,
+}
+
+/// Whether a group processed each key's records in the order they were sent: per producer,
+/// the record ids processed at least once (a bitset by sequence), and per key the highest
+/// sequence processed. A record processed for the first time below its key's highest was
+/// reordered (a retried batch overtaken by a later one); one processed again is a duplicate
+/// and counted as such, not here.
+#[derive(Debug, Clone, Default)]
+struct SendOrder {
+    seen: Vec<RecordBits>,
+    /// Per producer, per key id: the highest sequence processed + 1 (0: none yet).
+    key_max: Vec<Vec<u64>>,
+    reordered: u64,
+    reordered_ids: Vec<u64>,
+}
+
+/// A set of record sequences of one producer, one bit each.
+#[derive(Debug, Clone, Default)]
+pub struct RecordBits(Vec<u64>);
+
+impl RecordBits {
+    /// Adds `seq`; returns whether it was there already.
+    pub fn insert(&mut self, seq: usize) -> bool {
+        let (w, b) = (seq / 64, seq % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        let had = self.0[w] & (1 << b) != 0;
+        self.0[w] |= 1 << b;
+        had
+    }
+}
+
+impl SendOrder {
+    fn observe(&mut self, records: &[Record]) {
+        for r in records {
+            let (producer, seq) = (r.record_id.producer(), r.record_id.seq());
+            if self.seen.len() <= producer {
+                self.seen.resize_with(producer + 1, RecordBits::default);
+                self.key_max.resize_with(producer + 1, Vec::new);
+            }
+            if self.seen[producer].insert(seq) {
+                continue;
+            }
+            let Some(key) = r.key else { continue };
+            let maxes = &mut self.key_max[producer];
+            let k = key.0 as usize;
+            if maxes.len() <= k {
+                maxes.resize(k + 1, 0);
+            }
+            if (seq as u64) < maxes[k] {
+                self.reordered += 1;
+                if self.reordered_ids.len() < IDS_KEPT {
+                    self.reordered_ids.push(r.record_id.0);
+                }
+            } else {
+                maxes[k] = seq as u64 + 1;
+            }
+        }
+    }
 }
 
 impl Runs {
@@ -141,6 +203,12 @@ pub struct Outcome {
     pub lost_ids: Vec<u64>,
     /// The first skipped record ids (at most 200).
     pub skipped_ids: Vec<u64>,
+    /// Records processed for the first time after a later-sent record of the same key (and
+    /// producer): a retried batch overtaken by the next one (`max.in.flight.requests.per.connection`
+    /// above 1 without idempotence).
+    pub reordered: u64,
+    /// The first reordered record ids (at most 200).
+    pub reordered_ids: Vec<u64>,
 }
 
 /// One partition a group reads, as [`Ledger::outcome`] needs it: the group's committed offset
@@ -287,6 +355,13 @@ impl Ledger {
         });
     }
 
+    /// A member of `group` processed `records` (in this order): for the send-order check.
+    pub fn processed_records(&mut self, group: GroupId, records: &[Record]) {
+        if let Some(g) = self.groups.get_mut(group.0 as usize) {
+            g.order.observe(records);
+        }
+    }
+
     /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`
     /// from 0, or a seek forward).
     pub fn skipped(&mut self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset) {
@@ -320,6 +395,8 @@ impl Ledger {
             processed_once: g.once,
             duplicated: g.duplicated,
             duplicated_ids: g.duplicated_at.iter().filter_map(|(tp, o)| record_id(*tp, *o)).map(|id| id.0).collect(),
+            reordered: g.order.reordered,
+            reordered_ids: g.order.reordered_ids.clone(),
             ..Default::default()
         };
         let none = Runs::default();

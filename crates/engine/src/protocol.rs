@@ -29,6 +29,20 @@ pub struct Record {
 pub struct ProducerBatch {
     pub partition: TopicPartition,
     pub records: Vec<Record>,
+    /// An idempotent producer's id, epoch and sequence; `None` for a plain producer (Kafka's
+    /// `NO_PRODUCER_ID`).
+    pub stamp: Option<ProducerStamp>,
+}
+
+/// The idempotence fields of a record batch's header (Kafka's `RecordBatch.producerId()`,
+/// `producerEpoch()`, `baseSequence()`): the broker keeps the last five per producer and
+/// partition to drop retried duplicates and refuse gaps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProducerStamp {
+    pub producer_id: u64,
+    pub producer_epoch: u16,
+    /// The sequence of the batch's first record; the others follow one by one.
+    pub base_sequence: u32,
 }
 
 /// Kafka error codes the simulation produces, displayed by their Java exception names.
@@ -70,6 +84,11 @@ pub enum KafkaError {
     FencedInstanceId,
     /// The member supports none of the assignors the group's members have in common.
     InconsistentGroupProtocol,
+    /// An idempotent batch's sequence does not follow the last one the broker has from that
+    /// producer: a batch before it is missing.
+    OutOfOrderSequenceNumber,
+    /// The batch's producer epoch is older than the broker's for that producer id.
+    InvalidProducerEpoch,
 }
 
 impl KafkaError {
@@ -96,6 +115,8 @@ impl KafkaError {
             KafkaError::Network => "NetworkException",
             KafkaError::FencedInstanceId => "FencedInstanceIdException",
             KafkaError::InconsistentGroupProtocol => "InconsistentGroupProtocolException",
+            KafkaError::OutOfOrderSequenceNumber => "OutOfOrderSequenceException",
+            KafkaError::InvalidProducerEpoch => "InvalidProducerEpochException",
         }
     }
 
@@ -107,6 +128,8 @@ impl KafkaError {
                 | KafkaError::InvalidRecord
                 | KafkaError::FencedInstanceId
                 | KafkaError::InconsistentGroupProtocol
+                | KafkaError::OutOfOrderSequenceNumber
+                | KafkaError::InvalidProducerEpoch
         )
     }
 }
@@ -184,6 +207,9 @@ pub struct FetchPartitionResponse {
     /// To a follower: the leader-epoch entries `(epoch, start offset)` that begin among the
     /// records sent, so that its epoch cache matches the leader's.
     pub epochs: Vec<(u32, Offset)>,
+    /// To a follower: the idempotence headers of the batches among the records sent, so that
+    /// its producer state matches the leader's if it takes over.
+    pub batches: Vec<crate::broker::producer_state::BatchHeader>,
 }
 
 /// A member's entry in the leader's JoinGroupResponse: its id, `group.instance.id` and the
@@ -435,4 +461,84 @@ pub enum Message {
     Disconnected {
         node: NodeId,
     },
+    /// A producer asks any broker for a producer id (an idempotent producer's first request).
+    InitProducerIdRequest {
+        correlation_id: u64,
+    },
+    InitProducerIdResponse {
+        correlation_id: u64,
+        producer_id: u64,
+        producer_epoch: u16,
+    },
+}
+
+impl Message {
+    /// The message's name in Kafka's protocol (`ProduceResponse`, ...), as link faults select it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Message::ProduceRequest { .. } => "ProduceRequest",
+            Message::ProduceResponse { .. } => "ProduceResponse",
+            Message::FetchRequest { .. } => "FetchRequest",
+            Message::FetchResponse { .. } => "FetchResponse",
+            Message::ListOffsetsRequest { .. } => "ListOffsetsRequest",
+            Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
+            Message::JoinGroupRequest { .. } => "JoinGroupRequest",
+            Message::JoinGroupResponse { .. } => "JoinGroupResponse",
+            Message::SyncGroupRequest { .. } => "SyncGroupRequest",
+            Message::SyncGroupResponse { .. } => "SyncGroupResponse",
+            Message::HeartbeatRequest { .. } => "HeartbeatRequest",
+            Message::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Message::LeaveGroupRequest { .. } => "LeaveGroupRequest",
+            Message::LeaveGroupResponse { .. } => "LeaveGroupResponse",
+            Message::OffsetCommitRequest { .. } => "OffsetCommitRequest",
+            Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
+            Message::OffsetFetchRequest { .. } => "OffsetFetchRequest",
+            Message::OffsetFetchResponse { .. } => "OffsetFetchResponse",
+            Message::MetadataRequest { .. } => "MetadataRequest",
+            Message::MetadataResponse { .. } => "MetadataResponse",
+            Message::FindCoordinatorRequest { .. } => "FindCoordinatorRequest",
+            Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",
+            Message::BrokerRegistrationRequest { .. } => "BrokerRegistrationRequest",
+            Message::BrokerHeartbeatRequest { .. } => "BrokerHeartbeatRequest",
+            Message::MetadataUpdate { .. } => "MetadataUpdate",
+            Message::AlterPartitionRequest { .. } => "AlterPartitionRequest",
+            Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+            Message::Disconnected { .. } => "Disconnected",
+            Message::InitProducerIdRequest { .. } => "InitProducerIdRequest",
+            Message::InitProducerIdResponse { .. } => "InitProducerIdResponse",
+        }
+    }
+
+    /// Every name [`Message::name`] gives, for validating a link fault's `message`.
+    pub const NAMES: &'static [&'static str] = &[
+        "ProduceRequest",
+        "ProduceResponse",
+        "FetchRequest",
+        "FetchResponse",
+        "ListOffsetsRequest",
+        "ListOffsetsResponse",
+        "JoinGroupRequest",
+        "JoinGroupResponse",
+        "SyncGroupRequest",
+        "SyncGroupResponse",
+        "HeartbeatRequest",
+        "HeartbeatResponse",
+        "LeaveGroupRequest",
+        "LeaveGroupResponse",
+        "OffsetCommitRequest",
+        "OffsetCommitResponse",
+        "OffsetFetchRequest",
+        "OffsetFetchResponse",
+        "MetadataRequest",
+        "MetadataResponse",
+        "FindCoordinatorRequest",
+        "FindCoordinatorResponse",
+        "BrokerRegistrationRequest",
+        "BrokerHeartbeatRequest",
+        "MetadataUpdate",
+        "AlterPartitionRequest",
+        "AlterPartitionResponse",
+        "InitProducerIdRequest",
+        "InitProducerIdResponse",
+    ];
 }

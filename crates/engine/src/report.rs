@@ -27,6 +27,11 @@ pub struct Report {
     pub acknowledged_lost_ids: Vec<u64>,
     /// Records whose send failed for good (a fatal error, or `delivery.timeout.ms` passed).
     pub failed: u64,
+    /// Extra copies of records in the logs: a retry appended a batch the leader already had
+    /// (its first response lost, idempotence off).
+    pub log_duplicates: u64,
+    /// The first of those record ids (at most 200).
+    pub log_duplicate_ids: Vec<u64>,
     pub topics: Vec<TopicReport>,
     pub partitions: Vec<PartitionReport>,
     pub groups: Vec<GroupReport>,

@@ -73,6 +73,10 @@ pub struct ProducerSpec {
     /// Producer configs by Kafka key (`acks`, `linger.ms`, `batch.size`, ...).
     #[serde(default)]
     pub configs: BTreeMap<String, Value>,
+    /// The defaults of the configs not set: `kafka4` (Kafka 4.x's, the default) or `legacy`
+    /// (`acks=1`, `enable.idempotence=false`, `linger.ms=0`, as much course material assumes).
+    #[serde(default, skip_serializing_if = "crate::config::ProducerDefaults::is_kafka4")]
+    pub defaults: crate::config::ProducerDefaults,
     pub workload: WorkloadSpec,
 }
 
@@ -362,6 +366,7 @@ impl Scenario {
                 &format!("{path}.configs"),
                 &p.configs,
                 &format!("producer-{}", i + 1),
+                p.defaults,
             )?);
             match p.workload {
                 WorkloadSpec::Iot { devices, interval_ms, limit } => {
@@ -512,6 +517,22 @@ impl Scenario {
                     }
                 }
                 Command::Heal { node: n } => node("node", n)?,
+                Command::LinkFault { from, to, message, drop_rate, duplicate_rate, delay_ms, count } => {
+                    for (field, end) in [("from", from), ("to", to)] {
+                        if !crate::command::LINK_FAULT_SETS.contains(&end.as_str()) {
+                            node(field, end)?;
+                        }
+                    }
+                    if let Err((field, message)) = crate::command::check_link_fault(
+                        message.as_deref(),
+                        *drop_rate,
+                        *duplicate_rate,
+                        *delay_ms,
+                        *count,
+                    ) {
+                        return err(format!("{p}.command.{field}"), message);
+                    }
+                }
                 Command::SlowLink { node: n, peer, extra_ms } => {
                     node("node", n)?;
                     node("peer", peer)?;
@@ -642,6 +663,7 @@ impl Scenario {
                 configs: BTreeMap::new(),
             }],
             producers: vec![ProducerSpec {
+                defaults: Default::default(),
                 topic: "readings".into(),
                 configs: BTreeMap::new(),
                 workload: WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: None },

@@ -6,7 +6,7 @@ use crate::broker::{Broker, BrokerSetup, Controller, PartitionLog, ProcessState}
 use crate::catalog::Catalog;
 use crate::command::{Command, CommandError};
 use crate::consumer::Consumer;
-use crate::faults::NetworkFaults;
+use crate::faults::{LinkRule, NetworkFaults, NodeKind, Nodes};
 use crate::ids::{BrokerId, GroupId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
 use crate::ledger::{Ledger, LogView, Outcome, PartitionState};
 use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
@@ -40,6 +40,8 @@ pub const MAX_TOPICS: usize = 64;
 // RNG streams: one per independent source of randomness.
 const STREAM_NODES: u64 = 1;
 const STREAM_NETWORK: u64 = 2;
+/// Link faults draw from their own stream, so that setting one shifts no other draw.
+const STREAM_FAULTS: u64 = 3;
 
 /// A node of the simulated cluster.
 #[derive(Debug)]
@@ -51,6 +53,15 @@ pub enum Node {
 }
 
 impl Node {
+    fn kind(&self) -> NodeKind {
+        match self {
+            Node::Broker(_) => NodeKind::Broker,
+            Node::Controller(_) => NodeKind::Controller,
+            Node::Producer(_) => NodeKind::Producer,
+            Node::Consumer(_) => NodeKind::Consumer,
+        }
+    }
+
     fn is_alive(&self) -> bool {
         match self {
             Node::Consumer(c) => c.is_alive(),
@@ -222,6 +233,7 @@ impl Observer for Observers {
         // Compaction leaves gaps: the run ends after the last record's own offset.
         let until = records.last().map_or(base_offset, |r| Offset(r.offset.0 + 1));
         self.ledger.processed(group, partition, base_offset, until);
+        self.ledger.processed_records(group, records);
         let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
         let Some(&task) =
             self.task_slots.get(partition.topic.0 as usize).and_then(|t| t.get(partition.partition.0 as usize))
@@ -251,6 +263,7 @@ pub struct Simulation {
     scheduler: Scheduler<Event>,
     network: Network,
     rng: SimRng,
+    fault_rng: SimRng,
     nodes: Vec<Node>,
     keys: Rc<KeyTable>,
     /// What clients know at start: broker addresses and topics (leaders they ask for).
@@ -397,6 +410,7 @@ impl Simulation {
             now: SimTime::ZERO,
             scheduler: Scheduler::default(),
             network: Network::new(s.network, SimRng::new(s.seed, STREAM_NETWORK)),
+            fault_rng: SimRng::new(s.seed, STREAM_FAULTS),
             rng: SimRng::new(s.seed, STREAM_NODES),
             incarnations: vec![0; nodes.len()],
             nodes,
@@ -548,12 +562,28 @@ impl Simulation {
         self.effects = effects;
     }
 
-    /// Puts `msg` on the wire, unless the link is cut; a slowed link adds its delay.
+    /// Puts `msg` on the wire, unless the link is cut; a slowed link adds its delay, and a link
+    /// fault may drop, delay or duplicate it.
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
         if self.network_faults.is_cut(from, to) {
             return;
         }
-        let extra = self.network_faults.extra_ms(from, to);
+        let mut extra = self.network_faults.extra_ms(from, to);
+        if !self.network_faults.rules().is_empty() && !matches!(msg, Message::Disconnected { .. }) {
+            let ends = ((from, self.nodes[from.0 as usize].kind()), (to, self.nodes[to.0 as usize].kind()));
+            let name = msg.name();
+            let fate = self.network_faults.fate(ends.0, ends.1, name, &mut self.fault_rng);
+            if fate.dropped {
+                self.push_trace(TraceEvent::MessageDropped { from, to, message: name });
+                return;
+            }
+            extra += fate.delay_ms;
+            if fate.duplicated {
+                self.push_trace(TraceEvent::MessageDuplicated { from, to, message: name });
+                let at = self.network.arrival(self.now, from, to, extra);
+                self.scheduler.schedule(at, Event::Deliver { from, to, msg: msg.clone() });
+            }
+        }
         let at = self.network.arrival(self.now, from, to, extra);
         self.scheduler.schedule(at, Event::Deliver { from, to, msg });
     }
@@ -653,6 +683,30 @@ impl Simulation {
             .filter(|t| self.catalog.topic_name(*t) != OFFSETS_TOPIC)
             .flat_map(|t| (0..self.catalog.partitions(t)).map(move |p| TopicPartition::new(t, p)))
             .collect()
+    }
+
+    /// Records held more than once in the logs of the scenario's topics (the shown replica of
+    /// each partition): a retried batch whose first send was appended, its response lost,
+    /// without idempotence. Returns the count of extra copies and the first ids (at most 200).
+    pub fn log_duplicates(&self) -> (u64, Vec<u64>) {
+        let mut seen: Vec<crate::ledger::RecordBits> = Vec::new();
+        let (mut n, mut ids) = (0u64, Vec::new());
+        for tp in self.user_partitions() {
+            let Some(log) = self.shown_log(tp) else { continue };
+            for id in log.record_ids() {
+                let producer = id.producer();
+                if seen.len() <= producer {
+                    seen.resize_with(producer + 1, Default::default);
+                }
+                if seen[producer].insert(id.seq()) {
+                    n += 1;
+                    if ids.len() < 200 {
+                        ids.push(id.0);
+                    }
+                }
+            }
+        }
+        (n, ids)
     }
 
     /// Acknowledged records gone from the log so far, and the first of their ids.
@@ -1046,6 +1100,21 @@ impl Simulation {
                 self.network_faults.slow(a, b, extra_ms);
                 self.push_trace(TraceEvent::LinkSlowed { node: a, peer: b, extra_ms });
             }
+            Command::LinkFault { from, to, message, drop_rate, duplicate_rate, delay_ms, count } => {
+                let rule =
+                    self.link_rule(&from, &to, message.as_deref(), drop_rate, duplicate_rate, delay_ms, count)?;
+                let ppm = |r: f64| libm::round(r * 1e6) as u32;
+                self.push_trace(TraceEvent::LinkFaultSet {
+                    from: rule.from,
+                    to: rule.to,
+                    message: rule.message,
+                    drop_ppm: ppm(rule.drop_rate),
+                    duplicate_ppm: ppm(rule.duplicate_rate),
+                    delay_ms: rule.delay_ms,
+                    count: rule.remaining,
+                });
+                self.network_faults.set_rule(rule);
+            }
             Command::ElectPreferredLeaders => {
                 let c = self.controller;
                 self.with_node(c, |n, ctx| {
@@ -1187,6 +1256,40 @@ impl Simulation {
             Some(p) => Err(CommandError::BrokerState { broker, state: p.name(), action }),
             None => Err(CommandError::UnknownBroker { broker, max: self.valid.scenario.brokers - 1 }),
         }
+    }
+
+    /// A [`Command::LinkFault`]'s rule, checked whole.
+    #[allow(clippy::too_many_arguments)]
+    fn link_rule(
+        &self,
+        from: &str,
+        to: &str,
+        message: Option<&str>,
+        drop_rate: f64,
+        duplicate_rate: f64,
+        delay_ms: u64,
+        count: Option<u32>,
+    ) -> Result<LinkRule, CommandError> {
+        let nodes = |name: &str, field: &'static str| -> Result<Nodes, CommandError> {
+            Ok(match name {
+                "brokers" => Nodes::Brokers,
+                "producers" => Nodes::Producers,
+                "consumers" => Nodes::Consumers,
+                "*" => Nodes::Any,
+                _ => Nodes::One(self.node_named(name, field)?),
+            })
+        };
+        let message = crate::command::check_link_fault(message, drop_rate, duplicate_rate, delay_ms, count)
+            .map_err(|(field, message)| CommandError::InvalidLinkFault { field, message })?;
+        Ok(LinkRule {
+            from: nodes(from, "from")?,
+            to: nodes(to, "to")?,
+            message,
+            drop_rate,
+            duplicate_rate,
+            delay_ms,
+            remaining: count,
+        })
     }
 
     /// The node called `name` (`broker-1`, `controller`, a client id).
@@ -1607,6 +1710,7 @@ impl Simulation {
                 }
             })
             .collect();
+        let log_duplicates = self.log_duplicates();
         let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
         let app = windowed.and_then(|g| self.windows(&g.group_id));
         let windows_closed =
@@ -1640,6 +1744,8 @@ impl Simulation {
             acknowledged_lost: snap.acknowledged_lost,
             acknowledged_lost_ids: snap.acknowledged_lost_ids.clone(),
             failed: self.producers().map(|p| p.stats.records_failed).sum(),
+            log_duplicates: log_duplicates.0,
+            log_duplicate_ids: log_duplicates.1,
             partitions: snap
                 .partitions
                 .iter()

@@ -176,6 +176,7 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
         ]),
         topics: vec![TopicSpec { name: "soak".into(), partitions, replication_factor: 3, configs: topic_configs }],
         producers: vec![ProducerSpec {
+            defaults: Default::default(),
             topic: "soak".into(),
             configs: BTreeMap::from([("acks".to_string(), Value::from(acks))]),
             workload: WorkloadSpec::Iot {

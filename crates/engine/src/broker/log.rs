@@ -331,6 +331,8 @@ pub struct PartitionLog {
     /// Appends the OS has not written back yet: (append time ms, log end offset after it).
     unwritten: VecDeque<(u64, u64)>,
     pub leader_epoch: u32,
+    /// Idempotent producers' last batches here (Kafka's `UnifiedLog.producerStateManager`).
+    pub producer_state: super::producer_state::ProducerStateManager,
 }
 
 impl Default for PartitionLog {
@@ -356,6 +358,7 @@ impl PartitionLog {
             last_flush_ms: 0,
             unwritten: VecDeque::new(),
             leader_epoch: 0,
+            producer_state: Default::default(),
         }
     }
 
@@ -595,6 +598,7 @@ impl PartitionLog {
         if offset >= self.log_end_offset {
             return;
         }
+        self.producer_state.truncate_to(Offset(offset));
         if offset < self.segments[0].base_offset {
             self.restart_at(offset);
             return;
@@ -937,6 +941,15 @@ impl PartitionLog {
     /// The record id at `offset`, if the log holds a record there.
     pub fn record_id_at(&self, offset: Offset) -> Option<RecordId> {
         self.index(offset).map(|i| {
+            let (c, j) = self.columns.at(i);
+            self.columns.chunks[c].record_ids[j]
+        })
+    }
+
+    /// The record ids of every record from the log start offset on, in offset order.
+    pub fn record_ids(&self) -> impl Iterator<Item = RecordId> + '_ {
+        let start = self.columns.index_of(self.log_start_offset);
+        (start..self.columns.len).map(move |i| {
             let (c, j) = self.columns.at(i);
             self.columns.chunks[c].record_ids[j]
         })

@@ -7,6 +7,7 @@
 pub mod controller;
 pub mod group_coordinator;
 pub mod log;
+pub mod producer_state;
 pub mod replica;
 
 pub use controller::{Controller, ControllerTimer};
@@ -22,6 +23,7 @@ use crate::protocol::{
     ProducePartitionResult, Record, TopicRecord,
 };
 use crate::sim::{SimTime, TraceEvent};
+use producer_state::{BatchHeader, SequenceCheck};
 use replica::FollowerState;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -184,6 +186,8 @@ pub struct Broker {
     pub test_high_watermark_ignores_isr: bool,
     /// The last metadata update applied in order (see `Message::MetadataUpdate`).
     metadata_offset: u64,
+    /// Producer ids this broker has handed out.
+    producer_ids_issued: u64,
 }
 
 fn timer(t: BrokerTimer) -> Timer {
@@ -267,6 +271,7 @@ impl Broker {
             test_high_watermark_ignores_isr: false,
             generation_records: BTreeMap::new(),
             metadata_offset: 0,
+            producer_ids_issued: 0,
         }
     }
 
@@ -421,6 +426,10 @@ impl Broker {
         match msg {
             Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => {
                 self.produce(ctx, from, correlation_id, acks, timeout_ms, batches)
+            }
+            Message::InitProducerIdRequest { correlation_id } => {
+                let producer_id = self.next_producer_id();
+                ctx.send(from, Message::InitProducerIdResponse { correlation_id, producer_id, producer_epoch: 0 });
             }
             Message::FetchRequest {
                 correlation_id,
@@ -624,6 +633,17 @@ impl Broker {
         (!self.coordinates(group_id)).then_some(answer)
     }
 
+    /// A new producer id. Kafka's controller hands each broker blocks of 1,000 ids
+    /// (`ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE`) in the order brokers ask; here broker `n`'s
+    /// blocks are the `n`-th of every `brokers` blocks, which keeps ids unique without a round trip.
+    fn next_producer_id(&mut self) -> u64 {
+        const BLOCK: u64 = 1000;
+        let brokers = self.setup.brokers.len() as u64;
+        let n = self.producer_ids_issued;
+        self.producer_ids_issued += 1;
+        (n / BLOCK * brokers + self.id.0 as u64) * BLOCK + n % BLOCK
+    }
+
     fn produce(
         &mut self,
         ctx: &mut Ctx,
@@ -664,11 +684,44 @@ impl Broker {
                 results.push(fail(KafkaError::NotEnoughReplicas));
                 continue;
             }
+            let n = batch.records.len() as u32;
+            if let Some(stamp) = batch.stamp {
+                match replica.log.producer_state.check(stamp, n) {
+                    SequenceCheck::Append => {}
+                    SequenceCheck::Duplicate { base_offset } => {
+                        // Kafka answers a duplicate with the offsets it had, and no error.
+                        ctx.trace(TraceEvent::DuplicateBatch {
+                            broker: self.id.0,
+                            partition: tp,
+                            producer_id: stamp.producer_id,
+                            base_sequence: stamp.base_sequence,
+                            base_offset,
+                        });
+                        if acks == Acks::All {
+                            waiting.push((results.len(), tp, Offset(base_offset.0 + n as u64)));
+                        }
+                        results.push(ProducePartitionResult { partition: tp, base_offset, error: None });
+                        continue;
+                    }
+                    SequenceCheck::OutOfOrder { .. } => {
+                        results.push(fail(KafkaError::OutOfOrderSequenceNumber));
+                        continue;
+                    }
+                    SequenceCheck::InvalidEpoch { .. } => {
+                        results.push(fail(KafkaError::InvalidProducerEpoch));
+                        continue;
+                    }
+                }
+            }
             let mut records = batch.records;
             if config.message_timestamp_type == crate::config::TimestampType::LogAppendTime {
                 records.iter_mut().for_each(|r| r.timestamp_ms = now.0);
             }
             let base_offset = replica.log.append(&records, now.0);
+            if let Some(stamp) = batch.stamp {
+                let last_offset = Offset(base_offset.0 + n as u64 - 1);
+                replica.log.producer_state.on_append(BatchHeader { stamp, base_offset, last_offset, records: n });
+            }
             replica.log.flush_due(now.0);
             ctx.trace(TraceEvent::Appended {
                 broker: self.id.0,
@@ -1101,7 +1154,11 @@ impl Broker {
                 r.epochs.assign(*epoch, *start);
             }
             if !p.records.is_empty() && p.records[0].offset >= r.log.log_end_offset() {
+                let before = r.log.log_end_offset();
                 r.log.append_replicated(&p.records, now);
+                for h in p.batches.iter().filter(|h| h.base_offset >= before) {
+                    r.log.producer_state.on_append(*h);
+                }
                 r.log.flush_due(now);
             }
             r.log.advance_log_start_offset(p.log_start_offset);
@@ -1254,6 +1311,7 @@ impl Broker {
                     error: None,
                     diverging_epoch: None,
                     epochs: vec![],
+                    batches: vec![],
                 };
                 let Some(r) = self.replicas.get(&p.partition).filter(|r| r.is_leader()) else {
                     resp.error = Some(KafkaError::NotLeaderOrFollower);
@@ -1291,7 +1349,9 @@ impl Broker {
                 resp.records = log.read(p.fetch_offset, until, max_partition_bytes as u64);
                 if replica_id.is_some() {
                     if let Some(last) = resp.records.last() {
-                        resp.epochs = r.epochs.starting_in(p.fetch_offset, Offset(last.offset.0 + 1));
+                        let until = Offset(last.offset.0 + 1);
+                        resp.epochs = r.epochs.starting_in(p.fetch_offset, until);
+                        resp.batches = log.producer_state.headers_in(p.fetch_offset, until);
                     }
                 }
                 bytes += resp.records.iter().map(|r| r.size_bytes as u64).sum::<u64>();

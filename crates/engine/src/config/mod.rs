@@ -13,7 +13,9 @@ mod topic;
 
 pub use broker::{BrokerConfig, BROKER_CONFIGS};
 pub use consumer::{AutoOffsetReset, ConsumerConfig, CONSUMER_CONFIGS};
-pub use producer::{Acks, ProducerConfig, PRODUCER_CONFIGS};
+pub use producer::{
+    exponential_backoff_ms, Acks, ProducerConfig, ProducerDefaults, MAX_IN_FLIGHT_FOR_IDEMPOTENCE, PRODUCER_CONFIGS,
+};
 pub use topic::{CleanupPolicy, TimestampType, TopicConfig, TOPIC_CONFIGS};
 
 use serde_json::Value;

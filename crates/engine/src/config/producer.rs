@@ -1,4 +1,5 @@
 use super::{resolve, ConfigDef, ConfigKind, FieldError};
+use crate::sim::SimRng;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -66,7 +67,21 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
         default: "100",
         unit: "ms",
-        doc: "How long a failed batch waits before it is sent again.",
+        doc: "How long a failed batch waits before its first retry; each further retry waits twice as long, up to retry.backoff.max.ms, give or take 20% (KIP-580).",
+    },
+    ConfigDef {
+        name: "retry.backoff.max.ms",
+        kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
+        default: "1000",
+        unit: "ms",
+        doc: "The longest a failed batch waits before it is sent again, however many times it failed.",
+    },
+    ConfigDef {
+        name: "enable.idempotence",
+        kind: ConfigKind::Bool,
+        default: "true",
+        unit: "",
+        doc: "Stamp batches with a producer id and sequence numbers so that the broker drops a retried batch it already has: no duplicates, and order kept with up to 5 requests in flight. Needs acks=all, retries > 0 and max.in.flight.requests.per.connection <= 5.",
     },
     ConfigDef {
         name: "delivery.timeout.ms",
@@ -117,20 +132,105 @@ pub struct ProducerConfig {
     pub metadata_max_age_ms: u64,
     pub delivery_timeout_ms: u64,
     pub retries: u32,
+    /// `retry.backoff.max.ms`: the cap of the exponential retry backoff.
+    pub retry_backoff_max_ms: u64,
+    /// `enable.idempotence`, after the Java client's adjustments.
+    pub enable_idempotence: bool,
+    /// Why an implicit `enable.idempotence=true` was turned off, as the Java client logs it.
+    pub idempotence_disabled_because: Option<&'static str>,
     pub client_id: String,
+}
+
+/// Kafka's `ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`.
+pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
+
+/// The defaults a producer starts from: Kafka 4.x's, or the older ones much course material
+/// assumes (`acks=1`, `enable.idempotence=false`, `linger.ms=0`, as before Kafka 3.0 and 4.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProducerDefaults {
+    #[default]
+    Kafka4,
+    Legacy,
+}
+
+impl ProducerDefaults {
+    /// Whether these are Kafka 4.x's defaults (a scenario leaves the field out then).
+    pub fn is_kafka4(&self) -> bool {
+        *self == ProducerDefaults::Kafka4
+    }
 }
 
 impl ProducerConfig {
     /// Parses a `configs` map; errors name `path.key`. `default_client_id` replaces Kafka's
     /// generated `producer-N` when `client.id` is not set.
-    pub fn from_map(path: &str, map: &BTreeMap<String, Value>, default_client_id: &str) -> Result<Self, FieldError> {
-        let r = resolve(path, "producer", PRODUCER_CONFIGS, map)?;
+    ///
+    /// `enable.idempotence` follows Kafka 4.x's `ProducerConfig.postProcessAndValidateIdempotenceConfigs`:
+    /// set explicitly to true, it conflicts with `acks` other than all or `retries=0` (a
+    /// `ConfigException`, here an error at `path.enable.idempotence`); left to its default, it
+    /// is turned off instead, and `idempotence_disabled_because` says why. More than 5 requests
+    /// in flight is an error whenever idempotence is on, by default or not (an error at
+    /// `path.max.in.flight.requests.per.connection`). `defaults` picks the defaults of unset keys.
+    pub fn from_map(
+        path: &str,
+        map: &BTreeMap<String, Value>,
+        default_client_id: &str,
+        defaults: ProducerDefaults,
+    ) -> Result<Self, FieldError> {
+        let mut map = map.clone();
+        if defaults == ProducerDefaults::Legacy {
+            for (key, value) in [("acks", "1"), ("enable.idempotence", "false"), ("linger.ms", "0")] {
+                map.entry(key.to_string()).or_insert_with(|| Value::String(value.to_string()));
+            }
+        }
+        let r = resolve(path, "producer", PRODUCER_CONFIGS, &map)?;
+        let acks = match r.text("acks").as_str() {
+            "0" => Acks::None,
+            "1" => Acks::Leader,
+            _ => Acks::All,
+        };
+        let explicit = r.is_set("enable.idempotence") && defaults == ProducerDefaults::Kafka4;
+        let mut enable_idempotence = r.bool("enable.idempotence");
+        let mut idempotence_disabled_because = None;
+        if enable_idempotence {
+            let conflict = if r.int("retries") == 0 {
+                Some((
+                    "Must set retries to non-zero when using the idempotent producer.",
+                    "Idempotence will be disabled because retries is set to 0.",
+                ))
+            } else if acks != Acks::All {
+                Some((
+                    "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+                    if acks == Acks::None {
+                        "Idempotence will be disabled because acks is set to 0, not set to 'all'."
+                    } else {
+                        "Idempotence will be disabled because acks is set to 1, not set to 'all'."
+                    },
+                ))
+            } else {
+                None
+            };
+            // Kafka 4.x refuses this one even when idempotence is on only by default.
+            let in_flight = r.int("max.in.flight.requests.per.connection");
+            if in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE as i64 {
+                return Err(FieldError::new(
+                    format!("{path}.max.in.flight.requests.per.connection"),
+                    format!("ConfigException: To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is {in_flight}."),
+                ));
+            }
+            if let Some((error, warning)) = conflict {
+                if explicit {
+                    return Err(FieldError::new(
+                        format!("{path}.enable.idempotence"),
+                        format!("ConfigException: {error}"),
+                    ));
+                }
+                enable_idempotence = false;
+                idempotence_disabled_because = Some(warning);
+            }
+        }
         Ok(ProducerConfig {
-            acks: match r.text("acks").as_str() {
-                "0" => Acks::None,
-                "1" => Acks::Leader,
-                _ => Acks::All,
-            },
+            acks,
             linger_ms: r.int("linger.ms") as u64,
             batch_size_bytes: r.int("batch.size") as u32,
             max_in_flight_requests_per_connection: r.int("max.in.flight.requests.per.connection") as u32,
@@ -141,7 +241,40 @@ impl ProducerConfig {
             metadata_max_age_ms: r.int("metadata.max.age.ms") as u64,
             delivery_timeout_ms: r.int("delivery.timeout.ms") as u64,
             retries: r.int("retries") as u32,
+            retry_backoff_max_ms: r.int("retry.backoff.max.ms") as u64,
+            enable_idempotence,
+            idempotence_disabled_because,
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
         })
     }
+}
+
+impl ProducerConfig {
+    /// The wait before retry number `attempts` (1 for the first retry) of a failed batch:
+    /// Kafka's `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2).backoff(attempts - 1)`
+    /// (KIP-580), its jitter drawn from `rng`. See [`exponential_backoff_ms`].
+    pub fn retry_backoff_ms_for(&self, attempts: u32, rng: &mut SimRng) -> u64 {
+        exponential_backoff_ms(self.retry_backoff_ms, self.retry_backoff_max_ms, attempts.saturating_sub(1), rng)
+    }
+}
+
+/// Kafka's `ExponentialBackoff.backoff(attempts)` with the clients' multiplier 2
+/// (`CommonClientConfigs.RETRY_BACKOFF_EXP_BASE`) and jitter 0.2 (`RETRY_BACKOFF_JITTER`):
+/// `exp = min(attempts, expMax)` where `expMax = ln(max / max(initial, 1)) / ln 2` (0 when
+/// `max <= initial`), `term = initial * 2^exp`, times a random factor uniform in
+/// `[0.8, 1.2)`, truncated to whole ms and capped at `max`; with `expMax` 0, `initial` as is. Logarithms go through `libm`
+/// so that native and wasm agree bit for bit.
+pub fn exponential_backoff_ms(initial_ms: u64, max_ms: u64, attempts: u32, rng: &mut SimRng) -> u64 {
+    const MULTIPLIER: f64 = 2.0;
+    const JITTER: f64 = 0.2;
+    let exp_max = if max_ms > initial_ms {
+        libm::log(max_ms as f64 / initial_ms.max(1) as f64) / libm::log(MULTIPLIER)
+    } else {
+        return initial_ms;
+    };
+    let exp = (attempts as f64).min(exp_max);
+    let term = initial_ms as f64 * libm::pow(MULTIPLIER, exp);
+    let factor = (1.0 - JITTER) + rng.unit_f64() * (2.0 * JITTER);
+    let value = (factor * term) as u64;
+    value.min(max_ms)
 }

@@ -6,8 +6,18 @@
 //!
 //! Leaders come from `MetadataRequest`s to the brokers: at start, and again whenever a send
 //! fails with a retriable error (`NotLeaderOrFollower`, `NotEnoughReplicas`, a timeout, a
-//! dropped connection), after which the batch is retried after `retry.backoff.ms`, within
-//! `delivery.timeout.ms`, as the Java client's `Sender.completeBatch` does.
+//! dropped connection), after which the batch is retried after an exponential backoff
+//! (`retry.backoff.ms` doubling up to `retry.backoff.max.ms`, ±20%, KIP-580), within
+//! `retries` and `delivery.timeout.ms`, as the Java client's `Sender.completeBatch` does. A
+//! request that times out closes its connection, failing every request in flight on it, as
+//! the Java `NetworkClient` does.
+//!
+//! With `enable.idempotence` (Kafka 4.x's default) the producer first gets a producer id
+//! (`InitProducerId`) and stamps each batch with it and a per-partition sequence when the
+//! batch is first drained; a retried batch keeps its sequence, goes back into its queue in
+//! sequence order, and is sent again only when it is the first of its partition in flight
+//! (`RecordAccumulator.shouldStopDrainBatchesForPartition`), so the broker can drop a
+//! duplicate and order holds with up to 5 requests in flight.
 //!
 //! Records are not events: the producer wakes only when a batch can become ready (it fills, or
 //! its `linger.ms` runs out) or a response frees a request slot, and then takes every record the
@@ -19,10 +29,10 @@ pub mod partitioner;
 use crate::config::{Acks, ProducerConfig};
 use crate::ids::{NodeId, Offset, RecordId, TopicId, TopicPartition};
 use crate::node::{ClusterMetadata, Ctx, MetadataClient, MetadataTimer, Timer};
-use crate::protocol::{KafkaError, Message, ProducePartitionResult, ProducerBatch, Record};
+use crate::protocol::{KafkaError, Message, ProducePartitionResult, ProducerBatch, ProducerStamp, Record};
 use crate::sim::{SimTime, TraceEvent};
 use crate::workload::{Due, KeyTable, Workload};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 /// How many upcoming records one wake looks at to find when the next batch fills; past that it
@@ -38,6 +48,12 @@ pub enum ProducerTimer {
     RequestTimeout {
         correlation_id: u64,
     },
+    /// An InitProducerId got no answer within `request.timeout.ms`.
+    InitProducerIdTimeout {
+        correlation_id: u64,
+    },
+    /// Ask for a producer id again, after `retry.backoff.ms`.
+    InitProducerIdRetry,
     Metadata(MetadataTimer),
 }
 
@@ -51,6 +67,13 @@ struct OpenBatch {
     attempts: u32,
     /// A retried batch is not sent again before this (`retry.backoff.ms`).
     retry_at: SimTime,
+    /// With idempotence: the sequence of its first record and the producer epoch it belongs
+    /// to, given when it is first drained and kept by every retry.
+    base_sequence: Option<u32>,
+    epoch: u16,
+    /// Drained once: no record joins it any more, even while it waits for a retry (Java's
+    /// `ProducerBatch.closeForRecordAppends` on drain), so a retry resends the same batch.
+    closed: bool,
 }
 
 /// One broker the producer sends to: the partitions it leads, where the next drain starts
@@ -68,6 +91,9 @@ struct Destination {
 struct InFlight {
     node: NodeId,
     batches: Vec<(TopicPartition, OpenBatch)>,
+    /// Its response, arrived while an older request on the same connection has none yet: TCP
+    /// delivers a connection's responses in order, so it is read only after the older one.
+    held: Option<Vec<ProducePartitionResult>>,
 }
 
 /// Counters the snapshot and report read.
@@ -83,6 +109,27 @@ pub struct ProducerStats {
     pub records_failed: u64,
     /// Batches sent again after a retriable error.
     pub retries: u64,
+}
+
+/// An idempotent producer's state (the Java client's `TransactionManager` for a producer
+/// without `transactional.id`).
+#[derive(Debug, Default)]
+struct Idempotence {
+    /// The producer id and epoch, once InitProducerId answered.
+    producer: Option<(u64, u16)>,
+    /// The InitProducerId in flight: its correlation id.
+    init_in_flight: Option<u64>,
+    init_attempts: u32,
+    /// Per partition: the epoch its sequences count in; behind the producer's after a bump
+    /// until its batches in flight are resolved, and then it starts again at sequence 0.
+    partition_epoch: Vec<u16>,
+    /// Per partition: the next sequence to give.
+    next_sequence: Vec<u32>,
+    /// Per partition: the base sequences of its batches sent and not yet acknowledged or
+    /// failed for good; a batch waiting to be retried stays (`inflightBatchesBySequence`).
+    in_flight: Vec<BTreeSet<u32>>,
+    /// Per partition: the last sequence acknowledged (`lastAckedSequence`).
+    last_acked: Vec<Option<u32>>,
 }
 
 /// A producer node.
@@ -111,6 +158,8 @@ pub struct Producer {
     /// Each key's partition once computed (`u32::MAX` until then): murmur2 modulo the partition
     /// count is the same for every record of a key.
     partition_of_key: Vec<u32>,
+    /// `Some` with `enable.idempotence`.
+    idempotence: Option<Idempotence>,
     pub stats: ProducerStats,
 }
 
@@ -145,8 +194,33 @@ impl Producer {
             wake_at: None,
             scratch: vec![None; partitions as usize],
             partition_of_key: Vec::new(),
+            idempotence: None,
             stats: ProducerStats::default(),
         }
+        .with_idempotence(partitions as usize)
+    }
+
+    fn with_idempotence(mut self, partitions: usize) -> Self {
+        if self.config.enable_idempotence {
+            self.idempotence = Some(Idempotence {
+                next_sequence: vec![0; partitions],
+                partition_epoch: vec![0; partitions],
+                in_flight: vec![BTreeSet::new(); partitions],
+                last_acked: vec![None; partitions],
+                ..Idempotence::default()
+            });
+        }
+        self
+    }
+
+    /// The producer id and epoch of an idempotent producer that has one.
+    pub fn producer_id(&self) -> Option<(u64, u16)> {
+        self.idempotence.as_ref().and_then(|i| i.producer)
+    }
+
+    /// Per partition, the next sequence an idempotent producer gives (empty otherwise).
+    pub fn next_sequences(&self) -> &[u32] {
+        self.idempotence.as_ref().map_or(&[], |i| &i.next_sequence)
     }
 
     /// Records the application has handed to `send()` by `now`: those taken so far, plus those
@@ -175,10 +249,43 @@ impl Producer {
             && self.pending.is_empty()
     }
 
-    /// Asks for metadata, takes the records due at time 0 and plans the first wake.
+    /// Asks for metadata (and, idempotent, a producer id), takes the records due at time 0
+    /// and plans the first wake.
     pub fn start(&mut self, ctx: &mut Ctx) {
+        if let Some(why) = self.config.idempotence_disabled_because {
+            ctx.trace(TraceEvent::ProducerConfigAdjusted { producer: ctx.me(), message: why });
+        }
         self.request_metadata(ctx);
+        self.init_producer_id(ctx);
         self.step(ctx);
+    }
+
+    /// Sends InitProducerId to the next broker, if idempotent and none is in flight.
+    fn init_producer_id(&mut self, ctx: &mut Ctx) {
+        let brokers = &self.metadata.cluster.brokers;
+        let Some(idem) = self.idempotence.as_mut() else { return };
+        if idem.init_in_flight.is_some() || brokers.is_empty() {
+            return;
+        }
+        let node = brokers[(self.index as usize + idem.init_attempts as usize) % brokers.len()];
+        idem.init_attempts += 1;
+        self.next_correlation_id += 1;
+        let correlation_id = self.next_correlation_id;
+        idem.init_in_flight = Some(correlation_id);
+        ctx.send(node, Message::InitProducerIdRequest { correlation_id });
+        ctx.set_timer(
+            self.config.request_timeout_ms,
+            Timer::Producer(ProducerTimer::InitProducerIdTimeout { correlation_id }),
+        );
+    }
+
+    /// The InitProducerId failed (a timeout, a dropped connection): ask again after the backoff.
+    fn retry_init_producer_id(&mut self, ctx: &mut Ctx) {
+        if let Some(idem) = self.idempotence.as_mut() {
+            idem.init_in_flight = None;
+            let backoff = self.config.retry_backoff_ms_for(idem.init_attempts, ctx.rng);
+            ctx.set_timer(backoff, Timer::Producer(ProducerTimer::InitProducerIdRetry));
+        }
     }
 
     fn request_metadata(&mut self, ctx: &mut Ctx) {
@@ -233,15 +340,34 @@ impl Producer {
             }
             ProducerTimer::RequestTimeout { correlation_id } => {
                 if let Some(sent) = self.pending.remove(&correlation_id) {
+                    // The Java NetworkClient closes a connection whose request timed out: every
+                    // other request in flight on it fails too.
+                    let node = sent.node;
                     self.fail_request(ctx, sent, KafkaError::RequestTimedOut);
+                    self.fail_node(ctx, node, KafkaError::Network);
                     self.step(ctx);
                 }
             }
+            ProducerTimer::InitProducerIdTimeout { correlation_id } => {
+                if self.idempotence.as_ref().is_some_and(|i| i.init_in_flight == Some(correlation_id)) {
+                    self.retry_init_producer_id(ctx);
+                }
+            }
+            ProducerTimer::InitProducerIdRetry => self.init_producer_id(ctx),
             ProducerTimer::Metadata(t) => {
                 if self.metadata.on_timer(t) {
                     self.request_metadata(ctx);
                 }
             }
+        }
+    }
+
+    /// Every request in flight to `node` failed with `error` (its connection closed).
+    fn fail_node(&mut self, ctx: &mut Ctx, node: NodeId, error: KafkaError) {
+        let dropped: Vec<u64> = self.pending.iter().filter(|(_, f)| f.node == node).map(|(id, _)| *id).collect();
+        for id in dropped {
+            let sent = self.pending.remove(&id).expect("present");
+            self.fail_request(ctx, sent, error);
         }
     }
 
@@ -263,8 +389,9 @@ impl Producer {
         self.stats.requests_in_flight = self.stats.requests_in_flight.saturating_sub(1);
     }
 
-    /// Completes each batch by its result: acknowledged, retried (at the front of its
-    /// partition's queue, after `retry.backoff.ms`), or failed for good.
+    /// Completes each batch by its result: acknowledged, retried (back in its partition's
+    /// queue, at the front or, idempotent, in sequence order, after the retry backoff), or
+    /// failed for good.
     fn complete(
         &mut self,
         ctx: &mut Ctx,
@@ -275,9 +402,15 @@ impl Producer {
         let mut refresh = false;
         // Re-enqueued in reverse so that the batches keep their order at the front.
         for (tp, mut batch) in batches.into_iter().rev() {
+            let p = tp.partition.0 as usize;
             let result = results.iter().find(|r| r.partition == tp);
             let error = result.map_or(Some(KafkaError::Network), |r| r.error);
             let n = batch.records.len() as u32;
+            if let (Some(idem), Some(seq), None) = (self.idempotence.as_mut(), batch.base_sequence, error) {
+                idem.in_flight[p].remove(&seq);
+                let last = seq + n - 1;
+                idem.last_acked[p] = Some(idem.last_acked[p].map_or(last, |l| l.max(last)));
+            }
             match error {
                 None => {
                     let base = result.map_or(Offset(0), |r| r.base_offset);
@@ -287,22 +420,43 @@ impl Producer {
                 }
                 Some(e) => {
                     let expired = now.0 >= batch.created.0 + self.config.delivery_timeout_ms;
-                    let retrying = e.is_retriable() && batch.attempts <= self.config.retries && !expired;
+                    let retriable = e.is_retriable() || self.out_of_order_is_retriable(e, batch.base_sequence);
+                    let retrying = retriable && batch.attempts <= self.config.retries && !expired;
+                    let backoff = retrying.then(|| self.config.retry_backoff_ms_for(batch.attempts, ctx.rng));
                     ctx.trace(TraceEvent::ProduceFailed {
                         producer: ctx.me(),
                         partition: tp,
                         error: e.exception_name(),
                         records: n,
-                        retrying,
+                        retry_backoff_ms: backoff,
                     });
-                    if retrying {
+                    if let Some(backoff) = backoff {
                         refresh = true;
-                        batch.retry_at = now.plus_ms(self.config.retry_backoff_ms);
+                        batch.retry_at = now.plus_ms(backoff);
                         self.stats.retries += 1;
-                        self.accumulator[tp.partition.0 as usize].push_front(batch);
+                        let queue = &mut self.accumulator[p];
+                        match batch.base_sequence {
+                            // Kafka's `RecordAccumulator.insertInSequenceOrder`.
+                            Some(seq) => {
+                                let at = queue
+                                    .iter()
+                                    .position(|b| b.base_sequence.is_none_or(|s| s > seq))
+                                    .unwrap_or(queue.len());
+                                queue.insert(at, batch);
+                            }
+                            None => queue.push_front(batch),
+                        }
                     } else {
                         self.buffered_bytes = self.buffered_bytes.saturating_sub(batch.bytes);
                         self.stats.records_failed += n as u64;
+                        if let Some(seq) = batch.base_sequence {
+                            // Kafka's `handleFailedBatch`: the sequences after it may not follow
+                            // any more, so the epoch is bumped.
+                            if let Some(idem) = self.idempotence.as_mut() {
+                                idem.in_flight[p].remove(&seq);
+                            }
+                            self.bump_epoch(ctx);
+                        }
                     }
                 }
             }
@@ -312,14 +466,44 @@ impl Producer {
         }
     }
 
+    /// Kafka's `TransactionManager.canRetry` for `OutOfOrderSequenceException` of an
+    /// idempotent producer: always retried. (When the batch is the next after the last
+    /// acknowledged, the gap is real: the Java client bumps the epoch and renumbers the
+    /// partition's batches in flight from 0. Here the batch is retried with its sequence until
+    /// it expires, and its failure bumps the epoch; a real gap needs the leader to lose
+    /// acknowledged records, an unclean election.)
+    fn out_of_order_is_retriable(&mut self, e: KafkaError, seq: Option<u32>) -> bool {
+        self.idempotence.is_some() && e == KafkaError::OutOfOrderSequenceNumber && seq.is_some()
+    }
+
     /// Handles a ProduceResponse: acknowledges (or fails) the batches it answers, frees their
     /// memory and request slot, and sends what that lets through.
     pub fn on_message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: Message) {
         match msg {
             Message::ProduceResponse { correlation_id, results } => {
-                let Some(sent) = self.pending.remove(&correlation_id) else { return };
-                self.release_slot(sent.node);
-                self.complete(ctx, sent.batches, &results);
+                let Some(sent) = self.pending.get_mut(&correlation_id) else { return };
+                sent.held = Some(results);
+                let node = sent.node;
+                // Read the connection's responses in request order, up to the first still missing
+                // (a response a link fault dropped holds the later ones until the request times
+                // out and the connection closes, as a stalled TCP stream would).
+                while let Some((&id, first)) = self.pending.iter().find(|(_, f)| f.node == node) {
+                    if first.held.is_none() {
+                        break;
+                    }
+                    let sent = self.pending.remove(&id).expect("present");
+                    self.release_slot(node);
+                    self.complete(ctx, sent.batches, &sent.held.expect("held"));
+                }
+                self.step(ctx);
+            }
+            Message::InitProducerIdResponse { correlation_id, producer_id, producer_epoch } => {
+                let Some(idem) = self.idempotence.as_mut().filter(|i| i.init_in_flight == Some(correlation_id)) else {
+                    return;
+                };
+                idem.init_in_flight = None;
+                idem.producer = Some((producer_id, producer_epoch));
+                ctx.trace(TraceEvent::ProducerIdAssigned { producer: ctx.me(), producer_id, producer_epoch });
                 self.step(ctx);
             }
             Message::MetadataResponse { correlation_id, topics, partitions, .. } => {
@@ -332,6 +516,13 @@ impl Producer {
                     self.accumulator.resize_with(n, VecDeque::new);
                     self.scratch.resize(n, None);
                     self.partition_of_key.clear();
+                    if let Some(idem) = self.idempotence.as_mut() {
+                        idem.next_sequence.resize(n, 0);
+                        idem.in_flight.resize(n, BTreeSet::new());
+                        idem.last_acked.resize(n, None);
+                        let epoch = idem.producer.map_or(0, |(_, e)| e);
+                        idem.partition_epoch.resize(n, epoch);
+                    }
                 }
                 self.rebuild_destinations();
                 // A partition still without a leader: ask again (after the backoff).
@@ -345,14 +536,13 @@ impl Producer {
                 self.step(ctx);
             }
             Message::Disconnected { node } => {
-                let dropped: Vec<u64> =
-                    self.pending.iter().filter(|(_, f)| f.node == node).map(|(id, _)| *id).collect();
-                for id in dropped {
-                    let sent = self.pending.remove(&id).expect("present");
-                    self.fail_request(ctx, sent, KafkaError::Network);
-                }
+                self.fail_node(ctx, node, KafkaError::Network);
                 if self.metadata.on_disconnected(node) {
                     self.request_metadata(ctx);
+                }
+                if self.idempotence.as_ref().is_some_and(|i| i.init_in_flight.is_some()) {
+                    // The InitProducerId may have gone to that broker: ask again.
+                    self.retry_init_producer_id(ctx);
                 }
                 self.step(ctx);
             }
@@ -379,6 +569,36 @@ impl Producer {
         self.catch_up(now);
         self.drain(ctx);
         self.plan_wake(ctx);
+    }
+
+    /// A batch failed for good: the idempotent producer bumps its own epoch (the Java
+    /// client's `bumpIdempotentProducerEpoch`, KIP-360; no request is needed: a leader takes a
+    /// higher epoch whose first sequence is 0). Each partition moves to the new epoch, at
+    /// sequence 0, once its batches in flight are resolved; those keep their old epoch and
+    /// sequence, so none that may be in a log is ever sent under another number.
+    fn bump_epoch(&mut self, ctx: &mut Ctx) {
+        let Some(idem) = self.idempotence.as_mut() else { return };
+        let Some((producer_id, epoch)) = idem.producer else { return };
+        let producer_epoch = epoch.wrapping_add(1);
+        idem.producer = Some((producer_id, producer_epoch));
+        ctx.trace(TraceEvent::ProducerIdAssigned { producer: ctx.me(), producer_id, producer_epoch });
+    }
+
+    /// Whether the idempotent producer holds back `p`'s first batch: it has no producer id
+    /// yet, or the batch is a retry that is not the first of its partition in flight
+    /// (Kafka's `shouldStopDrainBatchesForPartition`).
+    fn held_back(&self, p: u32, first: &OpenBatch) -> bool {
+        let Some(idem) = self.idempotence.as_ref() else { return false };
+        let Some((_, epoch)) = idem.producer else { return true };
+        let stale = idem.partition_epoch[p as usize] != epoch;
+        if first.base_sequence.is_none() && stale && !idem.in_flight[p as usize].is_empty() {
+            // Kafka's `hasStaleProducerIdAndEpoch`: no new batch until the old epoch's are resolved.
+            return true;
+        }
+        match (first.base_sequence, idem.in_flight[p as usize].first()) {
+            (Some(seq), Some(&first_in_flight)) => seq != first_in_flight,
+            _ => false,
+        }
     }
 
     fn partition_of(&mut self, key: crate::ids::KeyId) -> u32 {
@@ -419,7 +639,7 @@ impl Producer {
             self.stats.records_sent += 1;
             self.buffered_bytes += size;
             let p = self.partition_of(emitted.key) as usize;
-            let joins = self.accumulator[p].back().is_some_and(|b| self.fits(b.bytes, size));
+            let joins = self.accumulator[p].back().is_some_and(|b| !b.closed && self.fits(b.bytes, size));
             let queue = &mut self.accumulator[p];
             match queue.back_mut() {
                 Some(b) if joins => {
@@ -432,6 +652,9 @@ impl Producer {
                     created: SimTime(at),
                     attempts: 0,
                     retry_at: SimTime::ZERO,
+                    base_sequence: None,
+                    epoch: 0,
+                    closed: false,
                 }),
             }
         }
@@ -443,6 +666,7 @@ impl Producer {
         let q = &self.accumulator[p as usize];
         q.front().is_some_and(|b| {
             now >= b.retry_at
+                && !self.held_back(p, b)
                 && (q.len() > 1
                     || b.attempts > 0
                     || b.bytes >= self.config.batch_size_bytes as u64
@@ -476,18 +700,41 @@ impl Producer {
                     let p = self.destinations[di].partitions[i];
                     self.destinations[di].drain_index = i;
                     i = (i + 1) % n;
-                    let queue = &mut self.accumulator[p as usize];
-                    if let Some(first) = queue.front().filter(|b| now >= b.retry_at) {
+                    if let Some(first) = self.accumulator[p as usize].front().filter(|b| now >= b.retry_at) {
                         if size + first.bytes > self.config.max_request_size_bytes && !batches.is_empty() {
                             break;
                         }
-                        let b = queue.pop_front().expect("front exists");
+                        if self.held_back(p, first) {
+                            break;
+                        }
+                        let mut b = self.accumulator[p as usize].pop_front().expect("front exists");
+                        if let Some(idem) = self.idempotence.as_mut() {
+                            let pi = p as usize;
+                            if b.base_sequence.is_none() {
+                                let epoch = idem.producer.map_or(0, |(_, e)| e);
+                                if idem.partition_epoch[pi] != epoch {
+                                    // Kafka's `startSequencesAtBeginning` for this partition.
+                                    idem.partition_epoch[pi] = epoch;
+                                    idem.next_sequence[pi] = 0;
+                                    idem.last_acked[pi] = None;
+                                }
+                                let seq = idem.next_sequence[pi];
+                                idem.next_sequence[pi] = seq.wrapping_add(b.records.len() as u32) & i32::MAX as u32;
+                                b.base_sequence = Some(seq);
+                                b.epoch = epoch;
+                            }
+                            idem.in_flight[pi].insert(b.base_sequence.expect("set"));
+                        }
                         size += b.bytes;
                         batches.push((TopicPartition::new(self.topic, p), b));
                     }
                     if i == start {
                         break;
                     }
+                }
+                if batches.is_empty() {
+                    // The first partition in turn holds its batch back (Kafka's drain stops there too).
+                    continue;
                 }
                 self.send(ctx, di, batches);
                 sent = true;
@@ -499,10 +746,22 @@ impl Producer {
     }
 
     fn send(&mut self, ctx: &mut Ctx, di: usize, mut batches: Vec<(TopicPartition, OpenBatch)>) {
-        batches.iter_mut().for_each(|(_, b)| b.attempts += 1);
+        batches.iter_mut().for_each(|(_, b)| {
+            b.attempts += 1;
+            b.closed = true;
+        });
+        let producer = self.producer_id();
         let wire: Vec<ProducerBatch> = batches
             .iter()
-            .map(|(partition, b)| ProducerBatch { partition: *partition, records: b.records.clone() })
+            .map(|(partition, b)| ProducerBatch {
+                partition: *partition,
+                records: b.records.clone(),
+                stamp: producer.zip(b.base_sequence).map(|((producer_id, _), base_sequence)| ProducerStamp {
+                    producer_id,
+                    producer_epoch: b.epoch,
+                    base_sequence,
+                }),
+            })
             .collect();
         self.stats.batches_sent += wire.len() as u64;
         self.next_correlation_id += 1;
@@ -517,7 +776,7 @@ impl Producer {
         } else {
             self.destinations[di].in_flight += 1;
             self.stats.requests_in_flight += 1;
-            self.pending.insert(correlation_id, InFlight { node: to, batches });
+            self.pending.insert(correlation_id, InFlight { node: to, batches, held: None });
             ctx.set_timer(
                 self.config.request_timeout_ms,
                 Timer::Producer(ProducerTimer::RequestTimeout { correlation_id }),
@@ -536,7 +795,7 @@ impl Producer {
         let batch_size = self.config.batch_size_bytes as u64;
         let mut best = u64::MAX;
         for (p, q) in self.accumulator.iter().enumerate() {
-            self.scratch[p] = q.back().map(|b| b.bytes);
+            self.scratch[p] = q.back().filter(|b| !b.closed).map(|b| b.bytes);
             if let Some(b) = q.front().filter(|b| b.retry_at > now) {
                 best = best.min(b.retry_at.0);
             }

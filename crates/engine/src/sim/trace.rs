@@ -204,7 +204,14 @@ pub enum TraceEvent {
     /// A broker became a group's coordinator and loaded its offsets from `__consumer_offsets`.
     CoordinatorLoaded { broker: u32, group: GroupId },
     /// A produce request's batch failed; the producer retries it or gives it up.
-    ProduceFailed { producer: NodeId, partition: TopicPartition, error: &'static str, records: u32, retrying: bool },
+    /// `retry_backoff_ms`: the batch is sent again after this backoff; `None`: the send failed.
+    ProduceFailed {
+        producer: NodeId,
+        partition: TopicPartition,
+        error: &'static str,
+        records: u32,
+        retry_backoff_ms: Option<u64>,
+    },
     /// A consumer found its group's coordinator (FindCoordinator).
     CoordinatorFound { consumer: NodeId, broker: u32 },
     /// A consumer marked its coordinator unknown (`NOT_COORDINATOR`, a dropped connection or a timeout).
@@ -257,13 +264,35 @@ pub enum TraceEvent {
     Seeking { consumer: NodeId, partitions: Vec<TopicPartition>, to: String },
     /// `assign()`: the consumer reads these partitions outside any group membership.
     ManuallyAssigned { consumer: NodeId, partitions: Vec<TopicPartition> },
+    /// An idempotent producer got its producer id and epoch (InitProducerId).
+    ProducerIdAssigned { producer: NodeId, producer_id: u64, producer_epoch: u16 },
+    /// A leader did not append a batch it already had from that producer (a retry whose first
+    /// send was appended, its response lost) and answered with the batch's first offset.
+    DuplicateBatch { broker: u32, partition: TopicPartition, producer_id: u64, base_sequence: u32, base_offset: Offset },
+    /// A link fault dropped a message.
+    MessageDropped { from: NodeId, to: NodeId, message: &'static str },
+    /// A link fault delivered a message twice.
+    MessageDuplicated { from: NodeId, to: NodeId, message: &'static str },
+    /// A link fault was set (all rates 0 and no delay: removed). Rates in parts per million.
+    LinkFaultSet {
+        from: crate::faults::Nodes,
+        to: crate::faults::Nodes,
+        message: Option<&'static str>,
+        drop_ppm: u32,
+        duplicate_ppm: u32,
+        delay_ms: u64,
+        count: Option<u32>,
+    },
+    /// A producer config was changed to keep the others consistent, as the Java client does
+    /// and logs (an implicit `enable.idempotence=true` turned off by `acks=1`, ...).
+    ProducerConfigAdjusted { producer: NodeId, message: &'static str },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 58] = [
+    pub const KINDS: [&'static str; 64] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -322,6 +351,12 @@ impl TraceEvent {
         "commit_on_revoke",
         "seeking",
         "manually_assigned",
+        "producer_id_assigned",
+        "duplicate_batch",
+        "message_dropped",
+        "message_duplicated",
+        "link_fault_set",
+        "producer_config_adjusted",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -385,6 +420,12 @@ impl TraceEvent {
             TraceEvent::CommitOnRevoke { .. } => 55,
             TraceEvent::Seeking { .. } => 56,
             TraceEvent::ManuallyAssigned { .. } => 57,
+            TraceEvent::ProducerIdAssigned { .. } => 58,
+            TraceEvent::DuplicateBatch { .. } => 59,
+            TraceEvent::MessageDropped { .. } => 60,
+            TraceEvent::MessageDuplicated { .. } => 61,
+            TraceEvent::LinkFaultSet { .. } => 62,
+            TraceEvent::ProducerConfigAdjusted { .. } => 63,
         }
     }
 
@@ -606,13 +647,57 @@ impl TraceEvent {
                 "[GroupCoordinator {broker}] Loaded group {} from __consumer_offsets",
                 names.group_name(*group)
             ),
-            TraceEvent::ProduceFailed { producer, partition, error, records, retrying } => write!(
+            TraceEvent::ProduceFailed { producer, partition, error, records, retry_backoff_ms } => write!(
                 s,
                 "[Producer clientId={}] Got error produce response on topic-partition {}: {error}; {records} record(s) {}",
                 names.node_name(*producer),
                 tp(partition),
-                if *retrying { "will be retried" } else { "failed" }
+                match retry_backoff_ms {
+                    Some(ms) => format!("will be retried in {ms} ms"),
+                    None => "failed".to_string(),
+                }
             ),
+            TraceEvent::ProducerIdAssigned { producer, producer_id, producer_epoch } => write!(
+                s,
+                "[Producer clientId={}] ProducerId set to {producer_id} with epoch {producer_epoch}",
+                names.node_name(*producer)
+            ),
+            TraceEvent::DuplicateBatch { broker, partition, producer_id, base_sequence, base_offset } => write!(
+                s,
+                "[UnifiedLog partition={} broker={broker}] Duplicate batch from producerId {producer_id} (sequence {base_sequence}) not appended again; answered with its offset {base_offset}",
+                tp(partition)
+            ),
+            TraceEvent::MessageDropped { from, to, message } => write!(
+                s,
+                "[Network] {message} from {} to {} dropped",
+                names.node_name(*from),
+                names.node_name(*to)
+            ),
+            TraceEvent::MessageDuplicated { from, to, message } => write!(
+                s,
+                "[Network] {message} from {} to {} delivered twice",
+                names.node_name(*from),
+                names.node_name(*to)
+            ),
+            TraceEvent::LinkFaultSet { from, to, message, drop_ppm, duplicate_ppm, delay_ms, count } => {
+                let end = |n: &crate::faults::Nodes| match n {
+                    crate::faults::Nodes::One(id) => names.node_name(*id).to_string(),
+                    other => other.label().to_string(),
+                };
+                write!(
+                    s,
+                    "[Network] Link fault {} -> {} ({}): drop {:.2}%, duplicate {:.2}%, delay {delay_ms} ms{}",
+                    end(from),
+                    end(to),
+                    message.unwrap_or("every message"),
+                    *drop_ppm as f64 / 10_000.0,
+                    *duplicate_ppm as f64 / 10_000.0,
+                    count.map_or(String::new(), |n| format!(", for the next {n} message(s)"))
+                )
+            }
+            TraceEvent::ProducerConfigAdjusted { producer, message } => {
+                write!(s, "[Producer clientId={}] {message}", names.node_name(*producer))
+            }
             TraceEvent::CoordinatorFound { consumer, broker } => {
                 write!(s, "{} Discovered group coordinator broker-{broker}", client(consumer))
             }
