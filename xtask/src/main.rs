@@ -47,7 +47,7 @@ fn main() -> ExitCode {
                 }
             };
             match (value("--seeds", 1000), value("--from", 0)) {
-                (Ok(seeds), Ok(from)) => soak(seeds, from),
+                (Ok(seeds), Ok(from)) => soak(seeds, from, None),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             }
         }
@@ -509,21 +509,16 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(8765)
 }
 
-/// `streamlab soak` in release: random scenarios and faults, every invariant after every event.
-fn soak(seeds: u64, from: u64) -> Result<(), String> {
-    run(Command::new("cargo").args([
-        "run",
-        "--release",
-        "-q",
-        "-p",
-        "streamlab-cli",
-        "--",
-        "soak",
-        "--seeds",
-        &seeds.to_string(),
-        "--from",
-        &from.to_string(),
-    ]))
+/// `streamlab soak` in release: random scenarios and faults, every invariant after every event;
+/// `idempotence` forces the producers' `enable.idempotence` (`on` or `off`).
+fn soak(seeds: u64, from: u64, idempotence: Option<&str>) -> Result<(), String> {
+    let (seeds, from) = (seeds.to_string(), from.to_string());
+    let mut args =
+        vec!["run", "--release", "-q", "-p", "streamlab-cli", "--", "soak", "--seeds", &seeds, "--from", &from];
+    if let Some(i) = idempotence {
+        args.extend(["--idempotence", i]);
+    }
+    run(Command::new("cargo").args(args))
 }
 
 fn test(root: &Path) -> Result<(), String> {
@@ -549,7 +544,11 @@ fn test(root: &Path) -> Result<(), String> {
             }),
         ),
         ("native tests (every crate)", Box::new(|| run(Command::new("cargo").args(["test", "--workspace"])))),
-        ("soak: 1,000 seeds, every invariant after every event (release)", Box::new(|| soak(1000, 0))),
+        ("soak: 1,000 seeds, every invariant after every event (release)", Box::new(|| soak(1000, 0, None))),
+        (
+            "soak: 1,000 more seeds, every producer idempotent (no duplicate, send order kept)",
+            Box::new(|| soak(1000, 1000, Some("on"))),
+        ),
         (
             "exercises: streamlab check on every file in static/exercises/",
             Box::new(|| check_exercises(&project_root())),

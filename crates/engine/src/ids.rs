@@ -42,6 +42,14 @@ impl RecordId {
     pub fn seq(self) -> usize {
         (self.0 & ((1 << Self::SEQ_BITS) - 1)) as usize
     }
+
+    /// The id a transaction marker (a control record) carries: it is no producer's record.
+    pub const CONTROL: RecordId = RecordId(u64::MAX);
+
+    /// Whether this is a transaction marker's id.
+    pub fn is_control(self) -> bool {
+        self == Self::CONTROL
+    }
 }
 
 /// An interned record key: an index into the simulation's [`crate::workload::KeyTable`].

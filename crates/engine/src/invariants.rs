@@ -24,6 +24,9 @@
 //!   no record twice.
 //! - `ledger_accounts_for_every_record`: each record of a partition a group reads is processed
 //!   once, duplicated, lost, skipped or pending, exactly one of them.
+//! - `idempotent_producer_writes_once_in_order`: when every producer is idempotent (and
+//!   elections are clean), the committed part of each partition holds each producer's records
+//!   once and in the order they were sent: retries never duplicate or reorder.
 
 use crate::broker::GroupState;
 use crate::consumer::{CommitMode, MemberState};
@@ -40,6 +43,9 @@ pub struct Promises {
     /// Every producer uses `acks=all` and every topic `min.insync.replicas` ≥ 2 with clean
     /// elections: no acknowledged write may be lost.
     pub durable_writes: bool,
+    /// Every producer has `enable.idempotence` on, with clean elections: no partition holds a
+    /// record twice or a producer's records out of send order.
+    pub idempotent_writes: bool,
 }
 
 impl Promises {
@@ -49,7 +55,12 @@ impl Promises {
         let unclean = v.topic_configs.iter().any(|c| c.unclean_leader_election_enable);
         let acks_all = v.producer_configs.iter().all(|p| p.acks == crate::config::Acks::All);
         let min_isr = v.topic_configs.iter().all(|c| c.min_insync_replicas >= 2);
-        Promises { unclean_elections: unclean, durable_writes: acks_all && min_isr && !unclean }
+        let idempotent = v.producer_configs.iter().all(|p| p.enable_idempotence);
+        Promises {
+            unclean_elections: unclean,
+            durable_writes: acks_all && min_isr && !unclean,
+            idempotent_writes: idempotent && !unclean,
+        }
     }
 }
 
@@ -64,6 +75,9 @@ pub struct InvariantChecker {
     committed: BTreeMap<TopicPartition, Vec<u64>>,
     /// Per replica, the offset below which it has been compared with `committed`.
     checked: BTreeMap<(TopicPartition, BrokerId), u64>,
+    /// Per partition, how far `committed` has been checked for send order, and per producer
+    /// the last record sequence seen there.
+    ordered: BTreeMap<TopicPartition, (u64, BTreeMap<usize, usize>)>,
 }
 
 impl InvariantChecker {
@@ -128,6 +142,10 @@ impl InvariantChecker {
                     self.check_agreement(sim, *tp, *b, log)?;
                 }
             }
+            if self.promises.idempotent_writes && sim.catalog().topic_name(tp.topic) != crate::simulation::OFFSETS_TOPIC
+            {
+                self.check_send_order(sim, *tp)?;
+            }
             if self.promises.unclean_elections {
                 continue;
             }
@@ -176,6 +194,30 @@ impl InvariantChecker {
             }
         }
         *checked = hw;
+        Ok(())
+    }
+
+    /// The committed records of `tp` not yet checked, in offset order: each producer's
+    /// sequences must rise.
+    fn check_send_order(&mut self, sim: &Simulation, tp: TopicPartition) -> Result<(), String> {
+        let Some(committed) = self.committed.get(&tp) else { return Ok(()) };
+        let (from, last) = self.ordered.entry(tp).or_default();
+        while let Some(&id) = committed.get(*from as usize).filter(|id| **id != UNKNOWN) {
+            let id = crate::ids::RecordId(id);
+            if !id.is_control() {
+                let (producer, seq) = (id.producer(), id.seq());
+                if let Some(&prev) = last.get(&producer).filter(|&&prev| seq <= prev) {
+                    return Err(format!(
+                        "idempotent_producer_writes_once_in_order: {} offset {from} holds record {} of producer {producer} (sequence {seq}) after its sequence {prev}{}",
+                        sim.catalog().partition_name(tp),
+                        id.0,
+                        if seq == prev { " again" } else { "" },
+                    ));
+                }
+                last.insert(producer, seq);
+            }
+            *from += 1;
+        }
         Ok(())
     }
 

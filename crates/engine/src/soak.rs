@@ -34,6 +34,9 @@ pub struct SoakOptions {
     /// A test-only switch that breaks the engine (leaders advance the HW without their
     /// followers), to show the harness catches it.
     pub break_high_watermark: bool,
+    /// Force `enable.idempotence` on or off (with 5 requests in flight when off), instead of
+    /// the seed's random choice.
+    pub idempotence: Option<bool>,
 }
 
 /// What one seed came to.
@@ -45,6 +48,12 @@ pub struct SoakRun {
     pub simulated_ms: u64,
     pub trace_hash: u64,
     pub acknowledged_lost: u64,
+    /// Extra copies of records in the logs at the end (retries without idempotence).
+    pub log_duplicates: u64,
+    /// Records the group processed after a later-sent record of the same key.
+    pub reordered: u64,
+    /// Whether the producer was idempotent.
+    pub idempotent: bool,
 }
 
 /// An invariant broken on a seed.
@@ -81,6 +90,12 @@ const EXCERPT_LINES: usize = 12;
 /// as RF 3 with `min.insync.replicas=2` promises. `durability` picks the configs and, for the negative
 /// controls, the faults that defeat them.
 pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
+    random_scenario_with(seed, SoakOptions { durability, ..SoakOptions::default() })
+}
+
+/// [`random_scenario`] with `options` applied (`idempotence` forced on or off).
+pub fn random_scenario_with(seed: u64, options: SoakOptions) -> Scenario {
+    let durability = options.durability;
     let mut rng = SimRng::new(seed, 0x50a4);
     let brokers = 3;
     let partitions = rng.range_inclusive(1, 3) as u32;
@@ -164,6 +179,19 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
     let processing_ms_per_record = rng.range_inclusive(0, 3);
     let (group, consumer_faults) = random_group(seed, run_ms, members, commit_mode, partitions);
     faults.extend(consumer_faults);
+    let (mut producer_configs, link_faults) = random_producer(seed, run_ms);
+    producer_configs.insert("acks".to_string(), Value::from(acks));
+    if acks != "all" {
+        // Idempotence needs acks=all: left to its default, acks=1 turns it off.
+        producer_configs.remove("enable.idempotence");
+    }
+    if let Some(on) = options.idempotence {
+        producer_configs.insert("enable.idempotence".to_string(), Value::from(on));
+        if !on {
+            producer_configs.insert("max.in.flight.requests.per.connection".to_string(), Value::from(5));
+        }
+    }
+    faults.extend(link_faults);
     faults.sort_by_key(|f| f.at_ms);
     Scenario {
         seed,
@@ -178,7 +206,7 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
         producers: vec![ProducerSpec {
             defaults: Default::default(),
             topic: "soak".into(),
-            configs: BTreeMap::from([("acks".to_string(), Value::from(acks))]),
+            configs: producer_configs,
             workload: WorkloadSpec::Iot {
                 devices: rng.range_inclusive(2, 8) as u32,
                 interval_ms: rng.range_inclusive(20, 200),
@@ -188,6 +216,49 @@ pub fn random_scenario(seed: u64, durability: Durability) -> Scenario {
         consumer_groups: vec![GroupSpec { processing_ms_per_record, ..group }],
         faults,
     }
+}
+
+/// The producer side of a soak seed, from its own random stream: idempotence on for three
+/// seeds in four, 1 to 5 requests in flight, a short `request.timeout.ms` (2 to 8 s), and up
+/// to 3 windows in which links between brokers and the producer drop produce requests or
+/// responses (up to 20%) or deliver produce requests twice: retries then duplicate and
+/// reorder records unless the producer is idempotent.
+fn random_producer(seed: u64, run_ms: u64) -> (BTreeMap<String, Value>, Vec<TimedCommand>) {
+    let mut rng = SimRng::new(seed, 0x1de);
+    let request_timeout_ms = rng.range_inclusive(2_000, 8_000);
+    let configs = BTreeMap::from([
+        ("enable.idempotence".to_string(), Value::from(rng.range_inclusive(0, 3) > 0)),
+        ("max.in.flight.requests.per.connection".to_string(), Value::from(rng.range_inclusive(1, 5))),
+        ("request.timeout.ms".to_string(), Value::from(request_timeout_ms)),
+        ("delivery.timeout.ms".to_string(), Value::from(request_timeout_ms * 4 + 100)),
+    ]);
+    let mut faults = vec![];
+    let mut t = rng.range_inclusive(1_000, 10_000);
+    for _ in 0..rng.range_inclusive(0, 3) {
+        if t + 2_000 > run_ms {
+            break;
+        }
+        let (from, to, message, duplicate) = match rng.range_inclusive(0, 2) {
+            0 => ("brokers", "producers", "ProduceResponse", false),
+            1 => ("producers", "brokers", "ProduceRequest", false),
+            _ => ("producers", "brokers", "ProduceRequest", true),
+        };
+        let rate = rng.range_inclusive(1, 20) as f64 / 100.0;
+        let fault = |rate: f64| Command::LinkFault {
+            from: from.into(),
+            to: to.into(),
+            message: Some(message.into()),
+            drop_rate: if duplicate { 0.0 } else { rate },
+            duplicate_rate: if duplicate { rate } else { 0.0 },
+            delay_ms: 0,
+            count: None,
+        };
+        let end = (t + rng.range_inclusive(1_000, 15_000)).min(run_ms - 1);
+        faults.push(TimedCommand { at_ms: t, command: fault(rate) });
+        faults.push(TimedCommand { at_ms: end, command: fault(0.0) });
+        t = end + rng.range_inclusive(1_000, 10_000);
+    }
+    (configs, faults)
 }
 
 /// The group of a soak seed, from its own random stream (so that the broker faults of a seed
@@ -295,19 +366,24 @@ fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions, check: bool
             return Err(violation(e, sim.now().0, excerpt));
         }
     }
+    let groups = sim.valid().scenario.consumer_groups.iter();
+    let reordered = groups.map(|g| sim.outcome(&g.group_id).reordered).sum();
     Ok(SoakRun {
         seed,
         events: sim.events_processed(),
         simulated_ms: sim.now().0,
         trace_hash: sim.trace_hash(),
         acknowledged_lost: sim.acknowledged_lost().0,
+        log_duplicates: sim.log_duplicates().0,
+        reordered,
+        idempotent: sim.valid().producer_configs.iter().all(|p| p.enable_idempotence),
     })
 }
 
 /// Runs seed `seed` with every invariant checked after every event, then again to compare the
 /// trace hashes; fails on the first violation, or if the hashes differ.
 pub fn run_seed(seed: u64, options: SoakOptions) -> Result<SoakRun, Violation> {
-    let scenario = random_scenario(seed, options.durability);
+    let scenario = random_scenario_with(seed, options);
     let first = run_checked(seed, &scenario, options, true)?;
     let second = run_checked(seed, &scenario, options, false)?;
     if first.trace_hash != second.trace_hash {
