@@ -415,7 +415,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
         ViewId::Tools => html! { <ToolsPanel {snapshot} key_names={v.key_names.clone()} /> },
         ViewId::Windows => html! { <WindowPanel {snapshot} /> },
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },
-        ViewId::Producer => html! { <ProducerPanel {snapshot} /> },
+        ViewId::Producer => html! {
+            <ProducerPanel {snapshot} setup={v.setup.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
+        },
         ViewId::Lag => html! { <LagChart history={v.history.clone()} {snapshot} /> },
         ViewId::Events => html! { <EventLog {snapshot} /> },
     }

@@ -103,5 +103,7 @@ pub fn troubled_cluster() -> Snapshot {
         brokers,
         acknowledged_lost: 4,
         acknowledged_lost_ids: vec![11, 12, 13, 14],
+        log_duplicates: 0,
+        log_duplicate_ids: vec![],
     }
 }

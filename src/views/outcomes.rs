@@ -11,6 +11,12 @@ pub struct Props {
     pub snapshot: Rc<Snapshot>,
 }
 
+/// Why a log can hold a record twice, on the producer's side.
+const LOG_DUPLICATES_WHY: &str = "In the log twice: a producer retried a batch the leader had already appended (its response was lost), and without idempotence the leader appended it again. Consumers see two records.";
+
+/// Why a group can process a key's records out of order.
+const REORDERED_WHY: &str = "Reordered: processed after a record of the same key sent later. Without idempotence, a retried batch can land behind a later batch that was in flight beside it.";
+
 /// Why a record can be acknowledged and then gone, on the cluster's side.
 const ACKNOWLEDGED_LOST_WHY: &str = "Acknowledged, then lost: acknowledged to the producer, then gone from the log: a leader that had them failed before its followers copied them (acks=1, or an unclean leader election).";
 
@@ -59,10 +65,15 @@ pub fn outcome_panel(props: &Props) -> Html {
                     <div class={classes!((o.lost > 0).then_some("bad"))}><dt>{"lost (consumer side)"}</dt><dd data-testid="out-lost">{o.lost}</dd></div>
                     <div class={classes!((s.acknowledged_lost > 0).then_some("bad"))}><dt>{"acknowledged, then lost (cluster side)"}</dt>
                         <dd data-testid="acknowledged-lost">{s.acknowledged_lost}</dd></div>
+                    <div class={classes!((s.log_duplicates > 0).then_some("warn"))}><dt>{"in the log twice (producer side)"}</dt>
+                        <dd data-testid="log-duplicates">{s.log_duplicates}</dd></div>
+                    <div class={classes!((o.reordered > 0).then_some("warn"))}><dt>{"reordered"}</dt><dd data-testid="out-reordered">{o.reordered}</dd></div>
                     <div><dt>{"pending"}</dt><dd>{o.pending}</dd></div>
                 </dl>
                 <p class="hint">{why}{" Lost (consumer side): acknowledged, never processed, and committed past. Pending: not processed yet."}</p>
                 <p class="hint">{ACKNOWLEDGED_LOST_WHY}</p>
+                if s.log_duplicates > 0 { <p class="hint">{LOG_DUPLICATES_WHY}</p> }
+                if o.reordered > 0 { <p class="hint">{REORDERED_WHY}</p> }
                 if !o.duplicated_ids.is_empty() {
                     <details><summary>{format!("Duplicated record ids ({}{})", o.duplicated_ids.len(), if o.duplicated > o.duplicated_ids.len() as u64 { ", first shown" } else { "" })}</summary>
                         <p class="ids">{ids(&o.duplicated_ids)}</p></details>
@@ -70,6 +81,11 @@ pub fn outcome_panel(props: &Props) -> Html {
                 if !o.lost_ids.is_empty() {
                     <details><summary>{format!("Lost record ids ({}{})", o.lost_ids.len(), if o.lost > o.lost_ids.len() as u64 { ", first shown" } else { "" })}</summary>
                         <p class="ids">{ids(&o.lost_ids)}</p></details>
+                }
+                if !s.log_duplicate_ids.is_empty() {
+                    <details><summary>{format!("Record ids in the log twice ({}{})", s.log_duplicate_ids.len(),
+                        if s.log_duplicates > s.log_duplicate_ids.len() as u64 { ", first shown" } else { "" })}</summary>
+                        <p class="ids">{ids(&s.log_duplicate_ids)}</p></details>
                 }
                 if !s.acknowledged_lost_ids.is_empty() {
                     <details><summary>{format!("Acknowledged, then lost record ids ({}{})", s.acknowledged_lost_ids.len(),

@@ -21,6 +21,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "records acknowledged to a producer, then gone from the log (a leader failed before its followers copied them)",
     ),
     ("failed", "records whose send failed for good (a fatal error, or `delivery.timeout.ms` passed)"),
+    (
+        "log_duplicates",
+        "extra copies of records in the logs: a retry appended a batch the leader already had (idempotence off)",
+    ),
     ("late", "records the windowed group dropped as late (past the window's end + grace)"),
     ("dead_letters", "input rows that could not be read"),
     ("windows.count", "windows of the first windowed group"),
@@ -47,6 +51,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("groups.<group_id>.lost", "records committed past but never processed"),
     ("groups.<group_id>.pending", "records not yet processed nor committed past"),
     ("groups.<group_id>.skipped", "records never processed because `auto.offset.reset=latest` started past them"),
+    ("groups.<group_id>.reordered", "records processed after a later-sent record of the same key"),
     ("groups.<group_id>.revoked", "partitions members gave up in rebalances (revoked or lost), summed"),
     ("groups.<group_id>.moved", "partitions rebalances gave to a member other than their last owner, summed"),
     (
@@ -83,6 +88,7 @@ impl Metrics {
         put("acknowledged".into(), report.acknowledged as f64);
         put("acknowledged_lost".into(), report.acknowledged_lost as f64);
         put("failed".into(), report.failed as f64);
+        put("log_duplicates".into(), report.log_duplicates as f64);
         put("late".into(), report.late as f64);
         put("dead_letters".into(), report.dead_letters.len() as f64);
         put("windows.count".into(), report.window_count as f64);
@@ -116,6 +122,7 @@ impl Metrics {
             put(p("lost"), g.outcome.lost as f64);
             put(p("pending"), g.outcome.pending as f64);
             put(p("skipped"), g.outcome.skipped as f64);
+            put(p("reordered"), g.outcome.reordered as f64);
             put(p("revoked"), g.timeline.iter().map(|r| r.revoked as f64).sum());
             put(p("moved"), g.timeline.iter().map(|r| r.moved.len() as f64).sum());
             put(p("unconsumed_ms"), g.timeline.iter().flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| *ms as f64).sum());

@@ -43,6 +43,19 @@ const STREAM_NETWORK: u64 = 2;
 /// Link faults draw from their own stream, so that setting one shifts no other draw.
 const STREAM_FAULTS: u64 = 3;
 
+/// Whose replica a partition's shown log is: its broker and the leader epoch then.
+type ShownLog = Option<(BrokerId, u32)>;
+
+/// The incremental scan behind [`Simulation::log_duplicates`]: per partition, whose log was
+/// scanned and up to which offset; the record ids seen, per producer.
+#[derive(Debug, Default)]
+struct LogDuplicates {
+    scanned: std::collections::BTreeMap<TopicPartition, (ShownLog, u64)>,
+    seen: Vec<crate::ledger::RecordBits>,
+    count: u64,
+    ids: Vec<u64>,
+}
+
 /// A node of the simulated cluster.
 #[derive(Debug)]
 pub enum Node {
@@ -264,6 +277,8 @@ pub struct Simulation {
     network: Network,
     rng: SimRng,
     fault_rng: SimRng,
+    /// What [`Simulation::log_duplicates`] has scanned so far.
+    log_duplicates: std::cell::RefCell<LogDuplicates>,
     nodes: Vec<Node>,
     keys: Rc<KeyTable>,
     /// What clients know at start: broker addresses and topics (leaders they ask for).
@@ -411,6 +426,7 @@ impl Simulation {
             scheduler: Scheduler::default(),
             network: Network::new(s.network, SimRng::new(s.seed, STREAM_NETWORK)),
             fault_rng: SimRng::new(s.seed, STREAM_FAULTS),
+            log_duplicates: Default::default(),
             rng: SimRng::new(s.seed, STREAM_NODES),
             incarnations: vec![0; nodes.len()],
             nodes,
@@ -688,25 +704,51 @@ impl Simulation {
     /// Records held more than once in the logs of the scenario's topics (the shown replica of
     /// each partition): a retried batch whose first send was appended, its response lost,
     /// without idempotence. Returns the count of extra copies and the first ids (at most 200).
+    /// Scanned incrementally: only records appended since the last call, unless a partition's
+    /// shown log changed (a new leader, a truncation), which scans everything again.
     pub fn log_duplicates(&self) -> (u64, Vec<u64>) {
-        let mut seen: Vec<crate::ledger::RecordBits> = Vec::new();
-        let (mut n, mut ids) = (0u64, Vec::new());
-        for tp in self.user_partitions() {
+        let mut cache = self.log_duplicates.borrow_mut();
+        let partitions = self.user_partitions();
+        let logs: Vec<(TopicPartition, ShownLog, u64)> = partitions
+            .iter()
+            .map(|tp| {
+                let reg = self.registration(*tp);
+                let shown = reg
+                    .and_then(|r| r.leader.or(r.replicas.first().copied()))
+                    .map(|b| (b, reg.map_or(0, |r| r.leader_epoch)));
+                (*tp, shown, self.shown_log(*tp).map_or(0, |l| l.log_end_offset().0))
+            })
+            .collect();
+        let stale = logs
+            .iter()
+            .any(|(tp, shown, leo)| cache.scanned.get(tp).is_some_and(|(s, until)| *s != *shown || *leo < *until));
+        if stale {
+            *cache = Default::default();
+        }
+        for (tp, shown, leo) in logs {
             let Some(log) = self.shown_log(tp) else { continue };
-            for id in log.record_ids() {
-                let producer = id.producer();
-                if seen.len() <= producer {
-                    seen.resize_with(producer + 1, Default::default);
+            let from = cache.scanned.get(&tp).map_or(0, |(_, until)| *until);
+            if from >= leo {
+                continue;
+            }
+            for id in log.record_ids_from(Offset(from)) {
+                if id.is_control() {
+                    continue;
                 }
-                if seen[producer].insert(id.seq()) {
-                    n += 1;
-                    if ids.len() < 200 {
-                        ids.push(id.0);
+                let producer = id.producer();
+                if cache.seen.len() <= producer {
+                    cache.seen.resize_with(producer + 1, Default::default);
+                }
+                if cache.seen[producer].insert(id.seq()) {
+                    cache.count += 1;
+                    if cache.ids.len() < 200 {
+                        cache.ids.push(id.0);
                     }
                 }
             }
+            cache.scanned.insert(tp, (shown, leo));
         }
-        (n, ids)
+        (cache.count, cache.ids.clone())
     }
 
     /// Acknowledged records gone from the log so far, and the first of their ids.
@@ -1502,6 +1544,21 @@ impl Simulation {
                 records_acked: p.stats.records_acked,
                 batches_sent: p.stats.batches_sent,
                 requests_in_flight: p.stats.requests_in_flight,
+                records_failed: p.stats.records_failed,
+                retries: p.stats.retries,
+                idempotent: p.config.enable_idempotence,
+                producer_id: p.producer_id(),
+                buffered_bytes: p.buffered_bytes(),
+                buffer_memory_bytes: p.config.buffer_memory_bytes,
+                in_flight: p
+                    .in_flight_by_node()
+                    .into_iter()
+                    .filter_map(|(n, k)| {
+                        self.catalog.node_name(n).strip_prefix("broker-")?.parse().ok().map(|b| (b, k))
+                    })
+                    .collect(),
+                partitions: p.partition_queues(self.now),
+                configs: p.config.effective(),
             })
             .collect();
 
@@ -1520,6 +1577,7 @@ impl Simulation {
             .find(|g| self.windows(&g.group_id).is_some())
             .map(|g| self.windows_view(&g.group_id, opts.window_keys, opts.windows_per_key));
         let (acknowledged_lost, acknowledged_lost_ids) = self.acknowledged_lost();
+        let (log_duplicates, log_duplicate_ids) = self.log_duplicates();
         Snapshot {
             now_ms: self.now.0,
             partitions,
@@ -1531,6 +1589,8 @@ impl Simulation {
             brokers: self.broker_views(),
             acknowledged_lost,
             acknowledged_lost_ids,
+            log_duplicates,
+            log_duplicate_ids,
         }
     }
 
@@ -1710,7 +1770,7 @@ impl Simulation {
                 }
             })
             .collect();
-        let log_duplicates = self.log_duplicates();
+        let log_duplicates = (snap.log_duplicates, snap.log_duplicate_ids.clone());
         let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
         let app = windowed.and_then(|g| self.windows(&g.group_id));
         let windows_closed =

@@ -24,6 +24,9 @@ pub struct Snapshot {
     pub acknowledged_lost: u64,
     /// The first of those record ids (at most 200).
     pub acknowledged_lost_ids: Vec<u64>,
+    /// Extra copies of records in the logs (retries without idempotence), and the first ids.
+    pub log_duplicates: u64,
+    pub log_duplicate_ids: Vec<u64>,
 }
 
 /// A broker as the cluster view draws it.
@@ -199,7 +202,8 @@ pub struct AssignedPartition {
     pub lag: Option<u64>,
 }
 
-/// A producer's counters.
+/// A producer: its counters, its idempotence state, and what waits in its accumulator and on
+/// the wire.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProducerView {
     pub client_id: String,
@@ -208,6 +212,24 @@ pub struct ProducerView {
     pub records_acked: u64,
     pub batches_sent: u64,
     pub requests_in_flight: u32,
+    /// Records whose send failed for good.
+    pub records_failed: u64,
+    /// Batches sent again after a retriable error.
+    pub retries: u64,
+    /// `enable.idempotence` as in effect (after Kafka's adjustments).
+    pub idempotent: bool,
+    /// The producer id and epoch, once InitProducerId answered.
+    pub producer_id: Option<(u64, u16)>,
+    /// Bytes in the accumulator or in flight, and `buffer.memory`.
+    pub buffered_bytes: u64,
+    pub buffer_memory_bytes: u64,
+    /// Requests awaiting an answer, per broker `node.id`.
+    pub in_flight: Vec<(u32, u32)>,
+    /// One row per partition of its topic.
+    pub partitions: Vec<crate::producer::PartitionQueue>,
+    /// Every producer config with its value in effect, in the order of
+    /// [`crate::config::PRODUCER_CONFIGS`].
+    pub configs: Vec<(String, String)>,
 }
 
 /// One rendered trace line.

@@ -276,3 +276,94 @@ fn link_faults_are_validated() {
     assert_eq!(count(&sim, "message_duplicated"), 1);
     assert!(sim.report().log_duplicates >= 1);
 }
+
+/// `partitioner.ignore.keys=true`: keyed records take the sticky partitioner's path (KIP-794):
+/// one partition takes records until `batch.size` bytes went to it, then a random one is
+/// picked. Every partition gets records, and a key's records spread over several.
+#[test]
+fn ignoring_keys_spreads_a_keys_records_over_sticky_partitions() {
+    let mut s = scenario(4, &[("partitioner.ignore.keys", Value::from(true)), ("batch.size", Value::from(2000))]);
+    s.topics[0].partitions = 4;
+    let sim = run(s);
+    let r = sim.report();
+    assert_eq!(r.produced, 240);
+    assert!(r.partitions.iter().all(|p| p.log_end_offset > 0), "{:?}", r.partitions);
+    let tp = |p| streamlab_engine::TopicPartition::new(streamlab_engine::TopicId(0), p);
+    // Records in send order, with their partition: runs of one partition, each at least
+    // batch.size bytes but for the last (the sticky partition switches only then).
+    let mut placed: Vec<(u64, u32)> = vec![];
+    for p in 0..4 {
+        let log = sim.log(tp(p)).unwrap();
+        placed.extend(log.record_ids_from(streamlab_engine::Offset(0)).map(|id| (id.0, p)));
+    }
+    placed.sort();
+    let size = sim.log(tp(0)).unwrap().bytes() / sim.log(tp(0)).unwrap().log_end_offset().0;
+    let mut runs: Vec<(u32, u64)> = vec![];
+    for (_, p) in &placed {
+        match runs.last_mut() {
+            Some((q, n)) if q == p => *n += 1,
+            _ => runs.push((*p, 1)),
+        }
+    }
+    assert!(runs.len() > 4, "the sticky partition switched: {runs:?}");
+    for (p, n) in &runs[..runs.len() - 1] {
+        assert!(n * size >= 2000, "a run on partition {p} of {n} records of {size} bytes is under batch.size");
+    }
+    let mut partitions_of_key = std::collections::BTreeMap::<u32, std::collections::BTreeSet<u32>>::new();
+    for p in 0..4 {
+        let log = sim.log(tp(p)).unwrap();
+        for r in log.read(streamlab_engine::Offset(0), log.log_end_offset(), u64::MAX) {
+            partitions_of_key.entry(r.key.unwrap().0).or_default().insert(p);
+        }
+    }
+    assert!(partitions_of_key.values().any(|ps| ps.len() > 1), "a key's records landed on several partitions");
+}
+
+/// `max.block.ms`: while `buffer.memory` is full (the only broker is down, nothing is
+/// acknowledged), `send()` blocks; a record still blocked after `max.block.ms` fails with a
+/// `TimeoutException` and the application goes on with the next.
+#[test]
+fn send_fails_after_blocking_max_block_ms_on_a_full_buffer() {
+    let mut s = scenario(1, &[("buffer.memory", Value::from(3000)), ("max.block.ms", Value::from(2000))]);
+    s.faults.push(TimedCommand { at_ms: 5_000, command: Command::CrashBroker { broker: 0 } });
+    let mut sim = Simulation::new(s).unwrap();
+    sim.set_trace_capacity(TraceCapacity { recent: 1_000_000, info: 100_000 });
+    sim.run_until(SimTime(30_000));
+    let failures: Vec<(u64, u32)> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.event {
+            TraceEvent::SendFailed { records, max_block_ms: 2000, .. } => Some((e.time.0, *records)),
+            _ => None,
+        })
+        .collect();
+    assert!(!failures.is_empty());
+    assert!(failures[0].0 >= 7_000, "not before the buffer has been full for max.block.ms: {failures:?}");
+    let failed: u64 = failures.iter().map(|(_, n)| *n as u64).sum();
+    assert_eq!(sim.report().failed, failed, "no batch expired yet: the failures are send()'s");
+    let line = sim.trace().iter().find(|e| matches!(e.event, TraceEvent::SendFailed { .. })).unwrap();
+    assert!(line.event.line(sim.catalog()).ends_with(
+        "failed: TimeoutException: Failed to allocate memory within the configured max blocking time 2000 ms."
+    ));
+}
+
+/// The producer panel lists every producer config with its value in effect.
+#[test]
+fn every_producer_config_has_a_value_in_effect() {
+    let config = streamlab_engine::config::ProducerConfig::from_map(
+        "configs",
+        &Default::default(),
+        "producer-1",
+        Default::default(),
+    )
+    .unwrap();
+    let effective = config.effective();
+    let names: Vec<&str> = effective.iter().map(|(k, _)| k.as_str()).collect();
+    let defs: Vec<&str> = streamlab_engine::config::PRODUCER_CONFIGS.iter().map(|d| d.name).collect();
+    assert_eq!(names, defs);
+    for ((k, v), d) in effective.iter().zip(streamlab_engine::config::PRODUCER_CONFIGS) {
+        if k != "client.id" {
+            assert_eq!(v, d.default, "{k}: the default in effect");
+        }
+    }
+}

@@ -946,9 +946,10 @@ impl PartitionLog {
         })
     }
 
-    /// The record ids of every record from the log start offset on, in offset order.
-    pub fn record_ids(&self) -> impl Iterator<Item = RecordId> + '_ {
-        let start = self.columns.index_of(self.log_start_offset);
+    /// The record ids of every record from `from` (at least the log start offset) on, in
+    /// offset order.
+    pub fn record_ids_from(&self, from: Offset) -> impl Iterator<Item = RecordId> + '_ {
+        let start = self.columns.index_of(self.log_start_offset.max(from.0));
         (start..self.columns.len).map(move |i| {
             let (c, j) = self.columns.at(i);
             self.columns.chunks[c].record_ids[j]

@@ -49,6 +49,13 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "Memory for records waiting to be sent or acknowledged; send() blocks while it is full.",
     },
     ConfigDef {
+        name: "max.block.ms",
+        kind: ConfigKind::Int { min: 0, max: 2_147_483_647 },
+        default: "60000",
+        unit: "ms",
+        doc: "How long send() may block while buffer.memory is full; past it, send() fails with a TimeoutException.",
+    },
+    ConfigDef {
         name: "metadata.max.age.ms",
         kind: ConfigKind::Int { min: 0, max: 86_400_000 },
         default: "300000",
@@ -98,6 +105,20 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "How many times a failed batch is sent again (within delivery.timeout.ms).",
     },
     ConfigDef {
+        name: "partitioner.ignore.keys",
+        kind: ConfigKind::Bool,
+        default: "false",
+        unit: "",
+        doc: "Partition keyed records as if they had no key: the sticky partitioner fills one partition's batch, then picks another (KIP-794). Spreads load evenly, but a key's records no longer share a partition or an order.",
+    },
+    ConfigDef {
+        name: "partitioner.adaptive.partitioning.enable",
+        kind: ConfigKind::Bool,
+        default: "true",
+        unit: "",
+        doc: "When the sticky partitioner picks the next partition, favour those with fewer batches waiting (partitions behind a slow broker get less).",
+    },
+    ConfigDef {
         name: "client.id",
         kind: ConfigKind::Text,
         default: "producer-1",
@@ -126,6 +147,8 @@ pub struct ProducerConfig {
     pub max_in_flight_requests_per_connection: u32,
     pub max_request_size_bytes: u64,
     pub buffer_memory_bytes: u64,
+    /// `max.block.ms`: how long `send()` blocks on a full `buffer.memory` before it fails.
+    pub max_block_ms: u64,
     pub request_timeout_ms: u64,
     pub retry_backoff_ms: u64,
     /// `metadata.max.age.ms`: the most time between two metadata refreshes.
@@ -138,6 +161,10 @@ pub struct ProducerConfig {
     pub enable_idempotence: bool,
     /// Why an implicit `enable.idempotence=true` was turned off, as the Java client logs it.
     pub idempotence_disabled_because: Option<&'static str>,
+    /// `partitioner.ignore.keys`: every record takes the sticky partitioner's path.
+    pub partitioner_ignore_keys: bool,
+    /// `partitioner.adaptive.partitioning.enable`.
+    pub partitioner_adaptive: bool,
     pub client_id: String,
 }
 
@@ -236,6 +263,7 @@ impl ProducerConfig {
             max_in_flight_requests_per_connection: r.int("max.in.flight.requests.per.connection") as u32,
             max_request_size_bytes: r.int("max.request.size") as u64,
             buffer_memory_bytes: r.int("buffer.memory") as u64,
+            max_block_ms: r.int("max.block.ms") as u64,
             request_timeout_ms: r.int("request.timeout.ms") as u64,
             retry_backoff_ms: r.int("retry.backoff.ms") as u64,
             metadata_max_age_ms: r.int("metadata.max.age.ms") as u64,
@@ -244,6 +272,8 @@ impl ProducerConfig {
             retry_backoff_max_ms: r.int("retry.backoff.max.ms") as u64,
             enable_idempotence,
             idempotence_disabled_because,
+            partitioner_ignore_keys: r.bool("partitioner.ignore.keys"),
+            partitioner_adaptive: r.bool("partitioner.adaptive.partitioning.enable"),
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
         })
     }
@@ -277,4 +307,40 @@ pub fn exponential_backoff_ms(initial_ms: u64, max_ms: u64, attempts: u32, rng: 
     let factor = (1.0 - JITTER) + rng.unit_f64() * (2.0 * JITTER);
     let value = (factor * term) as u64;
     value.min(max_ms)
+}
+
+impl ProducerConfig {
+    /// Every config of [`PRODUCER_CONFIGS`] with the value in effect, as Kafka prints it.
+    pub fn effective(&self) -> Vec<(String, String)> {
+        PRODUCER_CONFIGS
+            .iter()
+            .map(|d| {
+                let v = match d.name {
+                    "acks" => match self.acks {
+                        Acks::None => "0".to_string(),
+                        Acks::Leader => "1".to_string(),
+                        Acks::All => "all".to_string(),
+                    },
+                    "linger.ms" => self.linger_ms.to_string(),
+                    "batch.size" => self.batch_size_bytes.to_string(),
+                    "max.in.flight.requests.per.connection" => self.max_in_flight_requests_per_connection.to_string(),
+                    "max.request.size" => self.max_request_size_bytes.to_string(),
+                    "buffer.memory" => self.buffer_memory_bytes.to_string(),
+                    "max.block.ms" => self.max_block_ms.to_string(),
+                    "metadata.max.age.ms" => self.metadata_max_age_ms.to_string(),
+                    "request.timeout.ms" => self.request_timeout_ms.to_string(),
+                    "retry.backoff.ms" => self.retry_backoff_ms.to_string(),
+                    "retry.backoff.max.ms" => self.retry_backoff_max_ms.to_string(),
+                    "enable.idempotence" => self.enable_idempotence.to_string(),
+                    "delivery.timeout.ms" => self.delivery_timeout_ms.to_string(),
+                    "retries" => self.retries.to_string(),
+                    "client.id" => self.client_id.clone(),
+                    "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
+                    "partitioner.adaptive.partitioning.enable" => self.partitioner_adaptive.to_string(),
+                    other => unreachable!("producer config {other} has no field"),
+                };
+                (d.name.to_string(), v)
+            })
+            .collect()
+    }
 }

@@ -111,6 +111,27 @@ pub struct ProducerStats {
     pub retries: u64,
 }
 
+/// One partition as the producer panel shows it: what waits in the accumulator, what is in
+/// flight, and the idempotence sequence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartitionQueue {
+    pub partition: u32,
+    /// Batches waiting in the accumulator (open or ready, or waiting for a retry).
+    pub batches: u32,
+    /// Records in them.
+    pub records: u32,
+    /// Bytes in the last batch, if it still takes records (its fill against `batch.size`).
+    pub open_batch_bytes: Option<u64>,
+    /// When the open batch's `linger.ms` runs out, ms from now (0: ready).
+    pub linger_left_ms: Option<u64>,
+    /// The first batch waits for a retry: its backoff left, ms, and its sends so far.
+    pub retry_in_ms: Option<u64>,
+    pub attempts: u32,
+    /// Idempotent: the next sequence to give, and the base sequences in flight.
+    pub next_sequence: Option<u32>,
+    pub sequences_in_flight: Vec<u32>,
+}
+
 /// An idempotent producer's state (the Java client's `TransactionManager` for a producer
 /// without `transactional.id`).
 #[derive(Debug, Default)]
@@ -160,6 +181,9 @@ pub struct Producer {
     partition_of_key: Vec<u32>,
     /// `Some` with `enable.idempotence`.
     idempotence: Option<Idempotence>,
+    /// The sticky partitioner's partition and the bytes produced to it since it was picked
+    /// (`partitioner.ignore.keys`; Kafka's `BuiltInPartitioner.StickyPartitionInfo`).
+    sticky: Option<(u32, u64)>,
     pub stats: ProducerStats,
 }
 
@@ -195,6 +219,7 @@ impl Producer {
             scratch: vec![None; partitions as usize],
             partition_of_key: Vec::new(),
             idempotence: None,
+            sticky: None,
             stats: ProducerStats::default(),
         }
         .with_idempotence(partitions as usize)
@@ -216,6 +241,51 @@ impl Producer {
     /// The producer id and epoch of an idempotent producer that has one.
     pub fn producer_id(&self) -> Option<(u64, u16)> {
         self.idempotence.as_ref().and_then(|i| i.producer)
+    }
+
+    /// Bytes of records in the accumulator or in flight (`buffer.memory` bounds them).
+    pub fn buffered_bytes(&self) -> u64 {
+        self.buffered_bytes
+    }
+
+    /// Requests awaiting an answer, per destination node.
+    pub fn in_flight_by_node(&self) -> Vec<(NodeId, u32)> {
+        let mut out: Vec<(NodeId, u32)> = vec![];
+        for f in self.pending.values() {
+            match out.iter_mut().find(|(n, _)| *n == f.node) {
+                Some((_, k)) => *k += 1,
+                None => out.push((f.node, 1)),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Each partition's queue at `now`, for the producer panel.
+    pub fn partition_queues(&self, now: SimTime) -> Vec<PartitionQueue> {
+        let batch_size = self.config.batch_size_bytes as u64;
+        self.accumulator
+            .iter()
+            .enumerate()
+            .map(|(p, q)| {
+                let open = q.back().filter(|b| !b.closed && b.bytes < batch_size);
+                let retry = q.front().filter(|b| b.attempts > 0);
+                PartitionQueue {
+                    partition: p as u32,
+                    batches: q.len() as u32,
+                    records: q.iter().map(|b| b.records.len() as u32).sum(),
+                    open_batch_bytes: open.map(|b| b.bytes),
+                    linger_left_ms: open.map(|b| b.created.plus_ms(self.config.linger_ms).0.saturating_sub(now.0)),
+                    retry_in_ms: retry.map(|b| b.retry_at.0.saturating_sub(now.0)),
+                    attempts: retry.map_or(0, |b| b.attempts),
+                    next_sequence: self.idempotence.as_ref().map(|i| i.next_sequence[p]),
+                    sequences_in_flight: self
+                        .idempotence
+                        .as_ref()
+                        .map_or(vec![], |i| i.in_flight[p].iter().copied().collect()),
+                }
+            })
+            .collect()
     }
 
     /// Per partition, the next sequence an idempotent producer gives (empty otherwise).
@@ -566,7 +636,14 @@ impl Producer {
 
     fn step(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
-        self.catch_up(now);
+        let timed_out = self.catch_up(now, ctx.rng);
+        if timed_out > 0 {
+            ctx.trace(TraceEvent::SendFailed {
+                producer: ctx.me(),
+                records: timed_out,
+                max_block_ms: self.config.max_block_ms,
+            });
+        }
         self.drain(ctx);
         self.plan_wake(ctx);
     }
@@ -614,8 +691,11 @@ impl Producer {
     }
 
     /// The application's `send()` of every record due by `now`, in order, each appended at its
-    /// own due time; stops while `buffer.memory` is full (`send()` blocks).
-    fn catch_up(&mut self, now: SimTime) {
+    /// own due time; stops while `buffer.memory` is full (`send()` blocks). A record whose
+    /// `send()` has blocked for `max.block.ms` fails (`TimeoutException`) and the application
+    /// goes on with the next; returns how many failed so.
+    fn catch_up(&mut self, now: SimTime, rng: &mut crate::sim::SimRng) -> u32 {
+        let mut timed_out = 0;
         while let Some((due, emitted)) = self.workload.record(self.next_record) {
             let at = match due {
                 Due::At(at) if at <= now.0 => at,
@@ -624,6 +704,13 @@ impl Producer {
             };
             let size = emitted.size_bytes as u64;
             if !self.admits(self.buffered_bytes, size) {
+                if due != Due::WhenAccepted && now.0 >= at.saturating_add(self.config.max_block_ms) {
+                    self.next_record += 1;
+                    self.stats.records_sent += 1;
+                    self.stats.records_failed += 1;
+                    timed_out += 1;
+                    continue;
+                }
                 break;
             }
             let timestamp_ms = if due == Due::WhenAccepted { at } else { emitted.timestamp_ms };
@@ -638,7 +725,11 @@ impl Producer {
             self.next_record += 1;
             self.stats.records_sent += 1;
             self.buffered_bytes += size;
-            let p = self.partition_of(emitted.key) as usize;
+            let p = if self.config.partitioner_ignore_keys {
+                self.sticky_partition(size, rng) as usize
+            } else {
+                self.partition_of(emitted.key) as usize
+            };
             let joins = self.accumulator[p].back().is_some_and(|b| !b.closed && self.fits(b.bytes, size));
             let queue = &mut self.accumulator[p];
             match queue.back_mut() {
@@ -658,6 +749,57 @@ impl Producer {
                 }),
             }
         }
+        timed_out
+    }
+
+    /// Kafka's `BuiltInPartitioner` for a record of `size` bytes taking the sticky path: the
+    /// sticky partition, then `updatePartitionInfo`: once `batch.size` bytes went to it and its
+    /// last batch is full (or twice `batch.size` in any case), the next record gets a new one.
+    fn sticky_partition(&mut self, size: u64, rng: &mut crate::sim::SimRng) -> u32 {
+        let p = match self.sticky {
+            Some((p, _)) => p,
+            None => {
+                let p = self.next_sticky_partition(rng);
+                self.sticky = Some((p, 0));
+                p
+            }
+        };
+        let batch_size = self.config.batch_size_bytes as u64;
+        let full = self.accumulator[p as usize].back().is_none_or(|b| b.closed || !self.fits(b.bytes, size));
+        let produced = self.sticky.map_or(0, |(_, b)| b) + size;
+        self.sticky = Some((p, produced));
+        if (produced >= batch_size && full) || produced >= 2 * batch_size {
+            let next = self.next_sticky_partition(rng);
+            self.sticky = Some((next, 0));
+        }
+        p
+    }
+
+    /// Kafka's `BuiltInPartitioner.nextPartition`: a random partition among those with a
+    /// leader (all of them if none has), uniformly, or, with adaptive partitioning and queues
+    /// of unequal length, weighted by `max queue + 1 - queue` (batches waiting per partition).
+    fn next_sticky_partition(&self, rng: &mut crate::sim::SimRng) -> u32 {
+        let n = self.accumulator.len() as u32;
+        let cluster = &self.metadata.cluster;
+        let mut available: Vec<u32> =
+            (0..n).filter(|&p| cluster.leader_node(TopicPartition::new(self.topic, p)).is_some()).collect();
+        if available.is_empty() {
+            available = (0..n).collect();
+        }
+        let queues: Vec<u64> = available.iter().map(|&p| self.accumulator[p as usize].len() as u64).collect();
+        let max = queues.iter().copied().max().unwrap_or(0);
+        let random = rng.next_u64() & 0x7fff_ffff;
+        if !self.config.partitioner_adaptive || available.len() < 2 || queues.iter().all(|&q| q == max) {
+            return available[(random % available.len() as u64) as usize];
+        }
+        let mut cumulative = Vec::with_capacity(queues.len());
+        let mut total = 0;
+        for q in &queues {
+            total += max + 1 - q;
+            cumulative.push(total);
+        }
+        let pick = random % total;
+        available[cumulative.partition_point(|&c| c <= pick)]
     }
 
     /// Kafka's `RecordAccumulator.ready`: a partition's first batch is sendable when another
@@ -807,8 +949,15 @@ impl Producer {
                 }
             }
         }
+        if let Some((Due::At(at), e)) = self.workload.record(self.next_record) {
+            if at <= now.0 && !self.admits(self.buffered_bytes, e.size_bytes as u64) {
+                // send() blocks: it fails when max.block.ms runs out, unless memory frees first.
+                best = best.min(at.saturating_add(self.config.max_block_ms));
+            }
+        }
         let mut buffered = self.buffered_bytes;
         let mut k = self.next_record;
+        let mut sticky_bytes = self.sticky.map_or(0, |(_, b)| b);
         while let Some((Due::At(at), e)) = self.workload.record(k) {
             let size = e.size_bytes as u64;
             if at >= best || at <= now.0 || !self.admits(buffered, size) {
@@ -821,7 +970,22 @@ impl Producer {
                 best = at; // enough looked at: wake here and look again
                 break;
             }
-            let p = self.partition_of(e.key) as usize;
+            let p = if self.config.partitioner_ignore_keys {
+                // The sticky partition takes records until it switches, at a random draw the
+                // look-ahead cannot make: wake there and look again.
+                match self.sticky {
+                    Some((p, _)) if sticky_bytes + size < self.config.batch_size_bytes as u64 => {
+                        sticky_bytes += size;
+                        p as usize
+                    }
+                    _ => {
+                        best = best.min(at);
+                        break;
+                    }
+                }
+            } else {
+                self.partition_of(e.key) as usize
+            };
             match self.scratch[p] {
                 None => {
                     self.scratch[p] = Some(size);

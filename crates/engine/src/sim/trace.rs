@@ -286,13 +286,15 @@ pub enum TraceEvent {
     /// A producer config was changed to keep the others consistent, as the Java client does
     /// and logs (an implicit `enable.idempotence=true` turned off by `acks=1`, ...).
     ProducerConfigAdjusted { producer: NodeId, message: &'static str },
+    /// `send()` blocked on a full `buffer.memory` for `max.block.ms` and threw.
+    SendFailed { producer: NodeId, records: u32, max_block_ms: u64 },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 64] = [
+    pub const KINDS: [&'static str; 65] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -357,6 +359,7 @@ impl TraceEvent {
         "message_duplicated",
         "link_fault_set",
         "producer_config_adjusted",
+        "send_failed",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -426,6 +429,7 @@ impl TraceEvent {
             TraceEvent::MessageDuplicated { .. } => 61,
             TraceEvent::LinkFaultSet { .. } => 62,
             TraceEvent::ProducerConfigAdjusted { .. } => 63,
+            TraceEvent::SendFailed { .. } => 64,
         }
     }
 
@@ -695,6 +699,11 @@ impl TraceEvent {
                     count.map_or(String::new(), |n| format!(", for the next {n} message(s)"))
                 )
             }
+            TraceEvent::SendFailed { producer, records, max_block_ms } => write!(
+                s,
+                "[Producer clientId={}] send() of {records} record(s) failed: TimeoutException: Failed to allocate memory within the configured max blocking time {max_block_ms} ms.",
+                names.node_name(*producer)
+            ),
             TraceEvent::ProducerConfigAdjusted { producer, message } => {
                 write!(s, "[Producer clientId={}] {message}", names.node_name(*producer))
             }
