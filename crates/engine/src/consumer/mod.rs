@@ -96,11 +96,10 @@ pub enum ConsumerTimer {
     JoinTimeout {
         correlation_id: u64,
     },
-    /// A fetch went unanswered for `request.timeout.ms`.
-    FetchTimeout {
-        node: NodeId,
-        correlation_id: u64,
-    },
+    /// The oldest fetch in flight may have gone unanswered for `request.timeout.ms`. One
+    /// check for all fetches, armed for the earliest deadline: a consumer fetches many times a
+    /// second, and a timer per fetch would fill the scheduler with timers that never fire.
+    FetchTimeoutCheck,
     /// An OffsetFetch or ListOffsets went unanswered for `request.timeout.ms`.
     PositionTimeout {
         correlation_id: u64,
@@ -228,6 +227,10 @@ pub struct Consumer {
     deferred: Vec<Message>,
     /// Per leader node, the fetch in flight.
     fetches_in_flight: BTreeMap<NodeId, u64>,
+    /// The fetches sent, oldest first, with when each times out; answered ones leave lazily.
+    fetch_deadlines: VecDeque<(SimTime, NodeId, u64)>,
+    /// When the fetch timeout check set last will fire.
+    fetch_check_at: Option<SimTime>,
     /// Records of the `poll()` being processed, partition by partition (`segments`); empty when
     /// the application waits in `poll()`.
     processing: Vec<Record>,
@@ -311,6 +314,8 @@ impl Consumer {
             stall_ms: 0,
             deferred: vec![],
             fetches_in_flight: BTreeMap::new(),
+            fetch_deadlines: VecDeque::new(),
+            fetch_check_at: None,
             processing: vec![],
             segments: vec![],
             processing_started: None,
@@ -709,12 +714,26 @@ impl Consumer {
                     self.position_request_failed(ctx, correlation_id, request);
                 }
             }
-            ConsumerTimer::FetchTimeout { node, correlation_id } => {
-                if self.fetches_in_flight.get(&node) == Some(&correlation_id) {
-                    self.fetches_in_flight.remove(&node);
+            ConsumerTimer::FetchTimeoutCheck => {
+                if self.fetch_check_at == Some(ctx.now()) {
+                    self.fetch_check_at = None;
+                }
+                let mut timed_out = false;
+                while let Some(&(deadline, node, correlation_id)) = self.fetch_deadlines.front() {
+                    if deadline > ctx.now() {
+                        break;
+                    }
+                    self.fetch_deadlines.pop_front();
+                    if self.fetches_in_flight.get(&node) == Some(&correlation_id) {
+                        self.fetches_in_flight.remove(&node);
+                        timed_out = true;
+                    }
+                }
+                if timed_out {
                     self.request_metadata(ctx);
                     self.send_fetches(ctx);
                 }
+                self.arm_fetch_check(ctx);
             }
             ConsumerTimer::PollTimeout => {
                 self.poll_timer_armed = false;
@@ -1532,6 +1551,23 @@ impl Consumer {
         self.poll(ctx);
     }
 
+    /// Arms the fetch timeout check for the oldest fetch still in flight (answered ones leave
+    /// the front of the list first), unless one is armed for that time or earlier.
+    fn arm_fetch_check(&mut self, ctx: &mut Ctx) {
+        while let Some(&(_, node, id)) = self.fetch_deadlines.front() {
+            if self.fetches_in_flight.get(&node) == Some(&id) {
+                break;
+            }
+            self.fetch_deadlines.pop_front();
+        }
+        let Some(&(deadline, _, _)) = self.fetch_deadlines.front() else { return };
+        if self.fetch_check_at.is_some_and(|at| at <= deadline && at >= ctx.now()) {
+            return;
+        }
+        self.fetch_check_at = Some(deadline);
+        ctx.set_timer(deadline.0.saturating_sub(ctx.now().0), Timer::Consumer(ConsumerTimer::FetchTimeoutCheck));
+    }
+
     /// One FetchRequest per leader for the assigned partitions that have a position, nothing
     /// buffered, and no fetch already in flight to that leader.
     fn send_fetches(&mut self, ctx: &mut Ctx) {
@@ -1564,10 +1600,7 @@ impl Consumer {
         for (leader, partitions) in per_leader {
             let correlation_id = self.correlation_id();
             self.fetches_in_flight.insert(leader, correlation_id);
-            ctx.set_timer(
-                REQUEST_TIMEOUT_MS,
-                Timer::Consumer(ConsumerTimer::FetchTimeout { node: leader, correlation_id }),
-            );
+            self.fetch_deadlines.push_back((ctx.now().plus_ms(REQUEST_TIMEOUT_MS), leader, correlation_id));
             ctx.send(
                 leader,
                 Message::FetchRequest {
@@ -1580,5 +1613,6 @@ impl Consumer {
                 },
             );
         }
+        self.arm_fetch_check(ctx);
     }
 }

@@ -44,10 +44,10 @@ const LOOKAHEAD_RECORDS: u64 = 4096;
 pub enum ProducerTimer {
     /// A batch may be ready: one fills up, its `linger.ms` runs out, or its retry backoff ends.
     Wake,
-    /// A produce request got no answer within `request.timeout.ms`.
-    RequestTimeout {
-        correlation_id: u64,
-    },
+    /// The oldest produce request in flight may have had no answer within
+    /// `request.timeout.ms`. One check for all requests, armed for the earliest deadline: a
+    /// timer per request would fill the scheduler with thousands that almost never fire.
+    RequestTimeoutCheck,
     /// An InitProducerId got no answer within `request.timeout.ms`.
     InitProducerIdTimeout {
         correlation_id: u64,
@@ -94,6 +94,8 @@ struct InFlight {
     /// Its response, arrived while an older request on the same connection has none yet: TCP
     /// delivers a connection's responses in order, so it is read only after the older one.
     held: Option<Vec<ProducePartitionResult>>,
+    /// When it times out (`request.timeout.ms` after it was sent).
+    deadline: SimTime,
 }
 
 /// Counters the snapshot and report read.
@@ -174,6 +176,8 @@ pub struct Producer {
     buffered_bytes: u64,
     /// When the wake timer set last will fire.
     wake_at: Option<SimTime>,
+    /// When the request timeout check set last will fire.
+    timeout_check_at: Option<SimTime>,
     /// Per partition, for the look-ahead: bytes of the last open batch, or `None`.
     scratch: Vec<Option<u64>>,
     /// Each key's partition once computed (`u32::MAX` until then): murmur2 modulo the partition
@@ -216,6 +220,7 @@ impl Producer {
             next_record: 0,
             buffered_bytes: 0,
             wake_at: None,
+            timeout_check_at: None,
             scratch: vec![None; partitions as usize],
             partition_of_key: Vec::new(),
             idempotence: None,
@@ -408,15 +413,26 @@ impl Producer {
                 }
                 self.step(ctx);
             }
-            ProducerTimer::RequestTimeout { correlation_id } => {
-                if let Some(sent) = self.pending.remove(&correlation_id) {
+            ProducerTimer::RequestTimeoutCheck => {
+                if self.timeout_check_at == Some(ctx.now()) {
+                    self.timeout_check_at = None;
+                }
+                let now = ctx.now();
+                let mut timed_out = false;
+                // Deadlines grow with correlation ids (one timeout, a clock that never goes back).
+                while let Some((&id, _)) = self.pending.first_key_value().filter(|(_, f)| f.deadline <= now) {
+                    let sent = self.pending.remove(&id).expect("present");
                     // The Java NetworkClient closes a connection whose request timed out: every
                     // other request in flight on it fails too.
                     let node = sent.node;
                     self.fail_request(ctx, sent, KafkaError::RequestTimedOut);
                     self.fail_node(ctx, node, KafkaError::Network);
+                    timed_out = true;
+                }
+                if timed_out {
                     self.step(ctx);
                 }
+                self.arm_timeout_check(ctx);
             }
             ProducerTimer::InitProducerIdTimeout { correlation_id } => {
                 if self.idempotence.as_ref().is_some_and(|i| i.init_in_flight == Some(correlation_id)) {
@@ -430,6 +446,17 @@ impl Producer {
                 }
             }
         }
+    }
+
+    /// Arms the request timeout check for the oldest request in flight, unless one is armed
+    /// for that time or earlier.
+    fn arm_timeout_check(&mut self, ctx: &mut Ctx) {
+        let Some(deadline) = self.pending.first_key_value().map(|(_, f)| f.deadline) else { return };
+        if self.timeout_check_at.is_some_and(|at| at <= deadline && at >= ctx.now()) {
+            return;
+        }
+        self.timeout_check_at = Some(deadline);
+        ctx.set_timer(deadline.0.saturating_sub(ctx.now().0), Timer::Producer(ProducerTimer::RequestTimeoutCheck));
     }
 
     /// Every request in flight to `node` failed with `error` (its connection closed).
@@ -918,11 +945,9 @@ impl Producer {
         } else {
             self.destinations[di].in_flight += 1;
             self.stats.requests_in_flight += 1;
-            self.pending.insert(correlation_id, InFlight { node: to, batches, held: None });
-            ctx.set_timer(
-                self.config.request_timeout_ms,
-                Timer::Producer(ProducerTimer::RequestTimeout { correlation_id }),
-            );
+            let deadline = ctx.now().plus_ms(self.config.request_timeout_ms);
+            self.pending.insert(correlation_id, InFlight { node: to, batches, held: None, deadline });
+            self.arm_timeout_check(ctx);
         }
         let timeout_ms = self.config.request_timeout_ms;
         ctx.send(to, Message::ProduceRequest { correlation_id, acks: self.config.acks, timeout_ms, batches: wire });
