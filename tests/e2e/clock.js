@@ -13,4 +13,11 @@ const runFor = async (page, s) => {
   await expect(page.getByTestId('play')).toHaveText('▶ Play');
 };
 
-module.exports = { seconds, runFor };
+/** "Run for … to the end of the input", waiting until the run says it has ended. */
+const runToEnd = async (page) => {
+  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toContainText('end', { timeout: 90_000 });
+};
+
+module.exports = { seconds, runFor, runToEnd };

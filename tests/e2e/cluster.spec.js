@@ -4,7 +4,7 @@
 // restarted, it catches up and rejoins the ISR. Saves target/e2e/cluster.png.
 const { test, expect } = require('@playwright/test');
 
-const { runFor } = require('./clock');
+const { runFor, runToEnd } = require('./clock');
 
 const isr = async (page) => (await page.getByTestId('isr-readings-0').textContent()).split(',').filter((b) => b);
 
@@ -64,9 +64,7 @@ test('acks=1 loses acknowledged trips when the leader crashes, acks=all does not
   await expect(page.getByTestId('tab-pane1-cluster')).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('[data-testid^="broker-state-"]')).toHaveCount(3);
 
-  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
-  await page.getByTestId('run-for-start').click();
-  await expect(page.getByTestId('run-for-done')).toContainText('end', { timeout: 90_000 });
+  await runToEnd(page);
   // The crashed leader's partition has a new leader, and acknowledged trips are gone.
   expect(Number(await page.getByTestId('acknowledged-lost').first().textContent())).toBeGreaterThan(0);
   await expect(page.getByTestId('goal-checklist').locator('li.unmet')).toHaveCount(1);
@@ -74,9 +72,7 @@ test('acks=1 loses acknowledged trips when the leader crashes, acks=all does not
 
   await page.getByTestId('setting-producer-acks').selectOption({ label: 'all' });
   await page.getByTestId('exercise-apply').click();
-  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
-  await page.getByTestId('run-for-start').click();
-  await expect(page.getByTestId('run-for-done')).toContainText('end', { timeout: 90_000 });
+  await runToEnd(page);
   await expect(page.getByTestId('acknowledged-lost').first()).toHaveText('0');
   await expect(page.getByTestId('goal-checklist').locator('li.met')).toHaveCount(3);
   await page.screenshot({ path: 'target/e2e/acks-all.png', fullPage: true });

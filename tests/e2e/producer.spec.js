@@ -5,7 +5,7 @@
 // the same fault leaves records twice in the log. Saves target/e2e/producer.png.
 const { test, expect } = require('@playwright/test');
 
-const { runFor } = require('./clock');
+const { runFor, runToEnd } = require('./clock');
 
 test('a lost produce response is deduplicated when idempotent and duplicated when not', async ({ page }) => {
   test.setTimeout(180_000);
@@ -51,18 +51,13 @@ test('the retries-and-duplicates exercise: idempotence removes the duplicates', 
   await expect(page.locator('h1')).toHaveText('A retry that duplicates');
   await expect(page.getByTestId('tab-pane1-producer')).toHaveAttribute('aria-selected', 'true');
 
-  const toEnd = async () => {
-    await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
-    await page.getByTestId('run-for-start').click();
-    await expect(page.getByTestId('run-for-done')).toContainText('end', { timeout: 90_000 });
-  };
-  await toEnd();
+  await runToEnd(page);
   expect(Number(await page.getByTestId('log-duplicates').first().textContent())).toBeGreaterThan(0);
   await expect(page.getByTestId('goal-checklist').locator('li.unmet')).toHaveCount(1);
 
   await page.getByTestId('setting-producer-enable-idempotence').selectOption({ label: 'true' });
   await page.getByTestId('exercise-apply').click();
-  await toEnd();
+  await runToEnd(page);
   await expect(page.getByTestId('log-duplicates').first()).toHaveText('0');
   await expect(page.getByTestId('goal-checklist').locator('li.met')).toHaveCount(3);
   await page.screenshot({ path: 'target/e2e/retries-and-duplicates.png', fullPage: true });
