@@ -132,6 +132,14 @@ fn producer(p: &ProducerView) -> Html {
                 </tr></tbody>
             </table>
             <p>{"Requests in flight: "}{in_flight}</p>
+            if let Some(ratio) = p.compression_ratio {
+                <p data-testid="compression">{format!(
+                    "compression.type={}: the last batch compressed to {:.0}% of its size{}",
+                    configs.get("compression.type").cloned().unwrap_or_default(),
+                    ratio * 100.0,
+                    p.compression_estimated.map_or(String::new(), |why| format!(" (estimated: {why})"))
+                )}</p>
+            }
             <table class="queues">
                 <caption>{"Record accumulator, per partition"}</caption>
                 <thead><tr>

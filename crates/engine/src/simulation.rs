@@ -1559,6 +1559,8 @@ impl Simulation {
                     .collect(),
                 partitions: p.partition_queues(self.now),
                 configs: p.config.effective(),
+                compression_ratio: p.last_compression_ratio(),
+                compression_estimated: p.config.compression.estimated(),
             })
             .collect();
 

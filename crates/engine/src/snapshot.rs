@@ -230,6 +230,10 @@ pub struct ProducerView {
     /// Every producer config with its value in effect, in the order of
     /// [`crate::config::PRODUCER_CONFIGS`].
     pub configs: Vec<(String, String)>,
+    /// With `compression.type`: the last batch's compressed size over its uncompressed size,
+    /// and why that size is an estimate, if it is.
+    pub compression_ratio: Option<f64>,
+    pub compression_estimated: Option<&'static str>,
 }
 
 /// One rendered trace line.

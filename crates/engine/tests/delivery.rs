@@ -367,3 +367,35 @@ fn every_producer_config_has_a_value_in_effect() {
         }
     }
 }
+
+/// `compression.type`: the real codecs shrink each batch on the wire and in the log, and the
+/// producer's estimated ratio (from 1, improving by 0.005 a batch) lets more records fill a
+/// `batch.size`: batches filled by size become fewer and fuller.
+#[test]
+fn compression_shrinks_the_log_and_fills_batches_with_more_records() {
+    let run_with = |codec: &str| {
+        let configs = [
+            ("compression.type", Value::from(codec)),
+            ("linger.ms", Value::from(1000)),
+            ("batch.size", Value::from(4096)),
+        ];
+        let mut s = scenario(1, &configs);
+        s.topics[0].partitions = 1;
+        s.producers[0].workload =
+            streamlab_engine::scenario::WorkloadSpec::Iot { devices: 2000, interval_ms: 1000, limit: Some(20_000) };
+        let sim = run(s);
+        let log = sim.log(streamlab_engine::TopicPartition::new(streamlab_engine::TopicId(0), 0)).unwrap();
+        let p = sim.producers().next().unwrap();
+        (log.log_end_offset().0, log.bytes(), p.stats.batches_sent, p.last_compression_ratio())
+    };
+    let (records, plain_bytes, plain_batches, none_ratio) = run_with("none");
+    assert_eq!((records, none_ratio), (20_000, None));
+    for codec in ["gzip", "snappy", "lz4", "zstd"] {
+        let (records, bytes, batches, ratio) = run_with(codec);
+        let ratio = ratio.unwrap_or_else(|| panic!("{codec}: a ratio"));
+        assert_eq!(records, 20_000, "{codec}");
+        assert!(ratio > 0.05 && ratio < 1.0, "{codec}: ratio {ratio}");
+        assert!(bytes < plain_bytes * 9 / 10, "{codec}: {bytes} bytes against {plain_bytes}");
+        assert!(batches < plain_batches, "{codec}: {batches} batches against {plain_batches}");
+    }
+}

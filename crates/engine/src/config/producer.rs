@@ -105,6 +105,13 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "How many times a failed batch is sent again (within delivery.timeout.ms).",
     },
     ConfigDef {
+        name: "compression.type",
+        kind: ConfigKind::Choice(&["none", "gzip", "snappy", "lz4", "zstd"]),
+        default: "none",
+        unit: "",
+        doc: "How each batch is compressed: smaller batches on the wire and in the log, so more records fit a batch.size. Sizes come from the real codecs (lz4 and zstd at other levels than Kafka's defaults: estimated).",
+    },
+    ConfigDef {
         name: "partitioner.ignore.keys",
         kind: ConfigKind::Bool,
         default: "false",
@@ -161,6 +168,8 @@ pub struct ProducerConfig {
     pub enable_idempotence: bool,
     /// Why an implicit `enable.idempotence=true` was turned off, as the Java client logs it.
     pub idempotence_disabled_because: Option<&'static str>,
+    /// `compression.type`.
+    pub compression: crate::producer::compression::CompressionType,
     /// `partitioner.ignore.keys`: every record takes the sticky partitioner's path.
     pub partitioner_ignore_keys: bool,
     /// `partitioner.adaptive.partitioning.enable`.
@@ -272,6 +281,8 @@ impl ProducerConfig {
             retry_backoff_max_ms: r.int("retry.backoff.max.ms") as u64,
             enable_idempotence,
             idempotence_disabled_because,
+            compression: crate::producer::compression::CompressionType::parse(&r.text("compression.type"))
+                .unwrap_or(crate::producer::compression::CompressionType::None),
             partitioner_ignore_keys: r.bool("partitioner.ignore.keys"),
             partitioner_adaptive: r.bool("partitioner.adaptive.partitioning.enable"),
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
@@ -336,6 +347,7 @@ impl ProducerConfig {
                     "retries" => self.retries.to_string(),
                     "client.id" => self.client_id.clone(),
                     "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
+                    "compression.type" => self.compression.name().to_string(),
                     "partitioner.adaptive.partitioning.enable" => self.partitioner_adaptive.to_string(),
                     other => unreachable!("producer config {other} has no field"),
                 };

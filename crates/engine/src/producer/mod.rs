@@ -24,6 +24,7 @@
 //! workload has due by then, each with its own due time. What leaves the producer is the same as
 //! with one wake per record; only the work is batched.
 
+pub mod compression;
 pub mod partitioner;
 
 use crate::config::{Acks, ProducerConfig};
@@ -188,6 +189,11 @@ pub struct Producer {
     /// The sticky partitioner's partition and the bytes produced to it since it was picked
     /// (`partitioner.ignore.keys`; Kafka's `BuiltInPartitioner.StickyPartitionInfo`).
     sticky: Option<(u32, u64)>,
+    /// `compression.type`: the estimated ratio (Kafka's `CompressionRatioEstimator`, from 1),
+    /// the last ratio seen, and a buffer for the records' bytes.
+    compression_ratio: f64,
+    last_compression_ratio: Option<f64>,
+    payload: Vec<u8>,
     pub stats: ProducerStats,
 }
 
@@ -225,6 +231,9 @@ impl Producer {
             partition_of_key: Vec::new(),
             idempotence: None,
             sticky: None,
+            compression_ratio: 1.0,
+            last_compression_ratio: None,
+            payload: Vec::new(),
             stats: ProducerStats::default(),
         }
         .with_idempotence(partitions as usize)
@@ -273,7 +282,7 @@ impl Producer {
             .iter()
             .enumerate()
             .map(|(p, q)| {
-                let open = q.back().filter(|b| !b.closed && b.bytes < batch_size);
+                let open = q.back().filter(|b| !b.closed && self.estimated(b.bytes) < batch_size);
                 let retry = q.front().filter(|b| b.attempts > 0);
                 PartitionQueue {
                     partition: p as u32,
@@ -658,7 +667,44 @@ impl Producer {
 
     /// Whether a record of `size` bytes joins an open batch of `bytes` (else it opens a new one).
     fn fits(&self, bytes: u64, size: u64) -> bool {
-        bytes + size <= self.config.batch_size_bytes as u64
+        self.estimated(bytes + size) <= self.config.batch_size_bytes as u64
+    }
+
+    /// A batch's size on the wire, estimated from its records' `bytes`: with compression, the
+    /// estimated ratio times 1.05 (Kafka's `MemoryRecordsBuilder.estimatedBytesWritten`).
+    fn estimated(&self, bytes: u64) -> u64 {
+        if self.config.compression == compression::CompressionType::None {
+            return bytes;
+        }
+        (bytes as f64 * self.compression_ratio * compression::ESTIMATION_FACTOR) as u64
+    }
+
+    /// Compresses a batch on its first send (Kafka closes and compresses it on drain): its
+    /// records' sizes become their share of the compressed size, and the ratio seen updates
+    /// the estimate the next batches fill by.
+    fn compress(&mut self, batch: &mut OpenBatch) {
+        let codec = self.config.compression;
+        if codec == compression::CompressionType::None || batch.attempts > 0 {
+            return;
+        }
+        self.payload.clear();
+        for r in &batch.records {
+            self.workload.payload(r.record_id.seq() as u64, &self.keys, &mut self.payload);
+        }
+        if self.payload.is_empty() {
+            return;
+        }
+        let ratio = codec.compressed_len(&self.payload) as f64 / self.payload.len() as f64;
+        self.compression_ratio = compression::update_estimate(self.compression_ratio, ratio);
+        self.last_compression_ratio = Some(ratio);
+        for r in &mut batch.records {
+            r.size_bytes = ((r.size_bytes as f64 * ratio).round() as u32).max(1);
+        }
+    }
+
+    /// The compression ratio of the last batch compressed (compressed / uncompressed).
+    pub fn last_compression_ratio(&self) -> Option<f64> {
+        self.last_compression_ratio
     }
 
     fn step(&mut self, ctx: &mut Ctx) {
@@ -838,7 +884,7 @@ impl Producer {
                 && !self.held_back(p, b)
                 && (q.len() > 1
                     || b.attempts > 0
-                    || b.bytes >= self.config.batch_size_bytes as u64
+                    || self.estimated(b.bytes) >= self.config.batch_size_bytes as u64
                     || now >= b.created.plus_ms(self.config.linger_ms))
         })
     }
@@ -915,10 +961,11 @@ impl Producer {
     }
 
     fn send(&mut self, ctx: &mut Ctx, di: usize, mut batches: Vec<(TopicPartition, OpenBatch)>) {
-        batches.iter_mut().for_each(|(_, b)| {
+        for (_, b) in batches.iter_mut() {
+            self.compress(b);
             b.attempts += 1;
             b.closed = true;
-        });
+        }
         let producer = self.producer_id();
         let wire: Vec<ProducerBatch> = batches
             .iter()
@@ -969,7 +1016,7 @@ impl Producer {
             // A batch that is sendable already waits for a request slot: a response wakes us.
             if let (1, Some(b)) = (q.len(), q.front()) {
                 let expiry = b.created.0.saturating_add(linger);
-                if b.bytes < batch_size && expiry > now.0 {
+                if self.estimated(b.bytes) < batch_size && expiry > now.0 {
                     best = best.min(expiry);
                 }
             }
@@ -1015,14 +1062,14 @@ impl Producer {
                 None => {
                     self.scratch[p] = Some(size);
                     best = best.min(at.saturating_add(linger));
-                    if size >= batch_size {
+                    if self.estimated(size) >= batch_size {
                         best = at;
                     }
                 }
                 Some(bytes) if !self.fits(bytes, size) => best = at,
                 Some(bytes) => {
                     self.scratch[p] = Some(bytes + size);
-                    if bytes + size >= batch_size {
+                    if self.estimated(bytes + size) >= batch_size {
                         best = at;
                     }
                 }

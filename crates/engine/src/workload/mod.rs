@@ -151,6 +151,49 @@ impl Workload {
         }
     }
 
+    /// Appends to `out` the bytes the `k`-th record's key and value would have on the wire, for
+    /// the codecs of `compression.type` (nothing else reads values): an IoT reading as JSON, a
+    /// trip or a bid as its CSV fields, a flood record's key and pseudo-random letters.
+    pub fn payload(&self, k: u64, keys: &KeyTable, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let Some((_, e)) = self.record(k) else { return };
+        let key = keys.name(e.key);
+        // A fixed scramble of the index: the same bytes natively and in wasm.
+        let h = (k.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let _ = match self {
+            Workload::Iot(_) => write!(
+                out,
+                "{key}{{\"device\":\"{key}\",\"ts\":{},\"temperature_c\":{}.{:02},\"humidity_pct\":{}.{}}}",
+                e.timestamp_ms,
+                15 + (h >> 40) % 15,
+                (h >> 20) % 100,
+                30 + (h >> 50) % 40,
+                (h >> 8) % 10
+            ),
+            Workload::Table(w) => {
+                let i = k as usize;
+                let ts = table::format_naive_ms(e.timestamp_ms);
+                match &w.table.values {
+                    Values::Taxi { fare_amount, trip_duration_s } => {
+                        write!(out, "{key},{ts},{:.2},{:.0}", fare_amount[i], trip_duration_s[i])
+                    }
+                    Values::Bids { bid, bidder } => write!(out, "{key},{ts},{:.2},{}", bid[i], bidder[i]),
+                }
+            }
+            Workload::Flood(w) => {
+                out.extend_from_slice(key.as_bytes());
+                let mut x = h | 1;
+                for _ in 0..w.value_bytes {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    out.push(b'a' + (x % 26) as u8);
+                }
+                Ok(())
+            }
+        };
+    }
+
     /// Whether every record up to the `k`-th (exclusive) is all there is.
     pub fn is_exhausted_at(&self, k: u64) -> bool {
         self.record(k).is_none()
