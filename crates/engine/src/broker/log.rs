@@ -959,16 +959,18 @@ impl PartitionLog {
     /// Bytes of the records from `from` below `until`, counting no further than `enough`: what a
     /// held fetch asks before it answers (`fetch.min.bytes`).
     pub fn bytes_available(&self, from: Offset, until: Offset, enough: u64) -> u64 {
-        if from.0 < self.log_start_offset {
+        // Most held fetches wait at the end of the log: nothing to look up then.
+        if from.0 < self.log_start_offset || from >= until {
             return 0;
         }
-        let (start, end) = (self.columns.index_of(from.0), self.columns.index_of(until.0));
         let mut bytes = 0u64;
-        for i in start..end {
+        let mut i = self.columns.index_of(from.0);
+        while i < self.columns.len && self.columns.offset(i) < until.0 {
             bytes += self.columns.size(i);
             if bytes >= enough {
                 break;
             }
+            i += 1;
         }
         bytes
     }
