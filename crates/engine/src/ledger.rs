@@ -355,6 +355,27 @@ impl Ledger {
         });
     }
 
+    /// How many offsets of `from..to` in `partition` `group` processed at least once.
+    pub fn processed_in(&self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset) -> u64 {
+        let Some(runs) = self.groups.get(group.0 as usize).and_then(|g| g.partitions.get(&partition)) else {
+            return 0;
+        };
+        let (from, to) = (from.0, to.0.min(runs.end));
+        if from >= to {
+            return 0;
+        }
+        let mut n = 0;
+        let mut i = runs.starts.partition_point(|&s| s <= from).saturating_sub(1);
+        while i < runs.starts.len() && runs.starts[i] < to {
+            let (a, b) = (runs.starts[i].max(from), runs.run_end(i).min(to));
+            if runs.counts[i] > 0 && b > a {
+                n += b - a;
+            }
+            i += 1;
+        }
+        n
+    }
+
     /// A member of `group` processed `records` (in this order): for the send-order check.
     pub fn processed_records(&mut self, group: GroupId, records: &[Record]) {
         if let Some(g) = self.groups.get_mut(group.0 as usize) {

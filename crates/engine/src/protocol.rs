@@ -32,6 +32,30 @@ pub struct ProducerBatch {
     /// An idempotent producer's id, epoch and sequence; `None` for a plain producer (Kafka's
     /// `NO_PRODUCER_ID`).
     pub stamp: Option<ProducerStamp>,
+    /// Part of a transaction (the batch header's transactional bit): it stays above the LSO
+    /// until its transaction's marker, and `read_committed` readers skip it if that is an abort.
+    pub transactional: bool,
+}
+
+/// `isolation.level` of a consumer's fetches (Kafka's `IsolationLevel`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationLevel {
+    /// Read up to the high watermark, aborted transactional records included (the default).
+    #[default]
+    ReadUncommitted,
+    /// Read up to the last stable offset, skipping the records of aborted transactions.
+    ReadCommitted,
+}
+
+impl IsolationLevel {
+    /// The config value: `read_uncommitted` or `read_committed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadUncommitted => "read_uncommitted",
+            IsolationLevel::ReadCommitted => "read_committed",
+        }
+    }
 }
 
 /// The idempotence fields of a record batch's header (Kafka's `RecordBatch.producerId()`,
@@ -89,6 +113,15 @@ pub enum KafkaError {
     OutOfOrderSequenceNumber,
     /// The batch's producer epoch is older than the broker's for that producer id.
     InvalidProducerEpoch,
+    /// A newer instance with the same `transactional.id` has bumped the epoch: this producer
+    /// is a zombie and must close. Fatal.
+    ProducerFenced,
+    /// The coordinator is still completing the transaction's previous step (writing markers,
+    /// or aborting an open transaction before a new instance may start): retry.
+    ConcurrentTransactions,
+    /// The request does not fit the transaction's state (a commit of a transaction being
+    /// aborted, ...). Fatal.
+    InvalidTxnState,
 }
 
 impl KafkaError {
@@ -117,6 +150,9 @@ impl KafkaError {
             KafkaError::InconsistentGroupProtocol => "InconsistentGroupProtocolException",
             KafkaError::OutOfOrderSequenceNumber => "OutOfOrderSequenceException",
             KafkaError::InvalidProducerEpoch => "InvalidProducerEpochException",
+            KafkaError::ProducerFenced => "ProducerFencedException",
+            KafkaError::ConcurrentTransactions => "ConcurrentTransactionsException",
+            KafkaError::InvalidTxnState => "InvalidTxnStateException",
         }
     }
 
@@ -130,6 +166,8 @@ impl KafkaError {
                 | KafkaError::InconsistentGroupProtocol
                 | KafkaError::OutOfOrderSequenceNumber
                 | KafkaError::InvalidProducerEpoch
+                | KafkaError::ProducerFenced
+                | KafkaError::InvalidTxnState
         )
     }
 }
@@ -210,6 +248,13 @@ pub struct FetchPartitionResponse {
     /// To a follower: the idempotence headers of the batches among the records sent, so that
     /// its producer state matches the leader's if it takes over.
     pub batches: Vec<crate::broker::producer_state::BatchHeader>,
+    /// The last stable offset (KIP-98): below it every transaction is decided.
+    pub last_stable_offset: Offset,
+    /// To a `read_committed` consumer: the offset ranges `[first, last]` among the records sent
+    /// that belong to aborted transactions. The Java consumer works them out from the response's
+    /// aborted-transaction list and the batch headers (`CompletedFetch.nextFetchedRecord`); the
+    /// broker doing it here skips the same records.
+    pub aborted: Vec<(Offset, Offset)>,
 }
 
 /// A member's entry in the leader's JoinGroupResponse: its id, `group.instance.id` and the
@@ -300,6 +345,8 @@ pub enum Message {
         max_wait_ms: u64,
         min_bytes: u32,
         max_partition_bytes: u32,
+        /// A consumer's `isolation.level`; followers read uncommitted, up to the LEO.
+        isolation_level: IsolationLevel,
         partitions: Vec<FetchPartition>,
     },
     FetchResponse {
@@ -461,14 +508,63 @@ pub enum Message {
     Disconnected {
         node: NodeId,
     },
-    /// A producer asks any broker for a producer id (an idempotent producer's first request).
+    /// A producer asks for a producer id: an idempotent one from any broker, a transactional
+    /// one from its transaction coordinator, which bumps the epoch of an earlier instance with
+    /// the same `transactional.id` (fencing it) and aborts its open transaction first.
     InitProducerIdRequest {
         correlation_id: u64,
+        transactional_id: Option<String>,
+        /// `transaction.timeout.ms`.
+        transaction_timeout_ms: u64,
     },
     InitProducerIdResponse {
         correlation_id: u64,
+        error: Option<KafkaError>,
         producer_id: u64,
         producer_epoch: u16,
+    },
+    /// A transactional producer adds partitions to its transaction before it writes to them
+    /// (transaction protocol v1's AddPartitionsToTxn; see `docs/delivery.md`).
+    AddPartitionsToTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        partitions: Vec<TopicPartition>,
+    },
+    AddPartitionsToTxnResponse {
+        correlation_id: u64,
+        error: Option<KafkaError>,
+    },
+    /// `commitTransaction()` / `abortTransaction()`.
+    EndTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+    },
+    /// With transaction protocol v2 (Kafka 4.x) the coordinator bumps the epoch at every
+    /// EndTxn and returns it.
+    EndTxnResponse {
+        correlation_id: u64,
+        error: Option<KafkaError>,
+        producer_id: u64,
+        producer_epoch: u16,
+    },
+    /// The coordinator asks a partition leader to append a transaction marker.
+    WriteTxnMarkersRequest {
+        correlation_id: u64,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+        partitions: Vec<TopicPartition>,
+    },
+    WriteTxnMarkersResponse {
+        correlation_id: u64,
+        producer_id: u64,
+        /// Per partition: written (`None`), or why not (`NotLeaderOrFollower`, ...).
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
     },
 }
 
@@ -506,6 +602,12 @@ impl Message {
             Message::Disconnected { .. } => "Disconnected",
             Message::InitProducerIdRequest { .. } => "InitProducerIdRequest",
             Message::InitProducerIdResponse { .. } => "InitProducerIdResponse",
+            Message::AddPartitionsToTxnRequest { .. } => "AddPartitionsToTxnRequest",
+            Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse",
+            Message::EndTxnRequest { .. } => "EndTxnRequest",
+            Message::EndTxnResponse { .. } => "EndTxnResponse",
+            Message::WriteTxnMarkersRequest { .. } => "WriteTxnMarkersRequest",
+            Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse",
         }
     }
 
@@ -540,5 +642,11 @@ impl Message {
         "AlterPartitionResponse",
         "InitProducerIdRequest",
         "InitProducerIdResponse",
+        "AddPartitionsToTxnRequest",
+        "AddPartitionsToTxnResponse",
+        "EndTxnRequest",
+        "EndTxnResponse",
+        "WriteTxnMarkersRequest",
+        "WriteTxnMarkersResponse",
     ];
 }

@@ -78,6 +78,17 @@ pub struct ProducerSpec {
     #[serde(default, skip_serializing_if = "crate::config::ProducerDefaults::is_kafka4")]
     pub defaults: crate::config::ProducerDefaults,
     pub workload: WorkloadSpec,
+    /// With a `transactional.id`: how the application groups its sends into transactions
+    /// (records per transaction, the share it aborts). Defaults to 100 records, no aborts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<crate::producer::TransactionsSpec>,
+    /// When the application starts, ms after the simulation (0 to 86400000; default 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub start_ms: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// The event stream a producer sends.
@@ -368,6 +379,27 @@ impl Scenario {
                 &format!("producer-{}", i + 1),
                 p.defaults,
             )?);
+            in_range(&format!("{path}.start_ms"), p.start_ms, 0, 86_400_000)?;
+            if let Some(t) = &p.transactions {
+                if producer_configs.last().is_some_and(|c: &ProducerConfig| c.transactional_id.is_none()) {
+                    return err(
+                        format!("{path}.transactions"),
+                        "needs a transactional.id in the producer's configs, got none",
+                    );
+                }
+                in_range(
+                    &format!("{path}.transactions.records_per_transaction"),
+                    t.records_per_transaction as u64,
+                    1,
+                    100_000,
+                )?;
+                if !(0.0..=1.0).contains(&t.abort_rate) {
+                    return err(
+                        format!("{path}.transactions.abort_rate"),
+                        format!("must be between 0 and 1, got {}", t.abort_rate),
+                    );
+                }
+            }
             match p.workload {
                 WorkloadSpec::Iot { devices, interval_ms, limit } => {
                     in_range(&format!("{path}.workload.devices"), devices as u64, 1, 100_000)?;
@@ -666,6 +698,8 @@ impl Scenario {
                 defaults: Default::default(),
                 topic: "readings".into(),
                 configs: BTreeMap::new(),
+                transactions: None,
+                start_ms: 0,
                 workload: WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: None },
             }],
             faults: vec![],

@@ -376,6 +376,13 @@ impl Simulation {
             partition_counts,
             offsets_topic,
             group_ids: s.consumer_groups.iter().map(|g| g.group_id.clone()).collect(),
+            transactional_ids: {
+                let mut ids: Vec<String> =
+                    valid.producer_configs.iter().filter_map(|p| p.transactional_id.clone()).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            },
         };
         let mut nodes = vec![];
         for b in 0..s.brokers {
@@ -402,7 +409,10 @@ impl Simulation {
             let config = valid.producer_configs[i].clone();
             catalog.add_node(&config.client_id, None);
             let topic = catalog.topic_id(&p.topic).expect("validated: the producer's topic exists");
-            nodes.push(Node::Producer(Producer::new(i as u32, config, topic, &metadata, keys.clone(), w)));
+            let producer = Producer::new(i as u32, config, topic, &metadata, keys.clone(), w)
+                .with_transactions(p.transactions.unwrap_or_default())
+                .with_start(p.start_ms);
+            nodes.push(Node::Producer(producer));
         }
         let mut apps = vec![];
         for g in &s.consumer_groups {
@@ -754,6 +764,19 @@ impl Simulation {
     /// Acknowledged records gone from the log so far, and the first of their ids.
     pub fn acknowledged_lost(&self) -> (u64, Vec<u64>) {
         self.observers.ledger.acknowledged_lost(|tp| self.log(tp).map(|l| l as &dyn LogView))
+    }
+
+    /// Records of aborted transactions `group` processed: 0 for a `read_committed` group,
+    /// unless something is wrong; a `read_uncommitted` one sees them.
+    pub fn aborted_processed(&self, group: GroupId) -> u64 {
+        let mut n = 0;
+        for tp in self.group_partitions(group) {
+            let Some(log) = self.log(tp) else { continue };
+            for (from, last) in log.producer_state.aborted_in(Offset(0), Offset(u64::MAX)) {
+                n += self.observers.ledger.processed_in(group, tp, from, Offset(last.0 + 1));
+            }
+        }
+        n
     }
 
     /// Whether the run has drained: every producer has sent everything and been acknowledged,

@@ -207,6 +207,8 @@ pub fn random_scenario_with(seed: u64, options: SoakOptions) -> Scenario {
             defaults: Default::default(),
             topic: "soak".into(),
             configs: producer_configs,
+            transactions: None,
+            start_ms: 0,
             workload: WorkloadSpec::Iot {
                 devices: rng.range_inclusive(2, 8) as u32,
                 interval_ms: rng.range_inclusive(20, 200),

@@ -123,7 +123,7 @@ case!(
 case!(
     unknown_producer_config,
     patched(serde_json::json!({"producers":[{"topic":"readings","configs":{"lingerms":5},"workload":{"type":"iot"}}]})),
-    "producers[0].configs.lingerms: unknown producer config (the simulated producer configs are: acks, linger.ms, batch.size, max.in.flight.requests.per.connection, max.request.size, buffer.memory, max.block.ms, metadata.max.age.ms, request.timeout.ms, retry.backoff.ms, retry.backoff.max.ms, enable.idempotence, delivery.timeout.ms, retries, compression.type, partitioner.ignore.keys, partitioner.adaptive.partitioning.enable, client.id)"
+    "producers[0].configs.lingerms: unknown producer config (the simulated producer configs are: acks, linger.ms, batch.size, max.in.flight.requests.per.connection, max.request.size, buffer.memory, max.block.ms, metadata.max.age.ms, request.timeout.ms, retry.backoff.ms, retry.backoff.max.ms, enable.idempotence, delivery.timeout.ms, retries, compression.type, partitioner.ignore.keys, partitioner.adaptive.partitioning.enable, transactional.id, transaction.timeout.ms, client.id)"
 );
 case!(
     bad_acks,

@@ -382,10 +382,15 @@ impl PartitionLog {
         Offset(self.high_watermark)
     }
 
-    /// The last stable offset (LSO): below it no transaction is still open, so `read_committed`
-    /// consumers may read up to it. Without transactions (not simulated yet) it is the HW.
+    /// The last stable offset (LSO): below it every transaction is decided and its marker
+    /// replicated, so `read_committed` consumers may read up to it (Kafka's
+    /// `UnifiedLog.lastStableOffset`: the first unstable offset if below the HW, else the HW).
     pub fn last_stable_offset(&self) -> Offset {
-        self.high_watermark()
+        let hw = self.high_watermark();
+        match self.producer_state.first_unstable_offset() {
+            Some(first) if first < hw => first.max(self.log_start_offset()),
+            _ => hw,
+        }
     }
 
     /// Sum of the held records' sizes, bytes (records below the log start offset that still
@@ -429,6 +434,7 @@ impl PartitionLog {
         let hw = offset.0.min(self.log_end_offset);
         if hw > self.high_watermark {
             self.high_watermark = hw;
+            self.producer_state.on_high_watermark(Offset(hw));
         }
         self.check_invariants();
     }
@@ -438,6 +444,7 @@ impl PartitionLog {
     /// `updateHighWatermark` clamps it to `[logStartOffset, logEndOffset]`).
     pub fn set_high_watermark(&mut self, offset: Offset) {
         self.high_watermark = offset.0.clamp(self.log_start_offset, self.log_end_offset);
+        self.producer_state.on_high_watermark(Offset(self.high_watermark));
         self.check_invariants();
     }
 

@@ -9,6 +9,8 @@ pub mod group_coordinator;
 pub mod log;
 pub mod producer_state;
 pub mod replica;
+mod transactions;
+pub mod txn_coordinator;
 
 pub use controller::{Controller, ControllerTimer};
 pub use group_coordinator::{GroupCoordinator, GroupState, GroupTimer};
@@ -19,7 +21,7 @@ use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::ids::{BrokerId, KeyId, NodeId, Offset, RecordId, TopicId, TopicPartition};
 use crate::node::{group_partition, Ctx, Timer};
 use crate::protocol::{
-    FetchPartition, FetchPartitionResponse, KafkaError, Message, OffsetSpec, PartitionRegistration,
+    FetchPartition, FetchPartitionResponse, IsolationLevel, KafkaError, Message, OffsetSpec, PartitionRegistration,
     ProducePartitionResult, Record, TopicRecord,
 };
 use crate::sim::{SimTime, TraceEvent};
@@ -76,6 +78,10 @@ pub enum BrokerTimer {
     /// The OS writes dirty pages back.
     Writeback,
     Group(GroupTimer),
+    /// Send again the transaction markers still unanswered.
+    TxnMarkerRetry,
+    /// Abort the transactions open longer than their `transaction.timeout.ms`.
+    TxnTimeoutCheck,
 }
 
 /// Whether the broker's process runs.
@@ -108,6 +114,7 @@ struct HeldFetch {
     correlation_id: u64,
     min_bytes: u32,
     max_partition_bytes: u32,
+    isolation_level: IsolationLevel,
     partitions: Vec<FetchPartition>,
 }
 
@@ -122,6 +129,12 @@ enum DelayedKind {
     /// A SyncGroup held until the group's new generation is replicated, so that a coordinator
     /// that takes over never hands out a generation twice.
     Sync { request: Message, partition: TopicPartition, required: Offset },
+    /// A WriteTxnMarkers whose markers must reach the HW.
+    Markers {
+        producer_id: u64,
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
+        waiting: Vec<(usize, TopicPartition, Offset)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +168,8 @@ pub struct BrokerSetup {
     pub offsets_topic: TopicId,
     /// The scenario's `group.id`s, in `GroupId` order.
     pub group_ids: Vec<String>,
+    /// The scenario's producers' `transactional.id`s, each once.
+    pub transactional_ids: Vec<String>,
 }
 
 /// A broker node.
@@ -188,6 +203,10 @@ pub struct Broker {
     metadata_offset: u64,
     /// Producer ids this broker has handed out.
     producer_ids_issued: u64,
+    /// The transactions it coordinates.
+    pub txn: txn_coordinator::TransactionCoordinator,
+    marker_retry_armed: bool,
+    txn_timeout_armed: bool,
 }
 
 fn timer(t: BrokerTimer) -> Timer {
@@ -272,6 +291,9 @@ impl Broker {
             generation_records: BTreeMap::new(),
             metadata_offset: 0,
             producer_ids_issued: 0,
+            txn: Default::default(),
+            marker_retry_armed: false,
+            txn_timeout_armed: false,
         }
     }
 
@@ -312,6 +334,9 @@ impl Broker {
         self.generation_records.clear();
         self.fetchers.clear();
         self.coordinator.groups.clear();
+        self.txn.txns.clear();
+        self.marker_retry_armed = false;
+        self.txn_timeout_armed = false;
         for (tp, r) in self.replicas.iter_mut() {
             r.leading_epoch = None;
             r.followers.clear();
@@ -418,6 +443,8 @@ impl Broker {
                 self.coordinator.on_timer(ctx, t);
                 self.persist_generations(ctx);
             }
+            BrokerTimer::TxnMarkerRetry => self.on_marker_retry(ctx),
+            BrokerTimer::TxnTimeoutCheck => self.on_txn_timeout_check(ctx),
         }
     }
 
@@ -427,9 +454,12 @@ impl Broker {
             Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => {
                 self.produce(ctx, from, correlation_id, acks, timeout_ms, batches)
             }
-            Message::InitProducerIdRequest { correlation_id } => {
-                let producer_id = self.next_producer_id();
-                ctx.send(from, Message::InitProducerIdResponse { correlation_id, producer_id, producer_epoch: 0 });
+            Message::InitProducerIdRequest { .. }
+            | Message::AddPartitionsToTxnRequest { .. }
+            | Message::EndTxnRequest { .. }
+            | Message::WriteTxnMarkersRequest { .. }
+            | Message::WriteTxnMarkersResponse { .. } => {
+                self.on_txn_message(ctx, from, &msg);
             }
             Message::FetchRequest {
                 correlation_id,
@@ -437,12 +467,14 @@ impl Broker {
                 max_wait_ms,
                 min_bytes,
                 max_partition_bytes,
+                isolation_level,
                 partitions,
             } => {
                 if let Some(f) = replica_id {
                     self.note_follower_fetch(ctx, f, &partitions);
                 }
-                let (response, bytes) = self.read(ctx.now(), replica_id, &partitions, max_partition_bytes);
+                let (response, bytes) =
+                    self.read(ctx.now(), replica_id, isolation_level, &partitions, max_partition_bytes);
                 let has_error = response.iter().any(|p| p.error.is_some() || p.diverging_epoch.is_some());
                 if bytes >= min_bytes as u64 || max_wait_ms == 0 || has_error {
                     ctx.send(from, Message::FetchResponse { correlation_id, partitions: response });
@@ -459,6 +491,7 @@ impl Broker {
                             correlation_id,
                             min_bytes,
                             max_partition_bytes,
+                            isolation_level,
                             partitions,
                         },
                     );
@@ -720,7 +753,14 @@ impl Broker {
             let base_offset = replica.log.append(&records, now.0);
             if let Some(stamp) = batch.stamp {
                 let last_offset = Offset(base_offset.0 + n as u64 - 1);
-                replica.log.producer_state.on_append(BatchHeader { stamp, base_offset, last_offset, records: n });
+                replica.log.producer_state.on_append(BatchHeader {
+                    stamp,
+                    base_offset,
+                    last_offset,
+                    records: n,
+                    transactional: batch.transactional,
+                    marker: None,
+                });
             }
             replica.log.flush_due(now.0);
             ctx.trace(TraceEvent::Appended {
@@ -764,7 +804,9 @@ impl Broker {
             self.replicas.get(tp).is_none_or(|r| !r.is_leader() || r.log.high_watermark() >= required)
         };
         match &d.kind {
-            DelayedKind::Produce { waiting, .. } => waiting.iter().all(|(_, tp, o)| done(tp, *o)),
+            DelayedKind::Produce { waiting, .. } | DelayedKind::Markers { waiting, .. } => {
+                waiting.iter().all(|(_, tp, o)| done(tp, *o))
+            }
             DelayedKind::Commit { partition, required, .. } | DelayedKind::Sync { partition, required, .. } => {
                 done(partition, *required)
             }
@@ -788,6 +830,17 @@ impl Broker {
                     results[i].error = error;
                 }
                 ctx.send(d.from, Message::ProduceResponse { correlation_id: d.correlation_id, results });
+            }
+            DelayedKind::Markers { producer_id, mut results, waiting } => {
+                for (i, tp, required) in waiting {
+                    let written =
+                        self.replicas.get(&tp).is_some_and(|r| r.is_leader() && r.log.high_watermark() >= required);
+                    if !written {
+                        results[i].1 = Some(timeout.unwrap_or(KafkaError::NotLeaderOrFollower));
+                    }
+                }
+                let msg = Message::WriteTxnMarkersResponse { correlation_id: d.correlation_id, producer_id, results };
+                ctx.send(d.from, msg);
             }
             DelayedKind::Commit { offsets, partition, required } => {
                 let error = match self.replicas.get(&partition) {
@@ -907,6 +960,7 @@ impl Broker {
     /// that partition's log (Kafka's `GroupMetadataManager.loadGroupsAndOffsets`), and drops
     /// the groups it no longer coordinates.
     fn load_coordinated_groups(&mut self, ctx: &mut Ctx) {
+        self.load_transactions(ctx);
         let group_ids = self.setup.group_ids.clone();
         for (gi, group_id) in group_ids.iter().enumerate() {
             let leads = self.coordinates(group_id);
@@ -1083,6 +1137,7 @@ impl Broker {
                 max_wait_ms: self.config.replica_fetch_wait_max_ms,
                 min_bytes: 1,
                 max_partition_bytes: REPLICA_FETCH_MAX_BYTES,
+                isolation_level: IsolationLevel::ReadUncommitted,
                 partitions,
             },
         );
@@ -1295,6 +1350,7 @@ impl Broker {
         &self,
         _now: SimTime,
         replica_id: Option<BrokerId>,
+        isolation_level: IsolationLevel,
         partitions: &[FetchPartition],
         max_partition_bytes: u32,
     ) -> (Vec<FetchPartitionResponse>, u64) {
@@ -1312,6 +1368,8 @@ impl Broker {
                     diverging_epoch: None,
                     epochs: vec![],
                     batches: vec![],
+                    last_stable_offset: Offset(0),
+                    aborted: vec![],
                 };
                 let Some(r) = self.replicas.get(&p.partition).filter(|r| r.is_leader()) else {
                     resp.error = Some(KafkaError::NotLeaderOrFollower);
@@ -1329,6 +1387,7 @@ impl Broker {
                 let log = &r.log;
                 resp.high_watermark = log.high_watermark();
                 resp.log_start_offset = log.log_start_offset();
+                resp.last_stable_offset = log.last_stable_offset();
                 let until = if replica_id.is_some() {
                     if let Some(d) = Self::divergence(r, p) {
                         resp.diverging_epoch = Some(d);
@@ -1340,7 +1399,10 @@ impl Broker {
                         resp.error = Some(KafkaError::OffsetNotAvailable);
                         return resp;
                     }
-                    log.high_watermark()
+                    match isolation_level {
+                        IsolationLevel::ReadCommitted => log.last_stable_offset(),
+                        IsolationLevel::ReadUncommitted => log.high_watermark(),
+                    }
                 };
                 if p.fetch_offset < log.log_start_offset() || p.fetch_offset > log.log_end_offset() {
                     resp.error = Some(KafkaError::OffsetOutOfRange);
@@ -1353,6 +1415,10 @@ impl Broker {
                         resp.epochs = r.epochs.starting_in(p.fetch_offset, until);
                         resp.batches = log.producer_state.headers_in(p.fetch_offset, until);
                     }
+                } else if isolation_level == IsolationLevel::ReadCommitted {
+                    if let Some(last) = resp.records.last() {
+                        resp.aborted = log.producer_state.aborted_in(p.fetch_offset, Offset(last.offset.0 + 1));
+                    }
                 }
                 bytes += resp.records.iter().map(|r| r.size_bytes as u64).sum::<u64>();
                 resp
@@ -1362,7 +1428,8 @@ impl Broker {
     }
 
     fn answer_held(&mut self, ctx: &mut Ctx, held: HeldFetch) {
-        let partitions = self.read(ctx.now(), held.replica_id, &held.partitions, held.max_partition_bytes).0;
+        let partitions =
+            self.read(ctx.now(), held.replica_id, held.isolation_level, &held.partitions, held.max_partition_bytes).0;
         ctx.send(held.from, Message::FetchResponse { correlation_id: held.correlation_id, partitions });
     }
 
@@ -1394,8 +1461,13 @@ impl Broker {
                         if !r.is_leader() {
                             return true; // answered with NotLeaderOrFollower at once
                         }
-                        let until =
-                            if held.replica_id.is_some() { r.log.log_end_offset() } else { r.log.high_watermark() };
+                        let until = if held.replica_id.is_some() {
+                            r.log.log_end_offset()
+                        } else if held.isolation_level == IsolationLevel::ReadCommitted {
+                            r.log.last_stable_offset()
+                        } else {
+                            r.log.high_watermark()
+                        };
                         let cap = (held.max_partition_bytes as u64).max(1);
                         bytes += r.log.bytes_available(p.fetch_offset, until, enough.min(cap));
                     }

@@ -6,7 +6,9 @@
 //!
 //! Kafka rebuilds this state from the batch headers in the log (and snapshots); we keep the
 //! headers beside the log's columns, only as many as the state can still need: a producer's
-//! last five batches, and the ones after them.
+//! last five batches, and the ones after them. Transactional batches and markers are kept for
+//! as long as the log holds them: they decide the LSO and which records a `read_committed`
+//! reader skips (Kafka's ongoing-transaction map and transaction index).
 
 use crate::ids::Offset;
 use crate::protocol::ProducerStamp;
@@ -24,6 +26,11 @@ pub struct BatchHeader {
     /// The offset of the batch's last record.
     pub last_offset: Offset,
     pub records: u32,
+    /// A transactional batch (the header's transactional bit).
+    pub transactional: bool,
+    /// A transaction marker (a control batch of one record): `Some(true)` commits the
+    /// producer's open transaction, `Some(false)` aborts it.
+    pub marker: Option<bool>,
 }
 
 impl BatchHeader {
@@ -61,6 +68,14 @@ pub struct ProducerStateManager {
     producers: BTreeMap<u64, ProducerEntry>,
     /// Headers of the batches in the log that a producer's state may still need, in offset order.
     headers: VecDeque<BatchHeader>,
+    /// Headers of transactional batches and markers, in offset order, all of them.
+    txn_headers: Vec<BatchHeader>,
+    /// Per producer id, its open transaction: first offset and its batches' offset ranges.
+    ongoing: BTreeMap<u64, (Offset, Vec<(Offset, Offset)>)>,
+    /// Decided transactions whose marker may not be below the HW yet: (first offset, marker offset).
+    unreplicated: Vec<(Offset, Offset)>,
+    /// The offset ranges `[first, last]` of aborted transactions' batches, by first offset.
+    aborted: Vec<(Offset, Offset)>,
 }
 
 /// Kafka's `ProducerStateEntry.inSequence`: `next` follows `last`, wrapping at `i32::MAX`.
@@ -98,19 +113,67 @@ impl ProducerStateManager {
         }
     }
 
-    /// Records an appended batch (on the leader after `check`, on a follower as replicated).
+    /// Records an appended batch or marker (on the leader after `check`, on a follower as
+    /// replicated).
     pub fn on_append(&mut self, header: BatchHeader) {
-        let entry = self.producers.entry(header.stamp.producer_id).or_default();
-        if header.stamp.producer_epoch != entry.epoch {
-            entry.epoch = header.stamp.producer_epoch;
-            entry.batches.clear();
+        if header.transactional || header.marker.is_some() {
+            self.txn_headers.push(header);
+            self.track_transaction(header);
         }
-        entry.batches.push_back(header);
-        if entry.batches.len() > NUM_BATCHES_TO_RETAIN {
-            entry.batches.pop_front();
+        self.replay(header);
+    }
+
+    fn track_transaction(&mut self, h: BatchHeader) {
+        let pid = h.stamp.producer_id;
+        match h.marker {
+            None => {
+                let (_, batches) = self.ongoing.entry(pid).or_insert((h.base_offset, vec![]));
+                batches.push((h.base_offset, h.last_offset));
+            }
+            Some(commit) => {
+                let Some((first, batches)) = self.ongoing.remove(&pid) else { return };
+                self.unreplicated.push((first, h.base_offset));
+                if !commit {
+                    for b in batches {
+                        let at = self.aborted.partition_point(|a| a.0 < b.0);
+                        self.aborted.insert(at, b);
+                    }
+                }
+            }
         }
-        self.headers.push_back(header);
-        self.prune();
+    }
+
+    /// The high watermark reached `hw`: transactions whose marker is below it are stable.
+    pub fn on_high_watermark(&mut self, hw: Offset) {
+        self.unreplicated.retain(|&(_, marker)| marker >= hw);
+    }
+
+    /// Kafka's `firstUnstableOffset`: the first offset of the earliest transaction that is
+    /// open, or decided with its marker not yet below the HW.
+    pub fn first_unstable_offset(&self) -> Option<Offset> {
+        let open = self.ongoing.values().map(|(first, _)| *first).min();
+        let unreplicated = self.unreplicated.iter().map(|(first, _)| *first).min();
+        match (open, unreplicated) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The aborted records' ranges `[first, last]` that meet offsets `from..until`.
+    pub fn aborted_in(&self, from: Offset, until: Offset) -> Vec<(Offset, Offset)> {
+        self.aborted.iter().filter(|(f, l)| *l >= from && *f < until).copied().collect()
+    }
+
+    /// Whether offset `o` holds a record of an aborted transaction.
+    pub fn is_aborted(&self, o: Offset) -> bool {
+        // Batches do not overlap: only the last range starting at or before `o` can hold it.
+        let i = self.aborted.partition_point(|a| a.0 <= o);
+        i > 0 && o <= self.aborted[i - 1].1
+    }
+
+    /// Producer ids with a transaction open here, and its first offset.
+    pub fn open_transactions(&self) -> Vec<(u64, Offset)> {
+        self.ongoing.iter().map(|(pid, (first, _))| (*pid, *first)).collect()
     }
 
     /// Drops headers from the front that no producer's state holds any more.
@@ -132,7 +195,15 @@ impl ProducerStateManager {
     /// follower's fetch.
     pub fn headers_in(&self, from: Offset, until: Offset) -> Vec<BatchHeader> {
         let start = self.headers.partition_point(|h| h.last_offset < from);
-        self.headers.iter().skip(start).take_while(|h| h.base_offset < until).copied().collect()
+        let mut out: Vec<BatchHeader> =
+            self.headers.iter().skip(start).take_while(|h| h.base_offset < until).copied().collect();
+        let start = self.txn_headers.partition_point(|h| h.last_offset < from);
+        let txn = self.txn_headers[start..].iter().take_while(|h| h.base_offset < until);
+        // A transactional batch may be in both lists.
+        out.extend(txn.filter(|h| h.marker.is_some() || !self.headers.contains(h)).copied());
+        out.sort_by_key(|h| h.base_offset);
+        out.dedup();
+        out
     }
 
     /// The log was truncated to `offset`: batches from it on are gone, and the state is built
@@ -141,17 +212,55 @@ impl ProducerStateManager {
         while self.headers.back().is_some_and(|h| h.base_offset >= offset) {
             self.headers.pop_back();
         }
+        self.txn_headers.retain(|h| h.base_offset < offset);
         let headers = std::mem::take(&mut self.headers);
+        let txn_headers = std::mem::take(&mut self.txn_headers);
         self.producers.clear();
-        for h in headers {
-            self.on_append(h);
+        self.ongoing.clear();
+        self.unreplicated.clear();
+        self.aborted.clear();
+        // Replay both lists in offset order; a header in both is replayed once.
+        let mut all: Vec<BatchHeader> = headers.into_iter().chain(txn_headers).collect();
+        all.sort_by_key(|h| h.base_offset);
+        all.dedup();
+        for h in all {
+            if h.transactional || h.marker.is_some() {
+                self.txn_headers.push(h);
+                self.track_transaction(h);
+            }
+            self.replay(h);
         }
+    }
+
+    /// The producer-entry part of [`Self::on_append`]: a marker moves the epoch (under
+    /// transaction protocol v2 it has the bumped one, and the next transaction's sequences
+    /// start again at 0); a data batch joins the producer's last five.
+    fn replay(&mut self, header: BatchHeader) {
+        let entry = self.producers.entry(header.stamp.producer_id).or_default();
+        if header.stamp.producer_epoch != entry.epoch {
+            entry.epoch = header.stamp.producer_epoch;
+            entry.batches.clear();
+        }
+        if header.marker.is_some() {
+            return;
+        }
+        entry.batches.push_back(header);
+        if entry.batches.len() > NUM_BATCHES_TO_RETAIN {
+            entry.batches.pop_front();
+        }
+        self.headers.push_back(header);
+        self.prune();
     }
 
     /// The epoch and last sequence of `producer_id` here, if it has state (for views and tests).
     pub fn last_sequence(&self, producer_id: u64) -> Option<(u16, u32)> {
         let e = self.producers.get(&producer_id)?;
         Some((e.epoch, e.batches.back()?.last_sequence()))
+    }
+
+    /// The epoch `producer_id` has here, if it has state.
+    pub fn last_epoch(&self, producer_id: u64) -> Option<u16> {
+        self.producers.get(&producer_id).map(|e| e.epoch)
     }
 
     /// How many producers have state here.
@@ -170,6 +279,8 @@ mod tests {
             base_offset: Offset(offset),
             last_offset: Offset(offset + records as u64 - 1),
             records,
+            transactional: false,
+            marker: None,
         }
     }
 

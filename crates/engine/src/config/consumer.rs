@@ -95,6 +95,13 @@ pub static CONSUMER_CONFIGS: &[ConfigDef] = &[
         unit: "",
         doc: "The assignors this consumer supports, preferred first; the group uses the one all members support that most prefer. The rebalance protocol is cooperative (KIP-429) only when every listed assignor supports it, that is with CooperativeStickyAssignor alone.",
     },
+    ConfigDef {
+        name: "isolation.level",
+        kind: ConfigKind::Choice(&["read_uncommitted", "read_committed"]),
+        default: "read_uncommitted",
+        unit: "",
+        doc: "read_committed: read only up to the last stable offset (no open transaction below it) and skip the records of aborted transactions. read_uncommitted: read up to the high watermark, aborted records included. Transaction markers are never returned.",
+    },
 ];
 
 /// `auto.offset.reset`.
@@ -134,6 +141,8 @@ pub struct ConsumerConfig {
     pub metadata_max_age_ms: u64,
     /// The assignors, preferred first.
     pub partition_assignment_strategy: Vec<Strategy>,
+    /// `isolation.level`.
+    pub isolation_level: crate::protocol::IsolationLevel,
 }
 
 impl Default for ConsumerConfig {
@@ -168,6 +177,11 @@ impl ConsumerConfig {
             fetch_max_wait_ms: r.int("fetch.max.wait.ms") as u64,
             max_partition_fetch_bytes: r.int("max.partition.fetch.bytes") as u32,
             metadata_max_age_ms: r.int("metadata.max.age.ms") as u64,
+            isolation_level: if r.text("isolation.level") == "read_committed" {
+                crate::protocol::IsolationLevel::ReadCommitted
+            } else {
+                crate::protocol::IsolationLevel::ReadUncommitted
+            },
         };
         if cfg.heartbeat_interval_ms >= cfg.session_timeout_ms {
             return Err(FieldError::new(

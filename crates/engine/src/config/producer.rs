@@ -126,6 +126,20 @@ pub static PRODUCER_CONFIGS: &[ConfigDef] = &[
         doc: "When the sticky partitioner picks the next partition, favour those with fewer batches waiting (partitions behind a slow broker get less).",
     },
     ConfigDef {
+        name: "transactional.id",
+        kind: ConfigKind::Text,
+        default: "",
+        unit: "",
+        doc: "Makes the producer transactional: its sends between beginTransaction() and commitTransaction() become visible to read_committed consumers together, or not at all. A new instance with the same id fences the old one (ProducerFencedException). Needs idempotence.",
+    },
+    ConfigDef {
+        name: "transaction.timeout.ms",
+        kind: ConfigKind::Int { min: 1, max: 900_000 },
+        default: "60000",
+        unit: "ms",
+        doc: "How long a transaction may stay open before its coordinator aborts it (at most the broker's transaction.max.timeout.ms, 900000). Until then, read_committed consumers wait at its first record.",
+    },
+    ConfigDef {
         name: "client.id",
         kind: ConfigKind::Text,
         default: "producer-1",
@@ -174,6 +188,10 @@ pub struct ProducerConfig {
     pub partitioner_ignore_keys: bool,
     /// `partitioner.adaptive.partitioning.enable`.
     pub partitioner_adaptive: bool,
+    /// `transactional.id`, if set.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`.
+    pub transaction_timeout_ms: u64,
     pub client_id: String,
 }
 
@@ -265,6 +283,14 @@ impl ProducerConfig {
                 idempotence_disabled_because = Some(warning);
             }
         }
+        // Checked after idempotence, which may have been turned off above.
+        let transactional_id = Some(r.text("transactional.id")).filter(|t| !t.is_empty());
+        if transactional_id.is_some() && !enable_idempotence {
+            return Err(FieldError::new(
+                format!("{path}.transactional.id"),
+                "ConfigException: Cannot set a transactional.id without also enabling idempotence.",
+            ));
+        }
         Ok(ProducerConfig {
             acks,
             linger_ms: r.int("linger.ms") as u64,
@@ -285,6 +311,8 @@ impl ProducerConfig {
                 .unwrap_or(crate::producer::compression::CompressionType::None),
             partitioner_ignore_keys: r.bool("partitioner.ignore.keys"),
             partitioner_adaptive: r.bool("partitioner.adaptive.partitioning.enable"),
+            transactional_id,
+            transaction_timeout_ms: r.int("transaction.timeout.ms") as u64,
             client_id: if r.is_set("client.id") { r.text("client.id") } else { default_client_id.to_string() },
         })
     }
@@ -346,6 +374,8 @@ impl ProducerConfig {
                     "delivery.timeout.ms" => self.delivery_timeout_ms.to_string(),
                     "retries" => self.retries.to_string(),
                     "client.id" => self.client_id.clone(),
+                    "transactional.id" => self.transactional_id.clone().unwrap_or_default(),
+                    "transaction.timeout.ms" => self.transaction_timeout_ms.to_string(),
                     "partitioner.ignore.keys" => self.partitioner_ignore_keys.to_string(),
                     "compression.type" => self.compression.name().to_string(),
                     "partitioner.adaptive.partitioning.enable" => self.partitioner_adaptive.to_string(),

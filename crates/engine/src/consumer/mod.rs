@@ -128,6 +128,12 @@ struct Buffered {
     first: Offset,
     records: Vec<Record>,
     next: usize,
+    /// Indexes into `records` of records that follow a stretch the consumer skipped
+    /// (transaction markers, aborted records): a processed run must not span the stretch.
+    breaks: Vec<usize>,
+    /// The next fetch offset after the last fetch appended: past any markers or aborted
+    /// records it ended with, where the position goes once the buffer is consumed.
+    end: Offset,
 }
 
 impl Buffered {
@@ -979,14 +985,27 @@ impl Consumer {
                         }
                     }
                     let next = p.records.last().map_or(p.base_offset, |r| Offset(r.offset.0 + 1));
+                    let (records, skipped) = Self::without_skipped(p.records, &p.aborted);
                     let buf = self.buffer.entry(p.partition).or_default();
                     if buf.is_empty() {
-                        if !p.records.is_empty() {
+                        if !records.is_empty() {
                             self.completed_fetches.push_back(p.partition);
                         }
-                        *buf = Buffered { first: p.base_offset, records: p.records, next: 0 };
-                    } else {
-                        buf.records.extend(p.records);
+                        *buf = Buffered { first: p.base_offset, records: vec![], next: 0, breaks: vec![], end: next };
+                    }
+                    buf.end = next;
+                    let at = buf.records.len();
+                    for &(from, to, index) in &skipped {
+                        buf.breaks.push(at + index);
+                        ctx.skipped(self.group, p.partition, from, to);
+                    }
+                    buf.records.extend(records);
+                    if buf.is_empty() && next > buf.first {
+                        // Only markers or aborted records: the position moves past them.
+                        buf.first = next;
+                        if self.positions.get(&p.partition).is_some_and(|o| *o < next) {
+                            self.positions.insert(p.partition, next);
+                        }
                     }
                     self.fetch_positions.insert(p.partition, next);
                 }
@@ -1506,10 +1525,21 @@ impl Consumer {
             };
             let n = budget.min(buf.len());
             let from = buf.records[buf.next].offset;
-            self.segments.push(Segment { partition: tp, base_offset: from, start: self.processing.len(), len: n });
-            self.processing.extend_from_slice(&buf.records[buf.next..buf.next + n]);
+            let end = buf.next + n;
+            let mut s = buf.next;
+            while s < end {
+                // A processed run stops where the consumer skipped markers or aborted records.
+                let e = buf.breaks.iter().copied().filter(|&b| b > s && b < end).min().unwrap_or(end);
+                let start = self.processing.len() + (s - buf.next);
+                self.segments.push(Segment { partition: tp, base_offset: buf.records[s].offset, start, len: e - s });
+                s = e;
+            }
+            self.processing.extend_from_slice(&buf.records[buf.next..end]);
             buf.next += n;
-            let until = Offset(buf.records[buf.next - 1].offset.0 + 1);
+            let mut until = Offset(buf.records[buf.next - 1].offset.0 + 1);
+            if buf.is_empty() {
+                until = until.max(buf.end);
+            }
             buf.first = until;
             if buf.is_empty() {
                 self.completed_fetches.pop_front();
@@ -1549,6 +1579,33 @@ impl Consumer {
         self.segments.clear();
         self.send_fetches(ctx);
         self.poll(ctx);
+    }
+
+    /// Drops what the application never sees: transaction markers, and with `read_committed`
+    /// the records in `aborted` ranges (Kafka's `CompletedFetch.nextFetchedRecord`). Returns
+    /// the records kept and each skipped stretch `(from, to, index of the next kept record)`.
+    fn without_skipped(
+        records: Vec<Record>,
+        aborted: &[(Offset, Offset)],
+    ) -> (Vec<Record>, Vec<(Offset, Offset, usize)>) {
+        let hidden =
+            |r: &Record| r.record_id.is_control() || aborted.iter().any(|(f, l)| *f <= r.offset && r.offset <= *l);
+        if !records.iter().any(hidden) {
+            return (records, vec![]);
+        }
+        let mut kept = Vec::with_capacity(records.len());
+        let mut skipped: Vec<(Offset, Offset, usize)> = vec![];
+        for r in records {
+            if hidden(&r) {
+                match skipped.last_mut() {
+                    Some(s) if s.1 == r.offset && s.2 == kept.len() => s.1 = Offset(r.offset.0 + 1),
+                    _ => skipped.push((r.offset, Offset(r.offset.0 + 1), kept.len())),
+                }
+            } else {
+                kept.push(r);
+            }
+        }
+        (kept, skipped)
     }
 
     /// Arms the fetch timeout check for the oldest fetch still in flight (answered ones leave
@@ -1609,6 +1666,7 @@ impl Consumer {
                     max_wait_ms: self.config.fetch_max_wait_ms,
                     min_bytes: self.config.fetch_min_bytes,
                     max_partition_bytes: self.config.max_partition_fetch_bytes,
+                    isolation_level: self.config.isolation_level,
                     partitions,
                 },
             );

@@ -26,6 +26,9 @@
 
 pub mod compression;
 pub mod partitioner;
+mod transactions;
+
+pub use transactions::{TransactionsSpec, TxnClientState};
 
 use crate::config::{Acks, ProducerConfig};
 use crate::ids::{NodeId, Offset, RecordId, TopicId, TopicPartition};
@@ -56,6 +59,14 @@ pub enum ProducerTimer {
     /// Ask for a producer id again, after `retry.backoff.ms`.
     InitProducerIdRetry,
     Metadata(MetadataTimer),
+    /// A transactional request to the coordinator got no answer within `request.timeout.ms`.
+    TxnRequestTimeout {
+        correlation_id: u64,
+    },
+    /// Send the transaction's next coordinator request again, after a backoff.
+    TxnRetry,
+    /// The application starts (a producer with a later start).
+    Start,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +205,10 @@ pub struct Producer {
     compression_ratio: f64,
     last_compression_ratio: Option<f64>,
     payload: Vec<u8>,
+    /// With `transactional.id`: the transaction state.
+    txn: Option<Box<transactions::Transactional>>,
+    /// When the application starts, ms.
+    start_ms: u64,
     pub stats: ProducerStats,
 }
 
@@ -234,6 +249,8 @@ impl Producer {
             compression_ratio: 1.0,
             last_compression_ratio: None,
             payload: Vec::new(),
+            txn: None,
+            start_ms: 0,
             stats: ProducerStats::default(),
         }
         .with_idempotence(partitions as usize)
@@ -249,6 +266,20 @@ impl Producer {
                 ..Idempotence::default()
             });
         }
+        self
+    }
+
+    /// Makes it transactional if its config has a `transactional.id`, sending as `spec` says.
+    pub fn with_transactions(mut self, spec: TransactionsSpec) -> Self {
+        if let Some(id) = self.config.transactional_id.clone() {
+            self.txn = Some(Box::new(transactions::Transactional::new(id, spec)));
+        }
+        self
+    }
+
+    /// Starts the application `start_ms` after the simulation does.
+    pub fn with_start(mut self, start_ms: u64) -> Self {
+        self.start_ms = start_ms;
         self
     }
 
@@ -328,14 +359,25 @@ impl Producer {
 
     /// Whether the workload is exhausted and every record is acknowledged.
     pub fn is_done(&self) -> bool {
+        if self.txn.as_ref().is_some_and(|t| t.state == TxnClientState::FatalError) {
+            return self.pending.is_empty(); // fenced: it sends nothing more
+        }
+        let txn_open = self.txn.as_ref().is_some_and(|t| {
+            !matches!(t.state, TxnClientState::Ready | TxnClientState::FatalError | TxnClientState::Uninitialized)
+        });
         self.workload.is_exhausted_at(self.next_record)
             && self.accumulator.iter().all(|q| q.is_empty())
             && self.pending.is_empty()
+            && !txn_open
     }
 
     /// Asks for metadata (and, idempotent, a producer id), takes the records due at time 0
     /// and plans the first wake.
     pub fn start(&mut self, ctx: &mut Ctx) {
+        if self.start_ms > ctx.now().0 {
+            ctx.set_timer(self.start_ms - ctx.now().0, Timer::Producer(ProducerTimer::Start));
+            return;
+        }
         if let Some(why) = self.config.idempotence_disabled_because {
             ctx.trace(TraceEvent::ProducerConfigAdjusted { producer: ctx.me(), message: why });
         }
@@ -348,7 +390,7 @@ impl Producer {
     fn init_producer_id(&mut self, ctx: &mut Ctx) {
         let brokers = &self.metadata.cluster.brokers;
         let Some(idem) = self.idempotence.as_mut() else { return };
-        if idem.init_in_flight.is_some() || brokers.is_empty() {
+        if idem.init_in_flight.is_some() || brokers.is_empty() || self.txn.is_some() {
             return;
         }
         let node = brokers[(self.index as usize + idem.init_attempts as usize) % brokers.len()];
@@ -356,7 +398,8 @@ impl Producer {
         self.next_correlation_id += 1;
         let correlation_id = self.next_correlation_id;
         idem.init_in_flight = Some(correlation_id);
-        ctx.send(node, Message::InitProducerIdRequest { correlation_id });
+        let msg = Message::InitProducerIdRequest { correlation_id, transactional_id: None, transaction_timeout_ms: 0 };
+        ctx.send(node, msg);
         ctx.set_timer(
             self.config.request_timeout_ms,
             Timer::Producer(ProducerTimer::InitProducerIdTimeout { correlation_id }),
@@ -449,6 +492,14 @@ impl Producer {
                 }
             }
             ProducerTimer::InitProducerIdRetry => self.init_producer_id(ctx),
+            ProducerTimer::TxnRequestTimeout { correlation_id } => {
+                self.txn_request_failed(ctx, Some(correlation_id), None);
+            }
+            ProducerTimer::TxnRetry => self.step(ctx),
+            ProducerTimer::Start => {
+                self.start_ms = 0;
+                self.start(ctx);
+            }
             ProducerTimer::Metadata(t) => {
                 if self.metadata.on_timer(t) {
                     self.request_metadata(ctx);
@@ -555,7 +606,12 @@ impl Producer {
                     } else {
                         self.buffered_bytes = self.buffered_bytes.saturating_sub(batch.bytes);
                         self.stats.records_failed += n as u64;
-                        if let Some(seq) = batch.base_sequence {
+                        if self.txn.is_some() {
+                            if let (Some(idem), Some(seq)) = (self.idempotence.as_mut(), batch.base_sequence) {
+                                idem.in_flight[p].remove(&seq);
+                            }
+                            self.txn_batch_failed(ctx, e);
+                        } else if let Some(seq) = batch.base_sequence {
                             // Kafka's `handleFailedBatch`: the sequences after it may not follow
                             // any more, so the epoch is bumped.
                             if let Some(idem) = self.idempotence.as_mut() {
@@ -585,6 +641,9 @@ impl Producer {
     /// Handles a ProduceResponse: acknowledges (or fails) the batches it answers, frees their
     /// memory and request slot, and sends what that lets through.
     pub fn on_message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: Message) {
+        if self.on_txn_message(ctx, &msg) {
+            return;
+        }
         match msg {
             Message::ProduceResponse { correlation_id, results } => {
                 let Some(sent) = self.pending.get_mut(&correlation_id) else { return };
@@ -603,7 +662,7 @@ impl Producer {
                 }
                 self.step(ctx);
             }
-            Message::InitProducerIdResponse { correlation_id, producer_id, producer_epoch } => {
+            Message::InitProducerIdResponse { correlation_id, producer_id, producer_epoch, .. } => {
                 let Some(idem) = self.idempotence.as_mut().filter(|i| i.init_in_flight == Some(correlation_id)) else {
                     return;
                 };
@@ -643,6 +702,7 @@ impl Producer {
             }
             Message::Disconnected { node } => {
                 self.fail_node(ctx, node, KafkaError::Network);
+                self.txn_request_failed(ctx, None, Some(node));
                 if self.metadata.on_disconnected(node) {
                     self.request_metadata(ctx);
                 }
@@ -718,6 +778,7 @@ impl Producer {
             });
         }
         self.drain(ctx);
+        self.txn_progress(ctx);
         self.plan_wake(ctx);
     }
 
@@ -738,6 +799,9 @@ impl Producer {
     /// yet, or the batch is a retry that is not the first of its partition in flight
     /// (Kafka's `shouldStopDrainBatchesForPartition`).
     fn held_back(&self, p: u32, first: &OpenBatch) -> bool {
+        if self.txn.as_ref().is_some_and(|t| !t.may_drain(p)) {
+            return true;
+        }
         let Some(idem) = self.idempotence.as_ref() else { return false };
         let Some((_, epoch)) = idem.producer else { return true };
         let stale = idem.partition_epoch[p as usize] != epoch;
@@ -770,6 +834,9 @@ impl Producer {
     fn catch_up(&mut self, now: SimTime, rng: &mut crate::sim::SimRng) -> u32 {
         let mut timed_out = 0;
         while let Some((due, emitted)) = self.workload.record(self.next_record) {
+            if self.txn.as_ref().is_some_and(|t| !t.takes_records()) {
+                break;
+            }
             let at = match due {
                 Due::At(at) if at <= now.0 => at,
                 Due::At(_) => break,
@@ -803,6 +870,7 @@ impl Producer {
             } else {
                 self.partition_of(emitted.key) as usize
             };
+            self.txn_record_taken(p as u32);
             let joins = self.accumulator[p].back().is_some_and(|b| !b.closed && self.fits(b.bytes, size));
             let queue = &mut self.accumulator[p];
             match queue.back_mut() {
@@ -977,6 +1045,7 @@ impl Producer {
                     producer_epoch: b.epoch,
                     base_sequence,
                 }),
+                transactional: self.txn.is_some(),
             })
             .collect();
         self.stats.batches_sent += wire.len() as u64;

@@ -288,13 +288,35 @@ pub enum TraceEvent {
     ProducerConfigAdjusted { producer: NodeId, message: &'static str },
     /// `send()` blocked on a full `buffer.memory` for `max.block.ms` and threw.
     SendFailed { producer: NodeId, records: u32, max_block_ms: u64 },
+    /// A transaction coordinator gave a `transactional.id` its producer id and epoch (an epoch
+    /// above the last fences every older instance).
+    TransactionalIdInitialized { broker: u32, transactional_id: String, producer_id: u64, producer_epoch: u16 },
+    /// A coordinator moved a transaction to PrepareCommit or PrepareAbort: the markers go out.
+    TransactionEnding {
+        broker: u32,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        commit: bool,
+        partitions: Vec<TopicPartition>,
+    },
+    /// Every marker of a transaction is written: CompleteCommit or CompleteAbort.
+    TransactionCompleted { broker: u32, transactional_id: String, producer_id: u64, committed: bool },
+    /// A transaction stayed open past `transaction.timeout.ms`: its coordinator aborts it.
+    TransactionTimedOut { broker: u32, transactional_id: String },
+    /// A partition leader appended a transaction marker (a control record).
+    MarkerWritten { broker: u32, partition: TopicPartition, producer_id: u64, commit: bool, offset: Offset },
+    /// `commitTransaction()` or `abortTransaction()` returned.
+    TransactionFinished { producer: NodeId, transactional_id: String, committed: bool, records: u64 },
+    /// A newer instance with the same `transactional.id` fenced this producer: it stops.
+    ProducerFenced { producer: NodeId, transactional_id: String, error: &'static str },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 65] = [
+    pub const KINDS: [&'static str; 72] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -360,6 +382,13 @@ impl TraceEvent {
         "link_fault_set",
         "producer_config_adjusted",
         "send_failed",
+        "transactional_id_initialized",
+        "transaction_ending",
+        "transaction_completed",
+        "transaction_timed_out",
+        "marker_written",
+        "transaction_finished",
+        "producer_fenced",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -430,6 +459,13 @@ impl TraceEvent {
             TraceEvent::LinkFaultSet { .. } => 62,
             TraceEvent::ProducerConfigAdjusted { .. } => 63,
             TraceEvent::SendFailed { .. } => 64,
+            TraceEvent::TransactionalIdInitialized { .. } => 65,
+            TraceEvent::TransactionEnding { .. } => 66,
+            TraceEvent::TransactionCompleted { .. } => 67,
+            TraceEvent::TransactionTimedOut { .. } => 68,
+            TraceEvent::MarkerWritten { .. } => 69,
+            TraceEvent::TransactionFinished { .. } => 70,
+            TraceEvent::ProducerFenced { .. } => 71,
         }
     }
 
@@ -702,6 +738,46 @@ impl TraceEvent {
             TraceEvent::SendFailed { producer, records, max_block_ms } => write!(
                 s,
                 "[Producer clientId={}] send() of {records} record(s) failed: TimeoutException: Failed to allocate memory within the configured max blocking time {max_block_ms} ms.",
+                names.node_name(*producer)
+            ),
+            TraceEvent::TransactionalIdInitialized { broker, transactional_id, producer_id, producer_epoch } => write!(
+                s,
+                "[TransactionCoordinator id={broker}] Initialized transactionalId {transactional_id} with producerId {producer_id} and producer epoch {producer_epoch}"
+            ),
+            TraceEvent::TransactionEnding { broker, transactional_id, producer_id, producer_epoch, commit, partitions } => {
+                let list: Vec<String> = partitions.iter().map(tp).collect();
+                write!(
+                    s,
+                    "[TransactionCoordinator id={broker}] {} transaction of {transactional_id} (producerId {producer_id}, epoch {producer_epoch}): writing {} markers to [{}]",
+                    if *commit { "PrepareCommit" } else { "PrepareAbort" },
+                    if *commit { "COMMIT" } else { "ABORT" },
+                    list.join(", ")
+                )
+            }
+            TraceEvent::TransactionCompleted { broker, transactional_id, producer_id, committed } => write!(
+                s,
+                "[TransactionCoordinator id={broker}] Transaction of {transactional_id} (producerId {producer_id}) is {}",
+                if *committed { "CompleteCommit" } else { "CompleteAbort" }
+            ),
+            TraceEvent::TransactionTimedOut { broker, transactional_id } => write!(
+                s,
+                "[TransactionCoordinator id={broker}] Aborting the transaction of {transactional_id}: open longer than its transaction.timeout.ms"
+            ),
+            TraceEvent::MarkerWritten { broker, partition, producer_id, commit, offset } => write!(
+                s,
+                "[UnifiedLog partition={} broker={broker}] {} marker of producerId {producer_id} appended at offset {offset}",
+                tp(partition),
+                if *commit { "COMMIT" } else { "ABORT" }
+            ),
+            TraceEvent::TransactionFinished { producer, transactional_id, committed, records } => write!(
+                s,
+                "[Producer clientId={}, transactionalId={transactional_id}] {} with {records} record(s) sent",
+                names.node_name(*producer),
+                if *committed { "commitTransaction() done" } else { "abortTransaction() done" }
+            ),
+            TraceEvent::ProducerFenced { producer, transactional_id, error } => write!(
+                s,
+                "[Producer clientId={}, transactionalId={transactional_id}] {error}: There is a newer producer with the same transactionalId which fences the current one.",
                 names.node_name(*producer)
             ),
             TraceEvent::ProducerConfigAdjusted { producer, message } => {
