@@ -120,6 +120,19 @@ fn producer(p: &ProducerView) -> Html {
         <div class="producer-card" data-testid={format!("producer-{}", p.client_id)}>
             <h3>{format!("{} → {}", p.client_id, p.topic)}</h3>
             <p data-testid="idempotence">{idempotence}</p>
+            if let Some(t) = &p.transaction {
+                <p class="transaction" data-testid="transaction">
+                    {format!(
+                        "transactional.id {}: {} · {} committed, {} aborted · open transaction: {} record(s) to partitions [{}]",
+                        t.transactional_id,
+                        t.state,
+                        t.committed,
+                        t.aborted,
+                        t.records_in_transaction,
+                        t.partitions.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                    )}
+                </p>
+            }
             <table>
                 <thead><tr><th>{"sent"}</th><th>{"acknowledged"}</th><th>{"failed"}</th><th>{"retries"}</th><th>{"batches"}</th><th>{"buffer.memory used"}</th></tr></thead>
                 <tbody><tr>

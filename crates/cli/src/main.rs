@@ -123,6 +123,19 @@ struct RunArgs {
     /// start: a link fault that turns retries into duplicates without idempotence.
     #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     drop_responses: Option<f64>,
+    /// Make every producer transactional with this transactional.id (each producer after the
+    /// first gets `-2`, `-3`, ... appended).
+    #[arg(long, value_name = "ID")]
+    transactional_id: Option<String>,
+    /// Records per transaction of a transactional producer (default 100).
+    #[arg(long, value_name = "N")]
+    records_per_transaction: Option<u32>,
+    /// The share (0 to 1) of transactions a transactional producer aborts (default 0).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    abort_rate: Option<f64>,
+    /// Every consumer group's isolation.level.
+    #[arg(long, value_parser = ["read_uncommitted", "read_committed"])]
+    isolation_level: Option<String>,
     /// unclean.leader.election.enable=true on every topic.
     #[arg(long)]
     unclean_leader_election: bool,
@@ -213,6 +226,10 @@ enum Cmd {
         /// by default three seeds in four are.
         #[arg(long, value_parser = ["on", "off"])]
         idempotence: Option<String>,
+        /// Force every idempotent seed's producer transactional with a read_committed group
+        /// (on) or never (off); by default one idempotent seed in three is.
+        #[arg(long, value_parser = ["on", "off"])]
+        transactions: Option<String>,
         /// Where a violating seed's scenario is written.
         #[arg(long, default_value = "target/soak")]
         out: PathBuf,
@@ -623,6 +640,10 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         retries,
         producer_defaults,
         drop_responses,
+        transactional_id,
+        records_per_transaction,
+        abort_rate,
+        isolation_level,
         unclean_leader_election,
         crash_broker,
         restart_broker,
@@ -701,7 +722,20 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
             t.configs.insert("unclean.leader.election.enable".into(), true.into());
         }
     }
-    for p in &mut s.producers {
+    for (i, p) in s.producers.iter_mut().enumerate() {
+        if let Some(id) = &transactional_id {
+            let id = if i == 0 { id.clone() } else { format!("{id}-{}", i + 1) };
+            p.configs.insert("transactional.id".into(), id.into());
+        }
+        if records_per_transaction.is_some() || abort_rate.is_some() {
+            let t = p.transactions.get_or_insert_with(Default::default);
+            if let Some(n) = records_per_transaction {
+                t.records_per_transaction = n;
+            }
+            if let Some(r) = abort_rate {
+                t.abort_rate = r;
+            }
+        }
         if let Some(a) = &acks {
             p.configs.insert("acks".into(), a.as_str().into());
         }
@@ -716,6 +750,11 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         }
         if let Some(d) = &producer_defaults {
             p.defaults = if d == "legacy" { ProducerDefaults::Legacy } else { ProducerDefaults::Kafka4 };
+        }
+    }
+    if let Some(level) = &isolation_level {
+        for g in &mut s.consumer_groups {
+            g.configs.insert("isolation.level".into(), level.as_str().into());
         }
     }
     if let Some(rate) = drop_responses {
@@ -824,6 +863,7 @@ fn soak(
     from: u64,
     durability: DurabilityArg,
     idempotence: Option<String>,
+    transactions: Option<String>,
     out: &Path,
     break_high_watermark: bool,
 ) -> Result<()> {
@@ -836,6 +876,7 @@ fn soak(
         },
         break_high_watermark,
         idempotence: idempotence.map(|i| i == "on"),
+        transactions: transactions.map(|t| t == "on"),
     };
     let started = std::time::Instant::now();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as u64;
@@ -885,8 +926,10 @@ fn soak(
     let plain: Vec<_> = ok.iter().filter(|r| !r.idempotent).collect();
     let duplicated = plain.iter().filter(|r| r.log_duplicates > 0).count();
     let reordered = plain.iter().filter(|r| r.reordered > 0).count();
+    let transactional = ok.iter().filter(|r| r.transactions != (0, 0)).count();
+    let (committed, aborted) = ok.iter().fold((0, 0), |(c, a), r| (c + r.transactions.0, a + r.transactions.1));
     println!(
-        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records; {idempotent} idempotent seeds kept every producer's records once and in order; of {} seeds without idempotence, {duplicated} left duplicates in a log and {reordered} reordered records",
+        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records; {idempotent} idempotent seeds kept every producer's records once and in order; of {} seeds without idempotence, {duplicated} left duplicates in a log and {reordered} reordered records; {transactional} transactional seeds committed {committed} and aborted {aborted} transactions, and their read_committed groups processed no aborted record",
         ok.len(),
         simulated_ms as f64 / 3_600_000.0,
         plain.len(),
@@ -896,8 +939,8 @@ fn soak(
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Cmd::Soak { seeds, from, durability, idempotence, out, break_high_watermark } => {
-            soak(seeds, from, durability, idempotence, &out, break_high_watermark)?;
+        Cmd::Soak { seeds, from, durability, idempotence, transactions, out, break_high_watermark } => {
+            soak(seeds, from, durability, idempotence, transactions, &out, break_high_watermark)?;
         }
         Cmd::Run { args, format } => {
             let report = simulate(args, None)?.report();
@@ -999,8 +1042,8 @@ fn print_text(report: &Report) {
             g.group_id, g.commit_mode, g.state, g.generation, g.rebalances, g.members, g.lag
         );
         println!(
-            "  processed once {}  duplicated {}  lost {}  pending {}",
-            g.outcome.processed_once, g.outcome.duplicated, g.outcome.lost, g.outcome.pending
+            "  processed once {}  duplicated {}  lost {}  pending {}  skipped {}",
+            g.outcome.processed_once, g.outcome.duplicated, g.outcome.lost, g.outcome.pending, g.outcome.skipped
         );
     }
     let closed = report.windows.iter().filter(|w| w.closed).count();

@@ -24,6 +24,8 @@
 //!   no record twice.
 //! - `ledger_accounts_for_every_record`: each record of a partition a group reads is processed
 //!   once, duplicated, lost, skipped or pending, exactly one of them.
+//! - `read_committed_skips_aborted`: a `read_committed` group never processes a record of an
+//!   aborted transaction (checked every 256 checks, and by [`InvariantChecker::check_transactions`]).
 //! - `idempotent_producer_writes_once_in_order`: when every producer is idempotent (and
 //!   elections are clean), the committed part of each partition holds each producer's records
 //!   once and in the order they were sent: retries never duplicate or reorder.
@@ -78,6 +80,7 @@ pub struct InvariantChecker {
     /// Per partition, how far `committed` has been checked for send order, and per producer
     /// the last record sequence seen there.
     ordered: BTreeMap<TopicPartition, (u64, BTreeMap<usize, usize>)>,
+    checks: u64,
 }
 
 impl InvariantChecker {
@@ -95,12 +98,35 @@ impl InvariantChecker {
     pub fn check(&mut self, sim: &Simulation) -> Result<(), String> {
         self.check_replicas(sim)?;
         self.check_groups(sim)?;
+        self.checks += 1;
+        if self.checks.is_multiple_of(256) {
+            self.check_transactions(sim)?;
+        }
         if self.promises.durable_writes {
             let (lost, ids) = sim.acknowledged_lost();
             if lost > 0 {
                 return Err(format!(
                     "no_acknowledged_write_lost: {lost} acknowledged record(s) are gone from the log (first ids {:?})",
                     &ids[..ids.len().min(5)]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `read_committed_skips_aborted`: no `read_committed` group has processed a record that
+    /// the partition leader's log holds as part of an aborted transaction.
+    pub fn check_transactions(&self, sim: &Simulation) -> Result<(), String> {
+        let v = sim.valid();
+        for (g, config) in v.consumer_configs.iter().enumerate() {
+            if config.isolation_level != crate::protocol::IsolationLevel::ReadCommitted {
+                continue;
+            }
+            let n = sim.aborted_processed(crate::ids::GroupId(g as u32));
+            if n > 0 {
+                return Err(format!(
+                    "read_committed_skips_aborted: group {} processed {n} record(s) of aborted transactions",
+                    v.scenario.consumer_groups[g].group_id
                 ));
             }
         }

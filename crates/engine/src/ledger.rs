@@ -192,8 +192,9 @@ pub struct Outcome {
     /// Never processed, though appended and with the group's committed offset past it (skipped
     /// records aside).
     pub lost: u64,
-    /// Never processed because `auto.offset.reset=latest` started the group past them: by
-    /// design, not by a failure.
+    /// Never processed by design, not by a failure: `auto.offset.reset=latest` started the
+    /// group past them, a seek jumped over them, or they are transaction markers or (for a
+    /// `read_committed` group) records of aborted transactions.
     pub skipped: u64,
     /// Appended, not processed yet, not committed past: still on its way.
     pub pending: u64,

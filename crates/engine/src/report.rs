@@ -120,6 +120,11 @@ pub struct GroupReport {
     /// Sum over the group's partitions of high watermark minus committed offset.
     pub lag: u64,
     pub commit_mode: String,
+    /// `isolation.level`: `read_uncommitted` or `read_committed`.
+    pub isolation_level: String,
+    /// Records of aborted transactions the group processed (only `read_uncommitted` groups
+    /// see them).
+    pub aborted_processed: u64,
     /// The delivery outcome, whose fields (`processed_once`, `duplicated`, `lost`, `pending`,
     /// `duplicated_ids`, `lost_ids`) the JSON puts beside the others.
     #[serde(flatten)]

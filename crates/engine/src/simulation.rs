@@ -1584,6 +1584,7 @@ impl Simulation {
                 configs: p.config.effective(),
                 compression_ratio: p.last_compression_ratio(),
                 compression_estimated: p.config.compression.estimated(),
+                transaction: p.transaction_view(),
             })
             .collect();
 
@@ -1775,6 +1776,8 @@ impl Simulation {
                     members.fold((0, 0), |(a, b), c| (a + c.stats.records_polled, b + c.stats.records_processed));
                 GroupReport {
                     commit_mode: spec.commit_mode.name().to_string(),
+                    isolation_level: self.valid.consumer_configs[gi].isolation_level.name().to_string(),
+                    aborted_processed: self.aborted_processed(GroupId(gi as u32)),
                     // The snapshot's groups are the scenario's, in order.
                     outcome: snap.groups[gi].outcome.clone(),
                     group_id: spec.group_id.clone(),

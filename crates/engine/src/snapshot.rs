@@ -234,6 +234,22 @@ pub struct ProducerView {
     /// and why that size is an estimate, if it is.
     pub compression_ratio: Option<f64>,
     pub compression_estimated: Option<&'static str>,
+    /// A transactional producer: its `transactional.id`, its transaction state (Kafka's
+    /// `TransactionManager.State` name), transactions committed and aborted, and records sent
+    /// in the open one.
+    pub transaction: Option<TransactionView>,
+}
+
+/// A transactional producer's transactions, for the producer panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransactionView {
+    pub transactional_id: String,
+    pub state: &'static str,
+    pub committed: u64,
+    pub aborted: u64,
+    pub records_in_transaction: u64,
+    /// Partitions the coordinator has in the open transaction.
+    pub partitions: Vec<u32>,
 }
 
 /// One rendered trace line.

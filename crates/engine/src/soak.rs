@@ -37,6 +37,9 @@ pub struct SoakOptions {
     /// Force `enable.idempotence` on or off (with 5 requests in flight when off), instead of
     /// the seed's random choice.
     pub idempotence: Option<bool>,
+    /// Force a transactional producer (with aborts) and a `read_committed` group on or off,
+    /// instead of the seed's random choice (one idempotent seed in three).
+    pub transactions: Option<bool>,
 }
 
 /// What one seed came to.
@@ -54,6 +57,8 @@ pub struct SoakRun {
     pub reordered: u64,
     /// Whether the producer was idempotent.
     pub idempotent: bool,
+    /// Transactions committed and aborted (a transactional seed).
+    pub transactions: (u64, u64),
 }
 
 /// An invariant broken on a seed.
@@ -193,6 +198,21 @@ pub fn random_scenario_with(seed: u64, options: SoakOptions) -> Scenario {
     }
     faults.extend(link_faults);
     faults.sort_by_key(|f| f.at_ms);
+    // Transactions, from their own stream: on one idempotent seed in three, the producer is
+    // transactional (5 to 200 records per transaction, up to 30% aborted) and the group reads
+    // committed.
+    let mut trng = SimRng::new(seed, 0x7a5);
+    let idempotent = acks == "all" && producer_configs.get("enable.idempotence") != Some(&Value::from(false));
+    let transactional = idempotent && options.transactions.unwrap_or(trng.range_inclusive(0, 2) == 0);
+    let mut group = group;
+    let transactions = transactional.then(|| {
+        producer_configs.insert("transactional.id".to_string(), Value::from("soak-tx"));
+        group.configs.insert("isolation.level".to_string(), Value::from("read_committed"));
+        crate::producer::TransactionsSpec {
+            records_per_transaction: trng.range_inclusive(5, 200) as u32,
+            abort_rate: trng.range_inclusive(0, 30) as f64 / 100.0,
+        }
+    });
     Scenario {
         seed,
         run_ms,
@@ -207,7 +227,7 @@ pub fn random_scenario_with(seed: u64, options: SoakOptions) -> Scenario {
             defaults: Default::default(),
             topic: "soak".into(),
             configs: producer_configs,
-            transactions: None,
+            transactions,
             start_ms: 0,
             workload: WorkloadSpec::Iot {
                 devices: rng.range_inclusive(2, 8) as u32,
@@ -368,6 +388,7 @@ fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions, check: bool
             return Err(violation(e, sim.now().0, excerpt));
         }
     }
+    checker.check_transactions(&sim).map_err(|e| violation(e, sim.now().0, vec![]))?;
     let groups = sim.valid().scenario.consumer_groups.iter();
     let reordered = groups.map(|g| sim.outcome(&g.group_id).reordered).sum();
     Ok(SoakRun {
@@ -379,6 +400,10 @@ fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions, check: bool
         log_duplicates: sim.log_duplicates().0,
         reordered,
         idempotent: sim.valid().producer_configs.iter().all(|p| p.enable_idempotence),
+        transactions: sim.producers().fold((0, 0), |(c, a), p| {
+            let (pc, pa) = p.transactions();
+            (c + pc, a + pa)
+        }),
     })
 }
 

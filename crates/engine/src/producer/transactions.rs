@@ -133,6 +133,19 @@ impl Producer {
         self.txn.as_ref().map(|t| t.state)
     }
 
+    /// The panel's view of its transactions, if transactional.
+    pub fn transaction_view(&self) -> Option<crate::snapshot::TransactionView> {
+        let t = self.txn.as_ref()?;
+        Some(crate::snapshot::TransactionView {
+            transactional_id: t.id.clone(),
+            state: t.state.name(),
+            committed: t.committed,
+            aborted: t.aborted,
+            records_in_transaction: t.records_in_txn,
+            partitions: t.added.iter().copied().collect(),
+        })
+    }
+
     /// Transactions committed and aborted so far (0, 0 for other producers).
     pub fn transactions(&self) -> (u64, u64) {
         self.txn.as_ref().map_or((0, 0), |t| (t.committed, t.aborted))
@@ -182,8 +195,12 @@ impl Producer {
             let abort = t.abortable || (t.spec.abort_rate > 0.0 && ctx.rng.unit_f64() < t.spec.abort_rate);
             t.state = if abort { TxnClientState::AbortingTransaction } else { TxnClientState::CommittingTransaction };
             if abort {
-                // abortTransaction(): batches not sent yet are dropped.
+                // abortTransaction(): batches not sent yet fail (TransactionAbortedException).
                 for q in self.accumulator.iter_mut() {
+                    for b in q.iter().filter(|b| b.attempts == 0) {
+                        self.stats.records_failed += b.records.len() as u64;
+                        self.buffered_bytes = self.buffered_bytes.saturating_sub(b.bytes);
+                    }
                     q.retain(|b| b.attempts > 0);
                 }
             }
