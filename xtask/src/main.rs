@@ -550,6 +550,29 @@ fn test(root: &Path) -> Result<(), String> {
             Box::new(|| soak(1000, 1000, Some("on"))),
         ),
         (
+            "guarantees: taxi, consumer crash at 10 s, 5% of produce responses dropped, seeds 1..50 (release): exactly-once exact on every seed, at-least-once duplicates and at-most-once loses on some",
+            Box::new(|| {
+                run(Command::new("cargo").args([
+                    "run",
+                    "--release",
+                    "-q",
+                    "-p",
+                    "streamlab-cli",
+                    "--",
+                    "guarantees",
+                    "--preset",
+                    "taxi",
+                    "--crash-consumer-at",
+                    "10s",
+                    "--drop-responses",
+                    "0.05",
+                    "--seeds",
+                    "1..50",
+                    "--check",
+                ]))
+            }),
+        ),
+        (
             "exercises: streamlab check on every file in static/exercises/",
             Box::new(|| check_exercises(&project_root())),
         ),

@@ -56,7 +56,7 @@ enum CommitArg {
 }
 
 /// What to run: a preset or a scenario, changed by the options below. `run` and `trace` share it.
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct RunArgs {
     /// A ready-made stream (default: iot).
     #[arg(long, value_enum, conflicts_with = "scenario")]
@@ -88,6 +88,11 @@ struct RunArgs {
     /// Crash a consumer at this simulated time (the first one busy processing, else the first running).
     #[arg(long, value_parser = parse_duration_ms)]
     crash_consumer_at: Option<u64>,
+    /// Make the first group a consume-transform-produce pipeline with this delivery guarantee:
+    /// it writes every record it processes to `<topic>-out`, read by `<group>-downstream`
+    /// (read_committed for exactly-once), whose counts are per input record.
+    #[arg(long, value_parser = ["at-most-once", "at-least-once", "exactly-once"])]
+    guarantee: Option<String>,
     /// Crash a named consumer at a time: `consumer-g1-2@20s` (repeatable).
     #[arg(long, value_parser = parse_crash)]
     crash: Vec<(String, u64)>,
@@ -244,6 +249,21 @@ enum Cmd {
         args: RunArgs,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Run the same preset or scenario, with the same faults, under each delivery guarantee
+    /// (`--guarantee at-most-once`, `at-least-once`, `exactly-once`) for every seed of a range,
+    /// and print each downstream group's outcome per input record: one line per seed, then a
+    /// summary. With `--check`, exit 1 unless exactly-once delivers every input record once on
+    /// every seed, at-least-once duplicates on some seed and at-most-once loses on some seed.
+    Guarantees {
+        #[command(flatten)]
+        args: RunArgs,
+        /// The seeds, as FROM..TO (inclusive), e.g. 1..50.
+        #[arg(long, value_parser = parse_seed_range, default_value = "1..10")]
+        seeds: (u64, u64),
+        /// Fail unless the three guarantees behave as their names promise (see above).
+        #[arg(long)]
+        check: bool,
     },
     /// Run as `run` does, and print the trace, one line per event, then its hash.
     Trace {
@@ -627,6 +647,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         grace,
         commit,
         crash_consumer_at,
+        guarantee,
         crash,
         duration,
         quiet,
@@ -758,18 +779,22 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         }
     }
     if let Some(rate) = drop_responses {
-        s.faults.push(TimedCommand {
-            at_ms: 0,
-            command: Command::LinkFault {
-                from: "brokers".into(),
-                to: "producers".into(),
-                message: Some("ProduceResponse".into()),
-                drop_rate: rate,
-                duplicate_rate: 0.0,
-                delay_ms: 0,
-                count: None,
-            },
-        });
+        // A pipeline's producers live in its consumers: their responses are dropped too.
+        let to: &[&str] = if guarantee.is_some() { &["producers", "consumers"] } else { &["producers"] };
+        for to in to {
+            s.faults.push(TimedCommand {
+                at_ms: 0,
+                command: Command::LinkFault {
+                    from: "brokers".into(),
+                    to: (*to).into(),
+                    message: Some("ProduceResponse".into()),
+                    drop_rate: rate,
+                    duplicate_rate: 0.0,
+                    delay_ms: 0,
+                    count: None,
+                },
+            });
+        }
     }
     for (broker, at_ms) in crash_broker {
         s.faults.push(TimedCommand { at_ms, command: Command::CrashBroker { broker } });
@@ -797,6 +822,16 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     }
     for (client_id, at_ms) in restart_consumer {
         s.faults.push(TimedCommand { at_ms, command: Command::RestartConsumer { client_id } });
+    }
+    if let Some(g) = &guarantee {
+        let setting = streamlab_engine::session::Settings::from([("guarantee".to_string(), g.as_str().into())]);
+        streamlab_engine::session::apply_settings(&mut s, &setting, "")
+            .map_err(|e| anyhow::anyhow!("--guarantee: {}", e.message))?;
+        if let Some(level) = &isolation_level {
+            for g in &mut s.consumer_groups {
+                g.configs.insert("isolation.level".into(), level.as_str().into());
+            }
+        }
     }
     if let Some(n) = second_group {
         let setting = streamlab_engine::session::Settings::from([("second_group".to_string(), n.into())]);
@@ -826,7 +861,10 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         let client_id = match client_id {
             Some(c) => c,
             None => {
-                let running: Vec<_> = sim.consumers().filter(|c| c.is_alive()).collect();
+                // With a pipeline, one of its members (not a downstream reader).
+                let pipeline = sim.consumers().any(|c| c.guarantee().is_some());
+                let running: Vec<_> =
+                    sim.consumers().filter(|c| c.is_alive() && (!pipeline || c.guarantee().is_some())).collect();
                 let busy = running.iter().find(|c| c.is_processing()).or(running.first());
                 match busy {
                     Some(c) => c.client_id.clone(),
@@ -840,6 +878,66 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     progress.finish();
     sim.set_trace_sink(None);
     Ok(sim)
+}
+
+/// `FROM..TO`: an inclusive range of seeds.
+fn parse_seed_range(s: &str) -> std::result::Result<(u64, u64), String> {
+    let (a, b) = s.split_once("..").ok_or_else(|| format!("must be FROM..TO, e.g. 1..50, got {s:?}"))?;
+    let n = |x: &str| x.trim().parse::<u64>().map_err(|_| format!("must be FROM..TO with whole numbers, got {s:?}"));
+    let (a, b) = (n(a)?, n(b)?);
+    if a > b || b - a >= 10_000 {
+        return Err(format!("must be FROM..TO with FROM <= TO and at most 10000 seeds, got {s:?}"));
+    }
+    Ok((a, b))
+}
+
+/// `streamlab guarantees`: see [`Cmd::Guarantees`].
+fn guarantees(args: RunArgs, (from, to): (u64, u64), check: bool) -> Result<()> {
+    const NAMES: [&str; 3] = ["at-most-once", "at-least-once", "exactly-once"];
+    let mut exact = 0;
+    let mut duplicated_seeds = 0;
+    let mut lost_seeds = 0;
+    let mut broken = vec![];
+    println!("seed  {:>28}  {:>28}  {:>28}", NAMES[0], NAMES[1], NAMES[2]);
+    for seed in from..=to {
+        let mut cells = vec![];
+        for (i, g) in NAMES.iter().enumerate() {
+            let mut a = args.clone();
+            a.seed = Some(seed);
+            a.guarantee = Some(g.to_string());
+            a.quiet = true;
+            let report = simulate(a, None)?.report();
+            let Some(d) = report.groups.iter().find(|x| x.group_id.ends_with("-downstream")) else {
+                bail!("the scenario has no downstream group");
+            };
+            let o = &d.outcome;
+            let input: u64 = report.topics.first().map_or(0, |t| t.records);
+            cells.push(format!("once {} dup {} lost {}", o.processed_once, o.duplicated, o.lost));
+            match i {
+                0 => lost_seeds += u64::from(o.lost > 0),
+                1 => duplicated_seeds += u64::from(o.duplicated > 0),
+                _ => {
+                    if o.duplicated == 0 && o.lost == 0 && o.pending == 0 && o.processed_once == input {
+                        exact += 1;
+                    } else {
+                        broken.push(seed);
+                    }
+                }
+            }
+        }
+        println!("{seed:>4}  {:>28}  {:>28}  {:>28}", cells[0], cells[1], cells[2]);
+    }
+    let seeds = to - from + 1;
+    println!(
+        "guarantees: seeds {from}..{to}: exactly-once delivered every input record once on {exact} of {seeds} seeds; at-least-once duplicated records on {duplicated_seeds} seeds; at-most-once lost records on {lost_seeds} seeds"
+    );
+    if !broken.is_empty() {
+        bail!("exactly-once did not deliver every input record exactly once on seeds {broken:?}");
+    }
+    if check && (duplicated_seeds == 0 || lost_seeds == 0) {
+        bail!("--check: at-least-once never duplicated or at-most-once never lost: the faults do not tell the guarantees apart");
+    }
+    Ok(())
 }
 
 /// A share from 0 to 1.
@@ -942,6 +1040,7 @@ fn main() -> Result<()> {
         Cmd::Soak { seeds, from, durability, idempotence, transactions, out, break_high_watermark } => {
             soak(seeds, from, durability, idempotence, transactions, &out, break_high_watermark)?;
         }
+        Cmd::Guarantees { args, seeds, check } => guarantees(args, seeds, check)?,
         Cmd::Run { args, format } => {
             let report = simulate(args, None)?.report();
             match format {

@@ -41,6 +41,9 @@ struct GroupRecords {
     /// were skipped.
     skipped: BTreeMap<TopicPartition, Vec<(u64, u64)>>,
     order: SendOrder,
+    /// For a group downstream of a pipeline: how often it processed each input record id, per
+    /// producer and sequence (an output record keeps its input's id).
+    by_id: Option<Vec<Vec<u8>>>,
 }
 
 /// Whether a group processed each key's records in the order they were sent: per producer,
@@ -377,11 +380,47 @@ impl Ledger {
         n
     }
 
-    /// A member of `group` processed `records` (in this order): for the send-order check.
+    /// A member of `group` processed `records` (in this order): for the send-order check, and
+    /// the per-id counts of a group downstream of a pipeline.
     pub fn processed_records(&mut self, group: GroupId, records: &[Record]) {
         if let Some(g) = self.groups.get_mut(group.0 as usize) {
             g.order.observe(records);
+            if let Some(by_id) = g.by_id.as_mut() {
+                for r in records {
+                    let (p, s) = (r.record_id.producer(), r.record_id.seq());
+                    if by_id.len() <= p {
+                        by_id.resize_with(p + 1, Vec::new);
+                    }
+                    if by_id[p].len() <= s {
+                        by_id[p].resize(s + 1, 0);
+                    }
+                    by_id[p][s] = by_id[p][s].saturating_add(1);
+                }
+            }
         }
+    }
+
+    /// Counts `group`'s processing per input record id too (a group downstream of a pipeline).
+    pub fn count_by_id(&mut self, group: GroupId) {
+        if let Some(g) = self.groups.get_mut(group.0 as usize) {
+            g.by_id = Some(vec![]);
+        }
+    }
+
+    /// How often `group` processed record `id` (0 without per-id counts).
+    pub fn times_processed(&self, group: GroupId, id: RecordId) -> u8 {
+        self.groups
+            .get(group.0 as usize)
+            .and_then(|g| g.by_id.as_ref())
+            .and_then(|b| b.get(id.producer()))
+            .and_then(|p| p.get(id.seq()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether `group` counts per input record id.
+    pub fn counts_by_id(&self, group: GroupId) -> bool {
+        self.groups.get(group.0 as usize).is_some_and(|g| g.by_id.is_some())
     }
 
     /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`

@@ -552,6 +552,36 @@ pub enum Message {
         producer_id: u64,
         producer_epoch: u16,
     },
+    /// `sendOffsetsToTransaction()`, first step: the group's offsets partition joins the
+    /// transaction (its markers make the offsets committed or discarded).
+    AddOffsetsToTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        group_id: String,
+    },
+    AddOffsetsToTxnResponse {
+        correlation_id: u64,
+        error: Option<KafkaError>,
+    },
+    /// `sendOffsetsToTransaction()`, second step, to the group coordinator: offsets that count
+    /// only if the transaction commits. The member's generation is checked as for a commit
+    /// (KIP-447), so a member that left the group cannot commit.
+    TxnOffsetCommitRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        group_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        generation_id: u32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    TxnOffsetCommitResponse {
+        correlation_id: u64,
+        error: Option<KafkaError>,
+    },
     /// The coordinator asks a partition leader to append a transaction marker.
     WriteTxnMarkersRequest {
         correlation_id: u64,
@@ -606,6 +636,10 @@ impl Message {
             Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse",
             Message::EndTxnRequest { .. } => "EndTxnRequest",
             Message::EndTxnResponse { .. } => "EndTxnResponse",
+            Message::AddOffsetsToTxnRequest { .. } => "AddOffsetsToTxnRequest",
+            Message::AddOffsetsToTxnResponse { .. } => "AddOffsetsToTxnResponse",
+            Message::TxnOffsetCommitRequest { .. } => "TxnOffsetCommitRequest",
+            Message::TxnOffsetCommitResponse { .. } => "TxnOffsetCommitResponse",
             Message::WriteTxnMarkersRequest { .. } => "WriteTxnMarkersRequest",
             Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse",
         }
@@ -646,6 +680,10 @@ impl Message {
         "AddPartitionsToTxnResponse",
         "EndTxnRequest",
         "EndTxnResponse",
+        "AddOffsetsToTxnRequest",
+        "AddOffsetsToTxnResponse",
+        "TxnOffsetCommitRequest",
+        "TxnOffsetCommitResponse",
         "WriteTxnMarkersRequest",
         "WriteTxnMarkersResponse",
     ];

@@ -212,6 +212,96 @@ pub struct GroupSpec {
     /// `fare_amount` and trip duration for taxi; count and highest bid for bids.
     #[serde(default)]
     pub windows: Option<WindowSpec>,
+    /// A consume-transform-produce application: each processed record is sent, same key and
+    /// id, to `output_topic` by a producer in the member, committed as `guarantee` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<PipelineSpec>,
+}
+
+/// A group's consume-transform-produce pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    /// The topic the outputs go to (a topic of the scenario, not one the group reads).
+    pub output_topic: String,
+    /// `at-most-once`, `at-least-once` or `exactly-once`.
+    pub guarantee: crate::consumer::Guarantee,
+}
+
+impl PipelineSpec {
+    /// The configs of a member's embedded producer for `guarantee`: at-most-once sends without
+    /// retries; exactly-once is transactional, with Kafka Streams' 10 s `transaction.timeout.ms`.
+    pub fn producer_configs(&self, client_id: &str, group_id: &str) -> BTreeMap<String, Value> {
+        let mut m = BTreeMap::from([("client.id".to_string(), Value::from(format!("{client_id}-producer")))]);
+        match self.guarantee {
+            crate::consumer::Guarantee::AtMostOnce => {
+                m.insert("retries".into(), Value::from(0));
+            }
+            crate::consumer::Guarantee::AtLeastOnce => {}
+            crate::consumer::Guarantee::ExactlyOnce => {
+                m.insert("transactional.id".into(), Value::from(format!("{group_id}-{client_id}")));
+                m.insert("transaction.timeout.ms".into(), Value::from(10_000));
+            }
+        }
+        m
+    }
+}
+
+/// Kafka Streams' `commit.interval.ms` under exactly-once.
+pub const EXACTLY_ONCE_COMMIT_INTERVAL_MS: u64 = 100;
+
+impl Scenario {
+    /// Makes the first group a consume-transform-produce pipeline with `guarantee`: it writes
+    /// each record it processes to `<first topic>-out` (same partitions and replication), commits
+    /// as the guarantee needs, and a group `<group>-downstream` (1 member, `read_committed` for
+    /// exactly-once) reads the output, counted per input record. Errors if there is no group or
+    /// topic.
+    pub fn with_guarantee(&mut self, guarantee: crate::consumer::Guarantee, path: &str) -> Result<(), ScenarioError> {
+        let Some(input) = self.topics.first().cloned() else {
+            return err(path, "needs a topic in the scenario, which has none");
+        };
+        let output = format!("{}-out", input.name);
+        let Some(g) = self.consumer_groups.first_mut() else {
+            return err(path, "needs a consumer group in the scenario, which has none");
+        };
+        g.pipeline = Some(PipelineSpec { output_topic: output.clone(), guarantee });
+        g.commit_mode = guarantee.commit_mode();
+        g.topics = vec![input.name.clone()];
+        g.topic_pattern = None;
+        g.configs.insert("enable.auto.commit".into(), Value::from(false));
+        if guarantee == crate::consumer::Guarantee::ExactlyOnce {
+            // Kafka Streams commits every commit.interval.ms (100 ms under exactly-once); this
+            // application commits after each poll, so a poll takes about 100 ms of work.
+            let records = (EXACTLY_ONCE_COMMIT_INTERVAL_MS / g.processing_ms_per_record.max(1)).max(1);
+            g.configs.entry("max.poll.records".into()).or_insert(Value::from(records));
+        }
+        let downstream_id = format!("{}-downstream", g.group_id);
+        let isolation =
+            if guarantee == crate::consumer::Guarantee::ExactlyOnce { "read_committed" } else { "read_uncommitted" };
+        let downstream = GroupSpec {
+            group_id: downstream_id.clone(),
+            topics: vec![output.clone()],
+            topic_pattern: None,
+            members: 1,
+            configs: BTreeMap::from([
+                ("auto.offset.reset".to_string(), Value::from("earliest")),
+                ("enable.auto.commit".to_string(), Value::from(false)),
+                ("isolation.level".to_string(), Value::from(isolation)),
+            ]),
+            processing_ms_per_record: 0,
+            commit_mode: CommitMode::AfterProcessing,
+            static_membership: false,
+            commit_on_revoke: false,
+            assign: false,
+            windows: None,
+            pipeline: None,
+        };
+        self.consumer_groups.retain(|g| g.group_id != downstream_id);
+        self.consumer_groups.push(downstream);
+        self.topics.retain(|t| t.name != output);
+        self.topics.push(TopicSpec { name: output, configs: BTreeMap::new(), ..input });
+        Ok(())
+    }
 }
 
 fn default_run_ms() -> u64 {
@@ -460,6 +550,26 @@ impl Scenario {
             }
             in_range(&format!("{path}.members"), g.members as u64, 0, 64)?;
             in_range(&format!("{path}.processing_ms_per_record"), g.processing_ms_per_record, 0, 60_000)?;
+            if let Some(p) = &g.pipeline {
+                known(format!("{path}.pipeline.output_topic"), &p.output_topic)?;
+                if g.topics.contains(&p.output_topic) {
+                    return err(
+                        format!("{path}.pipeline.output_topic"),
+                        format!("must not be a topic the group reads, got \"{}\"", cut(&p.output_topic)),
+                    );
+                }
+                if g.commit_mode != p.guarantee.commit_mode() {
+                    return err(
+                        format!("{path}.commit_mode"),
+                        format!(
+                            "must be {} for an {} pipeline, got {}",
+                            p.guarantee.commit_mode().name(),
+                            p.guarantee.name(),
+                            g.commit_mode.name()
+                        ),
+                    );
+                }
+            }
             if let Some(w) = g.windows {
                 in_range(&format!("{path}.windows.size_ms"), w.size_ms, 1, 365 * 86_400_000)?;
                 in_range(&format!("{path}.windows.grace_ms"), w.grace_ms, 0, 365 * 86_400_000)?;
@@ -715,6 +825,7 @@ impl Scenario {
                 commit_on_revoke: false,
                 assign: false,
                 windows: Some(WindowSpec { size_ms: 10_000, grace_ms: 2_000 }),
+                pipeline: None,
             }],
         }
     }

@@ -39,6 +39,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "second_group",
         "a second group `g2` of that many members (0 removes it) on the first group's topics, with its configs and commit mode, its own offsets and no windows",
     ),
+    (
+        "guarantee",
+        "`at-most-once`, `at-least-once` or `exactly-once`: the first group becomes a consume-transform-produce pipeline writing to `<topic>-out`, read by `<group>-downstream`",
+    ),
     ("window.size_ms", "the first group's `windows.size_ms`, ms"),
     ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
@@ -142,6 +146,15 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
         "static_membership" => first_group(s, path)?.static_membership = as_bool(path, v)?,
         "commit_on_revoke" => first_group(s, path)?.commit_on_revoke = as_bool(path, v)?,
         "assign" => first_group(s, path)?.assign = as_bool(path, v)?,
+        "guarantee" => {
+            let g = match v.as_str() {
+                Some("at-most-once") => crate::consumer::Guarantee::AtMostOnce,
+                Some("at-least-once") => crate::consumer::Guarantee::AtLeastOnce,
+                Some("exactly-once") => crate::consumer::Guarantee::ExactlyOnce,
+                _ => return err(path, format!("must be at-most-once, at-least-once or exactly-once, got {v}")),
+            };
+            s.with_guarantee(g, path)?;
+        }
         "second_group" => {
             let n = as_u32(path, v)?;
             let mut g2 = first_group(s, path)?.clone();

@@ -473,6 +473,20 @@ impl Simulation {
                 Node::Consumer(_) => {}
             });
         }
+        // Groups that read a pipeline's output are counted per input record id.
+        let outputs: Vec<String> = sim
+            .valid
+            .scenario
+            .consumer_groups
+            .iter()
+            .filter_map(|g| g.pipeline.as_ref())
+            .map(|p| p.output_topic.clone())
+            .collect();
+        for gi in 0..groups {
+            if sim.valid.scenario.consumer_groups[gi].topics.iter().any(|t| outputs.contains(t)) {
+                sim.observers.ledger.count_by_id(GroupId(gi as u32));
+            }
+        }
         let read: Vec<Vec<TopicPartition>> =
             (0..groups).map(|gi| sim.group_partitions(GroupId(gi as u32)).collect()).collect();
         sim.observers.timeline = crate::timeline::Timeline::new(read);
@@ -864,7 +878,71 @@ impl Simulation {
                 log_end_offset: self.log(tp).map_or(Offset(0), |l| l.log_end_offset()),
             })
             .collect();
-        self.observers.ledger.outcome(group, &partitions, |tp, o| self.log(tp).and_then(|l| l.record_id_at(o)))
+        let outcome =
+            self.observers.ledger.outcome(group, &partitions, |tp, o| self.log(tp).and_then(|l| l.record_id_at(o)));
+        if self.observers.ledger.counts_by_id(group) {
+            return self.outcome_by_input(group, outcome);
+        }
+        outcome
+    }
+
+    /// The outcome of a group downstream of a pipeline, per input record: each record of the
+    /// pipeline's input topics is `processed_once`, `duplicated` (its output processed more than
+    /// once: the output topic holds it twice), `lost` (the pipeline committed its input offset,
+    /// yet no committed output of it exists), or `pending`. Skipped keeps the offset count
+    /// (markers, aborted outputs).
+    fn outcome_by_input(&self, group: GroupId, by_offset: Outcome) -> Outcome {
+        let mut out =
+            Outcome { skipped: by_offset.skipped, skipped_ids: by_offset.skipped_ids.clone(), ..Outcome::default() };
+        let topics = self.group_topics(group);
+        let upstream = self.valid.scenario.consumer_groups.iter().enumerate().find(|(_, g)| {
+            g.pipeline
+                .as_ref()
+                .is_some_and(|p| topics.iter().any(|t| self.catalog.topic_id(&p.output_topic) == Some(*t)))
+        });
+        let Some((ui, up)) = upstream else { return by_offset };
+        // Input ids with a committed (not aborted) output in the output topic.
+        let mut in_output: std::collections::HashSet<RecordId> = Default::default();
+        for t in &topics {
+            for p in 0..self.catalog.partitions(*t) {
+                let Some(log) = self.log(TopicPartition::new(*t, p)) else { continue };
+                for r in log.read(log.log_start_offset(), log.last_stable_offset(), u64::MAX) {
+                    if !r.record_id.is_control() && !log.producer_state.is_aborted(r.offset) {
+                        in_output.insert(r.record_id);
+                    }
+                }
+            }
+        }
+        let coordinator = self.coordinator_group(&up.group_id);
+        let keep = |ids: &mut Vec<u64>, id: RecordId| {
+            if ids.len() < 200 {
+                ids.push(id.0);
+            }
+        };
+        for tp in self.group_partitions(GroupId(ui as u32)) {
+            let Some(log) = self.log(tp) else { continue };
+            let committed = coordinator.and_then(|g| g.offsets.get(&tp).copied()).unwrap_or(Offset(0));
+            for r in log.read(log.log_start_offset(), log.high_watermark(), u64::MAX) {
+                if r.record_id.is_control() {
+                    continue;
+                }
+                match self.observers.ledger.times_processed(group, r.record_id) {
+                    1 => out.processed_once += 1,
+                    0 if r.offset < committed && !in_output.contains(&r.record_id) => {
+                        out.lost += 1;
+                        keep(&mut out.lost_ids, r.record_id);
+                    }
+                    0 => out.pending += 1,
+                    _ => {
+                        out.duplicated += 1;
+                        keep(&mut out.duplicated_ids, r.record_id);
+                    }
+                }
+            }
+        }
+        out.reordered = by_offset.reordered;
+        out.reordered_ids = by_offset.reordered_ids;
+        out
     }
 
     /// A group's window aggregation, if it has one.
@@ -942,6 +1020,23 @@ impl Simulation {
         if let Some(pattern) = &spec.topic_pattern {
             consumer.subscribe_pattern(pattern);
         }
+        if let Some(p) = &spec.pipeline {
+            let configs = p.producer_configs(&consumer.client_id, &spec.group_id);
+            let config = crate::config::ProducerConfig::from_map("pipeline", &configs, "", Default::default())
+                .expect("the pipeline's producer configs are valid");
+            let topic = self.catalog.topic_id(&p.output_topic).expect("validated: the output topic exists");
+            let index = 1_000 + self.nodes.len() as u32;
+            let producer = Producer::new(
+                index,
+                config,
+                topic,
+                &self.metadata,
+                self.keys.clone(),
+                Workload::Feed(Default::default()),
+            )
+            .embedded(crate::consumer::OUTPUT_CORRELATION_BASE);
+            consumer.output = Some(Box::new(crate::consumer::Output::new(producer, p.guarantee)));
+        }
         consumer
     }
 
@@ -994,6 +1089,7 @@ impl Simulation {
                         (Node::Controller(c), Timer::Controller(t)) => c.on_timer(ctx, t),
                         (Node::Producer(p), Timer::Producer(t)) => p.on_timer(ctx, t),
                         (Node::Consumer(c), Timer::Consumer(t)) => c.on_timer(ctx, t),
+                        (Node::Consumer(c), Timer::Producer(t)) => c.on_output_timer(ctx, t),
                         _ => {}
                     });
                 }

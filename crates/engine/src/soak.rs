@@ -328,6 +328,7 @@ fn random_group(
         commit_on_revoke: rng.range_inclusive(0, 1) == 1,
         assign: false,
         windows: None,
+        pipeline: None,
     };
     let mut faults = vec![];
     let mut t = rng.range_inclusive(3_000, 10_000);

@@ -981,6 +981,22 @@ impl GroupCoordinator {
 
     /// Validates an OffsetCommit from a member and stores its offsets; the broker persists them
     /// (`ClassicGroup.validateOffsetCommit`).
+    /// A TxnOffsetCommit's check of the member (KIP-447): the same as an OffsetCommit's, without
+    /// storing anything (the offsets count once the transaction commits).
+    pub fn validate_txn_commit(&self, group_id: &str, generation_id: u32, member_id: &str) -> Option<KafkaError> {
+        let Some(group) = self.groups.get(group_id) else { return Some(KafkaError::UnknownMemberId) };
+        if group.state == GroupState::Dead {
+            return Some(KafkaError::CoordinatorNotAvailable);
+        }
+        if let Err(e) = group.validate_member(member_id, None) {
+            return Some(e);
+        }
+        if group.generation_id != generation_id {
+            return Some(KafkaError::IllegalGeneration);
+        }
+        None
+    }
+
     pub fn commit(
         &mut self,
         ctx: &mut Ctx,

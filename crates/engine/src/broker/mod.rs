@@ -207,6 +207,9 @@ pub struct Broker {
     pub txn: txn_coordinator::TransactionCoordinator,
     marker_retry_armed: bool,
     txn_timeout_armed: bool,
+    /// Offsets sent with transactions (TxnOffsetCommit), per producer id: the group and its
+    /// offsets, committed when the transaction's COMMIT marker reaches the group's partition.
+    pending_txn_offsets: BTreeMap<u64, (String, Vec<(TopicPartition, Offset)>)>,
 }
 
 fn timer(t: BrokerTimer) -> Timer {
@@ -294,6 +297,7 @@ impl Broker {
             txn: Default::default(),
             marker_retry_armed: false,
             txn_timeout_armed: false,
+            pending_txn_offsets: BTreeMap::new(),
         }
     }
 
@@ -335,6 +339,7 @@ impl Broker {
         self.fetchers.clear();
         self.coordinator.groups.clear();
         self.txn.txns.clear();
+        self.pending_txn_offsets.clear();
         self.marker_retry_armed = false;
         self.txn_timeout_armed = false;
         for (tp, r) in self.replicas.iter_mut() {
@@ -457,6 +462,8 @@ impl Broker {
             Message::InitProducerIdRequest { .. }
             | Message::AddPartitionsToTxnRequest { .. }
             | Message::EndTxnRequest { .. }
+            | Message::AddOffsetsToTxnRequest { .. }
+            | Message::TxnOffsetCommitRequest { .. }
             | Message::WriteTxnMarkersRequest { .. }
             | Message::WriteTxnMarkersResponse { .. } => {
                 self.on_txn_message(ctx, from, &msg);
@@ -898,10 +905,24 @@ impl Broker {
             ctx.send(from, Message::OffsetCommitResponse { correlation_id, error: Some(error), offsets });
             return;
         }
-        // The commit is a record per partition in the group's `__consumer_offsets` partition,
-        // answered once replicated (Kafka appends offset commits with acks=all).
-        let tp = self.offsets_partition(&group_id);
-        let group = self.coordinator.groups.get(&group_id).map_or(0, |g| g.id.0);
+        let (tp, required) = self.append_offsets(ctx, &group_id, &offsets);
+        let d = Delayed { from, correlation_id, kind: DelayedKind::Commit { offsets, partition: tp, required } };
+        self.delay(ctx, d, 5_000);
+    }
+
+    /// Writes a group-metadata record for each group whose generation changed, so that a new
+    /// coordinator carries on from it (Kafka's `GroupMetadataManager.storeGroup`).
+    /// Appends committed `offsets` of `group_id` to its `__consumer_offsets` partition, a record
+    /// per partition (Kafka appends offset commits with acks=all: the caller answers once
+    /// replicated). Returns the partition and its new LEO.
+    fn append_offsets(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        offsets: &[(TopicPartition, Offset)],
+    ) -> (TopicPartition, Offset) {
+        let tp = self.offsets_partition(group_id);
+        let group = self.coordinator.groups.get(group_id).map_or(0, |g| g.id.0);
         let records: Vec<Record> = offsets
             .iter()
             .map(|(p, o)| Record {
@@ -920,12 +941,9 @@ impl Broker {
         let required = replica.log.log_end_offset();
         self.advance_high_watermark(ctx, tp);
         self.complete_held_fetches(ctx);
-        let d = Delayed { from, correlation_id, kind: DelayedKind::Commit { offsets, partition: tp, required } };
-        self.delay(ctx, d, 5_000);
+        (tp, required)
     }
 
-    /// Writes a group-metadata record for each group whose generation changed, so that a new
-    /// coordinator carries on from it (Kafka's `GroupMetadataManager.storeGroup`).
     fn persist_generations(&mut self, ctx: &mut Ctx) {
         let changed: Vec<(String, u32, u32)> = self
             .coordinator

@@ -213,6 +213,66 @@ impl Broker {
                 self.persist_txn(ctx, transactional_id, &[]);
                 true
             }
+            Message::AddOffsetsToTxnRequest {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id,
+            } => {
+                let correlation_id = *correlation_id;
+                let error = if !self.coordinates(transactional_id) {
+                    Some(KafkaError::NotCoordinator)
+                } else {
+                    let tp = self.offsets_partition(group_id);
+                    let now = ctx.now();
+                    match self.txn.add_partitions(transactional_id, *producer_id, *producer_epoch, &[tp], now) {
+                        Ok(added) => {
+                            if !added.is_empty() {
+                                self.persist_txn(ctx, transactional_id, &added);
+                            }
+                            self.arm_txn_timeout_check(ctx);
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                };
+                ctx.send(from, Message::AddOffsetsToTxnResponse { correlation_id, error });
+                true
+            }
+            Message::TxnOffsetCommitRequest {
+                correlation_id,
+                group_id,
+                producer_id,
+                producer_epoch,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => {
+                // A producer epoch below the last marker's is from a transaction already ended
+                // (timed out and aborted): its offsets must not wait for a later commit.
+                let tp = self.offsets_partition(group_id);
+                let stale = self
+                    .replicas
+                    .get(&tp)
+                    .and_then(|r| r.log.producer_state.last_epoch(*producer_id))
+                    .is_some_and(|e| *producer_epoch < e);
+                let error = if !self.coordinates(group_id) {
+                    Some(KafkaError::NotCoordinator)
+                } else if stale {
+                    Some(KafkaError::InvalidProducerEpoch)
+                } else {
+                    self.coordinator.validate_txn_commit(group_id, *generation_id, member_id)
+                };
+                if error.is_none() {
+                    let entry =
+                        self.pending_txn_offsets.entry(*producer_id).or_insert_with(|| (group_id.clone(), vec![]));
+                    entry.1.extend(offsets.iter().copied());
+                }
+                ctx.send(from, Message::TxnOffsetCommitResponse { correlation_id: *correlation_id, error });
+                true
+            }
             Message::WriteTxnMarkersRequest { correlation_id, producer_id, producer_epoch, commit, partitions } => {
                 self.write_markers(ctx, from, *correlation_id, *producer_id, *producer_epoch, *commit, partitions);
                 true
@@ -365,9 +425,25 @@ impl Broker {
                 commit,
                 offset: base_offset,
             });
-            waiting.push((results.len(), tp, Offset(base_offset.0 + 1)));
-            results.push((tp, None));
+            let mut required = Offset(base_offset.0 + 1);
             self.advance_high_watermark(ctx, tp);
+            if tp.topic == self.setup.offsets_topic {
+                // The group's offsets sent with the transaction count now, or never.
+                let pending = self.pending_txn_offsets.get(&producer_id).map(|(g, _)| g.clone());
+                if let Some(group_id) = pending.filter(|g| self.offsets_partition(g) == tp) {
+                    let (_, offsets) = self.pending_txn_offsets.remove(&producer_id).expect("present");
+                    if commit {
+                        if let Some(g) = self.coordinator.groups.get_mut(&group_id) {
+                            for (p, o) in &offsets {
+                                g.offsets.insert(*p, *o);
+                            }
+                        }
+                        required = self.append_offsets(ctx, &group_id, &offsets).1;
+                    }
+                }
+            }
+            waiting.push((results.len(), tp, required));
+            results.push((tp, None));
         }
         self.complete_held_fetches(ctx);
         let d = Delayed { from, correlation_id, kind: DelayedKind::Markers { producer_id, results, waiting } };

@@ -7,6 +7,9 @@
 //! answering (the Java client's `AbstractCoordinator.markCoordinatorUnknown`).
 
 pub mod assignors;
+mod pipeline;
+
+pub use pipeline::{Guarantee, Output, OUTPUT_CORRELATION_BASE};
 
 use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
@@ -104,6 +107,8 @@ pub enum ConsumerTimer {
     PositionTimeout {
         correlation_id: u64,
     },
+    /// A pipeline's application hands the outputs of the records processed so far to `send()`.
+    EmitOutputs,
 }
 
 /// `retry.backoff.ms` (Kafka's default), between metadata and coordinator lookups.
@@ -260,6 +265,8 @@ pub struct Consumer {
     /// ListOffsets requests that answer a `seek` (the rest answer `auto.offset.reset`).
     seek_requests: BTreeMap<u64, OffsetSpec>,
     pub stats: ConsumerStats,
+    /// A consume-transform-produce pipeline's embedded producer.
+    pub output: Option<Box<Output>>,
 }
 
 impl Consumer {
@@ -336,6 +343,7 @@ impl Consumer {
             position_requests: BTreeMap::new(),
             seek_requests: BTreeMap::new(),
             stats: ConsumerStats::default(),
+            output: None,
         }
     }
 
@@ -428,6 +436,7 @@ impl Consumer {
     }
 
     pub fn start(&mut self, ctx: &mut Ctx) {
+        self.start_output(ctx);
         if let Some(partitions) = self.manual.clone() {
             ctx.trace(TraceEvent::ManuallyAssigned { consumer: ctx.me(), partitions: partitions.clone() });
             self.next_auto_commit = ctx.now().plus_ms(self.config.auto_commit_interval_ms);
@@ -551,7 +560,10 @@ impl Consumer {
     /// Whether the application is inside `poll()` (waiting for records), which keeps it
     /// within `max.poll.interval.ms`.
     fn app_in_poll(&self) -> bool {
-        self.processing.is_empty() && self.awaiting_commit.is_none() && self.paused_until.is_none()
+        self.processing.is_empty()
+            && self.awaiting_commit.is_none()
+            && self.paused_until.is_none()
+            && self.output.as_ref().is_none_or(|o| !o.committing())
     }
 
     /// Schedules the `max.poll.interval.ms` check of the last `poll()`, unless one is pending:
@@ -769,7 +781,11 @@ impl Consumer {
                     return;
                 }
                 self.processing_started = None;
+                let pipeline_commits = self.output_batch_done(ctx);
                 self.report_processed(ctx, self.processing.len());
+                if pipeline_commits {
+                    return;
+                }
                 match self.commit_mode {
                     CommitMode::AfterProcessing => self.awaiting_commit = self.commit(ctx),
                     CommitMode::AfterProcessingAsync => {
@@ -781,6 +797,7 @@ impl Consumer {
                     self.poll(ctx);
                 }
             }
+            ConsumerTimer::EmitOutputs => self.emit_outputs(ctx, false),
             ConsumerTimer::AutoCommitDue => {
                 self.auto_commit_armed = false;
                 if self.processing.is_empty() && self.awaiting_commit.is_none() {
@@ -793,6 +810,9 @@ impl Consumer {
     /// Handles a response from a broker: JoinGroup, SyncGroup, Heartbeat, OffsetFetch, ListOffsets,
     /// Fetch or OffsetCommit.
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
+        if self.route_to_output(ctx, from, &msg) {
+            return;
+        }
         match msg {
             Message::JoinGroupResponse { .. } | Message::SyncGroupResponse { .. } if !self.app_in_poll() => {
                 // The application thread completes a rebalance inside poll(), so a busy
@@ -1369,6 +1389,7 @@ impl Consumer {
 
     fn start_processing(&mut self, ctx: &mut Ctx) {
         self.processing_started = Some(ctx.now());
+        self.output_batch_started(ctx);
         let work = self.processing_ms_per_record.saturating_mul(self.processing.len() as u64);
         ctx.set_timer(work, Timer::Consumer(ConsumerTimer::ProcessingDone));
     }
@@ -1423,7 +1444,10 @@ impl Consumer {
 
     /// Whether the application is idle with nothing buffered or awaited.
     pub fn is_idle(&self) -> bool {
-        self.processing.is_empty() && self.awaiting_commit.is_none() && self.buffer.values().all(|b| b.is_empty())
+        self.processing.is_empty()
+            && self.awaiting_commit.is_none()
+            && self.buffer.values().all(|b| b.is_empty())
+            && self.output.as_ref().is_none_or(|o| o.is_idle())
     }
 
     /// Whether the application is stalled at `now` (a `PauseConsumer`).

@@ -28,7 +28,7 @@ pub mod compression;
 pub mod partitioner;
 mod transactions;
 
-pub use transactions::{TransactionsSpec, TxnClientState};
+pub use transactions::{TransactionsSpec, TxnClientState, TxnOffsets};
 
 use crate::config::{Acks, ProducerConfig};
 use crate::ids::{NodeId, Offset, RecordId, TopicId, TopicPartition};
@@ -90,7 +90,7 @@ struct OpenBatch {
 
 /// One broker the producer sends to: the partitions it leads, where the next drain starts
 /// (Kafka's per-node `drainIndex`), and the requests awaiting an answer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Destination {
     node: NodeId,
     partitions: Vec<u32>,
@@ -99,7 +99,7 @@ struct Destination {
 }
 
 /// An unanswered ProduceRequest: its destination and its batches (kept to retry them).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct InFlight {
     node: NodeId,
     batches: Vec<(TopicPartition, OpenBatch)>,
@@ -148,7 +148,7 @@ pub struct PartitionQueue {
 
 /// An idempotent producer's state (the Java client's `TransactionManager` for a producer
 /// without `transactional.id`).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Idempotence {
     /// The producer id and epoch, once InitProducerId answered.
     producer: Option<(u64, u16)>,
@@ -168,7 +168,7 @@ struct Idempotence {
 }
 
 /// A producer node.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Producer {
     pub config: ProducerConfig,
     pub topic: TopicId,
@@ -275,6 +275,24 @@ impl Producer {
             self.txn = Some(Box::new(transactions::Transactional::new(id, spec)));
         }
         self
+    }
+
+    /// An embedded producer of a pipeline's application: records come from
+    /// [`Producer::feed`]; with a `transactional.id` the application commits; its correlation ids
+    /// start above `correlation_base`, so that its node (a consumer) can tell its responses apart.
+    pub fn embedded(mut self, correlation_base: u64) -> Self {
+        self.workload = Workload::Feed(Default::default());
+        self.next_correlation_id = correlation_base;
+        if let Some(id) = self.config.transactional_id.clone() {
+            self.txn = Some(Box::new(transactions::Transactional::app_driven(id)));
+        }
+        self
+    }
+
+    /// Continues the correlation ids of `previous` (a new instance in the same process), so
+    /// that a late response to the old one is not taken for an answer to the new one.
+    pub fn continue_correlation_ids(&mut self, previous: &Producer) {
+        self.next_correlation_id = self.next_correlation_id.max(previous.next_correlation_id);
     }
 
     /// Starts the application `start_ms` after the simulation does.
@@ -770,6 +788,9 @@ impl Producer {
     fn step(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
         let timed_out = self.catch_up(now, ctx.rng);
+        if let Workload::Feed(w) = &mut self.workload {
+            w.trim(self.next_record);
+        }
         if timed_out > 0 {
             ctx.trace(TraceEvent::SendFailed {
                 producer: ctx.me(),
@@ -855,7 +876,10 @@ impl Producer {
             }
             let timestamp_ms = if due == Due::WhenAccepted { at } else { emitted.timestamp_ms };
             let record = Record {
-                record_id: RecordId::new(self.index, self.next_record),
+                record_id: self
+                    .workload
+                    .record_id(self.next_record)
+                    .unwrap_or(RecordId::new(self.index, self.next_record)),
                 key: Some(emitted.key),
                 timestamp_ms,
                 size_bytes: emitted.size_bytes,

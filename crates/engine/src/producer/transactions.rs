@@ -71,7 +71,31 @@ enum TxnRequest {
     FindCoordinator,
     InitProducerId,
     AddPartitions,
+    AddOffsets,
+    TxnOffsetCommit,
     EndTxn,
+}
+
+/// What `sendOffsetsToTransaction()` commits with the transaction: a consumer group's positions,
+/// and the member's group metadata (generation, member id) for the coordinator's check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnOffsets {
+    pub group_id: String,
+    /// The group coordinator's node.
+    pub coordinator: NodeId,
+    pub generation_id: u32,
+    pub member_id: String,
+    pub offsets: Vec<(TopicPartition, crate::ids::Offset)>,
+}
+
+/// How far `sendOffsetsToTransaction()` has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum OffsetsStep {
+    #[default]
+    NotSent,
+    /// AddOffsetsToTxn answered: TxnOffsetCommit next.
+    Added,
+    Committed,
 }
 
 /// A transactional producer's state.
@@ -94,6 +118,14 @@ pub(super) struct Transactional {
     attempts: u32,
     pub committed: u64,
     pub aborted: u64,
+    /// The application decides when to commit (a consume-transform-produce pipeline), rather
+    /// than every `records_per_transaction` records.
+    app_driven: bool,
+    commit_requested: bool,
+    offsets: Option<TxnOffsets>,
+    offsets_step: OffsetsStep,
+    /// The last transaction's end, not yet taken by the application: committed or not.
+    completed: Option<bool>,
 }
 
 impl Transactional {
@@ -112,13 +144,23 @@ impl Transactional {
             attempts: 0,
             committed: 0,
             aborted: 0,
+            app_driven: false,
+            commit_requested: false,
+            offsets: None,
+            offsets_step: OffsetsStep::NotSent,
+            completed: None,
         }
+    }
+
+    /// A transactional producer whose application calls commit itself.
+    pub(super) fn app_driven(id: String) -> Self {
+        Transactional { app_driven: true, ..Self::new(id, TransactionsSpec::default()) }
     }
 
     /// Whether `send()` takes another record now.
     pub(super) fn takes_records(&self) -> bool {
         matches!(self.state, TxnClientState::Ready | TxnClientState::InTransaction)
-            && self.records_in_txn < self.spec.records_per_transaction as u64
+            && (self.app_driven || self.records_in_txn < self.spec.records_per_transaction as u64)
     }
 
     /// Whether a batch to partition `p` may be drained (its partition is in the transaction).
@@ -144,6 +186,52 @@ impl Producer {
             records_in_transaction: t.records_in_txn,
             partitions: t.added.iter().copied().collect(),
         })
+    }
+
+    /// The application hands `send()` the output records (each keeping its input record's id),
+    /// beginning a transaction if none is open.
+    pub fn feed(&mut self, ctx: &mut Ctx, records: &[crate::protocol::Record], size_bytes: u32) {
+        let now = ctx.now().0;
+        if let crate::workload::Workload::Feed(w) = &mut self.workload {
+            for r in records {
+                let Some(key) = r.key else { continue };
+                let e = crate::workload::Emitted { key, timestamp_ms: r.timestamp_ms, size_bytes };
+                w.push(now, e, r.record_id);
+            }
+        }
+        self.step(ctx);
+    }
+
+    /// `sendOffsetsToTransaction(offsets)` (if any) and `commitTransaction()`: the transaction
+    /// ends once its batches are answered; [`Producer::take_completed`] then tells how.
+    pub fn commit_transaction(&mut self, ctx: &mut Ctx, offsets: Option<TxnOffsets>) {
+        let Some(t) = self.txn.as_mut() else { return };
+        t.commit_requested = true;
+        t.offsets = offsets;
+        if t.state == TxnClientState::Ready {
+            // Nothing was sent: commitTransaction() returns at once.
+            t.commit_requested = false;
+            t.offsets = None;
+            t.completed = Some(true);
+        }
+        self.step(ctx);
+    }
+
+    /// How the last transaction ended (true: committed), once, after it did.
+    pub fn take_completed(&mut self) -> Option<bool> {
+        self.txn.as_mut().and_then(|t| t.completed.take())
+    }
+
+    /// Whether the producer can no longer send (fenced).
+    pub fn is_fatal(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| t.state == TxnClientState::FatalError)
+    }
+
+    /// Whether every record handed to `send()` is answered: `flush()` would return.
+    pub fn is_flushed(&self) -> bool {
+        self.workload.is_exhausted_at(self.next_record)
+            && self.accumulator.iter().all(|q| q.is_empty())
+            && self.pending.is_empty()
     }
 
     /// Transactions committed and aborted so far (0, 0 for other producers).
@@ -188,10 +276,12 @@ impl Producer {
         }
         // The application commits (or aborts) once it has sent the transaction's records,
         // or has no more to send.
-        if t.state == TxnClientState::InTransaction
-            && (t.records_in_txn >= t.spec.records_per_transaction as u64
-                || self.workload.is_exhausted_at(self.next_record))
-        {
+        let due = if t.app_driven {
+            t.commit_requested
+        } else {
+            t.records_in_txn >= t.spec.records_per_transaction as u64 || self.workload.is_exhausted_at(self.next_record)
+        };
+        if t.state == TxnClientState::InTransaction && due {
             let abort = t.abortable || (t.spec.abort_rate > 0.0 && ctx.rng.unit_f64() < t.spec.abort_rate);
             t.state = if abort { TxnClientState::AbortingTransaction } else { TxnClientState::CommittingTransaction };
             if abort {
@@ -252,6 +342,36 @@ impl Producer {
                     }
                 });
             }
+            TxnClientState::CommittingTransaction
+                if t.offsets.is_some() && t.offsets_step != OffsetsStep::Committed =>
+            {
+                let Some((producer_id, producer_epoch)) = producer else { return };
+                let o = t.offsets.clone().expect("offsets");
+                if t.offsets_step == OffsetsStep::NotSent {
+                    self.txn_send(ctx, coordinator, TxnRequest::AddOffsets, |correlation_id| {
+                        Message::AddOffsetsToTxnRequest {
+                            correlation_id,
+                            transactional_id: id,
+                            producer_id,
+                            producer_epoch,
+                            group_id: o.group_id,
+                        }
+                    });
+                } else {
+                    self.txn_send(ctx, o.coordinator, TxnRequest::TxnOffsetCommit, |correlation_id| {
+                        Message::TxnOffsetCommitRequest {
+                            correlation_id,
+                            transactional_id: id,
+                            group_id: o.group_id,
+                            producer_id,
+                            producer_epoch,
+                            generation_id: o.generation_id,
+                            member_id: o.member_id,
+                            offsets: o.offsets,
+                        }
+                    });
+                }
+            }
             TxnClientState::CommittingTransaction | TxnClientState::AbortingTransaction if batches_done => {
                 let Some((producer_id, producer_epoch)) = producer else { return };
                 let commit = t.state == TxnClientState::CommittingTransaction;
@@ -290,6 +410,10 @@ impl Producer {
         t.pending_add.clear();
         t.records_in_txn = 0;
         t.abortable = false;
+        t.commit_requested = false;
+        t.offsets = None;
+        t.offsets_step = OffsetsStep::NotSent;
+        t.completed = Some(commit);
         if let (Some(pid_epoch), Some(idem)) = (new_epoch, self.idempotence.as_mut()) {
             // Transaction version 2: the next transaction has the bumped epoch; every
             // partition's sequences start again at 0.
@@ -402,6 +526,44 @@ impl Producer {
                         self.txn_retry(ctx, lost, backoff);
                     }
                 }
+            }
+            (TxnRequest::AddOffsets, Message::AddOffsetsToTxnResponse { correlation_id, error })
+                if *correlation_id == awaited =>
+            {
+                match error {
+                    None => {
+                        t.in_flight = None;
+                        t.offsets_step = OffsetsStep::Added;
+                        self.step(ctx);
+                    }
+                    Some(
+                        KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch | KafkaError::InvalidTxnState,
+                    ) => {
+                        t.in_flight = None;
+                        self.txn_fatal(ctx, KafkaError::ProducerFenced);
+                    }
+                    Some(KafkaError::ConcurrentTransactions) => self.txn_retry(ctx, false, 20),
+                    Some(e) => {
+                        let lost = matches!(e, KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable);
+                        self.txn_retry(ctx, lost, backoff);
+                    }
+                }
+            }
+            (TxnRequest::TxnOffsetCommit, Message::TxnOffsetCommitResponse { correlation_id, error })
+                if *correlation_id == awaited =>
+            {
+                t.in_flight = None;
+                match error {
+                    None => t.offsets_step = OffsetsStep::Committed,
+                    Some(e) => {
+                        // CommitFailedException (the member left the group, or a rebalance) or a
+                        // lost coordinator: the application aborts, and its input is read again.
+                        ctx.trace(TraceEvent::CommitFailed { consumer: ctx.me(), error: e.exception_name() });
+                        t.state = TxnClientState::AbortingTransaction;
+                        t.offsets = None;
+                    }
+                }
+                self.step(ctx);
             }
             (TxnRequest::EndTxn, Message::EndTxnResponse { correlation_id, error, producer_id, producer_epoch })
                 if *correlation_id == awaited =>

@@ -134,11 +134,39 @@ pub enum Due {
 /// A source of records for one producer. Records are a pure function of their index, so the
 /// producer can take every record due in a time slice at once, and look ahead to know when a
 /// batch will fill, without an event per record.
+/// Records an application hands to an embedded producer as it processes its input (the
+/// output of a consume-transform-produce pipeline): each keeps its input record's id, so that the
+/// ledger can follow an input record to the output. Record `k` of the producer is item `k - base`.
+#[derive(Debug, Clone, Default)]
+pub struct FeedWorkload {
+    base: u64,
+    items: std::collections::VecDeque<(u64, Emitted, crate::ids::RecordId)>,
+}
+
+impl FeedWorkload {
+    /// Hands a record to `send()` at `at_ms`.
+    pub fn push(&mut self, at_ms: u64, emitted: Emitted, id: crate::ids::RecordId) {
+        self.items.push_back((at_ms, emitted, id));
+    }
+
+    /// Forgets the records before `k` (the producer has taken them).
+    pub fn trim(&mut self, k: u64) {
+        while self.base < k && self.items.pop_front().is_some() {
+            self.base += 1;
+        }
+    }
+
+    fn item(&self, k: u64) -> Option<&(u64, Emitted, crate::ids::RecordId)> {
+        self.items.get(usize::try_from(k.checked_sub(self.base)?).ok()?)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Workload {
     Iot(IotWorkload),
     Table(TableWorkload),
     Flood(FloodWorkload),
+    Feed(FeedWorkload),
 }
 
 impl Workload {
@@ -148,6 +176,16 @@ impl Workload {
             Workload::Iot(w) => w.record(k).map(|(at, e)| (Due::At(at), e)),
             Workload::Table(w) => w.record(k).map(|(at, e)| (Due::At(at), e)),
             Workload::Flood(w) => w.record(k).map(|e| (Due::WhenAccepted, e)),
+            Workload::Feed(w) => w.item(k).map(|(at, e, _)| (Due::At(*at), *e)),
+        }
+    }
+
+    /// The id record `k` carries: its input record's for a feed, else `None` (the producer
+    /// numbers its own).
+    pub fn record_id(&self, k: u64) -> Option<crate::ids::RecordId> {
+        match self {
+            Workload::Feed(w) => w.item(k).map(|(_, _, id)| *id),
+            _ => None,
         }
     }
 
@@ -180,6 +218,7 @@ impl Workload {
                     Values::Bids { bid, bidder } => write!(out, "{key},{ts},{:.2},{}", bid[i], bidder[i]),
                 }
             }
+            Workload::Feed(_) => write!(out, "{key}:{}", h % 1_000_000),
             Workload::Flood(w) => {
                 out.extend_from_slice(key.as_bytes());
                 let mut x = h | 1;
