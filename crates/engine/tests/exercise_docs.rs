@@ -91,6 +91,7 @@ fn every_exercise_of_the_course_parses() {
         ("auto-commit-interval", include_bytes!("../../../static/exercises/auto-commit-interval.json")),
         ("retries-and-duplicates", include_bytes!("../../../static/exercises/retries-and-duplicates.json")),
         ("zombie-fenced", include_bytes!("../../../static/exercises/zombie-fenced.json")),
+        ("exactly-once-end-to-end", include_bytes!("../../../static/exercises/exactly-once-end-to-end.json")),
         ("acks-and-lost-writes", include_bytes!("../../../static/exercises/acks-and-lost-writes.json")),
         ("isr-and-min-insync-replicas", include_bytes!("../../../static/exercises/isr-and-min-insync-replicas.json")),
         ("late-taxi-trips", include_bytes!("../../../static/exercises/late-taxi-trips.json")),
