@@ -6,7 +6,10 @@
 //! (once; it is never compiled in).
 
 use crate::fetch;
-use crate::player::{compare_protocols, Comparison, Knobs, LagPoint, Player, RunTarget, Speed, FRAME_BUDGET_MS};
+use crate::player::{
+    compare_guarantees, compare_protocols, Comparison, GuaranteeComparison, GuaranteeFaults, Knobs, LagPoint, Player,
+    RunTarget, Speed, FRAME_BUDGET_MS,
+};
 use crate::progress::{Progress, State};
 use crate::route::{self, Page, Route};
 use crate::views::{
@@ -18,6 +21,7 @@ use crate::views::{
     events::EventLog,
     exercise::{CheckResult, ExercisePanel},
     groups::GroupPanel,
+    guarantees::GuaranteesPanel,
     outcomes::OutcomePanel,
     partitions::PartitionPanel,
     producer::ProducerPanel,
@@ -66,6 +70,9 @@ struct ViewData {
     comparison: Option<Rc<Comparison>>,
     /// Whether a comparison is under way.
     comparing: bool,
+    /// The last comparison of the three delivery guarantees, and whether one is under way.
+    guarantees: Option<Rc<GuaranteeComparison>>,
+    comparing_guarantees: bool,
 }
 
 impl ViewData {
@@ -79,6 +86,8 @@ impl ViewData {
             evaluation: exercise.map(|e| Rc::new(e.goal.evaluate(&p.metrics()))),
             comparison: p.comparison.clone(),
             comparing: p.comparing,
+            guarantees: p.guarantees.clone(),
+            comparing_guarantees: p.comparing_guarantees,
         }
     }
 }
@@ -126,6 +135,9 @@ pub enum Action {
     CompareProtocols {
         to_end: bool,
     },
+    /// Run this run again headless as a pipeline under each delivery guarantee, with these
+    /// faults, to the end, for the Guarantees view.
+    CompareGuarantees(GuaranteeFaults),
 }
 
 /// The page's clock, ms: the time base of animation frames, so the two can be compared.
@@ -413,6 +425,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
             }
         }
         ViewId::Tools => html! { <ToolsPanel {snapshot} key_names={v.key_names.clone()} /> },
+        ViewId::Guarantees => html! {
+            <GuaranteesPanel comparison={v.guarantees.clone()} comparing={v.comparing_guarantees} on_action={on_action.clone()} />
+        },
         ViewId::Windows => html! { <WindowPanel {snapshot} /> },
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },
         ViewId::Producer => html! {
@@ -602,6 +617,29 @@ fn playground(props: &PlaygroundProps) -> Html {
                             if p.comparing {
                                 p.comparison = Some(Rc::new(comparison));
                                 p.comparing = false;
+                            }
+                        }
+                        lab.refresh();
+                    });
+                }
+                Action::CompareGuarantees(faults) => {
+                    lab.player.borrow_mut().comparing_guarantees = true;
+                    let lab = lab.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        // The three runs hold the thread: first let the page say that they are under way.
+                        pause_ms(50).await;
+                        let (setup, commands) = {
+                            let p = lab.player.borrow();
+                            (p.setup.clone(), p.commands().to_vec())
+                        };
+                        let started = now_real_ms();
+                        let mut comparison = compare_guarantees(&setup, &commands, &lab.data.borrow(), faults);
+                        comparison.took_ms = now_real_ms() - started;
+                        {
+                            let mut p = lab.player.borrow_mut();
+                            if p.comparing_guarantees {
+                                p.guarantees = Some(Rc::new(comparison));
+                                p.comparing_guarantees = false;
                             }
                         }
                         lab.refresh();

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::rc::Rc;
 use streamlab_engine::config::{Acks, ConsumerConfig};
 use streamlab_engine::consumer::assignors::Strategy;
-use streamlab_engine::consumer::CommitMode;
+use streamlab_engine::consumer::{CommitMode, Guarantee};
 use streamlab_engine::metrics::Metrics;
 use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
 use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
@@ -436,6 +436,129 @@ pub fn compare_protocols(
     Comparison { until_ms, runs, took_ms: 0.0 }
 }
 
+/// The faults the comparison of delivery guarantees adds to the run's own actions: a crash of
+/// the pipeline's first member, and a share of produce responses lost on the way back to every
+/// producer (the pipeline's included).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GuaranteeFaults {
+    /// When `consumer-<group>-1` crashes, ms; `None`: no crash.
+    pub crash_at_ms: Option<u64>,
+    /// The share of ProduceResponses dropped, 0 to 1.
+    pub drop_rate: f64,
+}
+
+impl Default for GuaranteeFaults {
+    fn default() -> Self {
+        GuaranteeFaults { crash_at_ms: Some(10_000), drop_rate: 0.05 }
+    }
+}
+
+/// One side of the comparison of delivery guarantees: the run again as a pipeline with one
+/// guarantee, headless, to the end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuaranteeRun {
+    pub guarantee: Guarantee,
+    /// The downstream group's outcome, per input record.
+    pub downstream: streamlab_engine::ledger::Outcome,
+    /// The pipeline group's own outcome (its processing, by input offset).
+    pub pipeline: streamlab_engine::ledger::Outcome,
+    /// Records in the input topic.
+    pub input: u64,
+    pub end_ms: u64,
+    pub drained: bool,
+    /// Transactions committed and aborted, and those the coordinator aborted on timeout.
+    pub committed: u64,
+    pub aborted: u64,
+    pub timed_out: u64,
+    pub trace_hash: u64,
+    /// The commands it refused and skipped.
+    pub refused: Vec<String>,
+}
+
+/// The three guarantees side by side: the same setup, seed, actions and faults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuaranteeComparison {
+    pub faults: GuaranteeFaults,
+    /// At-most-once, at-least-once, exactly-once; a side the engine refused holds the error.
+    pub runs: Vec<Result<GuaranteeRun, String>>,
+    pub took_ms: f64,
+}
+
+/// The guarantees compared, in order.
+pub const GUARANTEES: [Guarantee; 3] = [Guarantee::AtMostOnce, Guarantee::AtLeastOnce, Guarantee::ExactlyOnce];
+
+/// Runs `setup` with the user's `commands` and `faults` once per guarantee, its first group
+/// made a pipeline with it (the `guarantee` setting), to the end.
+pub fn compare_guarantees(
+    setup: &Setup,
+    commands: &[TimedCommand],
+    data: &Datasets,
+    faults: GuaranteeFaults,
+) -> GuaranteeComparison {
+    let runs = GUARANTEES
+        .iter()
+        .map(|&guarantee| {
+            let mut setup = setup.clone();
+            setup.settings.insert("guarantee".into(), guarantee.name().into());
+            let mut sim = setup.build(data).map_err(|e| e.to_string())?;
+            let group = sim.valid().scenario.consumer_groups.first().map(|g| g.group_id.clone()).unwrap_or_default();
+            let mut extra = vec![];
+            if faults.drop_rate > 0.0 {
+                for to in ["producers", "consumers"] {
+                    extra.push(TimedCommand {
+                        at_ms: 0,
+                        command: Command::LinkFault {
+                            from: "brokers".into(),
+                            to: to.into(),
+                            message: Some("ProduceResponse".into()),
+                            drop_rate: faults.drop_rate,
+                            duplicate_rate: 0.0,
+                            delay_ms: 0,
+                            count: None,
+                        },
+                    });
+                }
+            }
+            if let Some(at_ms) = faults.crash_at_ms {
+                extra.push(TimedCommand {
+                    at_ms,
+                    command: Command::CrashConsumer { client_id: format!("consumer-{group}-1") },
+                });
+            }
+            let mut all: Vec<TimedCommand> = setup.commands.iter().chain(commands).chain(&extra).cloned().collect();
+            all.sort_by_key(|c| c.at_ms);
+            let mut script = Script::new(all);
+            let mut refused = vec![];
+            while let Err(e) = script.run_to_end(&mut sim) {
+                refused.push(e.to_string());
+                script.skip_next();
+            }
+            let report = sim.summary();
+            let outcome = |suffix: &str| {
+                report.groups.iter().find(|g| g.group_id == format!("{group}{suffix}")).map(|g| g.outcome.clone())
+            };
+            let (committed, aborted) = sim.consumers().fold((0, 0), |(c, a), x| {
+                let (xc, xa) = x.pipeline_transactions();
+                (c + xc, a + xa)
+            });
+            Ok(GuaranteeRun {
+                guarantee,
+                downstream: outcome("-downstream").unwrap_or_default(),
+                pipeline: outcome("").unwrap_or_default(),
+                input: report.topics.first().map_or(0, |t| t.records),
+                end_ms: sim.now().0,
+                drained: report.drained,
+                committed,
+                aborted,
+                timed_out: report.events.get("transaction_timed_out").copied().unwrap_or(0),
+                trace_hash: sim.trace_hash(),
+                refused,
+            })
+        })
+        .collect();
+    GuaranteeComparison { faults, runs, took_ms: 0.0 }
+}
+
 /// How fast simulated time runs while playing.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Speed {
@@ -537,6 +660,9 @@ pub struct Player {
     pub comparison: Option<Rc<Comparison>>,
     /// Whether a comparison of this run is under way.
     pub comparing: bool,
+    /// The last comparison of the three delivery guarantees, and whether one is under way.
+    pub guarantees: Option<Rc<GuaranteeComparison>>,
+    pub comparing_guarantees: bool,
 }
 
 impl Player {
@@ -572,6 +698,8 @@ impl Player {
             last_error: None,
             comparison: None,
             comparing: false,
+            guarantees: None,
+            comparing_guarantees: false,
         })
     }
 

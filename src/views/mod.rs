@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod events;
 pub mod exercise;
 pub mod groups;
+pub mod guarantees;
 pub mod outcomes;
 pub mod partitions;
 pub mod producer;
@@ -29,12 +30,13 @@ pub enum ViewId {
     Events,
     Rebalances,
     Tools,
+    Guarantees,
 }
 
 impl ViewId {
     /// Every view, in the order tabs list them (the newer ones last, so that the older ones keep
     /// their places and their neighbours for the arrow keys).
-    pub const ALL: [ViewId; 10] = [
+    pub const ALL: [ViewId; 11] = [
         ViewId::Partitions,
         ViewId::Cluster,
         ViewId::Groups,
@@ -45,6 +47,7 @@ impl ViewId {
         ViewId::Events,
         ViewId::Rebalances,
         ViewId::Tools,
+        ViewId::Guarantees,
     ];
 
     /// The name in URLs (`?embed=partitions,groups`) and test ids.
@@ -60,6 +63,7 @@ impl ViewId {
             ViewId::Lag => "lag",
             ViewId::Events => "events",
             ViewId::Tools => "tools",
+            ViewId::Guarantees => "guarantees",
         }
     }
 
@@ -77,6 +81,7 @@ impl ViewId {
             ViewId::Lag => "Lag",
             ViewId::Events => "Events",
             ViewId::Tools => "Tools",
+            ViewId::Guarantees => "Guarantees",
         }
     }
 

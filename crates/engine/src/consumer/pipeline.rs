@@ -70,11 +70,24 @@ pub struct Output {
     flushing: bool,
     /// Exactly-once: waiting for `commitTransaction()`.
     committing: bool,
+    /// Transactions the application saw commit, and abort (or lose to fencing), over every
+    /// producer it has had.
+    pub committed: u64,
+    pub aborted: u64,
 }
 
 impl Output {
     pub fn new(producer: Producer, guarantee: Guarantee) -> Self {
-        Output { fresh: producer.clone(), producer, guarantee, emitted: 0, flushing: false, committing: false }
+        Output {
+            fresh: producer.clone(),
+            producer,
+            guarantee,
+            emitted: 0,
+            flushing: false,
+            committing: false,
+            committed: 0,
+            aborted: 0,
+        }
     }
 
     /// The application waits for `flush()` or `commitTransaction()` (it does not poll).
@@ -108,6 +121,11 @@ impl Consumer {
     /// The pipeline's guarantee, if the member runs one.
     pub fn guarantee(&self) -> Option<Guarantee> {
         self.output.as_ref().map(|o| o.guarantee)
+    }
+
+    /// Transactions the pipeline committed and aborted (0, 0 without exactly-once).
+    pub fn pipeline_transactions(&self) -> (u64, u64) {
+        self.output.as_ref().map_or((0, 0), |o| (o.committed, o.aborted))
     }
 
     /// The embedded producer, if any.
@@ -227,6 +245,7 @@ impl Consumer {
                     // producer, starts a new one with the same transactional.id, and reads its
                     // input again from the committed offsets.
                     out.committing = false;
+                    out.aborted += 1;
                     let mut fresh = out.fresh.clone();
                     fresh.continue_correlation_ids(&out.producer);
                     out.producer = fresh;
@@ -237,6 +256,11 @@ impl Consumer {
                 return;
             };
             out.committing = false;
+            if committed {
+                out.committed += 1;
+            } else {
+                out.aborted += 1;
+            }
             if committed {
                 for (tp, o) in &self.positions {
                     self.committed.insert(*tp, *o);
