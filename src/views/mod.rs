@@ -67,7 +67,7 @@ impl ViewId {
         }
     }
 
-    /// The tab's label: short, so that the ten fit one line of a wide pane, and the same word as the
+    /// The tab's label: short, so that the tabs fit one or two lines of a pane, and the same word as the
     /// name, so that a learner who sees the tab knows what to write in `?embed=`.
     pub fn title(self) -> &'static str {
         match self {
