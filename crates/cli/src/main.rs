@@ -93,6 +93,10 @@ struct RunArgs {
     /// (read_committed for exactly-once), whose counts are per input record.
     #[arg(long, value_parser = ["at-most-once", "at-least-once", "exactly-once"])]
     guarantee: Option<String>,
+    /// Crash the first producer's process at this simulated time; a new instance starts at once
+    /// with the next record (with a transactional.id, it fences the old one).
+    #[arg(long, value_parser = parse_duration_ms)]
+    crash_producer_at: Option<u64>,
     /// Crash a named consumer at a time: `consumer-g1-2@20s` (repeatable).
     #[arg(long, value_parser = parse_crash)]
     crash: Vec<(String, u64)>,
@@ -647,6 +651,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         grace,
         commit,
         crash_consumer_at,
+        crash_producer_at,
         guarantee,
         crash,
         duration,
@@ -801,6 +806,12 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
     }
     for (broker, at_ms) in restart_broker {
         s.faults.push(TimedCommand { at_ms, command: Command::RestartBroker { broker } });
+    }
+    if let Some(at_ms) = crash_producer_at {
+        let Some(p) = s.producers.first() else { bail!("--crash-producer-at: the scenario has no producer") };
+        let client_id =
+            p.configs.get("client.id").and_then(|v| v.as_str()).map_or("producer-1".to_string(), str::to_string);
+        s.faults.push(TimedCommand { at_ms, command: Command::CrashProducer { client_id } });
     }
     if let Some(at_ms) = crash_leader_at {
         let topic = s.topics.first().map(|t| t.name.clone()).unwrap_or_default();

@@ -26,6 +26,11 @@ pub enum Command {
     /// The consumer's process dies without a word: the group notices only when its session
     /// times out (`session.timeout.ms`).
     CrashConsumer { client_id: String },
+    /// The producer's process dies and a new instance starts at once, going on with the
+    /// application's next record: what the old one had not had acknowledged is never retried
+    /// (counted as failed). The new instance gets a new producer id; with a `transactional.id`,
+    /// its InitProducerId fences the old instance and aborts its open transaction.
+    CrashProducer { client_id: String },
     /// A crashed or closed consumer's process starts again with the same `client.id` (and, for
     /// a static member, the same `group.instance.id`): a new member of the group, or (KIP-345)
     /// the same static member, which causes no rebalance if it is back within
@@ -183,6 +188,8 @@ pub enum CommandError {
     UnknownGroup(String),
     #[error("client_id: no running consumer named \"{0}\"")]
     UnknownConsumer(String),
+    #[error("client_id: no producer named \"{0}\"")]
+    UnknownProducer(String),
     #[error("client_id: no crashed or closed consumer named \"{0}\" (only a stopped consumer can be restarted)")]
     NotStopped(String),
     #[error("duration_ms: must be between 1 and 3600000, got {0}")]

@@ -123,6 +123,7 @@ pub enum ActionKind {
     DeleteTopic,
     SeekConsumer,
     LinkFault,
+    CrashProducer,
 }
 
 impl ActionKind {
@@ -147,6 +148,7 @@ impl ActionKind {
             Command::DeleteTopic { .. } => ActionKind::DeleteTopic,
             Command::SeekConsumer { .. } => ActionKind::SeekConsumer,
             Command::LinkFault { .. } => ActionKind::LinkFault,
+            Command::CrashProducer { .. } => ActionKind::CrashProducer,
         }
     }
 
@@ -170,6 +172,7 @@ impl ActionKind {
             ActionKind::DeleteTopic => "delete_topic",
             ActionKind::SeekConsumer => "seek_consumer",
             ActionKind::LinkFault => "link_fault",
+            ActionKind::CrashProducer => "crash_producer",
         }
     }
 }

@@ -697,6 +697,16 @@ impl Scenario {
                         );
                     }
                 }
+                Command::CrashProducer { client_id } => {
+                    let ok = producers.iter().any(|c: &ProducerConfig| &c.client_id == client_id);
+                    if !ok {
+                        let names: Vec<&str> = producers.iter().map(|c| c.client_id.as_str()).collect();
+                        return err(
+                            format!("{p}.command.client_id"),
+                            format!("must name a producer ({}), got \"{}\"", names.join(", "), cut(client_id)),
+                        );
+                    }
+                }
                 Command::CloseConsumer { client_id }
                 | Command::CrashConsumer { client_id }
                 | Command::RestartConsumer { client_id }

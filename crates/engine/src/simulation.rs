@@ -1185,6 +1185,24 @@ impl Simulation {
                     }
                 });
             }
+            Command::CrashProducer { client_id } => {
+                let Some(i) =
+                    self.nodes.iter().position(|n| matches!(n, Node::Producer(p) if p.config.client_id == client_id))
+                else {
+                    return Err(CommandError::UnknownProducer(client_id));
+                };
+                let id = NodeId(i as u32);
+                let Node::Producer(old) = &self.nodes[i] else { unreachable!("a producer") };
+                let fresh = old.restarted();
+                self.nodes[i] = Node::Producer(fresh);
+                self.incarnations[i] += 1;
+                self.with_node(id, |node, ctx| {
+                    if let Node::Producer(p) = node {
+                        ctx.trace(TraceEvent::ProducerCrashed { producer: ctx.me() });
+                        p.start(ctx)
+                    }
+                });
+            }
             Command::CrashConsumer { client_id } => {
                 let id = self.live_consumer(&client_id).expect("checked");
                 self.with_node(id, |n, ctx| {

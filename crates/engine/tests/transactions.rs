@@ -202,3 +202,51 @@ fn read_committed_never_returns_an_aborted_record_on_random_seeds() {
     }
     assert!(committed > 0 && aborted > 0, "committed {committed}, aborted {aborted}");
 }
+
+/// `transaction.timeout.ms`: a producer cut off with a transaction open (and not replaced) has
+/// it aborted by its coordinator once it is older than the timeout, at the next check (every
+/// 10 s); read_committed readers, held at its first record until then, go on past it.
+#[test]
+fn a_transaction_open_past_transaction_timeout_ms_is_aborted_by_the_coordinator() {
+    let mut s = scenario(2, 2_000, 100, 0.0);
+    s.producers[0].configs.insert("transaction.timeout.ms".into(), Value::from(5_000));
+    s.faults.push(TimedCommand { at_ms: 3_500, command: Command::Isolate { node: "producer-1".into(), from: vec![] } });
+    let mut sim = Simulation::new(s).unwrap();
+    sim.set_trace_capacity(TraceCapacity { recent: 1_000_000, info: 100_000 });
+    sim.run_until(SimTime(60_000));
+    let timed_out: Vec<SimTime> = sim
+        .trace()
+        .iter()
+        .filter(|e| matches!(e.event, TraceEvent::TransactionTimedOut { .. }))
+        .map(|e| e.time)
+        .collect();
+    assert_eq!(timed_out.len(), 1, "{timed_out:?}");
+    // The transaction began at 2.5 s (the third of 100 records at 40 a second): older than 5 s
+    // from 7.5 s, aborted at the first check after that, 10 s apart.
+    assert!(timed_out[0] > SimTime(7_500) && timed_out[0] <= SimTime(17_600), "{timed_out:?}");
+    let report = sim.report();
+    assert_eq!(report.groups[1].outcome.pending, 0, "read_committed went past the aborted transaction");
+    assert_eq!(sim.aborted_processed(GroupId(1)), 0);
+    assert!(sim.aborted_processed(GroupId(0)) > 0, "read_uncommitted processed the aborted records");
+}
+
+/// `crash_producer`: the transactional producer's process dies mid-transaction and a new
+/// instance starts at once; its InitProducerId fences the old epoch and aborts the open
+/// transaction, whose records read_committed never returns.
+#[test]
+fn a_crashed_transactional_producer_is_replaced_and_its_open_transaction_aborted() {
+    let mut s = scenario(5, 1_000, 100, 0.0);
+    s.faults.push(TimedCommand { at_ms: 3_500, command: Command::CrashProducer { client_id: "producer-1".into() } });
+    let sim = run(s);
+    let trace = sim.trace();
+    let crash = trace.iter().position(|e| matches!(e.event, TraceEvent::ProducerCrashed { .. })).unwrap();
+    assert!(trace.iter().skip(crash).any(|e| matches!(e.event, TraceEvent::TransactionEnding { commit: false, .. })));
+    let report = sim.report();
+    assert_eq!(sim.aborted_processed(GroupId(1)), 0);
+    let aborted = sim.aborted_processed(GroupId(0));
+    assert!(aborted > 0, "the open transaction had records in the log");
+    let rc = &report.groups[1].outcome;
+    assert_eq!((rc.duplicated, rc.lost, rc.pending), (0, 0, 0));
+    // Every record sent is committed and read once, or aborted, or failed with the old instance.
+    assert_eq!(rc.processed_once + aborted + report.failed, 1_000);
+}

@@ -295,6 +295,33 @@ impl Producer {
         self.next_correlation_id = self.next_correlation_id.max(previous.next_correlation_id);
     }
 
+    /// A new instance of this producer's process after a crash: the application goes on with its
+    /// next record; the records the old instance held or had in flight, never acknowledged,
+    /// count as failed. Nothing of the old instance's state is kept but its counters and its
+    /// correlation ids (a late response to the old one must not answer the new one).
+    pub fn restarted(&self) -> Producer {
+        let mut p = self.clone();
+        let lost: u64 = p.accumulator.iter().flatten().map(|b| b.records.len() as u64).sum::<u64>()
+            + p.pending.values().flat_map(|f| &f.batches).map(|(_, b)| b.records.len() as u64).sum::<u64>();
+        p.stats.records_failed += lost;
+        p.stats.requests_in_flight = 0;
+        p.accumulator.iter_mut().for_each(|q| q.clear());
+        p.pending.clear();
+        p.destinations.iter_mut().for_each(|d| d.in_flight = 0);
+        p.buffered_bytes = 0;
+        p.wake_at = None;
+        p.timeout_check_at = None;
+        p.sticky = None;
+        let partitions = p.accumulator.len();
+        p.idempotence = None;
+        p = p.with_idempotence(partitions);
+        if let Some(t) = &self.txn {
+            p.txn = Some(Box::new(transactions::Transactional::new(t.id.clone(), t.spec)));
+        }
+        p.start_ms = 0;
+        p
+    }
+
     /// Starts the application `start_ms` after the simulation does.
     pub fn with_start(mut self, start_ms: u64) -> Self {
         self.start_ms = start_ms;

@@ -310,13 +310,15 @@ pub enum TraceEvent {
     TransactionFinished { producer: NodeId, transactional_id: String, committed: bool, records: u64 },
     /// A newer instance with the same `transactional.id` fenced this producer: it stops.
     ProducerFenced { producer: NodeId, transactional_id: String, error: &'static str },
+    /// A producer's process crashed and a new instance started.
+    ProducerCrashed { producer: NodeId },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 72] = [
+    pub const KINDS: [&'static str; 73] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -389,6 +391,7 @@ impl TraceEvent {
         "marker_written",
         "transaction_finished",
         "producer_fenced",
+        "producer_crashed",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -466,6 +469,7 @@ impl TraceEvent {
             TraceEvent::MarkerWritten { .. } => 69,
             TraceEvent::TransactionFinished { .. } => 70,
             TraceEvent::ProducerFenced { .. } => 71,
+            TraceEvent::ProducerCrashed { .. } => 72,
         }
     }
 
@@ -778,6 +782,11 @@ impl TraceEvent {
             TraceEvent::ProducerFenced { producer, transactional_id, error } => write!(
                 s,
                 "[Producer clientId={}, transactionalId={transactional_id}] {error}: There is a newer producer with the same transactionalId which fences the current one.",
+                names.node_name(*producer)
+            ),
+            TraceEvent::ProducerCrashed { producer } => write!(
+                s,
+                "[Producer clientId={}] process crashed; a new instance starts with the next record (what the old one had not had acknowledged is lost)",
                 names.node_name(*producer)
             ),
             TraceEvent::ProducerConfigAdjusted { producer, message } => {
