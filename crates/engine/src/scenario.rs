@@ -85,6 +85,10 @@ pub struct ProducerSpec {
     /// When the application starts, ms after the simulation (0 to 86400000; default 0).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub start_ms: u64,
+    /// The partition the application names in every record (`ProducerRecord(topic, partition,
+    /// key, value)`), below the topic's partition count; without it the partitioner chooses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<u32>,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -470,6 +474,10 @@ impl Scenario {
                 p.defaults,
             )?);
             in_range(&format!("{path}.start_ms"), p.start_ms, 0, 86_400_000)?;
+            if let Some(n) = p.partition {
+                let count = self.topics.iter().find(|t| t.name == p.topic).map_or(1, |t| t.partitions);
+                in_range(&format!("{path}.partition"), n as u64, 0, count as u64 - 1)?;
+            }
             if let Some(t) = &p.transactions {
                 if producer_configs.last().is_some_and(|c: &ProducerConfig| c.transactional_id.is_none()) {
                     return err(
@@ -820,6 +828,7 @@ impl Scenario {
                 configs: BTreeMap::new(),
                 transactions: None,
                 start_ms: 0,
+                partition: None,
                 workload: WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: None },
             }],
             faults: vec![],

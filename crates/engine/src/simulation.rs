@@ -411,7 +411,8 @@ impl Simulation {
             let topic = catalog.topic_id(&p.topic).expect("validated: the producer's topic exists");
             let producer = Producer::new(i as u32, config, topic, &metadata, keys.clone(), w)
                 .with_transactions(p.transactions.unwrap_or_default())
-                .with_start(p.start_ms);
+                .with_start(p.start_ms)
+                .with_partition(p.partition);
             nodes.push(Node::Producer(producer));
         }
         let mut apps = vec![];

@@ -229,6 +229,7 @@ pub fn random_scenario_with(seed: u64, options: SoakOptions) -> Scenario {
             configs: producer_configs,
             transactions,
             start_ms: 0,
+            partition: None,
             workload: WorkloadSpec::Iot {
                 devices: rng.range_inclusive(2, 8) as u32,
                 interval_ms: rng.range_inclusive(20, 200),

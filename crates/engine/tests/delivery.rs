@@ -399,3 +399,20 @@ fn compression_shrinks_the_log_and_fills_batches_with_more_records() {
         assert!(batches < plain_batches, "{codec}: {batches} batches against {plain_batches}");
     }
 }
+
+/// A record that names its partition (`ProducerRecord(topic, partition, key, value)`) goes there,
+/// whatever its key; a partition the topic does not have is refused with the range.
+#[test]
+fn an_explicit_partition_overrides_the_partitioner() {
+    let mut s = scenario(2, &[]);
+    s.producers[0].partition = Some(2);
+    let sim = run(s);
+    let report = sim.report();
+    let ends: Vec<u64> = report.partitions.iter().map(|p| p.log_end_offset).collect();
+    assert_eq!(ends, vec![0, 0, 240], "every record in partition 2");
+
+    let mut s = scenario(2, &[]);
+    s.producers[0].partition = Some(3);
+    let e = Simulation::new(s).unwrap_err().to_string();
+    assert!(e.contains("producers[0].partition") && e.contains('3'), "{e}");
+}

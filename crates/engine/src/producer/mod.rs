@@ -209,6 +209,9 @@ pub struct Producer {
     txn: Option<Box<transactions::Transactional>>,
     /// When the application starts, ms.
     start_ms: u64,
+    /// The partition the application names in every `ProducerRecord`, if it does: the
+    /// partitioner is not asked.
+    explicit_partition: Option<u32>,
     pub stats: ProducerStats,
 }
 
@@ -251,6 +254,7 @@ impl Producer {
             payload: Vec::new(),
             txn: None,
             start_ms: 0,
+            explicit_partition: None,
             stats: ProducerStats::default(),
         }
         .with_idempotence(partitions as usize)
@@ -325,6 +329,13 @@ impl Producer {
     /// Starts the application `start_ms` after the simulation does.
     pub fn with_start(mut self, start_ms: u64) -> Self {
         self.start_ms = start_ms;
+        self
+    }
+
+    /// Has the application name `partition` in every record (`new ProducerRecord(topic,
+    /// partition, key, value)`): keys and the partitioner no longer choose.
+    pub fn with_partition(mut self, partition: Option<u32>) -> Self {
+        self.explicit_partition = partition;
         self
     }
 
@@ -916,7 +927,9 @@ impl Producer {
             self.next_record += 1;
             self.stats.records_sent += 1;
             self.buffered_bytes += size;
-            let p = if self.config.partitioner_ignore_keys {
+            let p = if let Some(p) = self.explicit_partition {
+                p as usize
+            } else if self.config.partitioner_ignore_keys {
                 self.sticky_partition(size, rng) as usize
             } else {
                 self.partition_of(emitted.key) as usize
@@ -1162,7 +1175,9 @@ impl Producer {
                 best = at; // enough looked at: wake here and look again
                 break;
             }
-            let p = if self.config.partitioner_ignore_keys {
+            let p = if let Some(p) = self.explicit_partition {
+                p as usize
+            } else if self.config.partitioner_ignore_keys {
                 // The sticky partition takes records until it switches, at a random draw the
                 // look-ahead cannot make: wake there and look again.
                 match self.sticky {
