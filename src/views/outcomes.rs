@@ -45,6 +45,11 @@ pub fn outcome_panel(props: &Props) -> Html {
         }
         { for s.groups.iter().map(|g| {
             let o = &g.outcome;
+            let pipeline_why = g.guarantee.map(|guarantee| match guarantee {
+                "at-most-once" => "A pipeline, at-most-once: it commits its input offsets before processing and writes each output without retries; a crash loses what was committed but not yet written.",
+                "at-least-once" => "A pipeline, at-least-once: it processes, flushes its producer, then commits its input offsets; a crash between the two writes those outputs again.",
+                _ => "A pipeline, exactly-once: its transactional producer commits each poll's outputs and input offsets together; an aborted transaction's outputs are skipped by read_committed readers and its inputs read again.",
+            });
             let why = match g.commit_mode.as_str() {
                 "after_processing" => "Commit after processing (at-least-once): a crash mid-batch re-delivers the part already processed, so it is processed twice.",
                 "after_processing_async" => "commitAsync after processing (at-least-once): the application polls again without waiting for the commit, and a commit that fails is not retried, so a rebalance or crash re-delivers more than with commitSync.",
@@ -69,8 +74,20 @@ pub fn outcome_panel(props: &Props) -> Html {
                         <dd data-testid="log-duplicates">{s.log_duplicates}</dd></div>
                     <div class={classes!((o.reordered > 0).then_some("warn"))}><dt>{"reordered"}</dt><dd data-testid="out-reordered">{o.reordered}</dd></div>
                     <div><dt>{"pending"}</dt><dd>{o.pending}</dd></div>
+                    if o.skipped > 0 {
+                        <div><dt title="transaction markers; with read_committed, records of aborted transactions; or offsets jumped over (auto.offset.reset=latest, a seek)">{"skipped"}</dt><dd data-testid="out-skipped">{o.skipped}</dd></div>
+                    }
+                    if g.aborted_processed > 0 {
+                        <div class="warn"><dt>{"aborted records processed"}</dt><dd data-testid="out-aborted-processed">{g.aborted_processed}</dd></div>
+                    }
                 </dl>
-                <p class="hint">{why}{" Lost (consumer side): acknowledged, never processed, and committed past. Pending: not processed yet."}</p>
+                <p class="hint">{format!("isolation.level={}. ", g.isolation_level)}{pipeline_why.unwrap_or(why)}{" Lost (consumer side): acknowledged, never processed, and committed past. Pending: not processed yet."}</p>
+                if g.by_input {
+                    <p class="hint">{"This group reads a pipeline's output: its counts are per input record (an output keeps its input's id). Duplicated: an input reached it twice; lost: the pipeline committed past an input that has no committed output."}</p>
+                }
+                if g.aborted_processed > 0 {
+                    <p class="hint">{"With isolation.level=read_uncommitted the group processed records of transactions that were aborted afterwards: data that, as far as the producer is concerned, was never written. read_committed skips them."}</p>
+                }
                 <p class="hint">{ACKNOWLEDGED_LOST_WHY}</p>
                 if s.log_duplicates > 0 { <p class="hint">{LOG_DUPLICATES_WHY}</p> }
                 if o.reordered > 0 { <p class="hint">{REORDERED_WHY}</p> }

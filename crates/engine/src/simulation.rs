@@ -1669,6 +1669,10 @@ impl Simulation {
                     max_poll_interval_ms: config.max_poll_interval_ms,
                     session_timeout_ms: config.session_timeout_ms,
                     timeline: self.observers.timeline.rebalances(GroupId(gi as u32)).to_vec(),
+                    isolation_level: config.isolation_level.name(),
+                    aborted_processed: self.aborted_processed(GroupId(gi as u32)),
+                    guarantee: spec.pipeline.as_ref().map(|p| p.guarantee.name()),
+                    by_input: self.observers.ledger.counts_by_id(GroupId(gi as u32)),
                 }
             })
             .collect();

@@ -168,6 +168,14 @@ pub struct GroupView {
     pub session_timeout_ms: u64,
     /// Every rebalance so far, oldest first.
     pub timeline: Vec<crate::timeline::Rebalance>,
+    /// `isolation.level`: `read_uncommitted` or `read_committed`.
+    pub isolation_level: &'static str,
+    /// Records of aborted transactions the group processed (a `read_uncommitted` group).
+    pub aborted_processed: u64,
+    /// The group's pipeline guarantee, if it is a consume-transform-produce application.
+    pub guarantee: Option<&'static str>,
+    /// Whether its counts are per input record (it reads a pipeline's output).
+    pub by_input: bool,
 }
 
 /// A consumer.

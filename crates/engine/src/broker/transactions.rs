@@ -42,7 +42,9 @@ impl Broker {
             offset: Offset(0),
             tombstone: false,
         };
-        let state = (meta.producer_id << 24) | ((meta.producer_epoch as u64) << 8) | meta.state.code();
+        // The record id's 40 bits: producer id (20), epoch (16), state (4).
+        debug_assert!(meta.producer_id < 1 << 20, "producer id {} beyond the state record's 20 bits", meta.producer_id);
+        let state = ((meta.producer_id & 0xF_FFFF) << 20) | ((meta.producer_epoch as u64) << 4) | meta.state.code();
         let mut records = vec![record(RecordId::new(OFFSETS_RECORD_PRODUCER, state), key(TXN_STATE_KEY))];
         records.extend(
             added
@@ -84,7 +86,7 @@ impl Broker {
                 let seq = r.record_id.seq() as u64;
                 let low = k & TXN_STATE_KEY;
                 if low == TXN_STATE_KEY {
-                    let Some(state) = TxnState::from_code(seq & 0xFF) else { continue };
+                    let Some(state) = TxnState::from_code(seq & 0xF) else { continue };
                     let m = meta.get_or_insert_with(|| super::txn_coordinator::TxnMetadata {
                         producer_id: 0,
                         producer_epoch: 0,
@@ -94,7 +96,6 @@ impl Broker {
                         timeout_ms: 60_000,
                         started: SimTime::ZERO,
                         pending_markers: Default::default(),
-                        fencing: false,
                     });
                     if m.state != TxnState::Ongoing && state == TxnState::Ongoing {
                         m.started = SimTime(r.timestamp_ms);
@@ -102,8 +103,8 @@ impl Broker {
                     if matches!(state, TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort) {
                         m.partitions.clear();
                     }
-                    m.producer_id = seq >> 24;
-                    m.producer_epoch = ((seq >> 8) & 0xFFFF) as u16;
+                    m.producer_id = seq >> 20;
+                    m.producer_epoch = ((seq >> 4) & 0xFFFF) as u16;
                     m.state = state;
                 } else if let Some(m) = meta.as_mut() {
                     m.partitions.insert(TopicPartition::new(crate::ids::TopicId(low >> 10), low & 0x3FF));
@@ -314,7 +315,6 @@ impl Broker {
             // Nothing to mark: complete at once.
             if let Some(t) = self.txn.txns.get_mut(id) {
                 t.state = if commit { TxnState::CompleteCommit } else { TxnState::CompleteAbort };
-                t.fencing = false;
             }
             return;
         }

@@ -73,8 +73,6 @@ pub struct TxnMetadata {
     pub started: SimTime,
     /// Partitions whose marker is not written yet, in a Prepare state.
     pub pending_markers: BTreeSet<TopicPartition>,
-    /// A new instance is waiting for this abort to finish before it gets its epoch.
-    pub fencing: bool,
 }
 
 /// What the broker must do after a coordinator decision.
@@ -119,7 +117,6 @@ impl TransactionCoordinator {
                     timeout_ms,
                     started: SimTime::ZERO,
                     pending_markers: BTreeSet::new(),
-                    fencing: false,
                 },
             );
             return vec![Decision::Granted { producer_id, producer_epoch: 0 }];
@@ -132,7 +129,6 @@ impl TransactionCoordinator {
             TxnState::Ongoing => {
                 // prepareFenceProducerEpoch, then an abort (which bumps once more, v2).
                 t.producer_epoch += 1;
-                t.fencing = true;
                 let abort = Self::prepare_end(t, false);
                 vec![abort, Decision::Refused(KafkaError::ConcurrentTransactions)]
             }
@@ -241,7 +237,6 @@ impl TransactionCoordinator {
         }
         t.state = if t.state == TxnState::PrepareCommit { TxnState::CompleteCommit } else { TxnState::CompleteAbort };
         t.partitions.clear();
-        t.fencing = false;
         Some((id.clone(), t.state))
     }
 
