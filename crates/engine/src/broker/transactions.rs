@@ -169,23 +169,8 @@ impl Broker {
                 producer_epoch,
                 partitions,
             } => {
-                let correlation_id = *correlation_id;
-                let error = if !self.coordinates(transactional_id) {
-                    Some(KafkaError::NotCoordinator)
-                } else {
-                    let now = ctx.now();
-                    match self.txn.add_partitions(transactional_id, *producer_id, *producer_epoch, partitions, now) {
-                        Ok(added) => {
-                            if !added.is_empty() {
-                                self.persist_txn(ctx, transactional_id, &added);
-                            }
-                            self.arm_txn_timeout_check(ctx);
-                            None
-                        }
-                        Err(e) => Some(e),
-                    }
-                };
-                ctx.send(from, Message::AddPartitionsToTxnResponse { correlation_id, error });
+                let error = self.add_to_txn(ctx, transactional_id, *producer_id, *producer_epoch, partitions);
+                ctx.send(from, Message::AddPartitionsToTxnResponse { correlation_id: *correlation_id, error });
                 true
             }
             Message::EndTxnRequest { correlation_id, transactional_id, producer_id, producer_epoch, commit } => {
@@ -221,24 +206,9 @@ impl Broker {
                 producer_epoch,
                 group_id,
             } => {
-                let correlation_id = *correlation_id;
-                let error = if !self.coordinates(transactional_id) {
-                    Some(KafkaError::NotCoordinator)
-                } else {
-                    let tp = self.offsets_partition(group_id);
-                    let now = ctx.now();
-                    match self.txn.add_partitions(transactional_id, *producer_id, *producer_epoch, &[tp], now) {
-                        Ok(added) => {
-                            if !added.is_empty() {
-                                self.persist_txn(ctx, transactional_id, &added);
-                            }
-                            self.arm_txn_timeout_check(ctx);
-                            None
-                        }
-                        Err(e) => Some(e),
-                    }
-                };
-                ctx.send(from, Message::AddOffsetsToTxnResponse { correlation_id, error });
+                let tp = self.offsets_partition(group_id);
+                let error = self.add_to_txn(ctx, transactional_id, *producer_id, *producer_epoch, &[tp]);
+                ctx.send(from, Message::AddOffsetsToTxnResponse { correlation_id: *correlation_id, error });
                 true
             }
             Message::TxnOffsetCommitRequest {
@@ -297,6 +267,31 @@ impl Broker {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// AddPartitionsToTxn (and AddOffsetsToTxn, for a group's offsets partition) at the
+    /// coordinator: the partitions join `id`'s transaction, which starts with the first.
+    fn add_to_txn(
+        &mut self,
+        ctx: &mut Ctx,
+        id: &str,
+        producer_id: u64,
+        producer_epoch: u16,
+        partitions: &[TopicPartition],
+    ) -> Option<KafkaError> {
+        if !self.coordinates(id) {
+            return Some(KafkaError::NotCoordinator);
+        }
+        match self.txn.add_partitions(id, producer_id, producer_epoch, partitions, ctx.now()) {
+            Ok(added) => {
+                if !added.is_empty() {
+                    self.persist_txn(ctx, id, &added);
+                }
+                self.arm_txn_timeout_check(ctx);
+                None
+            }
+            Err(e) => Some(e),
         }
     }
 

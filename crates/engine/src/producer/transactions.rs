@@ -506,48 +506,21 @@ impl Producer {
             (TxnRequest::AddPartitions, Message::AddPartitionsToTxnResponse { correlation_id, error })
                 if *correlation_id == awaited =>
             {
-                match error {
-                    None => {
-                        t.in_flight = None;
-                        let adding = std::mem::take(&mut t.adding);
-                        t.added.extend(adding);
-                        self.step(ctx);
-                    }
-                    Some(
-                        KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch | KafkaError::InvalidTxnState,
-                    ) => {
-                        t.in_flight = None;
-                        self.txn_fatal(ctx, KafkaError::ProducerFenced);
-                    }
-                    // Kafka's ADD_PARTITIONS_RETRY_BACKOFF_MS after CONCURRENT_TRANSACTIONS.
-                    Some(KafkaError::ConcurrentTransactions) => self.txn_retry(ctx, false, 20),
-                    Some(e) => {
-                        let lost = matches!(e, KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable);
-                        self.txn_retry(ctx, lost, backoff);
-                    }
+                if error.is_none() {
+                    t.in_flight = None;
+                    let adding = std::mem::take(&mut t.adding);
+                    t.added.extend(adding);
                 }
+                self.txn_add_answered(ctx, *error);
             }
             (TxnRequest::AddOffsets, Message::AddOffsetsToTxnResponse { correlation_id, error })
                 if *correlation_id == awaited =>
             {
-                match error {
-                    None => {
-                        t.in_flight = None;
-                        t.offsets_step = OffsetsStep::Added;
-                        self.step(ctx);
-                    }
-                    Some(
-                        KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch | KafkaError::InvalidTxnState,
-                    ) => {
-                        t.in_flight = None;
-                        self.txn_fatal(ctx, KafkaError::ProducerFenced);
-                    }
-                    Some(KafkaError::ConcurrentTransactions) => self.txn_retry(ctx, false, 20),
-                    Some(e) => {
-                        let lost = matches!(e, KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable);
-                        self.txn_retry(ctx, lost, backoff);
-                    }
+                if error.is_none() {
+                    t.in_flight = None;
+                    t.offsets_step = OffsetsStep::Added;
                 }
+                self.txn_add_answered(ctx, *error);
             }
             (TxnRequest::TxnOffsetCommit, Message::TxnOffsetCommitResponse { correlation_id, error })
                 if *correlation_id == awaited =>
@@ -590,6 +563,27 @@ impl Producer {
             _ => return false,
         }
         true
+    }
+
+    /// After an AddPartitionsToTxn or AddOffsetsToTxn answer (its success already noted): go on,
+    /// stop if fenced, or ask again (after Kafka's ADD_PARTITIONS_RETRY_BACKOFF_MS, 20 ms, for
+    /// CONCURRENT_TRANSACTIONS; after `retry.backoff.ms`, finding the coordinator again if lost).
+    fn txn_add_answered(&mut self, ctx: &mut Ctx, error: Option<KafkaError>) {
+        match error {
+            None => self.step(ctx),
+            Some(KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch | KafkaError::InvalidTxnState) => {
+                if let Some(t) = self.txn.as_mut() {
+                    t.in_flight = None;
+                }
+                self.txn_fatal(ctx, KafkaError::ProducerFenced);
+            }
+            Some(KafkaError::ConcurrentTransactions) => self.txn_retry(ctx, false, 20),
+            Some(e) => {
+                let lost = matches!(e, KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable);
+                let backoff = self.config.retry_backoff_ms;
+                self.txn_retry(ctx, lost, backoff);
+            }
+        }
     }
 
     /// A coordinator request timed out, or its connection dropped: find the coordinator again.
