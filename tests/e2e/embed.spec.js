@@ -35,7 +35,7 @@ test('the embed example page runs three live frames at their sizes', async ({ pa
 
 test('every view fits a 400 × 300 frame, and an unknown view is named', async ({ page }) => {
   await page.setViewportSize({ width: 400, height: 300 });
-  await page.goto('/?embed=partitions,groups,windows,outcomes,producer,lag,events&autoplay=1&speed=10');
+  await page.goto('/?embed=partitions,groups,windows,outcomes,producer,lag,events,guarantees&autoplay=1&speed=10');
   await expect(page.getByTestId('sim-time')).not.toHaveText('0.000s');
   await page.waitForTimeout(2_000);
   const [scroll, client] = await page.locator('html').evaluate((e) => [e.scrollWidth, e.clientWidth]);
@@ -44,6 +44,6 @@ test('every view fits a 400 × 300 frame, and an unknown view is named', async (
 
   await page.goto('/?embed=groups,lagg');
   await expect(page.getByTestId('notice')).toHaveText(
-    'embed: there is no view named "lagg"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools');
+    'embed: there is no view named "lagg"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees');
   await expect(page.getByTestId('embed-groups')).toBeVisible();
 });
