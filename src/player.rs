@@ -504,20 +504,7 @@ pub fn compare_guarantees(
             let group = sim.valid().scenario.consumer_groups.first().map(|g| g.group_id.clone()).unwrap_or_default();
             let mut extra = vec![];
             if faults.drop_rate > 0.0 {
-                for to in ["producers", "consumers"] {
-                    extra.push(TimedCommand {
-                        at_ms: 0,
-                        command: Command::LinkFault {
-                            from: "brokers".into(),
-                            to: to.into(),
-                            message: Some("ProduceResponse".into()),
-                            drop_rate: faults.drop_rate,
-                            duplicate_rate: 0.0,
-                            delay_ms: 0,
-                            count: None,
-                        },
-                    });
-                }
+                extra = streamlab_engine::command::drop_produce_responses(faults.drop_rate, true);
             }
             if let Some(at_ms) = faults.crash_at_ms {
                 extra.push(TimedCommand {

@@ -784,22 +784,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         }
     }
     if let Some(rate) = drop_responses {
-        // A pipeline's producers live in its consumers: their responses are dropped too.
-        let to: &[&str] = if guarantee.is_some() { &["producers", "consumers"] } else { &["producers"] };
-        for to in to {
-            s.faults.push(TimedCommand {
-                at_ms: 0,
-                command: Command::LinkFault {
-                    from: "brokers".into(),
-                    to: (*to).into(),
-                    message: Some("ProduceResponse".into()),
-                    drop_rate: rate,
-                    duplicate_rate: 0.0,
-                    delay_ms: 0,
-                    count: None,
-                },
-            });
-        }
+        s.faults.extend(streamlab_engine::command::drop_produce_responses(rate, guarantee.is_some()));
     }
     for (broker, at_ms) in crash_broker {
         s.faults.push(TimedCommand { at_ms, command: Command::CrashBroker { broker } });

@@ -181,6 +181,27 @@ impl SeekTo {
     }
 }
 
+/// Link faults from time 0 that drop `rate` of the ProduceResponses brokers send to producers and,
+/// with `pipelines`, to consumers too (a pipeline's producers live in its members): the
+/// `--drop-responses` of the CLI and of the page's comparison of guarantees.
+pub fn drop_produce_responses(rate: f64, pipelines: bool) -> Vec<TimedCommand> {
+    let to: &[&str] = if pipelines { &["producers", "consumers"] } else { &["producers"] };
+    to.iter()
+        .map(|to| TimedCommand {
+            at_ms: 0,
+            command: Command::LinkFault {
+                from: "brokers".into(),
+                to: (*to).into(),
+                message: Some("ProduceResponse".into()),
+                drop_rate: rate,
+                duplicate_rate: 0.0,
+                delay_ms: 0,
+                count: None,
+            },
+        })
+        .collect()
+}
+
 /// Why a command was refused. Nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {

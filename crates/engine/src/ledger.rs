@@ -430,17 +430,18 @@ impl Ledger {
         if to <= from {
             return;
         }
+        // Kept sorted and disjoint: the new range absorbs the ranges it meets (transaction
+        // markers make this a call per marker, so no full re-sort).
         let ranges = g.skipped.entry(partition).or_default();
-        ranges.push((from.0, to.0));
-        ranges.sort_unstable();
-        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
-        for &(a, b) in ranges.iter() {
-            match merged.last_mut() {
-                Some(last) if a <= last.1 => last.1 = last.1.max(b),
-                _ => merged.push((a, b)),
-            }
+        let (mut a, mut b) = (from.0, to.0);
+        let first = ranges.partition_point(|r| r.1 < a);
+        let mut last = first;
+        while last < ranges.len() && ranges[last].0 <= b {
+            a = a.min(ranges[last].0);
+            b = b.max(ranges[last].1);
+            last += 1;
         }
-        *ranges = merged;
+        ranges.splice(first..last, [(a, b)]);
     }
 
     /// The group's outcome, given the partitions it reads; `record_id` names the record at a

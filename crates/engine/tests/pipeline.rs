@@ -4,7 +4,6 @@
 //! duplicates only under at-least-once, and neither under exactly-once. `cargo xtask test` runs
 //! the same over seeds 1 to 50 in release (`streamlab guarantees --check`).
 
-use streamlab_engine::command::TimedCommand;
 use streamlab_engine::consumer::Guarantee;
 use streamlab_engine::ledger::Outcome;
 use streamlab_engine::workload::table::TAXI_CSV;
@@ -13,20 +12,7 @@ use streamlab_engine::{Command, Datasets, Preset, Scenario, SimTime, Simulation}
 fn run(guarantee: Guarantee, seed: u64) -> (Outcome, u64, Simulation) {
     let mut s = Scenario::preset(Preset::Taxi, seed, 6, 3);
     s.with_guarantee(guarantee, "guarantee").unwrap();
-    for to in ["producers", "consumers"] {
-        s.faults.push(TimedCommand {
-            at_ms: 0,
-            command: Command::LinkFault {
-                from: "brokers".into(),
-                to: to.into(),
-                message: Some("ProduceResponse".into()),
-                drop_rate: 0.05,
-                duplicate_rate: 0.0,
-                delay_ms: 0,
-                count: None,
-            },
-        });
-    }
+    s.faults.extend(streamlab_engine::command::drop_produce_responses(0.05, true));
     let mut data = Datasets::default();
     data.set(TAXI_CSV, include_str!("../../../static/data/nyc-yellow-taxi-2019-01-sample.csv").to_string());
     let mut sim = Simulation::with_data(s, &data).unwrap();

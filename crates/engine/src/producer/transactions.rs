@@ -268,6 +268,9 @@ impl Producer {
     /// coordinator, InitProducerId, AddPartitionsToTxn, or EndTxn once the transaction's batches
     /// are all answered.
     pub(super) fn txn_progress(&mut self, ctx: &mut Ctx) {
+        if self.txn.is_none() {
+            return; // every step of every producer comes here
+        }
         let batches_done = self.accumulator.iter().all(|q| q.is_empty()) && self.pending.is_empty();
         let producer = self.producer_id();
         let Some(t) = self.txn.as_mut() else { return };
