@@ -428,7 +428,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
         ViewId::Guarantees => html! {
             <GuaranteesPanel comparison={v.guarantees.clone()} comparing={v.comparing_guarantees} on_action={on_action.clone()} />
         },
-        ViewId::Windows => html! { <WindowPanel {snapshot} /> },
+        ViewId::Windows => html! {
+            <WindowPanel {snapshot} setup={v.setup.clone()} scenario={v.scenario.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
+        },
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },
         ViewId::Producer => html! {
             <ProducerPanel {snapshot} setup={v.setup.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />

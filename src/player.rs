@@ -10,6 +10,7 @@ use streamlab_engine::config::{Acks, ConsumerConfig};
 use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::{CommitMode, Guarantee};
 use streamlab_engine::metrics::Metrics;
+use streamlab_engine::scenario::WindowType;
 use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
 use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
 use streamlab_engine::timeline::Rebalance;
@@ -134,6 +135,8 @@ pub struct Knobs {
     pub assign: bool,
     /// Members of the second group `g2` on the same topics (0: none).
     pub second_group: u32,
+    /// The first group's window type, if it has windows.
+    pub window_type: Option<WindowType>,
 }
 
 /// `acks` as Kafka spells it.
@@ -191,6 +194,7 @@ impl Knobs {
                 .iter()
                 .find(|g| g.group_id == streamlab_engine::session::SECOND_GROUP)
                 .map_or(0, |g| g.members),
+            window_type: group.and_then(|g| g.windows).map(|w| w.kind),
         }
     }
 
@@ -261,6 +265,11 @@ impl Knobs {
         for (name, value, unchanged) in knobs {
             if !value.is_null() && (!unchanged || s.contains_key(name)) {
                 s.insert(name.into(), value);
+            }
+        }
+        if let Some(t) = self.window_type {
+            if before.is_some_and(|b| b.window_type != Some(t)) || s.contains_key("window.type") {
+                s.insert("window.type".into(), t.name().into());
             }
         }
         setup
@@ -1069,6 +1078,7 @@ mod tests {
             commit_on_revoke: true,
             assign: false,
             second_group: 2,
+            window_type: Some(WindowType::Tumbling),
         };
         let setup = knobs.apply(&Setup::preset(Preset::Iot));
         let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();

@@ -77,7 +77,9 @@ pub fn setting_value(scenario: &Scenario, name: &str) -> Option<Value> {
         "consumers" => group?.members.into(),
         "commit_mode" => group?.commit_mode.name().into(),
         "processing_ms_per_record" => group?.processing_ms_per_record.into(),
-        "window.size_ms" => group?.windows?.size_ms.into(),
+        "window.type" => group?.windows?.kind.name().into(),
+        "window.size_ms" => group?.windows?.length_ms().into(),
+        "window.advance_ms" => group?.windows?.advance_ms?.into(),
         "window.grace_ms" => group?.windows?.grace_ms.into(),
         "workload.rate_per_s" | "workload.devices" | "workload.interval_ms" => {
             match (&scenario.producers.first()?.workload, name) {

@@ -1,14 +1,27 @@
-//! The windows view: the busiest keys' latest tumbling windows, open or closed, with each task's
-//! stream time and the late count.
+//! The windows view: the window definition (with a switch between the four types), each task's
+//! stream time, the busiest keys' latest windows drawn on an event-time axis, open or closed,
+//! and the late output with each record's lateness.
 
+use crate::app::Action;
+use crate::player::Knobs;
 use std::rc::Rc;
+use streamlab_engine::exercise::ActionKind;
+use streamlab_engine::scenario::WindowType;
+use streamlab_engine::session::Setup;
+use streamlab_engine::snapshot::{WindowRow, WindowsView};
+use streamlab_engine::streams::Windows;
 use streamlab_engine::workload::table::format_naive_ms;
-use streamlab_engine::Snapshot;
+use streamlab_engine::{Scenario, Snapshot};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub snapshot: Rc<Snapshot>,
+    pub setup: Rc<Setup>,
+    pub scenario: Rc<Scenario>,
+    pub on_action: Callback<Action>,
+    /// In an exercise, the actions it allows; the type switch is the playground's only.
+    pub allowed: Option<Rc<Vec<ActionKind>>>,
 }
 
 fn duration(ms: u64) -> String {
@@ -22,14 +35,106 @@ fn duration(ms: u64) -> String {
     }
 }
 
-/// A window start or stream time, as short as the window size allows while telling windows apart:
-/// `HH:MM:SS` for windows under a minute, else `MM-DD HH:MM`.
-fn short_time(ms: u64, size_ms: u64) -> String {
+/// A window bound or stream time, as short as the windows' scale allows: `HH:MM:SS` under a
+/// minute, else `MM-DD HH:MM`.
+fn short_time(ms: u64, scale_ms: u64) -> String {
     let full = format_naive_ms(ms);
-    if size_ms < 60_000 {
+    if scale_ms < 60_000 {
         full[11..19].to_string()
     } else {
         full[5..16].to_string()
+    }
+}
+
+/// The heading: type and parameters.
+fn title(w: &Windows) -> String {
+    match *w {
+        Windows::Time { size_ms, advance_ms, grace_ms } if size_ms == advance_ms => {
+            format!("Tumbling windows of {}, grace {}", duration(size_ms), duration(grace_ms))
+        }
+        Windows::Time { size_ms, advance_ms, grace_ms } => format!(
+            "Hopping windows of {}, advancing by {}, grace {}",
+            duration(size_ms),
+            duration(advance_ms),
+            duration(grace_ms)
+        ),
+        Windows::Sliding { time_difference_ms, grace_ms } => {
+            format!("Sliding windows, time difference {}, grace {}", duration(time_difference_ms), duration(grace_ms))
+        }
+        Windows::Session { inactivity_gap_ms, grace_ms } => {
+            format!("Session windows, inactivity gap {}, grace {}", duration(inactivity_gap_ms), duration(grace_ms))
+        }
+    }
+}
+
+/// What the windows are, in Kafka Streams' words with Beam's and Spark's beside them.
+fn explain(w: &Windows) -> &'static str {
+    match w.name() {
+        "tumbling" => "Kafka Streams TimeWindows.ofSizeAndGrace (Beam: fixed windows with allowed lateness; Spark: window(time, size) with a watermark). Windows are [start, end), aligned to the epoch, and never overlap: each record is in exactly one.",
+        "hopping" => "Kafka Streams TimeWindows.ofSizeAndGrace(...).advanceBy(...) (Beam: SlidingWindows; Spark: window(time, size, slide)). Windows are [start, end), aligned to the epoch, and overlap: each record is in size ÷ advance windows. Each window closes on its own, so a late record can be kept by its newer windows and dropped by the older ones.",
+        "sliding" => "Kafka Streams SlidingWindows.ofTimeDifferenceAndGrace (KIP-450; neither Beam nor Spark has these: their \"sliding\" windows are hopping ones). Windows are [start, end], both bounds inclusive, made by the records: each record makes the window ending at it, and the window just after it when a later record falls there, so each distinct set of records within the time difference is one window.",
+        _ => "Kafka Streams SessionWindows.ofInactivityGapAndGrace (Beam: Sessions; Spark: session_window). A session is [first, last] record, both inclusive; a record within the gap of a session joins it, and one within the gap of two merges them. A record is dropped only when the session it would make ends before stream time − grace − gap.",
+    }
+}
+
+/// Each window's lane on the axis: the first whose last window ended before it starts.
+fn lanes(row: &WindowRow, inclusive: bool) -> (Vec<usize>, usize) {
+    let mut ends: Vec<u64> = vec![];
+    let lane = row
+        .cells
+        .iter()
+        .map(|c| {
+            let free = ends.iter().position(|&e| if inclusive { e < c.start_ms } else { e <= c.start_ms });
+            match free {
+                Some(i) => {
+                    ends[i] = c.end_ms;
+                    i
+                }
+                None => {
+                    ends.push(c.end_ms);
+                    ends.len() - 1
+                }
+            }
+        })
+        .collect();
+    (lane, ends.len().max(1))
+}
+
+/// One key's latest windows as boxes on an event-time axis, with its task's stream time.
+fn axis(w: &WindowsView, row: &WindowRow, stream_time: Option<u64>) -> Html {
+    let (Some(first), Some(last)) = (row.cells.first(), row.cells.iter().map(|c| c.end_ms).max()) else {
+        return html! {};
+    };
+    let from = first.start_ms;
+    let to = last.max(stream_time.unwrap_or(0).min(last + (last - from) / 4)).max(from + 1);
+    // Percent of the width: text is not stretched as a scaled viewBox would stretch it.
+    let x = |t: u64| (t.saturating_sub(from)) as f64 / (to - from) as f64 * 100.0;
+    let (lane, lane_count) = lanes(row, w.windows.end_inclusive());
+    let h = 18.0;
+    let height = lane_count as f64 * h + 4.0;
+    html! {
+        <svg class="axis" height={format!("{height}")} role="img"
+            aria-label={format!("{}: {} windows from {}", row.key, row.cells.len(), format_naive_ms(from))}>
+            { for row.cells.iter().zip(&lane).map(|(c, &l)| {
+                let (x0, x1) = (x(c.start_ms), x(c.end_ms).max(x(c.start_ms) + 0.3));
+                let y = 2.0 + l as f64 * h;
+                html! {
+                    <g class={classes!("win", if c.closed { "closed" } else { "open" })}>
+                        <title>{format!("[{}, {}{} · {} · {}", format_naive_ms(c.start_ms), format_naive_ms(c.end_ms),
+                            if w.windows.end_inclusive() { "]" } else { ")" }, c.summary, if c.closed { "closed" } else { "open" })}</title>
+                        <rect x={format!("{x0:.2}%")} y={format!("{y:.1}")} width={format!("{:.2}%", x1 - x0)} height={format!("{:.1}", h - 3.0)} rx="2" />
+                        if x1 - x0 > 3.0 {
+                            <text x={format!("{:.2}%", x0 + 0.5)} y={format!("{:.1}", y + h - 7.0)}>{c.count}</text>
+                        }
+                    </g>
+                }
+            }) }
+            if let Some(st) = stream_time.filter(|st| *st >= from && *st <= to) {
+                <line class="stream-time-line" x1={format!("{:.2}%", x(st))} x2={format!("{:.2}%", x(st))} y1="0" y2={format!("{height}")}>
+                    <title>{format!("stream time {}", format_naive_ms(st))}</title>
+                </line>
+            }
+        </svg>
     }
 }
 
@@ -43,50 +148,103 @@ pub fn window_panel(props: &Props) -> Html {
             </section>
         };
     };
+    let switch = {
+        let (setup, scenario, cb) = (props.setup.clone(), props.scenario.clone(), props.on_action.clone());
+        Callback::from(move |e: Event| {
+            let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value());
+            if let Some(kind) = value.as_deref().and_then(WindowType::parse) {
+                cb.emit(Action::Configure(Knobs { window_type: Some(kind), ..Knobs::of(&setup, &scenario) }));
+            }
+        })
+    };
+    let current = w.windows.name();
+    let scale = match w.windows {
+        Windows::Time { size_ms, .. } => size_ms,
+        Windows::Sliding { time_difference_ms, .. } => time_difference_ms,
+        Windows::Session { inactivity_gap_ms, .. } => inactivity_gap_ms,
+    };
     let stream_time = w.stream_time_ms.iter().map(|(_, t)| *t).max();
+    let task_time = |partition: &str| w.stream_time_ms.iter().find(|(p, _)| p == partition).map(|(_, t)| *t);
+    let bracket = if w.windows.end_inclusive() { "]" } else { ")" };
     html! {
         <section class="panel" aria-labelledby="windows-h">
-            <h2 id="windows-h">{format!("Tumbling windows of {}, grace {}", duration(w.size_ms), duration(w.grace_ms))}
+            <h2 id="windows-h"><span data-testid="window-title">{title(&w.windows)}</span>
                 <span class="sub">
                     {" · late "}<output data-testid="late">{w.late}</output>
                     {format!(" · {} windows, {} open", w.total_windows, w.open_windows)}
+                    if w.skipped_windows > 0 { {format!(" · {} skipped by closed windows", w.skipped_windows)} }
                 </span>
             </h2>
-            <p class="hint">
-                {"Kafka Streams TimeWindows.ofSizeAndGrace (Beam: fixed windows with allowed lateness; Spark: a tumbling window with a watermark). Windows are [start, end), aligned to the epoch. Stream time is the largest event time a task (a partition) has seen; a window closes when stream time reaches its end plus the grace, and a record for a closed window is late: counted here and dropped."}
+            if props.allowed.is_none() {
+                <label class="window-type">{"window type "}
+                    <select onchange={switch} data-testid="window-type">
+                        { for ["tumbling", "hopping", "sliding", "session"].iter().map(|t| html! {
+                            <option value={*t} selected={*t == current}>{*t}</option>
+                        }) }
+                    </select>
+                </label>
+            }
+            <p class="hint">{explain(&w.windows)}
+                {" Stream time is the largest event time a task (a partition) has seen; a window closes when stream time passes its end plus the grace, and a record no open window takes is late: it goes to the late output below instead."}
             </p>
             <p class="stream-time">{"stream time: "}
                 { match stream_time {
-                    Some(t) => html! { <><strong>{format_naive_ms(t)}</strong>{" (latest task); per partition: "}
-                        { w.stream_time_ms.iter().map(|(p, t)| format!("{p} {}", short_time(*t, w.size_ms))).collect::<Vec<_>>().join(" · ") }</> },
+                    Some(t) => html! { <><strong data-testid="stream-time">{format_naive_ms(t)}</strong>{" (latest task); per partition: "}
+                        { w.stream_time_ms.iter().map(|(p, t)| format!("{p} {}", short_time(*t, scale))).collect::<Vec<_>>().join(" · ") }</> },
                     None => html! { {"– (no record processed yet)"} },
                 } }
             </p>
             <table class="windows">
-                <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{"latest windows (oldest left): start, count, aggregate; hover for all of it"}</th></tr></thead>
+                <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{format!("latest windows on event time, [start, end{bracket}, with their record counts; the red line is the task's stream time; grey, dashed: closed. Below: each window's start, count and aggregate (hover for all of it)")}</th></tr></thead>
                 <tbody>
-                { for w.rows.iter().map(|row| html! {
+                { for w.rows.iter().map(|row| {
+                    let st = row.partition.as_deref().and_then(task_time).or(stream_time);
+                    html! {
                     <tr key={row.key.clone()}>
                         <th scope="row">{&row.key}</th>
                         <td class="num">{row.total}</td>
                         <td class="cells">
+                            {axis(w, row, st)}
+                            <div class="window-list">
                             { for row.cells.iter().map(|c| html! {
                                 <span class={classes!("window", if c.closed { "closed" } else { "open" })} title={c.summary.clone()}>
-                                    <span class="when">{short_time(c.start_ms, w.size_ms)}</span>
+                                    <span class="when">{short_time(c.start_ms, scale)}</span>
                                     <span class="count">{c.count}</span>
                                     if !c.detail.is_empty() { <span class="detail">{&c.detail}</span> }
                                     <span class="state">{ if c.closed { "closed" } else { "open" } }</span>
                                 </span>
                             }) }
+                            </div>
                         </td>
                     </tr>
-                }) }
+                }}) }
                 </tbody>
             </table>
-            if !w.late_ids.is_empty() {
-                <details><summary>{format!("Late record ids ({} shown)", w.late_ids.len())}</summary>
-                    <p class="ids">{w.late_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")}</p></details>
+            if !w.late_records.is_empty() {
+                <details class="late-output" data-testid="late-output"><summary>{format!("Late output: {} records ({} shown)", w.late, w.late_records.len())}</summary>
+                    <table class="late">
+                        <thead><tr><th>{"record"}</th><th>{"key"}</th><th>{"partition"}</th><th>{"event time"}</th><th>{"stream time then"}</th><th>{"lateness"}</th></tr></thead>
+                        <tbody>
+                        { for w.late_records.iter().map(|l| html! {
+                            <tr><td class="num">{l.id}</td><td>{&l.key}</td><td>{&l.partition}</td>
+                                <td>{format_naive_ms(l.timestamp_ms)}</td><td>{format_naive_ms(l.stream_time_ms)}</td>
+                                <td class="num">{duration_text(l.stream_time_ms - l.timestamp_ms)}</td></tr>
+                        }) }
+                        </tbody>
+                    </table>
+                </details>
             }
         </section>
+    }
+}
+
+/// A lateness: the largest whole unit, with a decimal where it helps (`3.5 h`, `40 s`).
+fn duration_text(ms: u64) -> String {
+    match ms {
+        ms if ms >= 86_400_000 => format!("{:.1} d", ms as f64 / 86_400_000.0),
+        ms if ms >= 3_600_000 => format!("{:.1} h", ms as f64 / 3_600_000.0),
+        ms if ms >= 60_000 => format!("{:.1} min", ms as f64 / 60_000.0),
+        ms if ms >= 1000 => format!("{:.1} s", ms as f64 / 1000.0),
+        ms => format!("{ms} ms"),
     }
 }

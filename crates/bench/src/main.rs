@@ -11,8 +11,7 @@
 //! smallest configuration once (a smoke test).
 
 use std::time::Instant;
-use streamlab_engine::streams::windows::Payload;
-use streamlab_engine::streams::{Aggregation, TumblingWindows, WindowedAggregator};
+use streamlab_engine::streams::{Aggregation, Payload, WindowedAggregator, Windows};
 use streamlab_engine::{KeyId, RecordId, Scenario, SimTime, Simulation};
 
 /// The scenario of the `iot-1h` benchmark: one hour of 1,000 IoT sensors.
@@ -84,7 +83,7 @@ fn windows(events: u64) -> Measured {
             ((x % 1000) as u32, (i + 3000).saturating_sub(x % 3000))
         })
         .collect();
-    let spec = TumblingWindows { size_ms: 60_000, grace_ms: 10_000 };
+    let spec = Windows::tumbling(60_000, 10_000);
     let mut app = WindowedAggregator::new(spec, Aggregation::Count, 1);
     let start = Instant::now();
     let mut done = 0u64;

@@ -15,7 +15,7 @@ use streamlab_engine::exercise::{Course, Exercise, MAX_EXERCISE_BYTES};
 use streamlab_engine::export;
 use streamlab_engine::producer::partitioner::to_positive;
 use streamlab_engine::scenario::MAX_SCENARIO_BYTES;
-use streamlab_engine::scenario::{WindowSpec, WorkloadSpec};
+use streamlab_engine::scenario::{WindowSpec, WindowType, WorkloadSpec};
 use streamlab_engine::sim::{Level, TraceCapacity};
 use streamlab_engine::simulation::TraceSink;
 use streamlab_engine::{Command, Datasets, Preset, Report, Scenario, SimTime, Simulation};
@@ -41,6 +41,25 @@ enum PresetArg {
     Taxi,
     /// eBay auction bids keyed by auctionid.
     Bids,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum WindowTypeArg {
+    Tumbling,
+    Hopping,
+    Sliding,
+    Session,
+}
+
+impl From<WindowTypeArg> for WindowType {
+    fn from(t: WindowTypeArg) -> WindowType {
+        match t {
+            WindowTypeArg::Tumbling => WindowType::Tumbling,
+            WindowTypeArg::Hopping => WindowType::Hopping,
+            WindowTypeArg::Sliding => WindowType::Sliding,
+            WindowTypeArg::Session => WindowType::Session,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -76,9 +95,17 @@ struct RunArgs {
     /// Consumers in the preset's group (0 to 64).
     #[arg(long, default_value_t = 3)]
     consumers: u32,
-    /// Tumbling window size (e.g. 15m, 7d).
+    /// Window size (e.g. 15m, 7d): the size of tumbling and hopping windows, the time
+    /// difference of sliding windows, the inactivity gap of sessions.
     #[arg(long, value_parser = parse_duration_ms)]
     window: Option<u64>,
+    /// Window type: tumbling, hopping (advancing by --advance, default a third of the size),
+    /// sliding or session.
+    #[arg(long, value_enum)]
+    window_type: Option<WindowTypeArg>,
+    /// How far hopping windows advance (e.g. 5m).
+    #[arg(long, value_parser = parse_duration_ms)]
+    advance: Option<u64>,
     /// Grace period of the windows (e.g. 5m, 60d).
     #[arg(long, value_parser = parse_duration_ms)]
     grace: Option<u64>,
@@ -324,6 +351,33 @@ enum Cmd {
         /// The keys (as UTF-8 text, or hex with --key-hex); put `--` before a key starting with `-`.
         keys: Vec<String>,
     },
+    /// Which windows records fall in, by Kafka Streams' rules, for one key. Times and sizes are
+    /// in ms or with a unit (90s, 15m, 2h, 7d). Tumbling / hopping: one JSON line per --at, in
+    /// order, {"timestamp", "windows": [{"start", "end"}]} with end exclusive. Session: the final
+    /// merged sessions, {"sessions": [{"start", "end", "count"}]}. Sliding: the final windows,
+    /// {"windows": [{"start", "end", "count"}]}. Session and sliding bounds are inclusive.
+    #[command(group(clap::ArgGroup::new("kind").required(true).args(["tumbling", "hopping", "sliding", "session"])))]
+    Windows {
+        /// TimeWindows.ofSizeAndGrace(SIZE, grace): epoch-aligned [start, start + SIZE).
+        #[arg(long, value_name = "SIZE", value_parser = parse_duration_ms)]
+        tumbling: Option<u64>,
+        /// TimeWindows with advanceBy(ADVANCE): SIZE,ADVANCE, 0 < ADVANCE <= SIZE.
+        #[arg(long, value_name = "SIZE,ADVANCE", value_parser = parse_size_advance)]
+        hopping: Option<(u64, u64)>,
+        /// SlidingWindows.ofTimeDifferenceAndGrace(DIFFERENCE, grace): [start, start + DIFFERENCE].
+        #[arg(long, value_name = "DIFFERENCE", value_parser = parse_duration_ms)]
+        sliding: Option<u64>,
+        /// SessionWindows.ofInactivityGapAndGrace(GAP, grace).
+        #[arg(long, value_name = "GAP", value_parser = parse_duration_ms)]
+        session: Option<u64>,
+        /// Process the timestamps in the order given, stream time advancing, and leave out what
+        /// Kafka Streams drops as late. Without it nothing is late.
+        #[arg(long, value_parser = parse_duration_ms)]
+        grace: Option<u64>,
+        /// The record timestamps, in arrival order (ms since the epoch, or with a unit).
+        #[arg(long, value_name = "T", num_args = 1.., required = true, value_parser = parse_duration_ms)]
+        at: Vec<u64>,
+    },
     /// Who gets which partition: one call of a consumer group leader's assignor, exactly as Kafka's
     /// Java client computes it. Prints one JSON object mapping every member id to its sorted
     /// "topic-partition" list. For cooperative-sticky that leaves out partitions another member
@@ -399,6 +453,28 @@ fn parse_duration_ms(s: &str) -> Result<u64, String> {
         other => return Err(format!("unknown unit \"{other}\" in \"{s}\" (use ms, s, m, h or d)")),
     };
     n.checked_mul(factor).ok_or_else(|| format!("\"{s}\" is too long a duration"))
+}
+
+/// `--hopping SIZE,ADVANCE`.
+fn parse_size_advance(s: &str) -> Result<(u64, u64), String> {
+    let (size, advance) =
+        s.split_once(',').ok_or_else(|| format!("expected SIZE,ADVANCE (e.g. 15m,5m), got \"{s}\""))?;
+    Ok((parse_duration_ms(size)?, parse_duration_ms(advance)?))
+}
+
+/// `streamlab windows`: see [`Cmd::Windows`]; the rules are in `streamlab_engine::streams`.
+fn windows(spec: streamlab_engine::streams::Windows, grace: Option<u64>, at: &[u64]) -> Result<()> {
+    use streamlab_engine::calculators::{self as calc, WindowsAnswer};
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    // A closed pipe (`| head`) ends the output, not the command's correctness.
+    let _ = match calc::windows(spec, grace, at)? {
+        WindowsAnswer::PerTimestamp(lines) => {
+            lines.iter().try_for_each(|l| writeln!(out, "{}", serde_json::to_string(l).expect("plain data")))
+        }
+        WindowsAnswer::Sessions(s) => writeln!(out, "{}", serde_json::json!({ "sessions": s })),
+        WindowsAnswer::Sliding(w) => writeln!(out, "{}", serde_json::json!({ "windows": w })),
+    };
+    Ok(())
 }
 
 /// `CLIENT_ID@TIME:beginning|end|offset=N|timestamp=MS`.
@@ -648,6 +724,8 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         partitions,
         consumers,
         window,
+        window_type,
+        advance,
         grace,
         commit,
         crash_consumer_at,
@@ -723,11 +801,26 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         if let Some(r) = &auto_offset_reset {
             g.configs.insert("auto.offset.reset".into(), r.as_str().into());
         }
+        if g.windows.is_none() && (window.is_some() || window_type.is_some()) {
+            g.windows = Some(WindowSpec::tumbling(window.unwrap_or(60_000), 0));
+        }
         if let Some(w) = g.windows.as_mut() {
-            w.size_ms = window.unwrap_or(w.size_ms);
+            if let Some(t) = window_type {
+                w.set_type(t.into());
+            }
+            if let Some(ms) = window {
+                w.set_length(ms);
+                if w.kind == WindowType::Hopping && advance.is_none() {
+                    w.set_type(WindowType::Hopping);
+                }
+            }
+            if let Some(ms) = advance {
+                if w.kind != WindowType::Hopping {
+                    bail!("--advance applies to hopping windows only; these are {}", w.kind.name());
+                }
+                w.advance_ms = Some(ms);
+            }
             w.grace_ms = grace.unwrap_or(w.grace_ms);
-        } else if let Some(size_ms) = window {
-            g.windows = Some(WindowSpec { size_ms, grace_ms: grace.unwrap_or(0) });
         }
     }
     if let Some(b) = brokers {
@@ -1097,6 +1190,17 @@ fn main() -> Result<()> {
                     ),
                 };
             }
+        }
+        Cmd::Windows { tumbling, hopping, sliding, session, grace, at } => {
+            use streamlab_engine::streams::Windows;
+            let spec = match (tumbling, hopping, sliding, session) {
+                (Some(size), ..) => Windows::tumbling(size, 0),
+                (_, Some((size, advance)), ..) => Windows::hopping(size, advance, 0),
+                (_, _, Some(d), _) => Windows::sliding(d, 0),
+                (_, _, _, Some(gap)) => Windows::session(gap, 0),
+                _ => unreachable!("clap requires one of the four"),
+            };
+            windows(spec, grace, &at)?;
         }
         Cmd::Assign { strategy, topics, members, instances, previous } => {
             println!("{}", assign(strategy, &topics, &members, &instances, previous.as_deref())?);

@@ -1,6 +1,6 @@
-//! `streamlab partition` and `streamlab assign` as a user runs them: Kafka's murmur2 values,
-//! binary and empty keys, each assignor, static members, previous assignments with generations,
-//! and the errors for bad input.
+//! `streamlab partition`, `streamlab assign` and `streamlab windows` as a user runs them: Kafka's
+//! murmur2 values, binary and empty keys, each assignor, static members, previous assignments
+//! with generations, Kafka Streams' windows with and without grace, and the errors for bad input.
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -272,4 +272,192 @@ fn assign_errors_name_the_argument_and_value() {
         let err = run(&["--topic", "orders:6", "--member", "a=orders", "--previous", path]);
         assert!(err.contains(message), "{name}: {err}");
     }
+}
+
+/// `streamlab windows ARGS`: its JSON lines.
+fn windows(args: &[&str]) -> Vec<Value> {
+    lines(&[&["windows"], args].concat())
+}
+
+/// `streamlab windows ARGS` for sessions or sliding windows: its one JSON object.
+fn windows_one(args: &[&str]) -> Value {
+    let out = windows(args);
+    assert_eq!(out.len(), 1, "one line: {out:?}");
+    out.into_iter().next().unwrap()
+}
+
+/// The expected line for a time-window timestamp: `{"timestamp": t, "windows": [...]}`.
+fn at(t: u64, windows: &[(u64, u64)]) -> Value {
+    json!({"timestamp": t, "windows": windows.iter().map(|&(s, e)| json!({"start": s, "end": e})).collect::<Vec<_>>()})
+}
+
+/// `[{"start", "end", "count"}, ...]`.
+fn counted(windows: &[(u64, u64, u64)]) -> Value {
+    windows.iter().map(|&(s, e, c)| json!({"start": s, "end": e, "count": c})).collect()
+}
+
+#[test]
+fn windows_tumbling_one_line_per_timestamp_in_order() {
+    // Epoch-aligned 15-minute windows; the end is exclusive. The lines keep the order given.
+    let out = windows(&["--tumbling", "15m", "--at", "1h", "0", "899999", "900000"]);
+    assert_eq!(
+        out,
+        [
+            at(3_600_000, &[(3_600_000, 4_500_000)]),
+            at(0, &[(0, 900_000)]),
+            at(899_999, &[(0, 900_000)]),
+            at(900_000, &[(900_000, 1_800_000)]),
+        ]
+    );
+    // The DSL guide: [0;5000),[5000;10000),... and not [1452;6452),...
+    let out = windows(&["--tumbling", "5000", "--at", "1452", "6452"]);
+    assert_eq!(out, [at(1452, &[(0, 5000)]), at(6452, &[(5000, 10000)])]);
+    // TimeWindowsTest: size 12, t = 21 → [12,24).
+    assert_eq!(windows(&["--tumbling", "12", "--at", "21"]), [at(21, &[(12, 24)])]);
+}
+
+#[test]
+fn windows_hopping_one_line_per_timestamp() {
+    // TimeWindowsTest: size 12, advance 5 → [10,22), [15,27), [20,32) for t = 21.
+    let out = windows(&["--hopping", "12,5", "--at", "21", "7"]);
+    assert_eq!(out, [at(21, &[(10, 22), (15, 27), (20, 32)]), at(7, &[(0, 12), (5, 17)])]);
+    // The DSL guide: size 5000, advance 3000 → [0;5000),[3000;8000),...
+    let out = windows(&["--hopping", "5s,3s", "--at", "1452", "6452", "3000"]);
+    assert_eq!(
+        out,
+        [at(1452, &[(0, 5000)]), at(6452, &[(3000, 8000), (6000, 11000)]), at(3000, &[(0, 5000), (3000, 8000)])]
+    );
+    // Units: 5 minutes advancing by 1 minute; 7 min is in five windows.
+    let m = 60_000;
+    let out = windows(&["--hopping", "5m,1m", "--at", "7m"]);
+    assert_eq!(out, [at(7 * m, &[(3 * m, 8 * m), (4 * m, 9 * m), (5 * m, 10 * m), (6 * m, 11 * m), (7 * m, 12 * m)])]);
+    // ADVANCE = SIZE is tumbling.
+    assert_eq!(windows(&["--hopping", "10,10", "--at", "15"]), [at(15, &[(10, 20)])]);
+}
+
+#[test]
+fn windows_sliding_prints_the_final_windows() {
+    // The SlidingWindows javadoc: difference 5000, records at 8000, 9200, 12400.
+    let javadoc = json!({"windows": counted(&[
+        (3000, 8000, 1), (4200, 9200, 2), (7400, 12400, 3), (8001, 13001, 2), (9201, 14201, 1),
+    ])});
+    assert_eq!(windows_one(&["--sliding", "5000", "--at", "8000", "9200", "12400"]), javadoc);
+    assert_eq!(windows_one(&["--sliding", "5s", "--at", "8s", "9200", "12400ms"]), javadoc);
+    // KStreamSlidingWindowAggregateTest.testAggregateSmallInput: difference 10.
+    let out = windows_one(&["--sliding", "10", "--at", "10", "15", "20", "22", "30"]);
+    let expected = counted(&[
+        (0, 10, 1),
+        (5, 15, 2),
+        (10, 20, 3),
+        (11, 21, 2),
+        (12, 22, 3),
+        (16, 26, 2),
+        (20, 30, 3),
+        (21, 31, 2),
+        (23, 33, 1),
+    ]);
+    assert_eq!(out, json!({"windows": expected}));
+}
+
+#[test]
+fn windows_session_prints_the_merged_sessions() {
+    // The SessionWindows javadoc: gap 5; 10, 12, 20 are two sessions, 16 merges them.
+    let out = windows_one(&["--session", "5", "--at", "10", "12", "20"]);
+    assert_eq!(out, json!({"sessions": counted(&[(10, 12, 2), (20, 20, 1)])}));
+    let out = windows_one(&["--session", "5", "--at", "10", "12", "20", "16"]);
+    assert_eq!(out, json!({"sessions": counted(&[(10, 20, 4)])}));
+    // The DSL guide's blue key, gap 5 minutes: 2 and 5 min are one session, 11 min another.
+    let out = windows_one(&["--session", "5m", "--at", "2m", "5m", "11m"]);
+    assert_eq!(out, json!({"sessions": counted(&[(120_000, 300_000, 2), (660_000, 660_000, 1)])}));
+    // The gap is inclusive: GAP_MS merges, GAP_MS + 1 does not.
+    let out = windows_one(&["--session", "5m", "--at", "0", "300000", "600001"]);
+    assert_eq!(out, json!({"sessions": counted(&[(0, 300_000, 2), (600_001, 600_001, 1)])}));
+}
+
+#[test]
+fn windows_tumbling_grace_leaves_out_late_records() {
+    // Size 10, grace 5: when 2 comes, stream time is 15 and [0,10) has closed.
+    let args = ["--tumbling", "10", "--at", "3", "14", "9", "15", "2"];
+    let no_grace = windows(&args);
+    assert_eq!(no_grace[4], at(2, &[(0, 10)]), "without --grace nothing is late");
+    let out = windows(&[&args[..], &["--grace", "5"]].concat());
+    assert_eq!(out, [at(3, &[(0, 10)]), at(14, &[(10, 20)]), at(9, &[(0, 10)]), at(15, &[(10, 20)]), at(2, &[])]);
+    // With grace 6 it is still open.
+    let out = windows(&[&args[..], &["--grace", "6"]].concat());
+    assert_eq!(out[4], at(2, &[(0, 10)]));
+}
+
+#[test]
+fn windows_hopping_grace_leaves_out_closed_windows() {
+    // KStreamWindowAggregateTest: size 10, advance 5, grace 90; after 100 the close time is 10,
+    // so [0,10) is closed: 0 is dropped, 5 and 6 are kept in [5,15) only.
+    let out = windows(&["--hopping", "10,5", "--grace", "90", "--at", "100", "0", "5", "6", "105"]);
+    assert_eq!(
+        out,
+        [
+            at(100, &[(95, 105), (100, 110)]),
+            at(0, &[]),
+            at(5, &[(5, 15)]),
+            at(6, &[(5, 15)]),
+            at(105, &[(100, 110), (105, 115)]),
+        ]
+    );
+    let out = windows(&["--hopping", "10,5", "--at", "100", "0", "5", "6", "105"]);
+    assert_eq!(out[1], at(0, &[(0, 10)]));
+    assert_eq!(out[2], at(5, &[(0, 10), (5, 15)]));
+}
+
+#[test]
+fn windows_sliding_grace_leaves_out_late_records() {
+    // Difference 10, grace 5: after 100 the close time is 95; 95 is kept (ends are inclusive),
+    // 84 (84 + 10 < 95) is dropped whole.
+    let out = windows_one(&["--sliding", "10", "--grace", "5", "--at", "100", "95", "84"]);
+    assert_eq!(out, json!({"windows": counted(&[(85, 95, 1), (90, 100, 2), (96, 106, 1)])}));
+    let out = windows_one(&["--sliding", "10", "--at", "100", "95", "84"]);
+    assert_eq!(out, json!({"windows": counted(&[(74, 84, 1), (85, 95, 1), (90, 100, 2), (96, 106, 1)])}));
+}
+
+#[test]
+fn windows_session_grace_leaves_out_late_records() {
+    // KStreamSessionWindowAggregateProcessorTest: gap 10. Grace 0: at stream time 11 the close
+    // time is 1 and a record at 0 is dropped. Grace 1: accepted at 11, dropped at 12.
+    let out = windows_one(&["--session", "10", "--grace", "0", "--at", "0", "11", "0"]);
+    assert_eq!(out, json!({"sessions": counted(&[(0, 0, 1), (11, 11, 1)])}));
+    let out = windows_one(&["--session", "10", "--grace", "1", "--at", "0", "11", "0"]);
+    assert_eq!(out, json!({"sessions": counted(&[(0, 0, 2), (11, 11, 1)])}));
+    let out = windows_one(&["--session", "10", "--grace", "1", "--at", "0", "12", "0"]);
+    assert_eq!(out, json!({"sessions": counted(&[(0, 0, 1), (12, 12, 1)])}));
+    let out = windows_one(&["--session", "10", "--at", "0", "12", "0"]);
+    assert_eq!(out, json!({"sessions": counted(&[(0, 0, 2), (12, 12, 1)])}));
+    // A late record that merges into an open session is kept: 1 bridges [0,0] and [11,11].
+    let out = windows_one(&["--session", "10", "--grace", "0", "--at", "0", "11", "1"]);
+    assert_eq!(out, json!({"sessions": counted(&[(0, 11, 3)])}));
+}
+
+#[test]
+fn windows_errors_name_the_flag() {
+    let run = |args: &[&str]| fails(&[&["windows"], args].concat());
+    let err = run(&["--hopping", "10,0", "--at", "1"]);
+    assert!(err.contains("--hopping SIZE,ADVANCE (advance_ms): must be 1 to 10, got 0"), "{err}");
+    let err = run(&["--hopping", "10,11", "--at", "1"]);
+    assert!(err.contains("--hopping SIZE,ADVANCE (advance_ms): must be 1 to 10, got 11"), "{err}");
+    let err = run(&["--hopping", "10", "--at", "1"]);
+    assert!(err.contains("--hopping") && err.contains("expected SIZE,ADVANCE (e.g. 15m,5m), got \"10\""), "{err}");
+    let err = run(&["--tumbling", "10"]);
+    assert!(err.contains("--at"), "{err}");
+    let err = run(&["--tumbling", "10", "--at"]);
+    assert!(err.contains("--at"), "{err}");
+    let err = run(&["--tumbling", "0", "--at", "1"]);
+    assert!(err.contains("--tumbling SIZE (size_ms): must be 1 to 31536000000, got 0"), "{err}");
+    let err = run(&["--sliding", "5x", "--at", "1"]);
+    assert!(err.contains("--sliding") && err.contains("unknown unit \"x\""), "{err}");
+    let err = run(&["--tumbling", "10", "--at", "1", "1y"]);
+    assert!(err.contains("--at") && err.contains("unknown unit \"y\""), "{err}");
+    let err = run(&["--session", "5", "--grace", "400d", "--at", "1"]);
+    assert!(err.contains("--grace (grace_ms): must be 0 to 31536000000, got 34560000000"), "{err}");
+    // No window type, or two.
+    let err = run(&["--at", "1"]);
+    assert!(err.contains("--tumbling") && err.contains("--session"), "{err}");
+    let err = run(&["--tumbling", "10", "--session", "5", "--at", "1"]);
+    assert!(err.contains("--tumbling") && err.contains("--session"), "{err}");
 }

@@ -1,10 +1,13 @@
-//! The calculators behind `streamlab partition`, `streamlab assign` and the page's Tools panel:
-//! which partition a key goes to, and who gets which partition, exactly as Kafka's Java client
-//! computes them. Both take the user's strings and return errors that name the argument, the
+//! The calculators behind `streamlab partition`, `streamlab assign`, `streamlab windows` and
+//! the page's Tools panel: which partition a key goes to and who gets which partition, exactly
+//! as Kafka's Java client computes them, and which windows a record falls in, as Kafka Streams
+//! computes them. They take the user's input and return errors that name the argument, the
 //! allowed form and the value given.
 
 use crate::consumer::assignors::{self, Strategy, Subscription};
+use crate::ids::{KeyId, RecordId};
 use crate::producer::partitioner::{murmur2, partition_for_hash};
+use crate::streams::{Aggregation, Payload, WindowedAggregator, Windows};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -323,4 +326,92 @@ mod tests {
         assert!(parse_previous(r#"{"a": ["t"]}"#).unwrap_err().0.contains("--previous.a"));
         assert!(parse_previous(r#"{"a": {"partitions": []}}"#).unwrap_err().0.contains("generation"));
     }
+}
+
+/// A window in the calculator's answer: `{"start": s, "end": e}`, ms; `end` is exclusive for
+/// time windows and inclusive for sliding and session windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WindowBounds {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// The time windows one timestamp falls in: `{"timestamp": t, "windows": [{"start", "end"}, ...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimestampWindows {
+    pub timestamp: u64,
+    pub windows: Vec<WindowBounds>,
+}
+
+/// A final sliding window or session and how many of the timestamps it holds:
+/// `{"start": s, "end": e, "count": n}`, bounds inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CountedWindow {
+    pub start: u64,
+    pub end: u64,
+    pub count: u64,
+}
+
+/// The answer of `streamlab windows`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowsAnswer {
+    /// Tumbling and hopping: one entry per timestamp, in the order given.
+    PerTimestamp(Vec<TimestampWindows>),
+    /// Session windows: the final sessions, by start (`{"sessions": [...]}`).
+    Sessions(Vec<CountedWindow>),
+    /// Sliding windows: the final windows, by start (`{"windows": [...]}`).
+    Sliding(Vec<CountedWindow>),
+}
+
+/// Most timestamps one calculation takes.
+pub const MAX_TIMESTAMPS: usize = 100_000;
+
+/// Which windows the timestamps `at` (ms, one key, in arrival order) fall in, by Kafka
+/// Streams' rules ([`crate::streams`]). With `grace` given, stream time advances with the
+/// timestamps, and windows (or records) Kafka Streams would drop as late are left out; without
+/// it nothing is late. `windows`'s own grace is ignored. Errors name the parameter, its range
+/// and the value.
+pub fn windows(windows: Windows, grace_ms: Option<u64>, at: &[u64]) -> Result<WindowsAnswer, CalcError> {
+    let flag = |name: &str| match name {
+        "size_ms" | "advance_ms" => match windows.name() {
+            "hopping" => "--hopping SIZE,ADVANCE",
+            _ => "--tumbling SIZE",
+        },
+        "time_difference_ms" => "--sliding DIFFERENCE",
+        "inactivity_gap_ms" => "--session GAP",
+        _ => "--grace",
+    };
+    let w = windows.with_grace(grace_ms.unwrap_or(0));
+    w.validate().map_err(|(name, msg)| CalcError(format!("{} ({name}): {msg}", flag(name))))?;
+    if at.is_empty() || at.len() > MAX_TIMESTAMPS {
+        return err(format!("--at: give 1 to {MAX_TIMESTAMPS} timestamps, got {}", at.len()));
+    }
+    // No grace given: a grace no stream time can pass.
+    let w = if grace_ms.is_none() { w.with_grace(u64::MAX) } else { w };
+    if let Windows::Time { size_ms, .. } = w {
+        let mut stream_time = 0;
+        let out = at
+            .iter()
+            .map(|&t| {
+                stream_time = stream_time.max(t);
+                let windows = w
+                    .windows_for(t)
+                    .map(|start| WindowBounds { start, end: start + size_ms })
+                    .filter(|b| w.accepts(b.end, stream_time))
+                    .collect();
+                TimestampWindows { timestamp: t, windows }
+            })
+            .collect();
+        return Ok(WindowsAnswer::PerTimestamp(out));
+    }
+    let mut app = WindowedAggregator::new(w, Aggregation::Count, 1);
+    for (i, &t) in at.iter().enumerate() {
+        app.process(0, RecordId(i as u64), KeyId(0), t, Payload::None);
+    }
+    let found =
+        app.windows_of(KeyId(0)).map(|a| CountedWindow { start: a.start_ms, end: a.end_ms, count: a.count }).collect();
+    Ok(match w {
+        Windows::Session { .. } => WindowsAnswer::Sessions(found),
+        _ => WindowsAnswer::Sliding(found),
+    })
 }

@@ -25,10 +25,15 @@ pub const METRICS: &[(&str, &str)] = &[
         "log_duplicates",
         "extra copies of records in the logs: a retry appended a batch the leader already had (idempotence off)",
     ),
-    ("late", "records the windowed group dropped as late (past the window's end + grace)"),
+    ("late", "records the windowed group dropped as late: no window took them, every one of theirs had closed (see docs/streams.md)"),
     ("dead_letters", "input rows that could not be read"),
     ("windows.count", "windows of the first windowed group"),
     ("windows.closed", "of those, windows whose task's stream time passed end + grace"),
+    ("windows.skipped", "windows that skipped a record because they had closed (Kafka Streams' `dropped-records-total`)"),
+    (
+        "windows.per_record",
+        "Σ over the windows of their record count ÷ records taken: 1 for tumbling windows and sessions, size ÷ advance for hopping ones",
+    ),
     ("topics.<topic>.partitions", "the topic's partition count"),
     ("topics.<topic>.records", "records in all its partitions"),
     ("topics.<topic>.partitions_empty", "its partitions holding no record"),
@@ -97,6 +102,8 @@ impl Metrics {
         put("dead_letters".into(), report.dead_letters.len() as f64);
         put("windows.count".into(), report.window_count as f64);
         put("windows.closed".into(), report.windows_closed as f64);
+        put("windows.skipped".into(), report.windows_skipped as f64);
+        put("windows.per_record".into(), report.windows_per_record);
         for t in &report.topics {
             let p = |field: &str| format!("topics.{}.{field}", t.topic);
             put(p("partitions"), t.partitions as f64);

@@ -41,8 +41,14 @@ pub struct Report {
     /// How many windows the first windowed group has, and how many of them are closed.
     pub window_count: u64,
     pub windows_closed: u64,
-    /// Records the first windowed group dropped as late.
+    /// Records the first windowed group dropped as late (no window took them).
     pub late: u64,
+    /// Windows of the first windowed group that skipped a record because they had closed
+    /// (Kafka Streams' `dropped-records-total`).
+    pub windows_skipped: u64,
+    /// Σ over its windows of their record count ÷ records taken (0 before any): 1 for tumbling
+    /// windows and sessions, size ÷ advance for hopping windows.
+    pub windows_per_record: f64,
     /// Rows of the input files that could not be read.
     pub dead_letters: Vec<DeadLetter>,
     /// Whether every record was produced, processed and committed when the report was made.

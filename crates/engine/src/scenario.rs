@@ -7,6 +7,7 @@ use crate::command::{Command, TimedCommand};
 use crate::config::{BrokerConfig, ConsumerConfig, FieldError, ProducerConfig, TopicConfig};
 use crate::consumer::CommitMode;
 use crate::sim::LatencyModel;
+use crate::streams::Windows;
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -158,15 +159,161 @@ impl WorkloadSpec {
     }
 }
 
-/// A per-key tumbling event-time window (`TimeWindows.ofSizeAndGrace`), in ms.
+/// The kind of a group's windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowType {
+    /// `TimeWindows.ofSizeAndGrace(size, grace)`: `size_ms`.
+    #[default]
+    Tumbling,
+    /// `TimeWindows...advanceBy(advance)`: `size_ms` and `advance_ms`.
+    Hopping,
+    /// `SlidingWindows.ofTimeDifferenceAndGrace`: `time_difference_ms`.
+    Sliding,
+    /// `SessionWindows.ofInactivityGapAndGrace`: `inactivity_gap_ms`.
+    Session,
+}
+
+impl WindowType {
+    /// `tumbling`, `hopping`, `sliding` or `session`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WindowType::Tumbling => "tumbling",
+            WindowType::Hopping => "hopping",
+            WindowType::Sliding => "sliding",
+            WindowType::Session => "session",
+        }
+    }
+
+    /// The type named `name`, if any.
+    pub fn parse(name: &str) -> Option<WindowType> {
+        [WindowType::Tumbling, WindowType::Hopping, WindowType::Sliding, WindowType::Session]
+            .into_iter()
+            .find(|t| t.name() == name)
+    }
+}
+
+/// A group's per-key event-time windows (see [`crate::streams::Windows`]), durations in ms,
+/// each 0 to 365 days. JSON: `{"type": "hopping", "size_ms": 900000, "advance_ms": 300000,
+/// "grace_ms": 3600000}`; `type` defaults to `tumbling`. Only the type's own parameters may be
+/// given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
-    /// 1 ms to 365 days.
-    pub size_ms: u64,
-    /// 0 to 365 days.
+    #[serde(rename = "type", default)]
+    pub kind: WindowType,
+    /// Tumbling and hopping: the window size, at least 1 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_ms: Option<u64>,
+    /// Hopping: how far each window starts after the one before, 1 ms to `size_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance_ms: Option<u64>,
+    /// Sliding: the largest time difference between two records of a window (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_difference_ms: Option<u64>,
+    /// Session: the inactivity gap that ends a session (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_gap_ms: Option<u64>,
+    /// How long after its end a window still takes records, as stream time goes (default 0,
+    /// as Kafka 4.x's `ofSizeWithNoGrace`).
     #[serde(default)]
     pub grace_ms: u64,
+}
+
+impl WindowSpec {
+    /// Tumbling windows of `size_ms` with `grace_ms` of grace.
+    pub fn tumbling(size_ms: u64, grace_ms: u64) -> WindowSpec {
+        WindowSpec {
+            kind: WindowType::Tumbling,
+            size_ms: Some(size_ms),
+            advance_ms: None,
+            time_difference_ms: None,
+            inactivity_gap_ms: None,
+            grace_ms,
+        }
+    }
+
+    /// Windows of type `kind` whose main parameter is `length_ms` (size, time difference or
+    /// gap); hopping windows advance by a third of their size (at least 1 ms).
+    pub fn of_type(kind: WindowType, length_ms: u64, grace_ms: u64) -> WindowSpec {
+        let mut w = WindowSpec::tumbling(length_ms, grace_ms);
+        w.set_type(kind);
+        w
+    }
+
+    /// The main parameter: size, time difference or gap, ms (0 if not set).
+    pub fn length_ms(&self) -> u64 {
+        match self.kind {
+            WindowType::Tumbling | WindowType::Hopping => self.size_ms,
+            WindowType::Sliding => self.time_difference_ms,
+            WindowType::Session => self.inactivity_gap_ms,
+        }
+        .unwrap_or(0)
+    }
+
+    /// Changes the type, keeping the main parameter (size, time difference or gap) and the
+    /// grace, and dropping the parameters the new type has not got.
+    pub fn set_type(&mut self, kind: WindowType) {
+        let length = self.length_ms();
+        let advance = self.advance_ms;
+        *self = WindowSpec {
+            kind,
+            size_ms: None,
+            advance_ms: None,
+            time_difference_ms: None,
+            inactivity_gap_ms: None,
+            grace_ms: self.grace_ms,
+        };
+        match kind {
+            WindowType::Tumbling => self.size_ms = Some(length),
+            WindowType::Hopping => {
+                self.size_ms = Some(length);
+                self.advance_ms = Some(advance.filter(|&a| a <= length).unwrap_or((length / 3).max(1)));
+            }
+            WindowType::Sliding => self.time_difference_ms = Some(length),
+            WindowType::Session => self.inactivity_gap_ms = Some(length),
+        }
+    }
+
+    /// Sets the main parameter (size, time difference or gap).
+    pub fn set_length(&mut self, length_ms: u64) {
+        match self.kind {
+            WindowType::Tumbling | WindowType::Hopping => self.size_ms = Some(length_ms),
+            WindowType::Sliding => self.time_difference_ms = Some(length_ms),
+            WindowType::Session => self.inactivity_gap_ms = Some(length_ms),
+        }
+    }
+
+    /// The windows this spec describes; the error names the field (under `path`), the allowed
+    /// range and the value, or the field the type needs or has not got.
+    pub fn windows(&self, path: &str) -> Result<Windows, ScenarioError> {
+        let fields = [
+            ("size_ms", self.size_ms, matches!(self.kind, WindowType::Tumbling | WindowType::Hopping)),
+            ("advance_ms", self.advance_ms, self.kind == WindowType::Hopping),
+            ("time_difference_ms", self.time_difference_ms, self.kind == WindowType::Sliding),
+            ("inactivity_gap_ms", self.inactivity_gap_ms, self.kind == WindowType::Session),
+        ];
+        for (name, value, wanted) in fields {
+            match (value, wanted) {
+                (None, true) => {
+                    return err(format!("{path}.{name}"), format!("is required for {} windows", self.kind.name()))
+                }
+                (Some(_), false) => {
+                    return err(format!("{path}.{name}"), format!("does not apply to {} windows", self.kind.name()))
+                }
+                _ => {}
+            }
+        }
+        let get = |v: Option<u64>| v.unwrap_or(0);
+        let w = match self.kind {
+            WindowType::Tumbling => Windows::tumbling(get(self.size_ms), self.grace_ms),
+            WindowType::Hopping => Windows::hopping(get(self.size_ms), get(self.advance_ms), self.grace_ms),
+            WindowType::Sliding => Windows::sliding(get(self.time_difference_ms), self.grace_ms),
+            WindowType::Session => Windows::session(get(self.inactivity_gap_ms), self.grace_ms),
+        };
+        w.validate().map_err(|(name, msg)| ScenarioError { path: format!("{path}.{name}"), message: msg })?;
+        Ok(w)
+    }
 }
 
 /// A consumer group.
@@ -579,8 +726,7 @@ impl Scenario {
                 }
             }
             if let Some(w) = g.windows {
-                in_range(&format!("{path}.windows.size_ms"), w.size_ms, 1, 365 * 86_400_000)?;
-                in_range(&format!("{path}.windows.grace_ms"), w.grace_ms, 0, 365 * 86_400_000)?;
+                w.windows(&format!("{path}.windows"))?;
             }
             let mut cfg = ConsumerConfig::from_map(&format!("{path}.configs"), &g.configs)?;
             let auto = g.commit_mode == CommitMode::Auto;
@@ -801,7 +947,7 @@ impl Scenario {
         let g = &mut s.consumer_groups[0];
         g.topics = vec![topic.into()];
         g.processing_ms_per_record = 10;
-        g.windows = Some(WindowSpec { size_ms: windows.0, grace_ms: windows.1 });
+        g.windows = Some(WindowSpec::tumbling(windows.0, windows.1));
         s
     }
 
@@ -843,7 +989,7 @@ impl Scenario {
                 static_membership: false,
                 commit_on_revoke: false,
                 assign: false,
-                windows: Some(WindowSpec { size_ms: 10_000, grace_ms: 2_000 }),
+                windows: Some(WindowSpec::tumbling(10_000, 2_000)),
                 pipeline: None,
             }],
         }

@@ -6,7 +6,7 @@
 use crate::command::CommandError;
 pub use crate::command::TimedCommand;
 use crate::consumer::CommitMode;
-use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WorkloadSpec};
+use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WindowType, WorkloadSpec};
 use crate::sim::SimTime;
 use crate::simulation::{Datasets, Simulation};
 use serde::{Deserialize, Serialize};
@@ -43,7 +43,9 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "guarantee",
         "`at-most-once`, `at-least-once` or `exactly-once`: the first group becomes a consume-transform-produce pipeline writing to `<topic>-out`, read by `<group>-downstream`",
     ),
-    ("window.size_ms", "the first group's `windows.size_ms`, ms"),
+    ("window.type", "the first group's `windows.type`: `tumbling`, `hopping`, `sliding` or `session` (keeps the size, time difference or gap)"),
+    ("window.size_ms", "the first group's window size (tumbling, hopping), time difference (sliding) or inactivity gap (session), ms"),
+    ("window.advance_ms", "the first group's `windows.advance_ms`, ms: tumbling windows become hopping ones"),
     ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
     ("workload.devices", "the first producer's IoT `devices`"),
@@ -120,7 +122,7 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
         }
     }
     fn window<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut WindowSpec, ScenarioError> {
-        Ok(first_group(s, path)?.windows.get_or_insert(WindowSpec { size_ms: 60_000, grace_ms: 0 }))
+        Ok(first_group(s, path)?.windows.get_or_insert(WindowSpec::tumbling(60_000, 0)))
     }
     match name {
         "seed" => s.seed = as_u64(path, v)?,
@@ -183,7 +185,24 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
                 }
             };
         }
-        "window.size_ms" => window(s, path)?.size_ms = as_u64(path, v)?,
+        "window.type" => {
+            let name = v.as_str().unwrap_or_default();
+            let kind = WindowType::parse(name).ok_or_else(|| ScenarioError {
+                path: path.to_string(),
+                message: format!("must be tumbling, hopping, sliding or session, got {}", short(v)),
+            })?;
+            window(s, path)?.set_type(kind)
+        }
+        "window.size_ms" => window(s, path)?.set_length(as_u64(path, v)?),
+        "window.advance_ms" => {
+            // Kafka's TimeWindows are one class: an advance makes tumbling windows hopping.
+            let w = window(s, path)?;
+            if !matches!(w.kind, WindowType::Tumbling | WindowType::Hopping) {
+                return err(path, format!("applies to tumbling and hopping windows only; these are {}", w.kind.name()));
+            }
+            w.kind = WindowType::Hopping;
+            w.advance_ms = Some(as_u64(path, v)?)
+        }
         "window.grace_ms" => window(s, path)?.grace_ms = as_u64(path, v)?,
         "workload.rate_per_s" | "workload.devices" | "workload.interval_ms" => {
             let Some(p) = s.producers.first_mut() else {
@@ -227,7 +246,9 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
 /// error names the setting (`settings.partitions: topics[0].partitions: must be between 1 and
 /// 1024, got 0`). On error `scenario` may be half-changed: apply to a copy.
 pub fn apply_settings(scenario: &mut Scenario, settings: &Settings, path: &str) -> Result<(), ScenarioError> {
-    for (name, value) in settings {
+    // The window type first: it decides which window parameters exist.
+    let typed = settings.get_key_value("window.type");
+    for (name, value) in typed.into_iter().chain(settings.iter().filter(|(n, _)| *n != "window.type")) {
         let p = format!("{path}.{name}");
         set(scenario, name, value, &p)?;
         scenario.validate().map_err(|e| ScenarioError { path: p.clone(), message: e.to_string() })?;
@@ -383,7 +404,7 @@ mod tests {
         let s = setup.scenario().unwrap();
         assert_eq!((s.topics[0].partitions, s.consumer_groups[0].members), (12, 4));
         assert_eq!(s.consumer_groups[0].commit_mode, CommitMode::BeforeProcessing);
-        assert_eq!(s.consumer_groups[0].windows, Some(WindowSpec { size_ms: 10_000, grace_ms: 0 }));
+        assert_eq!(s.consumer_groups[0].windows, Some(WindowSpec::tumbling(10_000, 0)));
         assert_eq!(s.consumer_groups[0].configs["session.timeout.ms"], json!("10000"));
         assert_eq!(s.producers[0].configs["linger.ms"], json!(20));
 

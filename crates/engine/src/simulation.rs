@@ -17,11 +17,10 @@ use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowRep
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
-    AssignedPartition, BrokerView, GroupView, MemberView, PartitionView, ProducerView, ReplicaLogView, Snapshot,
-    TailRecord, TraceLine, WindowCell, WindowRow, WindowsView,
+    AssignedPartition, BrokerView, GroupView, LateView, MemberView, PartitionView, ProducerView, ReplicaLogView,
+    Snapshot, TailRecord, TraceLine, WindowCell, WindowRow, WindowsView,
 };
-use crate::streams::windows::Payload;
-use crate::streams::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
+use crate::streams::{Aggregation, Payload, WindowAggregate, WindowedAggregator};
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use crate::workload::{DataTable, DeadLetter, KeyTable, Values, Workload};
 use std::collections::{BTreeSet, VecDeque};
@@ -254,7 +253,10 @@ impl Observer for Observers {
             return;
         };
         for r in records {
-            let Some(key) = r.key else { continue };
+            let Some(key) = r.key else {
+                app.skip_no_key();
+                continue;
+            };
             let (producer, row) = (r.record_id.producer(), r.record_id.seq());
             let payload = match self.tables.get(producer).and_then(|t| t.as_deref()).map(|t| &t.values) {
                 Some(Values::Taxi { fare_amount, trip_duration_s }) => {
@@ -425,7 +427,7 @@ impl Simulation {
                     Some(WorkloadSpec::Bids { .. }) => Aggregation::HighestBid,
                     _ => Aggregation::Count,
                 };
-                let spec = TumblingWindows { size_ms: w.size_ms, grace_ms: w.grace_ms };
+                let spec = w.windows("windows").expect("validated");
                 WindowedAggregator::new(spec, aggregation, catalog.partition_count())
             }));
         }
@@ -969,12 +971,11 @@ impl Simulation {
             Aggregation::Count => (false, false),
         };
         let mut out: Vec<WindowReport> = app
-            .keys()
-            .flat_map(|(key, windows)| windows.iter().map(move |w| (key, w)))
+            .all_windows()
             .map(|(key, w)| WindowReport {
                 key: self.keys.name(key).to_string(),
                 start_ms: w.start_ms,
-                end_ms: w.start_ms + app.spec.size_ms,
+                end_ms: w.end_ms,
                 count: w.count,
                 closed: app.is_closed(w),
                 fare_amount_avg: taxi.then(|| w.fare_amount_avg()),
@@ -1743,7 +1744,7 @@ impl Simulation {
         let top = w.max_bid.map(|b| (b.bid, self.bidder(b.record_id)));
         WindowCell {
             start_ms: w.start_ms,
-            end_ms: w.start_ms + app.spec.size_ms,
+            end_ms: w.end_ms,
             count: w.count,
             closed: app.is_closed(w),
             summary: match app.aggregation {
@@ -1776,28 +1777,42 @@ impl Simulation {
         let app = self.windows(group_id).expect("called for a group with windows");
         let mut busiest: Vec<(KeyId, u64)> = vec![];
         let mut open = 0;
-        for (key, windows) in app.keys() {
-            busiest.push((key, windows.iter().map(|w| w.count).sum()));
-            open += windows.iter().filter(|w| !app.is_closed(w)).count();
+        for key in app.keys() {
+            busiest.push((key, app.windows_of(key).map(|w| w.count).sum()));
+            open += app.windows_of(key).filter(|w| !app.is_closed(w)).count();
         }
         busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let rows = busiest
             .into_iter()
             .take(keys)
             .map(|(key, total)| {
-                let mine = app.windows_of(key);
-                let cells =
-                    mine[mine.len().saturating_sub(per_key)..].iter().map(|w| self.window_cell(app, w)).collect();
-                WindowRow { key: self.keys.name(key).to_string(), total, cells }
+                let mut cells: Vec<WindowCell> =
+                    app.windows_of(key).rev().take(per_key).map(|w| self.window_cell(app, w)).collect();
+                cells.reverse();
+                let partition = app
+                    .windows_of(key)
+                    .next_back()
+                    .map(|w| self.catalog.partition_name(self.catalog.partition_at(w.task as usize)));
+                WindowRow { key: self.keys.name(key).to_string(), partition, total, cells }
             })
             .collect();
         WindowsView {
             group_id: group_id.to_string(),
-            size_ms: app.spec.size_ms,
-            grace_ms: app.spec.grace_ms,
+            windows: app.spec,
             aggregation: format!("{:?}", app.aggregation),
             late: app.late,
-            late_ids: app.late_ids.iter().map(|id| id.0).collect(),
+            skipped_windows: app.skipped_windows,
+            late_records: app
+                .late_records
+                .iter()
+                .map(|l| LateView {
+                    id: l.record_id.0,
+                    key: self.keys.name(l.key).to_string(),
+                    partition: self.catalog.partition_name(self.catalog.partition_at(l.task as usize)),
+                    timestamp_ms: l.timestamp_ms,
+                    stream_time_ms: l.stream_time_ms,
+                })
+                .collect(),
             stream_time_ms: app
                 .stream_times()
                 .map(|(task, t)| (self.catalog.partition_name(self.catalog.partition_at(task as usize)), t))
@@ -1920,8 +1935,7 @@ impl Simulation {
         let log_duplicates = (snap.log_duplicates, snap.log_duplicate_ids.clone());
         let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
         let app = windowed.and_then(|g| self.windows(&g.group_id));
-        let windows_closed =
-            app.map_or(0, |a| a.keys().flat_map(|(_, ws)| ws).filter(|w| a.is_closed(w)).count() as u64);
+        let windows_closed = app.map_or(0, |a| a.all_windows().filter(|(_, w)| a.is_closed(w)).count() as u64);
         let topics = self
             .valid
             .scenario
@@ -1975,6 +1989,9 @@ impl Simulation {
             window_count: app.map_or(0, |a| a.window_count() as u64),
             windows_closed,
             late: app.map_or(0, |a| a.late),
+            windows_skipped: app.map_or(0, |a| a.skipped_windows),
+            windows_per_record: app
+                .map_or(0.0, |a| a.all_windows().map(|(_, w)| w.count).sum::<u64>() as f64 / a.accepted.max(1) as f64),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),
             trace_events: self.trace.total(),

@@ -53,14 +53,17 @@ pub struct BrokerView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowsView {
     pub group_id: String,
-    pub size_ms: u64,
-    pub grace_ms: u64,
+    /// The window definition: type, sizes and grace.
+    pub windows: crate::streams::Windows,
     /// `Count`, `TaxiTrips` or `HighestBid`.
     pub aggregation: String,
-    /// Records dropped because their window had closed.
+    /// Records no window took, because their windows had closed (the late output).
     pub late: u64,
-    /// The first late record ids (at most 200).
-    pub late_ids: Vec<u64>,
+    /// Windows that skipped a record because they had closed (Kafka's `dropped-records-total`;
+    /// a hopping record can be kept by some windows and skipped by others).
+    pub skipped_windows: u64,
+    /// The first late records (at most 200), in arrival order.
+    pub late_records: Vec<LateView>,
     /// Stream time of each task (partition), ms since the Unix epoch.
     pub stream_time_ms: Vec<(String, u64)>,
     pub total_windows: usize,
@@ -68,10 +71,25 @@ pub struct WindowsView {
     pub rows: Vec<WindowRow>,
 }
 
+/// A record of the late output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LateView {
+    pub id: u64,
+    pub key: String,
+    /// The partition (task) it came from, `topic-p`.
+    pub partition: String,
+    /// Its event time, ms since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// Its task's stream time when it came, ms; the lateness is the difference.
+    pub stream_time_ms: u64,
+}
+
 /// One key's latest windows, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowRow {
     pub key: String,
+    /// The partition (task) of its latest window, `topic-p`: whose stream time closes it.
+    pub partition: Option<String>,
     pub total: u64,
     pub cells: Vec<WindowCell>,
 }

@@ -95,6 +95,7 @@ fn every_exercise_of_the_course_parses() {
         ("acks-and-lost-writes", include_bytes!("../../../static/exercises/acks-and-lost-writes.json")),
         ("isr-and-min-insync-replicas", include_bytes!("../../../static/exercises/isr-and-min-insync-replicas.json")),
         ("late-taxi-trips", include_bytes!("../../../static/exercises/late-taxi-trips.json")),
+        ("hopping-windows", include_bytes!("../../../static/exercises/hopping-windows.json")),
     ];
     let listed: Vec<&str> = course.modules.iter().flat_map(|m| m.exercises.iter().map(String::as_str)).collect();
     assert_eq!(listed, files.iter().map(|(id, _)| *id).collect::<Vec<_>>());

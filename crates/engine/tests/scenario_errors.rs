@@ -145,7 +145,7 @@ case!(
 case!(
     unknown_workload_type,
     patched(serde_json::json!({"producers":[{"topic":"readings","workload":{"type":"stocks"}}]})),
-    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 378"
+    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 396"
 );
 case!(
     zero_interval,
@@ -230,3 +230,29 @@ fn random_damage_never_panics() {
         assert!(outcome.is_ok(), "seed {seed} panicked on: {text}");
     }
 }
+case!(
+    hopping_advance_beyond_size,
+    patched(
+        serde_json::json!({"consumer_groups":[{"group_id":"g","topics":["readings"],"windows":{"type":"hopping","size_ms":1000,"advance_ms":2000}}]})
+    ),
+    "consumer_groups[0].windows.advance_ms: must be 1 to 1000, got 2000"
+);
+case!(
+    hopping_without_advance,
+    patched(
+        serde_json::json!({"consumer_groups":[{"group_id":"g","topics":["readings"],"windows":{"type":"hopping","size_ms":1000}}]})
+    ),
+    "consumer_groups[0].windows.advance_ms: is required for hopping windows"
+);
+case!(
+    sliding_with_a_size,
+    patched(
+        serde_json::json!({"consumer_groups":[{"group_id":"g","topics":["readings"],"windows":{"type":"sliding","size_ms":1000,"time_difference_ms":500}}]})
+    ),
+    "consumer_groups[0].windows.size_ms: does not apply to sliding windows"
+);
+case!(
+    unknown_window_type,
+    patched(serde_json::json!({"consumer_groups":[{"group_id":"g","topics":["readings"],"windows":{"type":"global","size_ms":1000}}]})),
+    "consumer_groups[0].windows.type: unknown variant `global`, expected one of `tumbling`, `hopping`, `sliding`, `session` at line 1 column 131"
+);

@@ -1,8 +1,10 @@
 //! Stream processing on top of the consumer group: what the group's application does with each
-//! record it processes. Today: a per-key tumbling event-time window with a grace period and
-//! aggregates (Kafka Streams `TimeWindows.ofSizeAndGrace` + `aggregate`). It knows records and
+//! record it processes. Today: per-key windowed aggregation with Kafka Streams' time (tumbling,
+//! hopping), sliding and session windows, grace periods and a late output. It knows records and
 //! their payloads, never the brokers or the group protocol.
 
+pub mod aggregate;
 pub mod windows;
 
-pub use windows::{Aggregation, TumblingWindows, WindowAggregate, WindowedAggregator};
+pub use aggregate::{Aggregation, LateRecord, Outcome, Payload, WindowAggregate, WindowedAggregator};
+pub use windows::Windows;

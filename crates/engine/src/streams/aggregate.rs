@@ -1,0 +1,523 @@
+//! The windowed aggregation of one application (one consumer group), record by record, with the
+//! rules of Kafka Streams' three window processors:
+//! - `KStreamWindowAggregate` (time windows): stream time advances first; each of the record's
+//!   windows takes it if `end > streamTime − grace`, so a hopping record can be dropped from
+//!   some windows and kept in others;
+//! - `KStreamSlidingWindowAggregate`: a record makes its left window `[t − d, t]` (`[0, d]`
+//!   near the epoch), the right window `[t + 1, t + 1 + d]` when a later record is in it, and
+//!   the right window of the record before it when it falls in that; it updates every existing
+//!   window holding it whose end ≥ `streamTime − grace`, and is dropped whole when
+//!   `t + d < streamTime − grace`;
+//! - `KStreamSessionWindowAggregate`: the sessions within the gap of the record (inclusive) merge
+//!   with it; the record is dropped when the merged session ends before
+//!   `streamTime − grace − gap`.
+//!
+//! Stream time is kept per task (a partition): the largest record timestamp it has seen. A
+//! record that no window takes is **late**: it goes to the late output with its lateness
+//! (`streamTime − t`). Kafka's `dropped-records-total` counts each skipped window instead; that
+//! count is [`WindowedAggregator::skipped_windows`].
+//!
+//! One departure: a new sliding window starts from the records already in its bounds, where
+//! Kafka copies a neighbouring window's aggregate. The two differ only when a record was kept
+//! by some of its windows and dropped by others.
+
+use super::windows::Windows;
+use crate::ids::{KeyId, RecordId};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the application computes per key and window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Aggregation {
+    /// The record count only.
+    Count,
+    /// Taxi trips: count, average `fare_amount`, average trip duration (s).
+    TaxiTrips,
+    /// Auction bids: count, and the highest bid with its bidder (ties: earliest event time).
+    HighestBid,
+}
+
+/// The highest bid of a window: amount (USD), event time (ms) and the record that made it (the
+/// bidder's name is looked up by record id when shown).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TopBid {
+    pub bid: f64,
+    pub timestamp_ms: u64,
+    pub record_id: RecordId,
+}
+
+/// The payload fields a record brings to its window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Payload {
+    None,
+    Taxi { fare_amount: f64, trip_duration_s: f64 },
+    Bid { bid: f64 },
+}
+
+/// One window's aggregate. Sums are kept, averages derived, so that sessions can merge.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WindowAggregate {
+    /// The window's start, ms.
+    pub start_ms: u64,
+    /// Its end, ms: exclusive for time windows, inclusive for sliding and session windows.
+    pub end_ms: u64,
+    pub count: u64,
+    /// The largest record timestamp in it, ms (the aggregate's timestamp in Kafka Streams).
+    pub latest_ms: u64,
+    pub sum_fare_amount: f64,
+    pub sum_trip_duration_s: f64,
+    pub max_bid: Option<TopBid>,
+    /// The task (partition) whose stream time closes this window.
+    pub task: u32,
+}
+
+impl WindowAggregate {
+    fn empty(start_ms: u64, end_ms: u64, task: u32) -> Self {
+        WindowAggregate {
+            start_ms,
+            end_ms,
+            count: 0,
+            latest_ms: start_ms,
+            sum_fare_amount: 0.0,
+            sum_trip_duration_s: 0.0,
+            max_bid: None,
+            task,
+        }
+    }
+
+    /// Mean `fare_amount` of the window's trips, in dollars (0 for a window with no trips).
+    pub fn fare_amount_avg(&self) -> f64 {
+        self.sum_fare_amount / self.count.max(1) as f64
+    }
+
+    /// Mean trip duration (dropoff − pickup) of the window's trips, in seconds.
+    pub fn trip_duration_s_avg(&self) -> f64 {
+        self.sum_trip_duration_s / self.count.max(1) as f64
+    }
+
+    fn add(&mut self, r: &Contribution) {
+        self.count += 1;
+        self.latest_ms = if self.count == 1 { r.timestamp_ms } else { self.latest_ms.max(r.timestamp_ms) };
+        match r.payload {
+            Payload::None => {}
+            Payload::Taxi { fare_amount, trip_duration_s } => {
+                self.sum_fare_amount += fare_amount;
+                self.sum_trip_duration_s += trip_duration_s;
+            }
+            Payload::Bid { bid } => {
+                self.offer_bid(TopBid { bid, timestamp_ms: r.timestamp_ms, record_id: r.record_id });
+            }
+        }
+    }
+
+    fn offer_bid(&mut self, b: TopBid) {
+        let better = match &self.max_bid {
+            None => true,
+            Some(m) => b.bid > m.bid || (b.bid == m.bid && b.timestamp_ms < m.timestamp_ms),
+        };
+        if better {
+            self.max_bid = Some(b);
+        }
+    }
+
+    /// Folds `other` in (the session `Merger`).
+    fn merge(&mut self, other: &WindowAggregate) {
+        if other.count > 0 {
+            self.latest_ms = if self.count == 0 { other.latest_ms } else { self.latest_ms.max(other.latest_ms) };
+        }
+        self.count += other.count;
+        self.sum_fare_amount += other.sum_fare_amount;
+        self.sum_trip_duration_s += other.sum_trip_duration_s;
+        if let Some(b) = other.max_bid {
+            self.offer_bid(b);
+        }
+        self.start_ms = self.start_ms.min(other.start_ms);
+        self.end_ms = self.end_ms.max(other.end_ms);
+    }
+}
+
+/// A record as a window sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Contribution {
+    record_id: RecordId,
+    timestamp_ms: u64,
+    payload: Payload,
+}
+
+/// A record no window took: its key, event time, and the stream time of its task when it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LateRecord {
+    pub record_id: RecordId,
+    pub key: KeyId,
+    pub task: u32,
+    pub timestamp_ms: u64,
+    pub stream_time_ms: u64,
+}
+
+impl LateRecord {
+    /// How far behind stream time it came, ms (Kafka Streams' `record-lateness`).
+    pub fn lateness_ms(&self) -> u64 {
+        self.stream_time_ms - self.timestamp_ms
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Windows that took the record.
+    pub windows: u32,
+    /// Windows that had closed and skipped it (Kafka's `dropped-records`, one per window).
+    pub skipped: u32,
+}
+
+impl Outcome {
+    /// No window took it: it is late.
+    pub fn is_late(&self) -> bool {
+        self.windows == 0
+    }
+}
+
+/// The most late records kept for display.
+const LATE_KEPT: usize = 200;
+
+/// One key's state.
+#[derive(Debug, Clone, Default)]
+struct KeyState {
+    /// Windows by start (sessions never overlap, so their starts are unique too).
+    windows: BTreeMap<u64, WindowAggregate>,
+    /// Sliding windows only: the records taken, by timestamp then arrival, while a new window
+    /// could still hold them.
+    records: BTreeMap<(u64, u64), Contribution>,
+}
+
+/// The window state of one application: every key's windows, each task's stream time, and the
+/// late output. State survives rebalances, as Kafka Streams restores a task's store from its
+/// changelog topic on the new owner.
+#[derive(Debug, Clone)]
+pub struct WindowedAggregator {
+    pub spec: Windows,
+    pub aggregation: Aggregation,
+    /// Per key, indexed by `KeyId`.
+    keys: Vec<KeyState>,
+    window_count: usize,
+    /// Stream time per task, ms; `None` before the task's first record.
+    stream_time_ms: Vec<Option<u64>>,
+    /// Records taken by at least one window.
+    pub accepted: u64,
+    /// Records no window took.
+    pub late: u64,
+    /// The first late records (at most 200), in arrival order.
+    pub late_records: Vec<LateRecord>,
+    /// Windows that skipped a record because they had closed (Kafka's `dropped-records-total`).
+    pub skipped_windows: u64,
+    /// Records with no key, dropped as Kafka Streams drops them.
+    pub no_key: u64,
+    arrivals: u64,
+}
+
+impl WindowedAggregator {
+    /// An aggregator with no windows, no stream time and no late records yet; tasks are
+    /// numbered `0..tasks` (more are added as they appear).
+    pub fn new(spec: Windows, aggregation: Aggregation, tasks: usize) -> Self {
+        WindowedAggregator {
+            spec,
+            aggregation,
+            keys: Vec::new(),
+            window_count: 0,
+            stream_time_ms: vec![None; tasks],
+            accepted: 0,
+            late: 0,
+            late_records: vec![],
+            skipped_windows: 0,
+            no_key: 0,
+            arrivals: 0,
+        }
+    }
+
+    /// Counts a record that had no key (`Skipping record due to null key`).
+    pub fn skip_no_key(&mut self) {
+        self.no_key += 1;
+    }
+
+    /// Processes one record of task `task`.
+    pub fn process(
+        &mut self,
+        task: u32,
+        record_id: RecordId,
+        key: KeyId,
+        timestamp_ms: u64,
+        payload: Payload,
+    ) -> Outcome {
+        let t = task as usize;
+        if t >= self.stream_time_ms.len() {
+            self.stream_time_ms.resize(t + 1, None);
+        }
+        let stream_time = self.stream_time_ms[t].map_or(timestamp_ms, |st| st.max(timestamp_ms));
+        self.stream_time_ms[t] = Some(stream_time);
+        let k = key.0 as usize;
+        if k >= self.keys.len() {
+            self.keys.resize_with(k + 1, KeyState::default);
+        }
+        self.arrivals += 1;
+        let r = Contribution { record_id, timestamp_ms, payload };
+        let spec = self.spec;
+        let state = &mut self.keys[k];
+        let (outcome, created) = match spec {
+            Windows::Time { size_ms, .. } => time_windows(&spec, state, size_ms, &r, task, stream_time),
+            Windows::Sliding { time_difference_ms, .. } => {
+                sliding_windows(&spec, state, time_difference_ms, &r, self.arrivals, task, stream_time)
+            }
+            Windows::Session { inactivity_gap_ms, .. } => {
+                session_windows(&spec, state, inactivity_gap_ms, &r, task, stream_time)
+            }
+        };
+        self.window_count = (self.window_count as isize + created) as usize;
+        self.skipped_windows += u64::from(outcome.skipped);
+        if outcome.is_late() {
+            self.late += 1;
+            if self.late_records.len() < LATE_KEPT {
+                self.late_records.push(LateRecord { record_id, key, task, timestamp_ms, stream_time_ms: stream_time });
+            }
+        } else {
+            self.accepted += 1;
+        }
+        outcome
+    }
+
+    /// Whether `window` has closed: its task's stream time has passed the window's close.
+    pub fn is_closed(&self, window: &WindowAggregate) -> bool {
+        self.stream_time(window.task).is_some_and(|st| self.spec.is_closed(window.end_ms, st))
+    }
+
+    /// Task `task`'s stream time, ms, once it has seen a record.
+    pub fn stream_time(&self, task: u32) -> Option<u64> {
+        self.stream_time_ms.get(task as usize).copied().flatten()
+    }
+
+    /// Every task that has seen a record, with its stream time, in task order.
+    pub fn stream_times(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.stream_time_ms.iter().enumerate().filter_map(|(t, st)| st.map(|st| (t as u32, st)))
+    }
+
+    /// Windows of `key`, in start order.
+    pub fn windows_of(&self, key: KeyId) -> impl DoubleEndedIterator<Item = &WindowAggregate> {
+        self.keys.get(key.0 as usize).into_iter().flat_map(|s| s.windows.values())
+    }
+
+    /// Every key that has windows, in key id order.
+    pub fn keys(&self) -> impl Iterator<Item = KeyId> + '_ {
+        self.keys.iter().enumerate().filter(|(_, s)| !s.windows.is_empty()).map(|(k, _)| KeyId(k as u32))
+    }
+
+    /// Every window of every key, keys in id order and each key's windows by start.
+    pub fn all_windows(&self) -> impl Iterator<Item = (KeyId, &WindowAggregate)> {
+        self.keys.iter().enumerate().flat_map(|(k, s)| s.windows.values().map(move |w| (KeyId(k as u32), w)))
+    }
+
+    /// How many windows exist, over all keys.
+    pub fn window_count(&self) -> usize {
+        self.window_count
+    }
+}
+
+/// `KStreamWindowAggregate`: every window of `windowsFor(t)` that is still open takes it.
+fn time_windows(
+    spec: &Windows,
+    state: &mut KeyState,
+    size_ms: u64,
+    r: &Contribution,
+    task: u32,
+    stream_time: u64,
+) -> (Outcome, isize) {
+    let mut out = Outcome { windows: 0, skipped: 0 };
+    let mut created = 0;
+    for start in spec.windows_for(r.timestamp_ms) {
+        let end = start + size_ms;
+        if !spec.accepts(end, stream_time) {
+            out.skipped += 1;
+            continue;
+        }
+        let w = state.windows.entry(start).or_insert_with(|| {
+            created += 1;
+            WindowAggregate::empty(start, end, task)
+        });
+        w.add(r);
+        out.windows += 1;
+    }
+    (out, created)
+}
+
+/// `KStreamSlidingWindowAggregate`, with the windows a record makes found from the records
+/// kept (see the module docs).
+fn sliding_windows(
+    spec: &Windows,
+    state: &mut KeyState,
+    d: u64,
+    r: &Contribution,
+    arrival: u64,
+    task: u32,
+    stream_time: u64,
+) -> (Outcome, isize) {
+    let t = r.timestamp_ms;
+    let mut out = Outcome { windows: 0, skipped: 0 };
+    if !spec.accepts(t.saturating_add(d), stream_time) {
+        out.skipped = 1;
+        return (out, 0);
+    }
+    let mut created = 0;
+    // Existing windows holding t: starts in [t - d, t].
+    for w in state.windows.range_mut(t.saturating_sub(d)..=t).map(|(_, w)| w) {
+        if spec.accepts(w.end_ms, stream_time) {
+            w.add(r);
+            out.windows += 1;
+        } else {
+            out.skipped += 1;
+        }
+    }
+    let fold = |records: &BTreeMap<(u64, u64), Contribution>, start: u64, end: u64| {
+        let mut w = WindowAggregate::empty(start, end, task);
+        for c in records.range((start, 0)..=(end, u64::MAX)).map(|(_, c)| c) {
+            w.add(c);
+        }
+        w
+    };
+    let mut new_windows: Vec<WindowAggregate> = vec![];
+    // The left window (`[0, d]` for records within d of the epoch).
+    let left = t.saturating_sub(d);
+    if !state.windows.contains_key(&left) {
+        if spec.accepts(left + d, stream_time) {
+            let mut w = fold(&state.records, left, left + d);
+            w.add(r);
+            new_windows.push(w);
+        } else {
+            out.skipped += 1;
+        }
+    }
+    // The record's right window, if a later record is in it.
+    let right = t + 1;
+    if !state.windows.contains_key(&right) && state.records.range((right, 0)..=(right + d, u64::MAX)).next().is_some() {
+        new_windows.push(fold(&state.records, right, right + d));
+    }
+    // The right window of the record before it, if this one is the first in it.
+    if let Some((&(p, _), _)) = state.records.range(..(t, 0)).next_back() {
+        let start = p + 1;
+        if p + 1 + d >= t && start != left && !state.windows.contains_key(&start) {
+            if spec.accepts(start + d, stream_time) {
+                let mut w = fold(&state.records, start, start + d);
+                w.add(r);
+                new_windows.push(w);
+            } else {
+                out.skipped += 1;
+            }
+        }
+    }
+    for w in new_windows {
+        if w.start_ms <= t {
+            out.windows += 1;
+        }
+        state.windows.insert(w.start_ms, w);
+        created += 1;
+    }
+    if out.windows > 0 {
+        state.records.insert((t, arrival), *r);
+    }
+    // Records no new window can hold any more: a new window ends at or after the close time.
+    let close = stream_time.saturating_sub(spec.grace_ms());
+    while let Some((&(ts, _), _)) = state.records.first_key_value() {
+        if ts.saturating_add(d).saturating_add(1) >= close {
+            break;
+        }
+        state.records.pop_first();
+    }
+    (out, created)
+}
+
+/// `KStreamSessionWindowAggregate`: merge the sessions within the gap, then keep the merged
+/// session unless it ends before the close time.
+fn session_windows(
+    spec: &Windows,
+    state: &mut KeyState,
+    gap: u64,
+    r: &Contribution,
+    task: u32,
+    stream_time: u64,
+) -> (Outcome, isize) {
+    let t = r.timestamp_ms;
+    // Sessions are disjoint and ordered, so those with end ≥ t − gap among the starts ≤ t + gap
+    // are the last few.
+    let mut merged_starts = vec![];
+    let (mut start, mut end) = (t, t);
+    for (&s, w) in state.windows.range(..=t.saturating_add(gap)).rev() {
+        if w.end_ms.saturating_add(gap) < t {
+            break;
+        }
+        merged_starts.push(s);
+        start = start.min(s);
+        end = end.max(w.end_ms);
+    }
+    if !spec.accepts(end, stream_time) {
+        return (Outcome { windows: 0, skipped: 1 }, 0);
+    }
+    let mut session = WindowAggregate::empty(t, t, task);
+    for s in &merged_starts {
+        let old = state.windows.remove(s).expect("found above");
+        session.merge(&old);
+    }
+    session.add(r);
+    state.windows.insert(start, session);
+    (Outcome { windows: 1, skipped: 0 }, 1 - merged_starts.len() as isize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(w: &WindowedAggregator, key: u32) -> Vec<(u64, u64, u64)> {
+        w.windows_of(KeyId(key)).map(|a| (a.start_ms, a.end_ms, a.count)).collect()
+    }
+
+    fn feed(w: &mut WindowedAggregator, key: u32, times: &[u64]) -> Vec<bool> {
+        times.iter().map(|&t| !w.process(0, RecordId(t), KeyId(key), t, Payload::None).is_late()).collect()
+    }
+
+    #[test]
+    fn tumbling_late_when_stream_time_reaches_end_plus_grace() {
+        let mut w = WindowedAggregator::new(Windows::tumbling(10, 5), Aggregation::Count, 2);
+        assert_eq!(feed(&mut w, 0, &[3, 14, 9, 15, 2]), [true, true, true, true, false]);
+        assert_eq!(w.late, 1);
+        assert_eq!(w.late_records[0].lateness_ms(), 13);
+        assert_eq!(counts(&w, 0), [(0, 10, 2), (10, 20, 2)]);
+        assert!(w.is_closed(w.windows_of(KeyId(0)).next().unwrap()));
+        // Another task has its own stream time.
+        w.process(1, RecordId(5), KeyId(1), 2, Payload::None);
+        assert_eq!(w.stream_times().collect::<Vec<_>>(), [(0, 15), (1, 2)]);
+        assert_eq!(w.window_count(), 3);
+    }
+
+    #[test]
+    fn highest_bid_ties_go_to_the_earliest_event_time() {
+        let mut w = WindowedAggregator::new(Windows::tumbling(100, 1000), Aggregation::HighestBid, 1);
+        let k = KeyId(0);
+        w.process(0, RecordId(0), k, 50, Payload::Bid { bid: 10.0 });
+        w.process(0, RecordId(1), k, 20, Payload::Bid { bid: 10.0 });
+        w.process(0, RecordId(2), k, 10, Payload::Bid { bid: 9.0 });
+        let agg = w.windows_of(k).next().unwrap();
+        let top = agg.max_bid.expect("a bid");
+        assert_eq!((top.bid, top.timestamp_ms, top.record_id), (10.0, 20, RecordId(1)));
+        assert_eq!((agg.count, agg.latest_ms), (3, 50));
+    }
+
+    #[test]
+    fn merged_sessions_keep_their_sums() {
+        let mut w = WindowedAggregator::new(Windows::session(5, 100), Aggregation::TaxiTrips, 1);
+        let k = KeyId(0);
+        let trip = |f| Payload::Taxi { fare_amount: f, trip_duration_s: 60.0 };
+        w.process(0, RecordId(0), k, 10, trip(10.0));
+        w.process(0, RecordId(1), k, 20, trip(20.0));
+        assert_eq!(w.window_count(), 2);
+        w.process(0, RecordId(2), k, 15, trip(30.0));
+        assert_eq!(w.window_count(), 1);
+        let s = w.windows_of(k).next().unwrap();
+        assert_eq!((s.start_ms, s.end_ms, s.count, s.fare_amount_avg(), s.latest_ms), (10, 20, 3, 20.0, 20));
+    }
+}
