@@ -80,6 +80,8 @@ pub fn setting_value(scenario: &Scenario, name: &str) -> Option<Value> {
         "window.type" => group?.windows?.kind.name().into(),
         "window.size_ms" => group?.windows?.length_ms().into(),
         "window.advance_ms" => group?.windows?.advance_ms?.into(),
+        "window.emit" => group?.windows?.emit.name().into(),
+        "window.idle_timeout_ms" => group?.windows?.idle_timeout_ms.unwrap_or(0).into(),
         "window.grace_ms" => group?.windows?.grace_ms.into(),
         "workload.rate_per_s" | "workload.devices" | "workload.interval_ms" => {
             match (&scenario.producers.first()?.workload, name) {

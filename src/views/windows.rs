@@ -102,6 +102,7 @@ fn lanes(row: &WindowRow, inclusive: bool) -> (Vec<usize>, usize) {
 
 /// One key's latest windows as boxes on an event-time axis, with its task's stream time.
 fn axis(w: &WindowsView, row: &WindowRow, stream_time: Option<u64>) -> Html {
+    let watermark = w.watermark.watermark_ms;
     let (Some(first), Some(last)) = (row.cells.first(), row.cells.iter().map(|c| c.end_ms).max()) else {
         return html! {};
     };
@@ -111,7 +112,8 @@ fn axis(w: &WindowsView, row: &WindowRow, stream_time: Option<u64>) -> Html {
     let x = |t: u64| (t.saturating_sub(from)) as f64 / (to - from) as f64 * 100.0;
     let (lane, lane_count) = lanes(row, w.windows.end_inclusive());
     let h = 18.0;
-    let height = lane_count as f64 * h + 4.0;
+    // The last lane is for late-record marks.
+    let height = lane_count as f64 * h + 16.0;
     html! {
         <svg class="axis" height={format!("{height}")} role="img"
             aria-label={format!("{}: {} windows from {}", row.key, row.cells.len(), format_naive_ms(from))}>
@@ -129,6 +131,17 @@ fn axis(w: &WindowsView, row: &WindowRow, stream_time: Option<u64>) -> Html {
                     </g>
                 }
             }) }
+            { for w.late_records.iter().filter(|l| l.key == row.key && l.timestamp_ms >= from && l.timestamp_ms <= to).map(|l| html! {
+                <text class="late-mark" x={format!("{:.2}%", x(l.timestamp_ms))} y={format!("{:.1}", height - 3.0)} text-anchor="middle">
+                    {"✕"}<title>{format!("late record {}: event time {}, stream time {} ({} late)", l.id, format_naive_ms(l.timestamp_ms),
+                        format_naive_ms(l.stream_time_ms), duration_text(l.stream_time_ms - l.timestamp_ms))}</title>
+                </text>
+            }) }
+            if let Some(wm) = watermark.filter(|wm| *wm >= from && *wm <= to) {
+                <line class="watermark-line" x1={format!("{:.2}%", x(wm))} x2={format!("{:.2}%", x(wm))} y1="0" y2={format!("{height}")}>
+                    <title>{format!("watermark {}", format_naive_ms(wm))}</title>
+                </line>
+            }
             if let Some(st) = stream_time.filter(|st| *st >= from && *st <= to) {
                 <line class="stream-time-line" x1={format!("{:.2}%", x(st))} x2={format!("{:.2}%", x(st))} y1="0" y2={format!("{height}")}>
                     <title>{format!("stream time {}", format_naive_ms(st))}</title>
@@ -194,8 +207,28 @@ pub fn window_panel(props: &Props) -> Html {
                     None => html! { {"– (no record processed yet)"} },
                 } }
             </p>
+            <p class="watermark">{"watermark: "}
+                { match w.watermark.watermark_ms {
+                    Some(t) => html! { <strong data-testid="watermark">{format_naive_ms(t)}</strong> },
+                    None => html! { <strong data-testid="watermark">{"none"}</strong> },
+                } }
+                {format!(" — what Flink or Beam would have: the minimum over the partitions of their largest event time minus {} (the bounded out-of-orderness){}. ",
+                    duration(w.watermark.max_out_of_orderness_ms),
+                    match w.watermark.idle_timeout_ms { Some(t) => format!("; a partition idle for {} is left out", duration(t)), None => "; idle partitions are not left out".into() })}
+                if !w.watermark.holding_back.is_empty() {
+                    <span class="held" data-testid="watermark-held">{format!("Held back by {}: no record yet. ", w.watermark.holding_back.join(", "))}</span>
+                }
+                if !w.watermark.idle.is_empty() {
+                    {format!("Idle: {}. ", w.watermark.idle.join(", "))}
+                }
+                {"Kafka Streams has no watermark: each task closes its windows by its own stream time."}
+            </p>
+            <p class="emitted">{match w.emit.as_str() {
+                "on_window_close" => format!("Emit on window close (EmitStrategy.onWindowClose; Spark's append mode): {} final results sent downstream, one per closed window; an update-by-update aggregation would have sent {}.", w.total_windows - w.open_windows, w.forwarded),
+                _ => format!("Emit on every update (EmitStrategy.onWindowUpdate, the default; Spark's update mode): {} results sent downstream; on window close would send {} final ones so far.", w.forwarded, w.total_windows - w.open_windows),
+            }}</p>
             <table class="windows">
-                <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{format!("latest windows on event time, [start, end{bracket}, with their record counts; the red line is the task's stream time; grey, dashed: closed. Below: each window's start, count and aggregate (hover for all of it)")}</th></tr></thead>
+                <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{format!("latest windows on event time, [start, end{bracket}, with their record counts; the red line is the task's stream time, the blue one the watermark; ✕ a late record; grey, dashed: closed. Below: each window's start, count and aggregate (hover for all of it)")}</th></tr></thead>
                 <tbody>
                 { for w.rows.iter().map(|row| {
                     let st = row.partition.as_deref().and_then(task_time).or(stream_time);

@@ -1,4 +1,5 @@
-// The Windows view in headless Chromium. IoT: stream time moves as records come. Taxi: its late
+// The Windows view in headless Chromium. IoT: stream time and the watermark move as records come,
+// and a delayed reading is marked late on the event-time axis. Taxi: its late
 // output lists records with their lateness, and the window-type switch turns the 15-minute tumbling
 // windows into hopping ones (each trip in three windows) and sessions. Saves
 // target/e2e/windows-taxi-tumbling.png, windows-taxi-hopping.png and windows-iot.png.
@@ -19,6 +20,14 @@ test('windows: stream time moves, late records are listed, the type switches', a
   await expect.poll(async () => page.getByTestId('stream-time').textContent(), { timeout: 20_000 }).not.toBe(first);
   await expect(page.locator('svg.axis .win').first()).toBeAttached();
   await expect(page.locator('svg.axis .stream-time-line').first()).toBeAttached();
+  // One partition gets no sensor: the watermark waits until it has been idle for 5 s, then moves.
+  await expect.poll(async () => page.getByTestId('watermark').textContent(), { timeout: 20_000 }).not.toBe('none');
+  const watermark = await page.getByTestId('watermark').textContent();
+  await expect.poll(async () => page.getByTestId('watermark').textContent(), { timeout: 20_000 }).not.toBe(watermark);
+  await expect(page.locator('svg.axis .watermark-line').first()).toBeAttached();
+  // Every 25th reading comes 8 s late; some miss their window: marked on the axis and listed.
+  await expect.poll(async () => num(page.getByTestId('late')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect(page.locator('svg.axis .late-mark').first()).toBeAttached();
   await page.getByTestId('play').click();
   await page.screenshot({ path: 'target/e2e/windows-iot.png', fullPage: true });
 

@@ -566,7 +566,9 @@ fn preset_scenario(preset: PresetArg, partitions: u32, consumers: u32) -> Scenar
     match preset {
         PresetArg::Iot => {
             let mut s = Scenario::preset(Preset::Iot, 42, partitions, consumers);
-            s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(720) };
+            if let WorkloadSpec::Iot { limit, .. } = &mut s.producers[0].workload {
+                *limit = Some(720);
+            }
             s.run_ms = 86_400_000;
             s
         }

@@ -18,7 +18,7 @@ fn csv(file: &str) -> String {
 /// and 4 consumers with no processing time.
 fn iot_scenario() -> Scenario {
     let mut s = Scenario::iot_default(1, 12, 4);
-    s.producers[0].workload = WorkloadSpec::Iot { devices: 100, interval_ms: 1000, limit: None };
+    s.producers[0].workload = WorkloadSpec::iot(100, 1000, None);
     s.consumer_groups[0].processing_ms_per_record = 0;
     s
 }

@@ -26,6 +26,10 @@
 //!   once, duplicated, lost, skipped or pending, exactly one of them.
 //! - `read_committed_skips_aborted`: a `read_committed` group never processes a record of an
 //!   aborted transaction (checked every 256 checks, and by [`InvariantChecker::check_transactions`]).
+//! - `windows_account_for_every_record`: every record a windowed group processed is in a window
+//!   or in the late output, exactly once, and time windows' and sessions' counts add up to the
+//!   records placed in them (checked every 256 checks, and by
+//!   [`InvariantChecker::check_windows`]).
 //! - `idempotent_producer_writes_once_in_order`: when every producer is idempotent (and
 //!   elections are clean), the committed part of each partition holds each producer's records
 //!   once and in the order they were sent: retries never duplicate or reorder.
@@ -101,6 +105,7 @@ impl InvariantChecker {
         self.checks += 1;
         if self.checks.is_multiple_of(256) {
             self.check_transactions(sim)?;
+            self.check_windows(sim)?;
         }
         if self.promises.durable_writes {
             let (lost, ids) = sim.acknowledged_lost();
@@ -110,6 +115,29 @@ impl InvariantChecker {
                     &ids[..ids.len().min(5)]
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// `windows_account_for_every_record`: every record a windowed group processed is in a
+    /// window or in the late output, exactly once (or was dropped for having no key), and the
+    /// windows' counts add up (see [`crate::streams::WindowedAggregator::check_conservation`]).
+    pub fn check_windows(&self, sim: &Simulation) -> Result<(), String> {
+        for (g, spec) in sim.scenario().consumer_groups.iter().enumerate() {
+            let Some(app) = sim.windows(&spec.group_id) else { continue };
+            let processed = sim.processed_by_group(crate::ids::GroupId(g as u32));
+            if app.records_seen() != processed {
+                return Err(format!(
+                    "windows_account_for_every_record: group {} processed {processed} records, its windows saw {} ({} taken, {} late, {} without a key)",
+                    spec.group_id,
+                    app.records_seen(),
+                    app.accepted,
+                    app.late,
+                    app.no_key
+                ));
+            }
+            app.check_conservation()
+                .map_err(|e| format!("windows_account_for_every_record: group {}: {e}", spec.group_id))?;
         }
         Ok(())
     }

@@ -31,6 +31,14 @@ pub const METRICS: &[(&str, &str)] = &[
     ("windows.closed", "of those, windows whose task's stream time passed end + grace"),
     ("windows.skipped", "windows that skipped a record because they had closed (Kafka Streams' `dropped-records-total`)"),
     (
+        "windows.emitted",
+        "results sent downstream: every window update under `on_window_update`, one per closed window under `on_window_close`",
+    ),
+    (
+        "windows.watermark_held",
+        "1 while a partition with no record yet (and not idle) holds the Flink / Beam-style watermark back",
+    ),
+    (
         "windows.per_record",
         "Σ over the windows of their record count ÷ records taken: 1 for tumbling windows and sessions, size ÷ advance for hopping ones",
     ),
@@ -103,6 +111,8 @@ impl Metrics {
         put("windows.count".into(), report.window_count as f64);
         put("windows.closed".into(), report.windows_closed as f64);
         put("windows.skipped".into(), report.windows_skipped as f64);
+        put("windows.emitted".into(), report.windows_emitted as f64);
+        put("windows.watermark_held".into(), flag(report.watermark_held));
         put("windows.per_record".into(), report.windows_per_record);
         for t in &report.topics {
             let p = |field: &str| format!("topics.{}.{field}", t.topic);

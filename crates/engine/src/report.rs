@@ -49,6 +49,12 @@ pub struct Report {
     /// Σ over its windows of their record count ÷ records taken (0 before any): 1 for tumbling
     /// windows and sessions, size ÷ advance for hopping windows.
     pub windows_per_record: f64,
+    /// Results the first windowed group sent downstream: every update under
+    /// `on_window_update`, one per closed window under `on_window_close`.
+    pub windows_emitted: u64,
+    /// Whether a partition of its topics with no record yet (and not idle) holds its
+    /// Flink / Beam-style watermark back.
+    pub watermark_held: bool,
     /// Rows of the input files that could not be read.
     pub dead_letters: Vec<DeadLetter>,
     /// Whether every record was produced, processed and committed when the report was made.

@@ -7,7 +7,8 @@ use crate::command::{Command, TimedCommand};
 use crate::config::{BrokerConfig, ConsumerConfig, FieldError, ProducerConfig, TopicConfig};
 use crate::consumer::CommitMode;
 use crate::sim::LatencyModel;
-use crate::streams::Windows;
+use crate::streams::windows::MAX_WINDOW_MS;
+use crate::streams::{EmitStrategy, WatermarkSpec, Windows};
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -102,7 +103,10 @@ fn is_zero(v: &u64) -> bool {
 pub enum WorkloadSpec {
     /// IoT sensors: `devices` sensors (1 to 100000) keyed `sensor-NN`, each sending one reading
     /// every `interval_ms` (1 to 3600000 ms); at most 100000 records per simulated second in all.
-    /// `limit`: stop after this many records (at most 100000000).
+    /// `limit`: stop after this many records (at most 100000000). `delayed_every`: every n-th
+    /// reading (1 to 1000000) was taken `delay_ms` (0 to 3600000) before it is sent, as by a
+    /// sensor that buffered it while offline: its event time is that much older than its
+    /// neighbours', so it arrives out of order and may be late for its window.
     Iot {
         #[serde(default = "default_devices")]
         devices: u32,
@@ -110,6 +114,10 @@ pub enum WorkloadSpec {
         interval_ms: u64,
         #[serde(default)]
         limit: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delayed_every: Option<u64>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        delay_ms: u64,
     },
     /// An application that calls `send()` in a loop as fast as the producer takes records:
     /// `records` records (1 to 1000000000) keyed `key-0000` ... over `keys` keys (1 to 100000,
@@ -139,6 +147,11 @@ pub enum WorkloadSpec {
 }
 
 impl WorkloadSpec {
+    /// IoT sensors with no delayed readings.
+    pub fn iot(devices: u32, interval_ms: u64, limit: Option<u64>) -> WorkloadSpec {
+        WorkloadSpec::Iot { devices, interval_ms, limit, delayed_every: None, delay_ms: 0 }
+    }
+
     /// The workload's `type` in JSON: `iot`, `taxi` or `bids`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -218,6 +231,17 @@ pub struct WindowSpec {
     /// as Kafka 4.x's `ofSizeWithNoGrace`).
     #[serde(default)]
     pub grace_ms: u64,
+    /// `on_window_update` (default) or `on_window_close`: Kafka Streams' `EmitStrategy`.
+    #[serde(default)]
+    pub emit: EmitStrategy,
+    /// The watermark shown beside stream time: each partition's largest event time minus this
+    /// (default: `grace_ms`), as Flink's `forBoundedOutOfOrderness`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_out_of_orderness_ms: Option<u64>,
+    /// A partition with no record processed for this long stops holding the watermark back
+    /// (Flink's `withIdleness`); default: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_ms: Option<u64>,
 }
 
 impl WindowSpec {
@@ -230,15 +254,10 @@ impl WindowSpec {
             time_difference_ms: None,
             inactivity_gap_ms: None,
             grace_ms,
+            emit: EmitStrategy::OnWindowUpdate,
+            max_out_of_orderness_ms: None,
+            idle_timeout_ms: None,
         }
-    }
-
-    /// Windows of type `kind` whose main parameter is `length_ms` (size, time difference or
-    /// gap); hopping windows advance by a third of their size (at least 1 ms).
-    pub fn of_type(kind: WindowType, length_ms: u64, grace_ms: u64) -> WindowSpec {
-        let mut w = WindowSpec::tumbling(length_ms, grace_ms);
-        w.set_type(kind);
-        w
     }
 
     /// The main parameter: size, time difference or gap, ms (0 if not set).
@@ -262,7 +281,7 @@ impl WindowSpec {
             advance_ms: None,
             time_difference_ms: None,
             inactivity_gap_ms: None,
-            grace_ms: self.grace_ms,
+            ..*self
         };
         match kind {
             WindowType::Tumbling => self.size_ms = Some(length),
@@ -312,7 +331,21 @@ impl WindowSpec {
             WindowType::Session => Windows::session(get(self.inactivity_gap_ms), self.grace_ms),
         };
         w.validate().map_err(|(name, msg)| ScenarioError { path: format!("{path}.{name}"), message: msg })?;
+        if let Some(ms) = self.max_out_of_orderness_ms {
+            in_range(&format!("{path}.max_out_of_orderness_ms"), ms, 0, MAX_WINDOW_MS)?;
+        }
+        if let Some(ms) = self.idle_timeout_ms {
+            in_range(&format!("{path}.idle_timeout_ms"), ms, 1, MAX_WINDOW_MS)?;
+        }
         Ok(w)
+    }
+
+    /// The watermark shown beside stream time.
+    pub fn watermark(&self) -> WatermarkSpec {
+        WatermarkSpec {
+            max_out_of_orderness_ms: self.max_out_of_orderness_ms.unwrap_or(self.grace_ms),
+            idle_timeout_ms: self.idle_timeout_ms,
+        }
     }
 }
 
@@ -646,7 +679,11 @@ impl Scenario {
                 }
             }
             match p.workload {
-                WorkloadSpec::Iot { devices, interval_ms, limit } => {
+                WorkloadSpec::Iot { devices, interval_ms, limit, delayed_every, delay_ms } => {
+                    if let Some(n) = delayed_every {
+                        in_range(&format!("{path}.workload.delayed_every"), n, 1, 1_000_000)?;
+                    }
+                    in_range(&format!("{path}.workload.delay_ms"), delay_ms, 0, 3_600_000)?;
                     in_range(&format!("{path}.workload.devices"), devices as u64, 1, 100_000)?;
                     in_range(&format!("{path}.workload.interval_ms"), interval_ms, 1, 3_600_000)?;
                     if let Some(l) = limit {
@@ -931,12 +968,30 @@ impl Scenario {
     /// `g1` of `consumers` consumers that reads from the earliest offset and aggregates per-key
     /// tumbling windows. Taxi: topic `taxi-trips`, 200 trips/s, 15-minute windows with an hour
     /// of grace. Bids: topic `auction-bids`, 200 bids/s, 7-day windows (one per auction) with no
-    /// grace. IoT: as [`Scenario::iot_default`] with 10 s windows and 2 s of grace. Taxi and bids
+    /// grace. IoT: as [`Scenario::iot_default`] with 10 s windows and 2 s of grace, and every 25th
+    /// reading sent 8 s after it was taken; a partition is idle for the watermark after 5 s
+    /// without records. Taxi and bids
     /// run for at most a day: `Simulation::run_to_drain` stops them earlier.
     pub fn preset(preset: Preset, seed: u64, partitions: u32, consumers: u32) -> Scenario {
         let mut s = Scenario::iot_default(seed, partitions, consumers);
         let (topic, workload, windows) = match preset {
-            Preset::Iot => return s,
+            Preset::Iot => {
+                // Every 25th reading comes 8 s late: against 10 s windows with 2 s of grace,
+                // some are still taken by their window and some are late.
+                s.producers[0].workload = WorkloadSpec::Iot {
+                    devices: 12,
+                    interval_ms: 1000,
+                    limit: None,
+                    delayed_every: Some(25),
+                    delay_ms: 8_000,
+                };
+                // With 6 partitions one may get no sensor: idle after 5 s, it stops holding
+                // the watermark back.
+                if let Some(w) = s.consumer_groups[0].windows.as_mut() {
+                    w.idle_timeout_ms = Some(5_000);
+                }
+                return s;
+            }
             Preset::Taxi => ("taxi-trips", WorkloadSpec::Taxi { rate_per_s: 200 }, (15 * 60_000, 60 * 60_000)),
             Preset::Bids => ("auction-bids", WorkloadSpec::Bids { rate_per_s: 200 }, (7 * 86_400_000, 0)),
         };
@@ -975,7 +1030,13 @@ impl Scenario {
                 transactions: None,
                 start_ms: 0,
                 partition: None,
-                workload: WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: None },
+                workload: WorkloadSpec::Iot {
+                    devices: 12,
+                    interval_ms: 1000,
+                    limit: None,
+                    delayed_every: None,
+                    delay_ms: 0,
+                },
             }],
             faults: vec![],
             consumer_groups: vec![GroupSpec {

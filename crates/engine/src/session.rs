@@ -9,6 +9,7 @@ use crate::consumer::CommitMode;
 use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WindowType, WorkloadSpec};
 use crate::sim::SimTime;
 use crate::simulation::{Datasets, Simulation};
+use crate::streams::EmitStrategy;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -47,6 +48,11 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("window.size_ms", "the first group's window size (tumbling, hopping), time difference (sliding) or inactivity gap (session), ms"),
     ("window.advance_ms", "the first group's `windows.advance_ms`, ms: tumbling windows become hopping ones"),
     ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
+    ("window.emit", "the first group's `windows.emit`: `on_window_update` or `on_window_close`"),
+    (
+        "window.idle_timeout_ms",
+        "the first group's `windows.idle_timeout_ms`, ms: a partition with no record for this long stops holding the watermark back (0: never)",
+    ),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
     ("workload.devices", "the first producer's IoT `devices`"),
     ("workload.interval_ms", "the first producer's IoT `interval_ms`, ms"),
@@ -194,6 +200,17 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             window(s, path)?.set_type(kind)
         }
         "window.size_ms" => window(s, path)?.set_length(as_u64(path, v)?),
+        "window.emit" => {
+            window(s, path)?.emit = match v.as_str() {
+                Some("on_window_update") => EmitStrategy::OnWindowUpdate,
+                Some("on_window_close") => EmitStrategy::OnWindowClose,
+                _ => return err(path, format!("must be on_window_update or on_window_close, got {}", short(v))),
+            }
+        }
+        "window.idle_timeout_ms" => {
+            let ms = as_u64(path, v)?;
+            window(s, path)?.idle_timeout_ms = (ms > 0).then_some(ms);
+        }
         "window.advance_ms" => {
             // Kafka's TimeWindows are one class: an advance makes tumbling windows hopping.
             let w = window(s, path)?;
@@ -400,13 +417,33 @@ mod tests {
     fn settings_change_the_scenario_and_errors_name_them() {
         let mut setup = Setup::preset(Preset::Iot);
         setup.settings = settings(json!({"partitions": 12, "consumers": 4, "commit_mode": "before_processing",
-            "window.grace_ms": 0, "consumer.session.timeout.ms": "10000", "producer.linger.ms": 20}));
+            "window.grace_ms": 0, "window.idle_timeout_ms": 0, "consumer.session.timeout.ms": "10000",
+            "producer.linger.ms": 20}));
         let s = setup.scenario().unwrap();
         assert_eq!((s.topics[0].partitions, s.consumer_groups[0].members), (12, 4));
         assert_eq!(s.consumer_groups[0].commit_mode, CommitMode::BeforeProcessing);
         assert_eq!(s.consumer_groups[0].windows, Some(WindowSpec::tumbling(10_000, 0)));
         assert_eq!(s.consumer_groups[0].configs["session.timeout.ms"], json!("10000"));
         assert_eq!(s.producers[0].configs["linger.ms"], json!(20));
+
+        // The window type first, whatever the order: an advance makes sense only for hopping.
+        setup.settings =
+            settings(json!({"window.advance_ms": 2_000, "window.type": "hopping", "window.emit": "on_window_close"}));
+        let w = setup.scenario().unwrap().consumer_groups[0].windows.unwrap();
+        assert_eq!(
+            (w.kind, w.size_ms, w.advance_ms, w.emit),
+            (WindowType::Hopping, Some(10_000), Some(2_000), EmitStrategy::OnWindowClose)
+        );
+        setup.settings = settings(json!({"window.type": "session", "window.advance_ms": 2_000}));
+        assert_eq!(
+            setup.scenario().unwrap_err().to_string(),
+            "settings.window.advance_ms: applies to tumbling and hopping windows only; these are session"
+        );
+        setup.settings = settings(json!({"window.type": "global"}));
+        assert_eq!(
+            setup.scenario().unwrap_err().to_string(),
+            "settings.window.type: must be tumbling, hopping, sliding or session, got \"global\""
+        );
 
         setup.settings = settings(json!({"partitions": 0}));
         assert_eq!(

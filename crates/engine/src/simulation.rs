@@ -18,9 +18,9 @@ use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
     AssignedPartition, BrokerView, GroupView, LateView, MemberView, PartitionView, ProducerView, ReplicaLogView,
-    Snapshot, TailRecord, TraceLine, WindowCell, WindowRow, WindowsView,
+    Snapshot, TailRecord, TraceLine, WatermarkView, WindowCell, WindowRow, WindowsView,
 };
-use crate::streams::{Aggregation, Payload, WindowAggregate, WindowedAggregator};
+use crate::streams::{Aggregation, EmitStrategy, Payload, WindowAggregate, WindowedAggregator};
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use crate::workload::{DataTable, DeadLetter, KeyTable, Values, Workload};
 use std::collections::{BTreeSet, VecDeque};
@@ -219,6 +219,10 @@ struct Observers {
     tables: Vec<Option<Rc<DataTable>>>,
     /// Each partition's dense index, by topic: its task number.
     task_slots: Vec<Vec<u32>>,
+    /// Simulated time of the event being handled, ms (processing time for the applications).
+    now_ms: u64,
+    /// Records each group's applications finished processing (re-processing included).
+    processed_by_group: Vec<u64>,
 }
 
 /// Each partition's dense index in `catalog`, by topic and partition.
@@ -246,12 +250,16 @@ impl Observer for Observers {
         let until = records.last().map_or(base_offset, |r| Offset(r.offset.0 + 1));
         self.ledger.processed(group, partition, base_offset, until);
         self.ledger.processed_records(group, records);
+        if let Some(n) = self.processed_by_group.get_mut(group.0 as usize) {
+            *n += records.len() as u64;
+        }
         let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
         let Some(&task) =
             self.task_slots.get(partition.topic.0 as usize).and_then(|t| t.get(partition.partition.0 as usize))
         else {
             return;
         };
+        app.processed_at(task, self.now_ms);
         for r in records {
             let Some(key) = r.key else {
                 app.skip_no_key();
@@ -428,7 +436,10 @@ impl Simulation {
                     _ => Aggregation::Count,
                 };
                 let spec = w.windows("windows").expect("validated");
-                WindowedAggregator::new(spec, aggregation, catalog.partition_count())
+                let mut app = WindowedAggregator::new(spec, aggregation, catalog.partition_count());
+                app.emit = w.emit;
+                app.watermark = w.watermark();
+                app
             }));
         }
         let groups = s.consumer_groups.len();
@@ -458,6 +469,8 @@ impl Simulation {
                 apps,
                 tables,
                 task_slots: slots,
+                now_ms: 0,
+                processed_by_group: vec![0; groups],
             },
             group_patterns: s
                 .consumer_groups
@@ -589,6 +602,7 @@ impl Simulation {
     fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut Node, &mut Ctx)) {
         let mut effects = std::mem::take(&mut self.effects);
         {
+            self.observers.now_ms = self.now.0;
             let mut ctx = Ctx::new(self.now, id, &mut self.rng, &mut effects, &mut self.observers);
             f(&mut self.nodes[id.0 as usize], &mut ctx);
         }
@@ -834,6 +848,35 @@ impl Simulation {
             .collect()
     }
 
+    /// The watermark of `group_id`'s windowed application now, over every partition of its
+    /// topics, with the partitions holding it back (no record yet, not idle) and the idle ones,
+    /// by name. See [`crate::streams::watermark`].
+    pub fn watermark(&self, group_id: &str) -> Option<WatermarkView> {
+        let app = self.windows(group_id)?;
+        let group = self.catalog.group_id(group_id)?;
+        let now = self.now.0;
+        let mut inputs = vec![];
+        let (mut holding_back, mut idle) = (vec![], vec![]);
+        for tp in self.group_partitions(group) {
+            let task = self.catalog.partition_index(tp) as u32;
+            let (st, last) = (app.stream_time(task), app.last_processed(task));
+            let name = self.catalog.partition_name(tp);
+            if app.watermark.idle_timeout_ms.is_some_and(|t| now.saturating_sub(last.unwrap_or(0)) >= t) {
+                idle.push(name);
+            } else if st.is_none() {
+                holding_back.push(name);
+            }
+            inputs.push((st, last));
+        }
+        Some(WatermarkView {
+            watermark_ms: crate::streams::watermark(&app.watermark, &inputs, now),
+            max_out_of_orderness_ms: app.watermark.max_out_of_orderness_ms,
+            idle_timeout_ms: app.watermark.idle_timeout_ms,
+            holding_back,
+            idle,
+        })
+    }
+
     /// Every partition of the topics group `group` subscribes to.
     fn group_partitions(&self, group: GroupId) -> impl Iterator<Item = TopicPartition> + '_ {
         self.group_topics(group)
@@ -952,6 +995,11 @@ impl Simulation {
     pub fn windows(&self, group_id: &str) -> Option<&WindowedAggregator> {
         let g = self.catalog.group_id(group_id)?;
         self.observers.apps.get(g.0 as usize)?.as_ref()
+    }
+
+    /// Records group `group`'s applications have finished processing, re-processing included.
+    pub fn processed_by_group(&self, group: GroupId) -> u64 {
+        self.observers.processed_by_group.get(group.0 as usize).copied().unwrap_or(0)
     }
 
     /// The bidder of the bid record `id`, from its data table.
@@ -1782,9 +1830,23 @@ impl Simulation {
             open += app.windows_of(key).filter(|w| !app.is_closed(w)).count();
         }
         busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let rows = busiest
+        // The keys of the last few late records are shown too, so that their marks are seen:
+        // they take the places of the least busy keys shown.
+        let recent_late: Vec<KeyId> = app.late_records.iter().rev().map(|l| l.key).take(2).collect();
+        let mut shown: Vec<(KeyId, u64)> = busiest.iter().copied().take(keys).collect();
+        for k in recent_late {
+            if !shown.iter().any(|(s, _)| *s == k) {
+                if let Some(&entry) = busiest.iter().find(|(b, _)| *b == k) {
+                    if shown.len() >= keys {
+                        shown.pop();
+                    }
+                    shown.push(entry);
+                }
+            }
+        }
+        shown.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let rows = shown
             .into_iter()
-            .take(keys)
             .map(|(key, total)| {
                 let mut cells: Vec<WindowCell> =
                     app.windows_of(key).rev().take(per_key).map(|w| self.window_cell(app, w)).collect();
@@ -1819,6 +1881,9 @@ impl Simulation {
                 .collect(),
             total_windows: app.window_count(),
             open_windows: open,
+            emit: app.emit.name().to_string(),
+            forwarded: app.forwarded,
+            watermark: self.watermark(group_id).expect("a windowed group"),
             rows,
         }
     }
@@ -1990,6 +2055,13 @@ impl Simulation {
             windows_closed,
             late: app.map_or(0, |a| a.late),
             windows_skipped: app.map_or(0, |a| a.skipped_windows),
+            windows_emitted: app.map_or(0, |a| match a.emit {
+                EmitStrategy::OnWindowUpdate => a.forwarded,
+                EmitStrategy::OnWindowClose => windows_closed,
+            }),
+            watermark_held: windowed
+                .and_then(|g| self.watermark(&g.group_id))
+                .is_some_and(|w| !w.holding_back.is_empty()),
             windows_per_record: app
                 .map_or(0.0, |a| a.all_windows().map(|(_, w)| w.count).sum::<u64>() as f64 / a.accepted.max(1) as f64),
             dead_letters: self.dead_letters(),

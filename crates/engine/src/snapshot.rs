@@ -68,7 +68,28 @@ pub struct WindowsView {
     pub stream_time_ms: Vec<(String, u64)>,
     pub total_windows: usize,
     pub open_windows: usize,
+    /// `on_window_update` or `on_window_close` (Kafka Streams' `EmitStrategy`).
+    pub emit: String,
+    /// Results an `onWindowUpdate` aggregation has forwarded; under `onWindowClose` one final
+    /// result per closed window goes downstream instead (`total_windows − open_windows`).
+    pub forwarded: u64,
+    /// The Flink / Beam-style watermark over the group's partitions.
+    pub watermark: WatermarkView,
     pub rows: Vec<WindowRow>,
+}
+
+/// The watermark a Flink or Beam job would have on the same input: the minimum over the
+/// partitions of their largest event time minus `max_out_of_orderness_ms`, idle ones left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WatermarkView {
+    /// ms since the Unix epoch; `None` while a partition holds it back.
+    pub watermark_ms: Option<u64>,
+    pub max_out_of_orderness_ms: u64,
+    pub idle_timeout_ms: Option<u64>,
+    /// Partitions with no record yet and not idle: each keeps the watermark from moving.
+    pub holding_back: Vec<String>,
+    /// Partitions idle for `idle_timeout_ms`: left out of the minimum.
+    pub idle: Vec<String>,
 }
 
 /// A record of the late output.

@@ -7,7 +7,7 @@
 use crate::command::{Command, TimedCommand};
 use crate::consumer::CommitMode;
 use crate::invariants::{InvariantChecker, Promises};
-use crate::scenario::{GroupSpec, ProducerSpec, Scenario, TopicSpec, WorkloadSpec};
+use crate::scenario::{GroupSpec, ProducerSpec, Scenario, TopicSpec, WindowSpec, WindowType, WorkloadSpec};
 use crate::sim::{LatencyModel, SimRng, SimTime};
 use crate::simulation::Simulation;
 use serde_json::Value;
@@ -230,11 +230,7 @@ pub fn random_scenario_with(seed: u64, options: SoakOptions) -> Scenario {
             transactions,
             start_ms: 0,
             partition: None,
-            workload: WorkloadSpec::Iot {
-                devices: rng.range_inclusive(2, 8) as u32,
-                interval_ms: rng.range_inclusive(20, 200),
-                limit: None,
-            },
+            workload: WorkloadSpec::iot(rng.range_inclusive(2, 8) as u32, rng.range_inclusive(20, 200), None),
         }],
         consumer_groups: vec![GroupSpec { processing_ms_per_record, ..group }],
         faults,
@@ -328,7 +324,16 @@ fn random_group(
         static_membership: rng.range_inclusive(0, 1) == 1,
         commit_on_revoke: rng.range_inclusive(0, 1) == 1,
         assign: false,
-        windows: None,
+        // Every window type in turn, chosen by the seed (not the RNG, whose draws set the
+        // faults), so that `windows_account_for_every_record` is checked under faults.
+        windows: Some({
+            let mut w = WindowSpec::tumbling(200, 50);
+            w.set_type(
+                [WindowType::Tumbling, WindowType::Hopping, WindowType::Sliding, WindowType::Session]
+                    [(seed % 4) as usize],
+            );
+            w
+        }),
         pipeline: None,
     };
     let mut faults = vec![];
@@ -391,6 +396,7 @@ fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions, check: bool
         }
     }
     checker.check_transactions(&sim).map_err(|e| violation(e, sim.now().0, vec![]))?;
+    checker.check_windows(&sim).map_err(|e| violation(e, sim.now().0, vec![]))?;
     let groups = sim.valid().scenario.consumer_groups.iter();
     let reordered = groups.map(|g| sim.outcome(&g.group_id).reordered).sum();
     Ok(SoakRun {

@@ -381,8 +381,7 @@ fn compression_shrinks_the_log_and_fills_batches_with_more_records() {
         ];
         let mut s = scenario(1, &configs);
         s.topics[0].partitions = 1;
-        s.producers[0].workload =
-            streamlab_engine::scenario::WorkloadSpec::Iot { devices: 2000, interval_ms: 1000, limit: Some(20_000) };
+        s.producers[0].workload = streamlab_engine::scenario::WorkloadSpec::iot(2000, 1000, Some(20_000));
         let sim = run(s);
         let log = sim.log(streamlab_engine::TopicPartition::new(streamlab_engine::TopicId(0), 0)).unwrap();
         let p = sim.producers().next().unwrap();

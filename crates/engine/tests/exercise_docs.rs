@@ -96,6 +96,7 @@ fn every_exercise_of_the_course_parses() {
         ("isr-and-min-insync-replicas", include_bytes!("../../../static/exercises/isr-and-min-insync-replicas.json")),
         ("late-taxi-trips", include_bytes!("../../../static/exercises/late-taxi-trips.json")),
         ("hopping-windows", include_bytes!("../../../static/exercises/hopping-windows.json")),
+        ("watermark-idle-partition", include_bytes!("../../../static/exercises/watermark-idle-partition.json")),
     ];
     let listed: Vec<&str> = course.modules.iter().flat_map(|m| m.exercises.iter().map(String::as_str)).collect();
     assert_eq!(listed, files.iter().map(|(id, _)| *id).collect::<Vec<_>>());

@@ -345,8 +345,7 @@ fn cooperative_rebalancing_revokes_only_the_partitions_that_move() {
 fn a_second_group_reads_every_record_with_its_own_offsets() {
     use streamlab_engine::session::{apply_settings, Settings};
     let mut s = Scenario::iot_default(3, 4, 2);
-    s.producers[0].workload =
-        streamlab_engine::scenario::WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(600) };
+    s.producers[0].workload = streamlab_engine::scenario::WorkloadSpec::iot(12, 1000, Some(600));
     apply_settings(&mut s, &Settings::from([("second_group".to_string(), Value::from(3))]), "settings").unwrap();
     assert_eq!(
         s.consumer_groups.iter().map(|g| (g.group_id.as_str(), g.members)).collect::<Vec<_>>(),
@@ -504,8 +503,7 @@ fn commit_async_does_not_wait_for_the_answer_and_loses_nothing() {
     let mut s = scenario(4, 2);
     s.consumer_groups[0].commit_mode = CommitMode::AfterProcessingAsync;
     // 200 readings a second keep the members busy: each polls again as soon as it is done.
-    s.producers[0].workload =
-        streamlab_engine::scenario::WorkloadSpec::Iot { devices: 200, interval_ms: 1000, limit: Some(12_000) };
+    s.producers[0].workload = streamlab_engine::scenario::WorkloadSpec::iot(200, 1000, Some(12_000));
     s.network.mean_ms = 20;
     s.network.jitter_ms = 0;
     s.network.min_ms = 20;

@@ -13,7 +13,7 @@ use streamlab_engine::{Command, Scenario, SimTime, Simulation, TraceEvent};
 /// 12 sensors, `limit` readings in all, `partitions` partitions, `members` consumers.
 fn scenario(seed: u64, partitions: u32, members: u32, limit: Option<u64>) -> Scenario {
     let mut s = Scenario::iot_default(seed, partitions, members);
-    s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit };
+    s.producers[0].workload = WorkloadSpec::iot(12, 1000, limit);
     s
 }
 

@@ -205,7 +205,7 @@ fn replicas_are_placed_as_kafka_places_them_without_racks() {
 #[test]
 fn followers_hold_the_leaders_records_at_the_same_offsets() {
     let mut s = scenario(2, 3, 3, 3);
-    s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(240) };
+    s.producers[0].workload = WorkloadSpec::iot(12, 1000, Some(240));
     let mut sim = start(s);
     let mut checker = InvariantChecker::for_simulation(&sim);
     run_checked(&mut sim, &mut checker, 25_000);
@@ -242,7 +242,7 @@ fn followers_hold_the_leaders_records_at_the_same_offsets() {
 fn acks_0_counts_records_as_sent_before_the_broker_has_them() {
     let mut s = scenario(3, 1, 1, 1);
     set(&mut s.producers[0].configs, "acks", "0");
-    s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(120) };
+    s.producers[0].workload = WorkloadSpec::iot(12, 1000, Some(120));
     // Every message takes exactly 500 ms.
     s.network = streamlab_engine::sim::LatencyModel { min_ms: 500, mean_ms: 500, jitter_ms: 0 };
     let mut sim = start(s);
@@ -789,7 +789,7 @@ fn compaction_keeps_the_latest_record_of_every_key_for_a_consumer_reading_from_t
 fn log_append_time_overwrites_timestamps_with_the_brokers_append_time() {
     for log_append_time in [false, true] {
         let mut s = scenario(14, 1, 1, 1);
-        s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(60) };
+        s.producers[0].workload = WorkloadSpec::iot(12, 1000, Some(60));
         let kind = if log_append_time { "LogAppendTime" } else { "CreateTime" };
         set(&mut s.topics[0].configs, "message.timestamp.type", kind);
         let mut sim = start(s);
@@ -825,7 +825,7 @@ fn log_append_time_overwrites_timestamps_with_the_brokers_append_time() {
 #[test]
 fn a_batch_over_max_message_bytes_fails_with_record_too_large() {
     let mut s = scenario(15, 1, 1, 1);
-    s.producers[0].workload = WorkloadSpec::Iot { devices: 12, interval_ms: 1000, limit: Some(24) };
+    s.producers[0].workload = WorkloadSpec::iot(12, 1000, Some(24));
     // An IoT reading is 58 bytes: even a batch of one is too large.
     set(&mut s.topics[0].configs, "max.message.bytes", 50);
     let mut sim = start(s);

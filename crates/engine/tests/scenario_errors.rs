@@ -145,7 +145,7 @@ case!(
 case!(
     unknown_workload_type,
     patched(serde_json::json!({"producers":[{"topic":"readings","workload":{"type":"stocks"}}]})),
-    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 396"
+    "producers[0].workload.type: unknown variant `stocks`, expected one of `iot`, `flood`, `taxi`, `bids` at line 1 column 422"
 );
 case!(
     zero_interval,

@@ -21,7 +21,7 @@
 //! Kafka copies a neighbouring window's aggregate. The two differ only when a record was kept
 //! by some of its windows and dropped by others.
 
-use super::windows::Windows;
+use super::windows::{EmitStrategy, WatermarkSpec, Windows};
 use crate::ids::{KeyId, RecordId};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -197,6 +197,11 @@ struct KeyState {
 pub struct WindowedAggregator {
     pub spec: Windows,
     pub aggregation: Aggregation,
+    /// When results go downstream (what the view and the metrics count as emitted).
+    pub emit: EmitStrategy,
+    /// The Flink / Beam-style watermark shown beside stream time (default: out-of-orderness
+    /// equal to the grace, no idleness).
+    pub watermark: WatermarkSpec,
     /// Per key, indexed by `KeyId`.
     keys: Vec<KeyState>,
     window_count: usize,
@@ -212,6 +217,14 @@ pub struct WindowedAggregator {
     pub skipped_windows: u64,
     /// Records with no key, dropped as Kafka Streams drops them.
     pub no_key: u64,
+    /// Σ over records of the windows that took them when they came (for time windows and
+    /// sessions, the sum of the windows' counts).
+    pub placements: u64,
+    /// Window results an `EmitStrategy.onWindowUpdate` processor forwards: one per window a
+    /// record creates or updates, and one tombstone per session merged away.
+    pub forwarded: u64,
+    /// Per task, when (processing time, ms) it last had a record processed.
+    last_processed_ms: Vec<Option<u64>>,
     arrivals: u64,
 }
 
@@ -222,6 +235,8 @@ impl WindowedAggregator {
         WindowedAggregator {
             spec,
             aggregation,
+            emit: EmitStrategy::default(),
+            watermark: WatermarkSpec { max_out_of_orderness_ms: spec.grace_ms(), idle_timeout_ms: None },
             keys: Vec::new(),
             window_count: 0,
             stream_time_ms: vec![None; tasks],
@@ -230,8 +245,25 @@ impl WindowedAggregator {
             late_records: vec![],
             skipped_windows: 0,
             no_key: 0,
+            placements: 0,
+            forwarded: 0,
+            last_processed_ms: vec![None; tasks],
             arrivals: 0,
         }
+    }
+
+    /// Notes that task `task` had records processed at `now_ms` (processing time), for idleness.
+    pub fn processed_at(&mut self, task: u32, now_ms: u64) {
+        let t = task as usize;
+        if t >= self.last_processed_ms.len() {
+            self.last_processed_ms.resize(t + 1, None);
+        }
+        self.last_processed_ms[t] = Some(now_ms);
+    }
+
+    /// When task `task` last had a record processed, ms of processing time.
+    pub fn last_processed(&self, task: u32) -> Option<u64> {
+        self.last_processed_ms.get(task as usize).copied().flatten()
     }
 
     /// Counts a record that had no key (`Skipping record due to null key`).
@@ -262,7 +294,7 @@ impl WindowedAggregator {
         let r = Contribution { record_id, timestamp_ms, payload };
         let spec = self.spec;
         let state = &mut self.keys[k];
-        let (outcome, created) = match spec {
+        let (outcome, created, forwarded) = match spec {
             Windows::Time { size_ms, .. } => time_windows(&spec, state, size_ms, &r, task, stream_time),
             Windows::Sliding { time_difference_ms, .. } => {
                 sliding_windows(&spec, state, time_difference_ms, &r, self.arrivals, task, stream_time)
@@ -272,6 +304,8 @@ impl WindowedAggregator {
             }
         };
         self.window_count = (self.window_count as isize + created) as usize;
+        self.forwarded += forwarded;
+        self.placements += u64::from(outcome.windows);
         self.skipped_windows += u64::from(outcome.skipped);
         if outcome.is_late() {
             self.late += 1;
@@ -318,6 +352,32 @@ impl WindowedAggregator {
     pub fn window_count(&self) -> usize {
         self.window_count
     }
+
+    /// Records this aggregation has been given: taken, late or without a key.
+    pub fn records_seen(&self) -> u64 {
+        self.accepted + self.late + self.no_key
+    }
+
+    /// `windows_account_for_every_record`, the part the state alone can check: each record
+    /// was taken or late, never both (`accepted + late` is the count of keyed records), and for
+    /// time windows and sessions the windows' counts add up to the placements made. Sliding
+    /// windows copy records into new windows, so their counts have no such sum. A scan of every
+    /// window: call it now and then.
+    pub fn check_conservation(&self) -> Result<(), String> {
+        if self.arrivals != self.accepted + self.late {
+            return Err(format!(
+                "{} keyed records came, {} were taken and {} late",
+                self.arrivals, self.accepted, self.late
+            ));
+        }
+        if !matches!(self.spec, Windows::Sliding { .. }) {
+            let counted: u64 = self.all_windows().map(|(_, w)| w.count).sum();
+            if counted != self.placements {
+                return Err(format!("the windows count {counted} records, {} were placed in them", self.placements));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `KStreamWindowAggregate`: every window of `windowsFor(t)` that is still open takes it.
@@ -328,7 +388,7 @@ fn time_windows(
     r: &Contribution,
     task: u32,
     stream_time: u64,
-) -> (Outcome, isize) {
+) -> (Outcome, isize, u64) {
     let mut out = Outcome { windows: 0, skipped: 0 };
     let mut created = 0;
     for start in spec.windows_for(r.timestamp_ms) {
@@ -344,7 +404,7 @@ fn time_windows(
         w.add(r);
         out.windows += 1;
     }
-    (out, created)
+    (out, created, u64::from(out.windows))
 }
 
 /// `KStreamSlidingWindowAggregate`, with the windows a record makes found from the records
@@ -357,12 +417,12 @@ fn sliding_windows(
     arrival: u64,
     task: u32,
     stream_time: u64,
-) -> (Outcome, isize) {
+) -> (Outcome, isize, u64) {
     let t = r.timestamp_ms;
     let mut out = Outcome { windows: 0, skipped: 0 };
     if !spec.accepts(t.saturating_add(d), stream_time) {
         out.skipped = 1;
-        return (out, 0);
+        return (out, 0, 0);
     }
     let mut created = 0;
     // Existing windows holding t: starts in [t - d, t].
@@ -411,9 +471,12 @@ fn sliding_windows(
             }
         }
     }
+    let mut new_right = 0;
     for w in new_windows {
         if w.start_ms <= t {
             out.windows += 1;
+        } else {
+            new_right += 1;
         }
         state.windows.insert(w.start_ms, w);
         created += 1;
@@ -429,7 +492,8 @@ fn sliding_windows(
         }
         state.records.pop_first();
     }
-    (out, created)
+    let forwarded = u64::from(out.windows) + new_right;
+    (out, created, forwarded)
 }
 
 /// `KStreamSessionWindowAggregate`: merge the sessions within the gap, then keep the merged
@@ -441,7 +505,7 @@ fn session_windows(
     r: &Contribution,
     task: u32,
     stream_time: u64,
-) -> (Outcome, isize) {
+) -> (Outcome, isize, u64) {
     let t = r.timestamp_ms;
     // Sessions are disjoint and ordered, so those with end ≥ t − gap among the starts ≤ t + gap
     // are the last few.
@@ -456,7 +520,7 @@ fn session_windows(
         end = end.max(w.end_ms);
     }
     if !spec.accepts(end, stream_time) {
-        return (Outcome { windows: 0, skipped: 1 }, 0);
+        return (Outcome { windows: 0, skipped: 1 }, 0, 0);
     }
     let mut session = WindowAggregate::empty(t, t, task);
     for s in &merged_starts {
@@ -465,7 +529,8 @@ fn session_windows(
     }
     session.add(r);
     state.windows.insert(start, session);
-    (Outcome { windows: 1, skipped: 0 }, 1 - merged_starts.len() as isize)
+    let merged = merged_starts.len();
+    (Outcome { windows: 1, skipped: 0 }, 1 - merged as isize, 1 + merged as u64)
 }
 
 #[cfg(test)]

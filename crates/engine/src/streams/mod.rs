@@ -7,4 +7,4 @@ pub mod aggregate;
 pub mod windows;
 
 pub use aggregate::{Aggregation, LateRecord, Outcome, Payload, WindowAggregate, WindowedAggregator};
-pub use windows::Windows;
+pub use windows::{watermark, EmitStrategy, WatermarkSpec, Windows};

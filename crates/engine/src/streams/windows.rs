@@ -189,6 +189,19 @@ mod tests {
     }
 
     #[test]
+    fn the_watermark_is_the_minimum_over_partitions_not_idle() {
+        let spec = WatermarkSpec { max_out_of_orderness_ms: 2_000, idle_timeout_ms: None };
+        // An empty partition holds the watermark back...
+        assert_eq!(watermark(&spec, &[(Some(10_000), Some(9_000)), (None, None)], 10_000), None);
+        assert_eq!(watermark(&spec, &[(Some(10_000), Some(9_000)), (Some(7_000), Some(9_000))], 10_000), Some(5_000));
+        // ... until it has been idle for idle_timeout_ms of processing time.
+        let idle = WatermarkSpec { idle_timeout_ms: Some(5_000), ..spec };
+        assert_eq!(watermark(&idle, &[(Some(10_000), Some(9_000)), (None, None)], 4_999), None);
+        assert_eq!(watermark(&idle, &[(Some(10_000), Some(9_000)), (None, None)], 5_000), Some(8_000));
+        assert_eq!(watermark(&idle, &[(Some(10_000), Some(1_000)), (Some(3_000), Some(9_000))], 9_000), Some(1_000));
+    }
+
+    #[test]
     fn close_rules_differ_by_kind() {
         // Time: [0,10) with grace 5 closes when stream time reaches 15.
         let t = Windows::tumbling(10, 5);
@@ -200,4 +213,57 @@ mod tests {
         let g = Windows::session(10, 1);
         assert!(g.accepts(0, 11) && !g.accepts(0, 12));
     }
+}
+
+/// When a windowed aggregation sends its results downstream (Kafka Streams' `EmitStrategy`,
+/// KIP-825).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmitStrategy {
+    /// `EmitStrategy.onWindowUpdate()`, the default: every update of every window (Spark's
+    /// update output mode).
+    #[default]
+    OnWindowUpdate,
+    /// `EmitStrategy.onWindowClose()` (or `suppress(untilWindowCloses)`): each window's final
+    /// result once, when it closes (Spark's append output mode).
+    OnWindowClose,
+}
+
+impl EmitStrategy {
+    /// `on_window_update` or `on_window_close`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmitStrategy::OnWindowUpdate => "on_window_update",
+            EmitStrategy::OnWindowClose => "on_window_close",
+        }
+    }
+}
+
+/// The watermark shown beside stream time: what Flink (`WatermarkStrategy.forBoundedOutOfOrderness`
+/// with `withIdleness`) or Beam would compute for the same input. Kafka Streams has no
+/// watermark; it closes windows by each task's stream time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WatermarkSpec {
+    /// Each partition's watermark is its largest event time minus this, ms.
+    pub max_out_of_orderness_ms: u64,
+    /// A partition with no record processed for this long (processing time, ms) is idle and
+    /// stops holding the watermark back; `None`: never.
+    pub idle_timeout_ms: Option<u64>,
+}
+
+/// The watermark of an application reading several partitions: the minimum of their
+/// watermarks, idle ones left out. Each entry: the partition's stream time (`None` before its
+/// first record) and when it last had a record processed. `None` while a partition that is not
+/// idle has had no record yet (it holds the watermark back), or when every partition is idle.
+pub fn watermark(spec: &WatermarkSpec, partitions: &[(Option<u64>, Option<u64>)], now_ms: u64) -> Option<u64> {
+    let mut min: Option<u64> = None;
+    for &(stream_time, last_processed) in partitions {
+        let idle = spec.idle_timeout_ms.is_some_and(|t| now_ms.saturating_sub(last_processed.unwrap_or(0)) >= t);
+        if idle {
+            continue;
+        }
+        let w = stream_time?.saturating_sub(spec.max_out_of_orderness_ms);
+        min = Some(min.map_or(w, |m| m.min(w)));
+    }
+    min
 }

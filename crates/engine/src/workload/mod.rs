@@ -250,8 +250,9 @@ impl Workload {
         path: &str,
     ) -> Result<(Workload, Option<Rc<DataTable>>), ScenarioError> {
         let rate_per_s = match *spec {
-            WorkloadSpec::Iot { devices, interval_ms, limit } => {
-                return Ok((Workload::Iot(IotWorkload::new(keys, devices, interval_ms, limit)), None))
+            WorkloadSpec::Iot { devices, interval_ms, limit, delayed_every, delay_ms } => {
+                let w = IotWorkload::new(keys, devices, interval_ms, limit).with_delays(delayed_every, delay_ms);
+                return Ok((Workload::Iot(w), None));
             }
             WorkloadSpec::Flood { records, keys: key_count, value_bytes } => {
                 return Ok((Workload::Flood(FloodWorkload::new(keys, records, key_count, value_bytes)), None))
