@@ -109,5 +109,7 @@ pub fn troubled_cluster() -> Snapshot {
         acknowledged_lost_ids: vec![11, 12, 13, 14],
         log_duplicates: 0,
         log_duplicate_ids: vec![],
+        dead_letters: vec![],
+        dead_letters_total: 0,
     }
 }

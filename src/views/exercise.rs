@@ -15,7 +15,7 @@ use streamlab_engine::config::{
     ConfigDef, ConfigKind, BROKER_CONFIGS, CONSUMER_CONFIGS, PRODUCER_CONFIGS, TOPIC_CONFIGS,
 };
 use streamlab_engine::exercise::{ActionKind, Allowance, Evaluation, Exercise};
-use streamlab_engine::scenario::WorkloadSpec;
+use streamlab_engine::scenario::{OnFailure, WorkloadSpec};
 use streamlab_engine::session::{Settings, Setup};
 use streamlab_engine::{Command, Scenario, SimTime};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -83,6 +83,15 @@ pub fn setting_value(scenario: &Scenario, name: &str) -> Option<Value> {
         "window.emit" => group?.windows?.emit.name().into(),
         "window.idle_timeout_ms" => group?.windows?.idle_timeout_ms.unwrap_or(0).into(),
         "window.grace_ms" => group?.windows?.grace_ms.into(),
+        "errors.poison_every" => group?.errors?.poison_every.into(),
+        "errors.on_failure" => match group?.errors?.on_failure {
+            OnFailure::DeadLetter => "dead_letter".into(),
+            OnFailure::Fail => "fail".into(),
+        },
+        "errors.max_attempts" => group?.errors?.max_attempts.into(),
+        "errors.retry_initial_ms" => group?.errors?.retry_initial_ms.into(),
+        "errors.retry_multiplier" => group?.errors?.retry_multiplier.into(),
+        "errors.retry_max_ms" => group?.errors?.retry_max_ms.into(),
         "workload.rate_per_s" | "workload.devices" | "workload.interval_ms" => {
             match (&scenario.producers.first()?.workload, name) {
                 (WorkloadSpec::Taxi { rate_per_s } | WorkloadSpec::Bids { rate_per_s }, "workload.rate_per_s") => {

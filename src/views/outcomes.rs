@@ -111,6 +111,23 @@ pub fn outcome_panel(props: &Props) -> Html {
                 }
             </section>
         }}) }
+        if s.dead_letters_total > 0 {
+            <section class="panel outcome" aria-labelledby="dlq-h" data-testid="dead-letters">
+                <h2 id="dlq-h">{format!("Dead-letter queue: {} records", s.dead_letters_total)}</h2>
+                <p class="hint">{"Input rows that could not be read, and records the application failed to process: each was retried with exponential backoff (min(initial · multiplier^(attempt − 1), max) between attempts) and then set aside with its source, so that the rest of the stream went on (Kafka Streams' ProcessingExceptionHandler answering CONTINUE, KIP-1033; the dead-letter queue of KIP-1034). With errors.on_failure = fail the member stops instead, and the partition's next owner meets the same record."}</p>
+                <table class="late dlq">
+                    <thead><tr><th>{"source"}</th><th>{"record"}</th><th>{"error"}</th><th>{"attempts"}</th><th>{"first failed"}</th><th>{"sent here"}</th></tr></thead>
+                    <tbody>
+                    { for s.dead_letters.iter().map(|d| html! {
+                        <tr><td>{&d.source}</td><td class="num">{d.record_id.map(|i| i.to_string()).unwrap_or_default()}</td>
+                            <td>{&d.error}</td><td class="num">{d.attempts}</td>
+                            <td class="num">{d.first_attempt_ms.map(|t| format!("{:.3} s", t as f64 / 1000.0)).unwrap_or_default()}</td>
+                            <td class="num">{d.dead_lettered_ms.map(|t| format!("{:.3} s", t as f64 / 1000.0)).unwrap_or_default()}</td></tr>
+                    }) }
+                    </tbody>
+                </table>
+            </section>
+        }
         </>
     }
 }

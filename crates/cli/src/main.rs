@@ -115,6 +115,27 @@ struct RunArgs {
     /// Crash a consumer at this simulated time (the first one busy processing, else the first running).
     #[arg(long, value_parser = parse_duration_ms)]
     crash_consumer_at: Option<u64>,
+    /// Every n-th record of each producer fails to process in the first group: it is retried
+    /// with exponential backoff (--retry-initial, --retry-multiplier, --retry-max, --max-attempts),
+    /// then goes to the dead-letter queue or fails the member (--on-failure).
+    #[arg(long)]
+    poison_every: Option<u64>,
+    /// What a record out of attempts does: dead-letter (go on without it) or fail (the member
+    /// stops and leaves the group).
+    #[arg(long, value_parser = ["dead-letter", "fail"])]
+    on_failure: Option<String>,
+    /// Attempts at a failing record before giving up, the first included (default 4).
+    #[arg(long)]
+    max_attempts: Option<u32>,
+    /// The delay before the second attempt (default 100ms).
+    #[arg(long, value_parser = parse_duration_ms)]
+    retry_initial: Option<u64>,
+    /// Each next delay is this many times the last (default 2).
+    #[arg(long)]
+    retry_multiplier: Option<f64>,
+    /// The longest delay (default 10s).
+    #[arg(long, value_parser = parse_duration_ms)]
+    retry_max: Option<u64>,
     /// Make the first group a consume-transform-produce pipeline with this delivery guarantee:
     /// it writes every record it processes to `<topic>-out`, read by `<group>-downstream`
     /// (read_committed for exactly-once), whose counts are per input record.
@@ -733,6 +754,12 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         crash_consumer_at,
         crash_producer_at,
         guarantee,
+        poison_every,
+        on_failure,
+        max_attempts,
+        retry_initial,
+        retry_multiplier,
+        retry_max,
         crash,
         duration,
         quiet,
@@ -921,6 +948,30 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         if let Some(level) = &isolation_level {
             for g in &mut s.consumer_groups {
                 g.configs.insert("isolation.level".into(), level.as_str().into());
+            }
+        }
+    }
+    {
+        use serde_json::Value;
+        let errors: [(&str, &str, Option<Value>); 6] = [
+            ("--poison-every", "errors.poison_every", poison_every.map(Value::from)),
+            ("--on-failure", "errors.on_failure", on_failure.map(|f| f.replace('-', "_").into())),
+            ("--max-attempts", "errors.max_attempts", max_attempts.map(Value::from)),
+            ("--retry-initial", "errors.retry_initial_ms", retry_initial.map(Value::from)),
+            ("--retry-multiplier", "errors.retry_multiplier", retry_multiplier.map(Value::from)),
+            ("--retry-max", "errors.retry_max_ms", retry_max.map(Value::from)),
+        ];
+        if poison_every.is_none()
+            && errors.iter().any(|e| e.2.is_some())
+            && s.consumer_groups.first().is_none_or(|g| g.errors.is_none())
+        {
+            bail!("--on-failure, --max-attempts and the --retry-* flags need --poison-every");
+        }
+        for (flag, setting, value) in errors {
+            if let Some(v) = value {
+                let setting = streamlab_engine::session::Settings::from([(setting.to_string(), v)]);
+                streamlab_engine::session::apply_settings(&mut s, &setting, "")
+                    .map_err(|e| anyhow::anyhow!("{flag}: {}", e.message))?;
             }
         }
     }
@@ -1246,10 +1297,13 @@ fn print_text(report: &Report) {
             "  processed once {}  duplicated {}  lost {}  pending {}  skipped {}",
             g.outcome.processed_once, g.outcome.duplicated, g.outcome.lost, g.outcome.pending, g.outcome.skipped
         );
+        if g.dead_lettered > 0 {
+            println!("  sent to the dead-letter queue {}", g.dead_lettered);
+        }
     }
     let closed = report.windows.iter().filter(|w| w.closed).count();
     println!("windows {} ({} closed), late records {}", report.windows.len(), closed, report.late);
-    println!("dead letters {}", report.dead_letters.len());
+    println!("dead letters (unreadable input rows) {}", report.dead_letters.len());
     for d in report.dead_letters.iter().take(20) {
         println!("  line {}: {}", d.line, d.reason);
     }

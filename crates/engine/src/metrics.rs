@@ -69,6 +69,7 @@ pub const METRICS: &[(&str, &str)] = &[
         "groups.<group_id>.aborted_processed",
         "records of aborted transactions the group processed (read_uncommitted only)",
     ),
+    ("groups.<group_id>.dead_lettered", "records the group's application failed to process and sent to its dead-letter queue"),
     ("groups.<group_id>.revoked", "partitions members gave up in rebalances (revoked or lost), summed"),
     ("groups.<group_id>.moved", "partitions rebalances gave to a member other than their last owner, summed"),
     (
@@ -145,6 +146,7 @@ impl Metrics {
             put(p("skipped"), g.outcome.skipped as f64);
             put(p("reordered"), g.outcome.reordered as f64);
             put(p("aborted_processed"), g.aborted_processed as f64);
+            put(p("dead_lettered"), g.dead_lettered as f64);
             put(p("revoked"), g.timeline.iter().map(|r| r.revoked as f64).sum());
             put(p("moved"), g.timeline.iter().map(|r| r.moved.len() as f64).sum());
             put(p("unconsumed_ms"), g.timeline.iter().flat_map(|r| &r.unconsumed_ms).map(|(_, ms)| *ms as f64).sum());

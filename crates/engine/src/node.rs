@@ -40,6 +40,10 @@ pub trait Observer {
     /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`
     /// from 0, or a seek forward): what it had not processed there is skipped, not lost.
     fn skipped(&mut self, group: GroupId, partition: TopicPartition, from: Offset, to: Offset);
+
+    /// A member of `group` sent `record` (at `offset` of `partition`) to the dead-letter queue
+    /// after `attempts` failed attempts, the first at `first_attempt_ms`.
+    fn dead_lettered(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &Record, _: u32, _: u64) {}
 }
 
 /// An observer that ignores everything, for testing a node alone.
@@ -109,6 +113,19 @@ impl<'a> Ctx<'a> {
     /// `base_offset` on.
     pub fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
         self.observer.processed(group, partition, base_offset, records);
+    }
+
+    /// Tells the observer that `group` sent `record` to its dead-letter queue.
+    pub fn dead_lettered(
+        &mut self,
+        group: GroupId,
+        partition: TopicPartition,
+        offset: Offset,
+        record: &Record,
+        attempts: u32,
+        first_attempt_ms: u64,
+    ) {
+        self.observer.dead_lettered(group, partition, offset, record, attempts, first_attempt_ms);
     }
 
     /// Tells the observer that `group` jumped over `partition`'s offsets `from..to`.

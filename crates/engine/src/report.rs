@@ -137,6 +137,8 @@ pub struct GroupReport {
     /// Records of aborted transactions the group processed (only `read_uncommitted` groups
     /// see them).
     pub aborted_processed: u64,
+    /// Records the group's application sent to its dead-letter queue.
+    pub dead_lettered: u64,
     /// The delivery outcome, whose fields (`processed_once`, `duplicated`, `lost`, `pending`,
     /// `duplicated_ids`, `lost_ids`) the JSON puts beside the others.
     #[serde(flatten)]

@@ -400,6 +400,77 @@ pub struct GroupSpec {
     /// id, to `output_topic` by a producer in the member, committed as `guarantee` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<PipelineSpec>,
+    /// Records the application fails to process, and what it does then: retries with
+    /// exponential backoff, then a dead-letter queue, or failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ErrorsSpec>,
+}
+
+/// What a processing error does, as an application on Kafka Streams handles it: retry the
+/// record with exponential backoff (the delay before attempt `k + 1` is
+/// `min(initial_ms · multiplier^(k − 1), max_ms)`), then, after `max_attempts`, either send it to
+/// the dead-letter queue and go on (Kafka Streams' `ProcessingExceptionHandler` answering
+/// CONTINUE, KIP-1033, with the dead-letter queue of KIP-1034) or fail (FAIL: the stream thread
+/// dies, its consumer leaves the group, and the partition's next owner meets the same record).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorsSpec {
+    /// Every n-th record of each producer (its 1-based sequence number a multiple of n, 1 to
+    /// 1000000) is a poison record: every attempt to process it fails.
+    pub poison_every: u64,
+    /// Delay before the second attempt, ms (0 to 3600000, default 100).
+    #[serde(default = "default_retry_initial_ms")]
+    pub retry_initial_ms: u64,
+    /// Each next delay is this many times the last (1 to 10, default 2).
+    #[serde(default = "default_retry_multiplier")]
+    pub retry_multiplier: f64,
+    /// The longest delay, ms (0 to 3600000, default 10000).
+    #[serde(default = "default_retry_max_ms")]
+    pub retry_max_ms: u64,
+    /// Attempts before giving up, the first included (1 to 100, default 4).
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// `dead_letter` (default) or `fail`.
+    #[serde(default)]
+    pub on_failure: OnFailure,
+}
+
+fn default_retry_initial_ms() -> u64 {
+    100
+}
+fn default_retry_multiplier() -> f64 {
+    2.0
+}
+fn default_retry_max_ms() -> u64 {
+    10_000
+}
+fn default_max_attempts() -> u32 {
+    4
+}
+
+impl ErrorsSpec {
+    /// Whether the record with 0-based sequence number `seq` is a poison record.
+    pub fn is_poison(&self, seq: usize) -> bool {
+        (seq as u64 + 1).is_multiple_of(self.poison_every)
+    }
+
+    /// The delay before attempt `attempt + 1` (`attempt` ≥ 1 failed), ms.
+    pub fn backoff_ms(&self, attempt: u32) -> u64 {
+        let d = self.retry_initial_ms as f64 * self.retry_multiplier.powi(attempt as i32 - 1);
+        (d.min(self.retry_max_ms as f64)) as u64
+    }
+}
+
+/// What happens to a record whose every attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    /// Send it, with its error, source partition, offset and attempt count, to the dead-letter
+    /// queue, and go on with the next record.
+    #[default]
+    DeadLetter,
+    /// Fail: the member stops processing and leaves the group, without committing.
+    Fail,
 }
 
 /// A group's consume-transform-produce pipeline.
@@ -479,6 +550,7 @@ impl Scenario {
             assign: false,
             windows: None,
             pipeline: None,
+            errors: None,
         };
         self.consumer_groups.retain(|g| g.group_id != downstream_id);
         self.consumer_groups.push(downstream);
@@ -742,6 +814,21 @@ impl Scenario {
             }
             in_range(&format!("{path}.members"), g.members as u64, 0, 64)?;
             in_range(&format!("{path}.processing_ms_per_record"), g.processing_ms_per_record, 0, 60_000)?;
+            if let Some(e) = &g.errors {
+                in_range(&format!("{path}.errors.poison_every"), e.poison_every, 1, 1_000_000)?;
+                in_range(&format!("{path}.errors.retry_initial_ms"), e.retry_initial_ms, 0, 3_600_000)?;
+                in_range(&format!("{path}.errors.retry_max_ms"), e.retry_max_ms, 0, 3_600_000)?;
+                in_range(&format!("{path}.errors.max_attempts"), e.max_attempts as u64, 1, 100)?;
+                if !(1.0..=10.0).contains(&e.retry_multiplier) {
+                    return err(
+                        format!("{path}.errors.retry_multiplier"),
+                        format!("must be between 1 and 10, got {}", e.retry_multiplier),
+                    );
+                }
+                if g.pipeline.is_some() {
+                    return err(format!("{path}.errors"), "cannot be combined with a pipeline (yet)");
+                }
+            }
             if let Some(p) = &g.pipeline {
                 known(format!("{path}.pipeline.output_topic"), &p.output_topic)?;
                 if g.topics.contains(&p.output_topic) {
@@ -1052,6 +1139,7 @@ impl Scenario {
                 assign: false,
                 windows: Some(WindowSpec::tumbling(10_000, 2_000)),
                 pipeline: None,
+                errors: None,
             }],
         }
     }

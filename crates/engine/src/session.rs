@@ -7,6 +7,7 @@ use crate::command::CommandError;
 pub use crate::command::TimedCommand;
 use crate::consumer::CommitMode;
 use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WindowType, WorkloadSpec};
+use crate::scenario::{ErrorsSpec, OnFailure};
 use crate::sim::SimTime;
 use crate::simulation::{Datasets, Simulation};
 use crate::streams::EmitStrategy;
@@ -48,6 +49,15 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("window.size_ms", "the first group's window size (tumbling, hopping), time difference (sliding) or inactivity gap (session), ms"),
     ("window.advance_ms", "the first group's `windows.advance_ms`, ms: tumbling windows become hopping ones"),
     ("window.grace_ms", "the first group's `windows.grace_ms`, ms"),
+    (
+        "errors.poison_every",
+        "the first group's `errors.poison_every`: every n-th record of each producer fails to process (retries with the `errors.*` backoff, then the dead-letter queue or failing)",
+    ),
+    ("errors.on_failure", "the first group's `errors.on_failure`: `dead_letter` or `fail`"),
+    ("errors.max_attempts", "the first group's `errors.max_attempts`: attempts before giving up, the first included"),
+    ("errors.retry_initial_ms", "the first group's `errors.retry_initial_ms`: the delay before the second attempt, ms"),
+    ("errors.retry_multiplier", "the first group's `errors.retry_multiplier`: each next delay is this many times the last"),
+    ("errors.retry_max_ms", "the first group's `errors.retry_max_ms`: the longest delay, ms"),
     ("window.emit", "the first group's `windows.emit`: `on_window_update` or `on_window_close`"),
     (
         "window.idle_timeout_ms",
@@ -127,6 +137,16 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             None => err(path, "needs a consumer group in the scenario, which has none"),
         }
     }
+    fn errors<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut ErrorsSpec, ScenarioError> {
+        Ok(first_group(s, path)?.errors.get_or_insert(ErrorsSpec {
+            poison_every: 50,
+            retry_initial_ms: 100,
+            retry_multiplier: 2.0,
+            retry_max_ms: 10_000,
+            max_attempts: 4,
+            on_failure: OnFailure::DeadLetter,
+        }))
+    }
     fn window<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut WindowSpec, ScenarioError> {
         Ok(first_group(s, path)?.windows.get_or_insert(WindowSpec::tumbling(60_000, 0)))
     }
@@ -200,6 +220,23 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             window(s, path)?.set_type(kind)
         }
         "window.size_ms" => window(s, path)?.set_length(as_u64(path, v)?),
+        "errors.poison_every" => errors(s, path)?.poison_every = as_u64(path, v)?,
+        "errors.on_failure" => {
+            errors(s, path)?.on_failure = match v.as_str() {
+                Some("dead_letter") => OnFailure::DeadLetter,
+                Some("fail") => OnFailure::Fail,
+                _ => return err(path, format!("must be dead_letter or fail, got {}", short(v))),
+            }
+        }
+        "errors.max_attempts" => errors(s, path)?.max_attempts = as_u32(path, v)?,
+        "errors.retry_initial_ms" => errors(s, path)?.retry_initial_ms = as_u64(path, v)?,
+        "errors.retry_multiplier" => {
+            errors(s, path)?.retry_multiplier = v.as_f64().ok_or_else(|| ScenarioError {
+                path: path.into(),
+                message: format!("must be a number, got {}", short(v)),
+            })?
+        }
+        "errors.retry_max_ms" => errors(s, path)?.retry_max_ms = as_u64(path, v)?,
         "window.emit" => {
             window(s, path)?.emit = match v.as_str() {
                 Some("on_window_update") => EmitStrategy::OnWindowUpdate,

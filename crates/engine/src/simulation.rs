@@ -17,8 +17,8 @@ use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowRep
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
-    AssignedPartition, BrokerView, GroupView, LateView, MemberView, PartitionView, ProducerView, ReplicaLogView,
-    Snapshot, TailRecord, TraceLine, WatermarkView, WindowCell, WindowRow, WindowsView,
+    AssignedPartition, BrokerView, DeadLetterRow, GroupView, LateView, MemberView, PartitionView, ProducerView,
+    ReplicaLogView, Snapshot, TailRecord, TraceLine, WatermarkView, WindowCell, WindowRow, WindowsView,
 };
 use crate::streams::{Aggregation, EmitStrategy, Payload, WindowAggregate, WindowedAggregator};
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
@@ -223,6 +223,22 @@ struct Observers {
     now_ms: u64,
     /// Records each group's applications finished processing (re-processing included).
     processed_by_group: Vec<u64>,
+    /// Each group's error handling: its poison records reach no window.
+    errors: Vec<Option<crate::scenario::ErrorsSpec>>,
+    /// Each group's dead-letter queue, in the order records were sent to it.
+    dead_letter_queues: Vec<Vec<DeadLetterEntry>>,
+}
+
+/// A record in a group's dead-letter queue: where it came from, why it failed, how often.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DeadLetterEntry {
+    pub record_id: RecordId,
+    pub partition: TopicPartition,
+    pub offset: Offset,
+    pub attempts: u32,
+    /// When the first attempt failed, and when the record was sent here, ms.
+    pub first_attempt_ms: u64,
+    pub dead_lettered_ms: u64,
 }
 
 /// Each partition's dense index in `catalog`, by topic and partition.
@@ -245,6 +261,27 @@ impl Observer for Observers {
         self.ledger.skipped(group, partition, from, to);
     }
 
+    fn dead_lettered(
+        &mut self,
+        group: GroupId,
+        partition: TopicPartition,
+        offset: Offset,
+        record: &Record,
+        attempts: u32,
+        first_attempt_ms: u64,
+    ) {
+        if let Some(q) = self.dead_letter_queues.get_mut(group.0 as usize) {
+            q.push(DeadLetterEntry {
+                record_id: record.record_id,
+                partition,
+                offset,
+                attempts,
+                first_attempt_ms,
+                dead_lettered_ms: self.now_ms,
+            });
+        }
+    }
+
     fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
         // Compaction leaves gaps: the run ends after the last record's own offset.
         let until = records.last().map_or(base_offset, |r| Offset(r.offset.0 + 1));
@@ -260,7 +297,13 @@ impl Observer for Observers {
             return;
         };
         app.processed_at(task, self.now_ms);
+        let errors = self.errors.get(group.0 as usize).copied().flatten();
         for r in records {
+            if errors.is_some_and(|e| e.is_poison(r.record_id.seq())) {
+                // Its every attempt failed: it went to the dead-letter queue, not to a window.
+                app.dead_lettered += 1;
+                continue;
+            }
             let Some(key) = r.key else {
                 app.skip_no_key();
                 continue;
@@ -471,6 +514,8 @@ impl Simulation {
                 task_slots: slots,
                 now_ms: 0,
                 processed_by_group: vec![0; groups],
+                errors: s.consumer_groups.iter().map(|g| g.errors).collect(),
+                dead_letter_queues: vec![vec![]; groups],
             },
             group_patterns: s
                 .consumer_groups
@@ -997,6 +1042,11 @@ impl Simulation {
         self.observers.apps.get(g.0 as usize)?.as_ref()
     }
 
+    /// Group `group`'s dead-letter queue, in the order records were sent to it.
+    pub fn dead_letter_queue(&self, group: GroupId) -> &[DeadLetterEntry] {
+        self.observers.dead_letter_queues.get(group.0 as usize).map_or(&[], |q| q.as_slice())
+    }
+
     /// Records group `group`'s applications have finished processing, re-processing included.
     pub fn processed_by_group(&self, group: GroupId) -> u64 {
         self.observers.processed_by_group.get(group.0 as usize).copied().unwrap_or(0)
@@ -1056,6 +1106,7 @@ impl Simulation {
             consumer.group_instance_id = Some(client_id);
         }
         consumer.commit_on_revoke = spec.commit_on_revoke;
+        consumer.errors = spec.errors;
         if spec.assign && spec.members > 0 {
             let n: u32 = number.unwrap_or(1);
             let slot = (n.max(1) - 1) % spec.members;
@@ -1785,7 +1836,39 @@ impl Simulation {
             acknowledged_lost_ids,
             log_duplicates,
             log_duplicate_ids,
+            dead_letters: self.dead_letter_rows(200),
+            dead_letters_total: self.dead_letters_total(),
         }
+    }
+
+    /// Records in the dead-letter queues: the input rows that could not be read, and every
+    /// group's records it failed to process.
+    pub fn dead_letters_total(&self) -> u64 {
+        let rows: usize = self.observers.tables.iter().flatten().map(|t| t.dead_letters.len()).sum();
+        rows as u64 + self.observers.dead_letter_queues.iter().map(|q| q.len() as u64).sum::<u64>()
+    }
+
+    /// The first `max` dead letters: unreadable input rows first, then each group's queue.
+    fn dead_letter_rows(&self, max: usize) -> Vec<DeadLetterRow> {
+        let rows = self.dead_letters().into_iter().map(|d| DeadLetterRow {
+            source: format!("input file, line {}", d.line),
+            record_id: None,
+            error: d.reason,
+            attempts: 0,
+            first_attempt_ms: None,
+            dead_lettered_ms: None,
+        });
+        let processing = self.valid.scenario.consumer_groups.iter().enumerate().flat_map(|(g, spec)| {
+            self.dead_letter_queue(GroupId(g as u32)).iter().map(move |d| DeadLetterRow {
+                source: format!("group {}: {}@{}", spec.group_id, self.catalog.partition_name(d.partition), d.offset.0),
+                record_id: Some(d.record_id.0),
+                error: "processing failed: a poison record (errors.poison_every)".into(),
+                attempts: d.attempts,
+                first_attempt_ms: Some(d.first_attempt_ms),
+                dead_lettered_ms: Some(d.dead_lettered_ms),
+            })
+        });
+        rows.chain(processing).take(max).collect()
     }
 
     fn window_cell(&self, app: &WindowedAggregator, w: &WindowAggregate) -> WindowCell {
@@ -1977,6 +2060,7 @@ impl Simulation {
                     commit_mode: spec.commit_mode.name().to_string(),
                     isolation_level: self.valid.consumer_configs[gi].isolation_level.name().to_string(),
                     aborted_processed: self.aborted_processed(GroupId(gi as u32)),
+                    dead_lettered: self.dead_letter_queue(GroupId(gi as u32)).len() as u64,
                     // The snapshot's groups are the scenario's, in order.
                     outcome: snap.groups[gi].outcome.clone(),
                     group_id: spec.group_id.clone(),

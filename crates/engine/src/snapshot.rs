@@ -27,6 +27,24 @@ pub struct Snapshot {
     /// Extra copies of records in the logs (retries without idempotence), and the first ids.
     pub log_duplicates: u64,
     pub log_duplicate_ids: Vec<u64>,
+    /// The dead-letter queue: unreadable input rows, then records the applications failed to
+    /// process (at most 200 shown), and how many there are in all.
+    pub dead_letters: Vec<DeadLetterRow>,
+    pub dead_letters_total: u64,
+}
+
+/// One dead letter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetterRow {
+    /// Where it came from: `input file, line 17`, or `group g1: taxi-trips-3@120`.
+    pub source: String,
+    pub record_id: Option<u64>,
+    pub error: String,
+    /// Attempts made (0 for an input row, which is never produced).
+    pub attempts: u32,
+    /// When its first attempt failed and when it was sent to the queue, ms.
+    pub first_attempt_ms: Option<u64>,
+    pub dead_lettered_ms: Option<u64>,
 }
 
 /// A broker as the cluster view draws it.

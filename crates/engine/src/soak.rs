@@ -335,6 +335,7 @@ fn random_group(
             w
         }),
         pipeline: None,
+        errors: None,
     };
     let mut faults = vec![];
     let mut t = rng.range_inclusive(3_000, 10_000);

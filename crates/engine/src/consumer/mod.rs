@@ -15,6 +15,7 @@ use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::ids::{GroupId, NodeId, Offset, TopicId, TopicPartition};
 use crate::node::{ClusterMetadata, Ctx, MetadataClient, MetadataTimer, Timer};
 use crate::protocol::{FetchPartition, JoinGroupMember, KafkaError, Message, OffsetSpec, RebalanceTrigger, Record};
+use crate::scenario::{ErrorsSpec, OnFailure};
 use crate::sim::{SimTime, TraceEvent};
 use assignors::{RebalanceProtocol, Strategy, Subscription};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,8 @@ pub enum ConsumerTimer {
     },
     /// The application finished processing the records of its last `poll()`.
     ProcessingDone,
+    /// An attempt to process a poison record failed (see `ErrorsSpec`).
+    AttemptFailed,
     /// `max.poll.interval.ms` after a `poll()`: if the application has not polled since, the
     /// heartbeat thread leaves the group.
     PollTimeout,
@@ -248,6 +251,13 @@ pub struct Consumer {
     segments: Vec<Segment>,
     /// When processing began; `None` while a commit-before-processing is awaited.
     processing_started: Option<SimTime>,
+    /// How the application handles records it fails to process; `None`: it never fails.
+    pub errors: Option<ErrorsSpec>,
+    /// For a batch holding poison records: when (ms after its start) each record is done, and
+    /// the failed attempts still to come, in time order: (when, index in `processing`,
+    /// attempt, first attempt's time).
+    batch_finish_ms: Vec<u64>,
+    attempts_due: VecDeque<(SimTime, usize, u32, SimTime)>,
     /// The `commitSync()` the application is blocked on.
     awaiting_commit: Option<u64>,
     /// `close()` was called during processing: it completes when the batch is done.
@@ -332,6 +342,9 @@ impl Consumer {
             processing: vec![],
             segments: vec![],
             processing_started: None,
+            errors: None,
+            batch_finish_ms: vec![],
+            attempts_due: VecDeque::new(),
             awaiting_commit: None,
             closing: false,
             auto_commit_armed: false,
@@ -493,12 +506,17 @@ impl Consumer {
         ctx.trace(TraceEvent::ConsumerCrashed { consumer: ctx.me() });
         if let Some(started) = self.processing_started {
             let elapsed = ctx.now().0 - started.0;
-            let done = match self.processing_ms_per_record {
-                0 => self.processing.len(),
-                per => ((elapsed / per) as usize).min(self.processing.len()),
+            let done = if !self.batch_finish_ms.is_empty() {
+                self.batch_finish_ms.partition_point(|&f| f <= elapsed)
+            } else {
+                match self.processing_ms_per_record {
+                    0 => self.processing.len(),
+                    per => ((elapsed / per) as usize).min(self.processing.len()),
+                }
             };
             self.report_processed(ctx, done);
         }
+        self.attempts_due.clear();
         self.state = MemberState::Crashed;
     }
 
@@ -780,6 +798,9 @@ impl Consumer {
                     ctx.set_timer(stall, Timer::Consumer(ConsumerTimer::ProcessingDone));
                     return;
                 }
+                // A last failed attempt due at the batch's end comes first.
+                self.attempt_failed(ctx);
+                self.batch_finish_ms.clear();
                 self.processing_started = None;
                 let pipeline_commits = self.output_batch_done(ctx);
                 self.report_processed(ctx, self.processing.len());
@@ -798,6 +819,7 @@ impl Consumer {
                 }
             }
             ConsumerTimer::EmitOutputs => self.emit_outputs(ctx, false),
+            ConsumerTimer::AttemptFailed => self.attempt_failed(ctx),
             ConsumerTimer::AutoCommitDue => {
                 self.auto_commit_armed = false;
                 if self.processing.is_empty() && self.awaiting_commit.is_none() {
@@ -1390,8 +1412,95 @@ impl Consumer {
     fn start_processing(&mut self, ctx: &mut Ctx) {
         self.processing_started = Some(ctx.now());
         self.output_batch_started(ctx);
-        let work = self.processing_ms_per_record.saturating_mul(self.processing.len() as u64);
+        let per = self.processing_ms_per_record;
+        self.batch_finish_ms.clear();
+        self.attempts_due.clear();
+        if let Some(e) = self.errors.filter(|e| self.processing.iter().any(|r| e.is_poison(r.record_id.seq()))) {
+            // Each attempt at a poison record takes a record's time, and the backoff comes
+            // between attempts; the records after it wait.
+            let start = ctx.now();
+            let mut t = 0;
+            for (i, r) in self.processing.iter().enumerate() {
+                t += per;
+                if e.is_poison(r.record_id.seq()) {
+                    let first = start.plus_ms(t);
+                    for attempt in 1..=e.max_attempts {
+                        self.attempts_due.push_back((start.plus_ms(t), i, attempt, first));
+                        if attempt < e.max_attempts {
+                            t += e.backoff_ms(attempt) + per;
+                        }
+                    }
+                    if e.on_failure == OnFailure::Fail {
+                        // Nothing after it is processed: the batch ends with the failure.
+                        self.batch_finish_ms.push(u64::MAX);
+                        self.batch_finish_ms.resize(self.processing.len(), u64::MAX);
+                        break;
+                    }
+                }
+                self.batch_finish_ms.push(t);
+            }
+            let (first_due, ..) = self.attempts_due[0];
+            ctx.set_timer(first_due.0 - start.0, Timer::Consumer(ConsumerTimer::AttemptFailed));
+            if e.on_failure == OnFailure::Fail && self.batch_finish_ms.contains(&u64::MAX) {
+                return;
+            }
+            ctx.set_timer(t, Timer::Consumer(ConsumerTimer::ProcessingDone));
+            return;
+        }
+        let work = per.saturating_mul(self.processing.len() as u64);
         ctx.set_timer(work, Timer::Consumer(ConsumerTimer::ProcessingDone));
+    }
+
+    /// The failed attempts due now: each is traced; a record out of attempts goes to the
+    /// dead-letter queue, or fails the application.
+    fn attempt_failed(&mut self, ctx: &mut Ctx) {
+        let Some(e) = self.errors else { return };
+        while let Some(&(at, i, attempt, first)) = self.attempts_due.front() {
+            if at > ctx.now() {
+                ctx.set_timer(at.0 - ctx.now().0, Timer::Consumer(ConsumerTimer::AttemptFailed));
+                return;
+            }
+            self.attempts_due.pop_front();
+            let Some(seg) = self.segments.iter().find(|s| i >= s.start && i < s.start + s.len) else { continue };
+            let (partition, offset) = (seg.partition, Offset(seg.base_offset.0 + (i - seg.start) as u64));
+            let retry_in_ms = (attempt < e.max_attempts).then(|| e.backoff_ms(attempt));
+            ctx.trace(TraceEvent::ProcessingFailed { consumer: ctx.me(), partition, offset, attempt, retry_in_ms });
+            if retry_in_ms.is_some() {
+                continue;
+            }
+            match e.on_failure {
+                OnFailure::DeadLetter => {
+                    ctx.trace(TraceEvent::RecordDeadLettered {
+                        consumer: ctx.me(),
+                        partition,
+                        offset,
+                        attempts: attempt,
+                    });
+                    let record = self.processing[i];
+                    ctx.dead_lettered(self.group, partition, offset, &record, attempt, first.0);
+                }
+                OnFailure::Fail => {
+                    ctx.trace(TraceEvent::ApplicationFailed { consumer: ctx.me(), partition, offset });
+                    // What came before it was processed; nothing is committed, and the
+                    // member leaves: its partitions go to others, who meet the same record.
+                    self.report_processed(ctx, i);
+                    self.processing_started = None;
+                    self.attempts_due.clear();
+                    self.batch_finish_ms.clear();
+                    self.fail(ctx);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The stream thread died: its consumer closes without committing and leaves the group.
+    fn fail(&mut self, ctx: &mut Ctx) {
+        ctx.trace(TraceEvent::ConsumerClosing { consumer: ctx.me() });
+        if self.group_instance_id.is_none() {
+            self.send_leave(ctx, RebalanceTrigger::MemberLeft);
+        }
+        self.state = MemberState::Closed;
     }
 
     /// Commits the position of every assigned partition (all consumed offsets); returns the

@@ -312,13 +312,26 @@ pub enum TraceEvent {
     ProducerFenced { producer: NodeId, transactional_id: String, error: &'static str },
     /// A producer's process crashed and a new instance started.
     ProducerCrashed { producer: NodeId },
+    /// The application failed to process a record; `retry_in_ms`: when it tries again (`None`:
+    /// it gives up).
+    ProcessingFailed {
+        consumer: NodeId,
+        partition: TopicPartition,
+        offset: Offset,
+        attempt: u32,
+        retry_in_ms: Option<u64>,
+    },
+    /// A record whose every attempt failed went to the dead-letter queue.
+    RecordDeadLettered { consumer: NodeId, partition: TopicPartition, offset: Offset, attempts: u32 },
+    /// A record whose every attempt failed failed the application: the member stops and leaves.
+    ApplicationFailed { consumer: NodeId, partition: TopicPartition, offset: Offset },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 73] = [
+    pub const KINDS: [&'static str; 76] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -392,6 +405,9 @@ impl TraceEvent {
         "transaction_finished",
         "producer_fenced",
         "producer_crashed",
+        "processing_failed",
+        "record_dead_lettered",
+        "application_failed",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -470,6 +486,9 @@ impl TraceEvent {
             TraceEvent::TransactionFinished { .. } => 70,
             TraceEvent::ProducerFenced { .. } => 71,
             TraceEvent::ProducerCrashed { .. } => 72,
+            TraceEvent::ProcessingFailed { .. } => 73,
+            TraceEvent::RecordDeadLettered { .. } => 74,
+            TraceEvent::ApplicationFailed { .. } => 75,
         }
     }
 
@@ -788,6 +807,30 @@ impl TraceEvent {
                 s,
                 "[Producer clientId={}] process crashed; a new instance starts with the next record (what the old one had not had acknowledged is lost)",
                 names.node_name(*producer)
+            ),
+            TraceEvent::ProcessingFailed { consumer, partition, offset, attempt, retry_in_ms } => match retry_in_ms {
+                Some(ms) => write!(
+                    s,
+                    "{} Processing {}@{} failed (attempt {attempt}); retrying in {ms} ms",
+                    client(consumer),
+                    tp(partition),
+                    offset.0
+                ),
+                None => write!(s, "{} Processing {}@{} failed (attempt {attempt}); giving up", client(consumer), tp(partition), offset.0),
+            },
+            TraceEvent::RecordDeadLettered { consumer, partition, offset, attempts } => write!(
+                s,
+                "{} Sent {}@{} to the dead-letter queue after {attempts} attempts; continuing",
+                client(consumer),
+                tp(partition),
+                offset.0
+            ),
+            TraceEvent::ApplicationFailed { consumer, partition, offset } => write!(
+                s,
+                "{} Processing {}@{} failed for good: the stream thread dies and its consumer leaves the group without committing",
+                client(consumer),
+                tp(partition),
+                offset.0
             ),
             TraceEvent::ProducerConfigAdjusted { producer, message } => {
                 write!(s, "[Producer clientId={}] {message}", names.node_name(*producer))

@@ -217,6 +217,8 @@ pub struct WindowedAggregator {
     pub skipped_windows: u64,
     /// Records with no key, dropped as Kafka Streams drops them.
     pub no_key: u64,
+    /// Records the application failed to process and sent to its dead-letter queue instead.
+    pub dead_lettered: u64,
     /// Σ over records of the windows that took them when they came (for time windows and
     /// sessions, the sum of the windows' counts).
     pub placements: u64,
@@ -245,6 +247,7 @@ impl WindowedAggregator {
             late_records: vec![],
             skipped_windows: 0,
             no_key: 0,
+            dead_lettered: 0,
             placements: 0,
             forwarded: 0,
             last_processed_ms: vec![None; tasks],
@@ -353,9 +356,9 @@ impl WindowedAggregator {
         self.window_count
     }
 
-    /// Records this aggregation has been given: taken, late or without a key.
+    /// Records this aggregation has been given: taken, late, without a key or dead-lettered.
     pub fn records_seen(&self) -> u64 {
-        self.accepted + self.late + self.no_key
+        self.accepted + self.late + self.no_key + self.dead_lettered
     }
 
     /// `windows_account_for_every_record`, the part the state alone can check: each record
