@@ -111,5 +111,6 @@ pub fn troubled_cluster() -> Snapshot {
         log_duplicate_ids: vec![],
         dead_letters: vec![],
         dead_letters_total: 0,
+        dedupe: None,
     }
 }

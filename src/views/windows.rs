@@ -253,6 +253,29 @@ pub fn window_panel(props: &Props) -> Html {
                 }}) }
                 </tbody>
             </table>
+            if let Some(d) = &props.snapshot.dedupe {
+                <section class="dedupe" data-testid="dedupe">
+                    <h3>{format!("Dedupe by key (group {}): the first record, as processed or as it happened", d.group_id)}</h3>
+                    <p class="hint">{format!("{} ids kept within {} of event time, {} repeats dropped. \"The record processed first wins\" keeps what came first; \"the earliest event time wins\" keeps what happened first, and must correct its answer when an earlier record arrives late. They disagree on ",
+                        d.kept, duration(d.horizon_ms), d.repeats)}<strong data-testid="dedupe-disagreements">{d.disagreements.len()}</strong>
+                        { if d.disagreements.is_empty() {
+                            " ids: no record arrived after a later-placed record of its id. On the Producer view, turn idempotence off, allow 5 requests in flight and drop 10% of requests to see arrival disorder."
+                        } else { " ids:" } }</p>
+                    if !d.disagreements.is_empty() {
+                        <table class="late">
+                            <thead><tr><th>{"id"}</th><th>{"processed first"}</th><th>{"earliest event time"}</th><th>{"why it came late"}</th></tr></thead>
+                            <tbody>
+                            { for d.disagreements.iter().map(|x| html! {
+                                <tr><td>{&x.key}</td>
+                                    <td>{format!("#{} {} at {}", x.processed_first.record_id, x.processed_first.detail, format_naive_ms(x.processed_first.timestamp_ms))}</td>
+                                    <td>{format!("#{} {} at {}", x.earliest.record_id, x.earliest.detail, format_naive_ms(x.earliest.timestamp_ms))}</td>
+                                    <td>{&x.why}</td></tr>
+                            }) }
+                            </tbody>
+                        </table>
+                    }
+                </section>
+            }
             if !w.late_records.is_empty() {
                 <details class="late-output" data-testid="late-output"><summary>{format!("Late output: {} records ({} shown)", w.late, w.late_records.len())}</summary>
                     <table class="late">

@@ -58,6 +58,15 @@ test('windows: stream time moves, late records are listed, the type switches', a
     (rects) => rects.filter((r) => Number(r.getAttribute('y')) > 10).length)).toBeGreaterThan(0);
   await page.screenshot({ path: 'target/e2e/windows-taxi-hopping.png', fullPage: true });
 
+  // Bids: the first bid of each auction, by both rules; in file order they agree.
+  await page.getByTestId('preset').selectOption('bids');
+  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('dedupe')).toContainText('628 ids kept');
+  await expect(page.getByTestId('dedupe-disagreements')).toHaveText('0');
+  await page.getByTestId('preset').selectOption('taxi');
+
   // And back, through sessions.
   await page.getByTestId('window-type').selectOption('session');
   await expect(page.getByTestId('window-title')).toHaveText('Session windows, inactivity gap 15 min, grace 1 h');

@@ -180,6 +180,11 @@ struct RunArgs {
     /// start: a link fault that turns retries into duplicates without idempotence.
     #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     drop_responses: Option<f64>,
+    /// Drop this share (0 to 1) of the ProduceRequests producers send, from the start: they are
+    /// retried, and without idempotence (with more than one request in flight) a retried batch
+    /// can land behind a later one: arrival disorder.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    drop_requests: Option<f64>,
     /// Make every producer transactional with this transactional.id (each producer after the
     /// first gets `-2`, `-3`, ... appended).
     #[arg(long, value_name = "ID")]
@@ -773,6 +778,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         retries,
         producer_defaults,
         drop_responses,
+        drop_requests,
         transactional_id,
         records_per_transaction,
         abort_rate,
@@ -904,6 +910,20 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         for g in &mut s.consumer_groups {
             g.configs.insert("isolation.level".into(), level.as_str().into());
         }
+    }
+    if let Some(rate) = drop_requests {
+        s.faults.push(TimedCommand {
+            at_ms: 0,
+            command: Command::LinkFault {
+                from: "producers".into(),
+                to: "brokers".into(),
+                message: Some("ProduceRequest".into()),
+                drop_rate: rate,
+                duplicate_rate: 0.0,
+                delay_ms: 0,
+                count: None,
+            },
+        });
     }
     if let Some(rate) = drop_responses {
         s.faults.extend(streamlab_engine::command::drop_produce_responses(rate, guarantee.is_some()));
@@ -1304,6 +1324,28 @@ fn print_text(report: &Report) {
     let closed = report.windows.iter().filter(|w| w.closed).count();
     println!("windows {} ({} closed), late records {}", report.windows.len(), closed, report.late);
     println!("dead letters (unreadable input rows) {}", report.dead_letters.len());
+    if let Some(d) = &report.dedupe {
+        println!(
+            "dedupe by key in group {}: {} kept, {} repeats dropped; first processed ≠ earliest event time for {}",
+            d.group_id,
+            d.kept,
+            d.repeats,
+            d.disagreements.len()
+        );
+        for x in &d.disagreements {
+            println!(
+                "  {}: processed first {} {} at {}; earliest {} {} at {} ({})",
+                x.key,
+                x.processed_first.record_id,
+                x.processed_first.detail,
+                streamlab_engine::workload::table::format_naive_ms(x.processed_first.timestamp_ms),
+                x.earliest.record_id,
+                x.earliest.detail,
+                streamlab_engine::workload::table::format_naive_ms(x.earliest.timestamp_ms),
+                x.why
+            );
+        }
+    }
     for d in report.dead_letters.iter().take(20) {
         println!("  line {}: {}", d.line, d.reason);
     }

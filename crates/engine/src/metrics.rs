@@ -27,6 +27,11 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     ("late", "records the windowed group dropped as late: no window took them, every one of theirs had closed (see docs/streams.md)"),
     ("dead_letters", "input rows that could not be read"),
+    (
+        "dedupe.disagreements",
+        "ids (within their horizon) whose first record by processing order is not the earliest by event time, in the first deduping group",
+    ),
+    ("dedupe.repeats", "records the first deduping group dropped as repeats of an id already kept"),
     ("windows.count", "windows of the first windowed group"),
     ("windows.closed", "of those, windows whose task's stream time passed end + grace"),
     ("windows.skipped", "windows that skipped a record because they had closed (Kafka Streams' `dropped-records-total`)"),
@@ -109,6 +114,10 @@ impl Metrics {
         put("log_duplicates".into(), report.log_duplicates as f64);
         put("late".into(), report.late as f64);
         put("dead_letters".into(), report.dead_letters.len() as f64);
+        if let Some(d) = &report.dedupe {
+            put("dedupe.disagreements".into(), d.disagreements.len() as f64);
+            put("dedupe.repeats".into(), d.repeats as f64);
+        }
         put("windows.count".into(), report.window_count as f64);
         put("windows.closed".into(), report.windows_closed as f64);
         put("windows.skipped".into(), report.windows_skipped as f64);

@@ -55,6 +55,9 @@ pub struct Report {
     /// Whether a partition of its topics with no record yet (and not idle) holds its
     /// Flink / Beam-style watermark back.
     pub watermark_held: bool,
+    /// The first deduping group's two rules compared, if a group dedupes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dedupe: Option<DedupeReport>,
     /// Rows of the input files that could not be read.
     pub dead_letters: Vec<DeadLetter>,
     /// Whether every record was produced, processed and committed when the report was made.
@@ -76,6 +79,40 @@ pub struct TopicReport {
     pub partitions_empty: u32,
     /// The fullest partition's share of the topic's records, 0 to 1 (0 while it is empty).
     pub max_partition_share: f64,
+}
+
+/// The first deduping group's two rules compared: how many ids (within their horizons) it
+/// kept, how many repeats it dropped, and the ids whose first record by processing order is not
+/// the earliest by event time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DedupeReport {
+    pub group_id: String,
+    pub horizon_ms: u64,
+    pub kept: u64,
+    pub repeats: u64,
+    pub disagreements: Vec<DedupeDisagreement>,
+}
+
+/// An id whose two dedupe rules keep different records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DedupeDisagreement {
+    pub key: String,
+    /// What "the record processed first wins" keeps.
+    pub processed_first: DedupeRecord,
+    /// What "the record with the earliest event time wins" keeps: it arrived later.
+    pub earliest: DedupeRecord,
+    /// Why it arrived later.
+    pub why: String,
+}
+
+/// A record a dedupe rule kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DedupeRecord {
+    pub record_id: u64,
+    /// Its event time, ms since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// Its payload in words (`$150.00 by birdkowsky`), or empty.
+    pub detail: String,
 }
 
 /// One per-key tumbling window.

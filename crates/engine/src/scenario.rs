@@ -404,6 +404,18 @@ pub struct GroupSpec {
     /// exponential backoff, then a dead-letter queue, or failing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<ErrorsSpec>,
+    /// Keep one record per key within a horizon, by processing order and by event time side
+    /// by side (see [`crate::streams::Dedupe`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedupe: Option<DedupeSpec>,
+}
+
+/// A dedupe by record key: a record of the same key within `horizon_ms` (1 ms to 365 days) of
+/// event time of the first one kept is a repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeSpec {
+    pub horizon_ms: u64,
 }
 
 /// What a processing error does, as an application on Kafka Streams handles it: retry the
@@ -551,6 +563,7 @@ impl Scenario {
             windows: None,
             pipeline: None,
             errors: None,
+            dedupe: None,
         };
         self.consumer_groups.retain(|g| g.group_id != downstream_id);
         self.consumer_groups.push(downstream);
@@ -814,6 +827,9 @@ impl Scenario {
             }
             in_range(&format!("{path}.members"), g.members as u64, 0, 64)?;
             in_range(&format!("{path}.processing_ms_per_record"), g.processing_ms_per_record, 0, 60_000)?;
+            if let Some(d) = &g.dedupe {
+                in_range(&format!("{path}.dedupe.horizon_ms"), d.horizon_ms, 1, MAX_WINDOW_MS)?;
+            }
             if let Some(e) = &g.errors {
                 in_range(&format!("{path}.errors.poison_every"), e.poison_every, 1, 1_000_000)?;
                 in_range(&format!("{path}.errors.retry_initial_ms"), e.retry_initial_ms, 0, 3_600_000)?;
@@ -1090,6 +1106,10 @@ impl Scenario {
         g.topics = vec![topic.into()];
         g.processing_ms_per_record = 10;
         g.windows = Some(WindowSpec::tumbling(windows.0, windows.1));
+        if preset == Preset::Bids {
+            // The first bid of each auction, as processed and as placed.
+            g.dedupe = Some(DedupeSpec { horizon_ms: 7 * 86_400_000 });
+        }
         s
     }
 
@@ -1140,6 +1160,7 @@ impl Scenario {
                 windows: Some(WindowSpec::tumbling(10_000, 2_000)),
                 pipeline: None,
                 errors: None,
+                dedupe: None,
             }],
         }
     }

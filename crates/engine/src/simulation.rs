@@ -13,7 +13,9 @@ use crate::node::{ClusterMetadata, Ctx, Effect, Observer, Timer, TopicMetadata};
 use crate::producer::Producer;
 use crate::protocol::{Message, Record};
 use crate::protocol::{PartitionRegistration, TopicRecord};
-use crate::report::{GroupReport, PartitionReport, Report, TopicReport, WindowReport};
+use crate::report::{
+    DedupeDisagreement, DedupeRecord, DedupeReport, GroupReport, PartitionReport, Report, TopicReport, WindowReport,
+};
 use crate::scenario::{Scenario, ScenarioError, ValidScenario, WorkloadSpec};
 use crate::sim::{Network, Scheduler, SimRng, SimTime, Trace, TraceCapacity, TraceEntry, TraceEvent};
 use crate::snapshot::{
@@ -227,6 +229,8 @@ struct Observers {
     errors: Vec<Option<crate::scenario::ErrorsSpec>>,
     /// Each group's dead-letter queue, in the order records were sent to it.
     dead_letter_queues: Vec<Vec<DeadLetterEntry>>,
+    /// Each group's dedupe, if it has one.
+    dedupes: Vec<Option<crate::streams::Dedupe>>,
 }
 
 /// A record in a group's dead-letter queue: where it came from, why it failed, how often.
@@ -289,6 +293,13 @@ impl Observer for Observers {
         self.ledger.processed_records(group, records);
         if let Some(n) = self.processed_by_group.get_mut(group.0 as usize) {
             *n += records.len() as u64;
+        }
+        if let Some(Some(d)) = self.dedupes.get_mut(group.0 as usize) {
+            for r in records {
+                if let Some(key) = r.key {
+                    d.process(key, r.record_id, r.timestamp_ms);
+                }
+            }
         }
         let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
         let Some(&task) =
@@ -516,6 +527,11 @@ impl Simulation {
                 processed_by_group: vec![0; groups],
                 errors: s.consumer_groups.iter().map(|g| g.errors).collect(),
                 dead_letter_queues: vec![vec![]; groups],
+                dedupes: s
+                    .consumer_groups
+                    .iter()
+                    .map(|g| g.dedupe.map(|d| crate::streams::Dedupe::new(d.horizon_ms)))
+                    .collect(),
             },
             group_patterns: s
                 .consumer_groups
@@ -1040,6 +1056,59 @@ impl Simulation {
     pub fn windows(&self, group_id: &str) -> Option<&WindowedAggregator> {
         let g = self.catalog.group_id(group_id)?;
         self.observers.apps.get(g.0 as usize)?.as_ref()
+    }
+
+    /// Group `group`'s dedupe, if it has one.
+    pub fn dedupe(&self, group: GroupId) -> Option<&crate::streams::Dedupe> {
+        self.observers.dedupes.get(group.0 as usize)?.as_ref()
+    }
+
+    /// The first group with a dedupe: where its two rules disagree, each with both records
+    /// and why, as the report and the view show them.
+    pub fn dedupe_report(&self) -> Option<DedupeReport> {
+        let (gi, spec) = self.valid.scenario.consumer_groups.iter().enumerate().find(|(_, g)| g.dedupe.is_some())?;
+        let d = self.dedupe(GroupId(gi as u32))?;
+        let seen = |s: crate::streams::dedupe::Seen| DedupeRecord {
+            record_id: s.record_id.0,
+            timestamp_ms: s.timestamp_ms,
+            detail: self.record_detail(s.record_id),
+        };
+        let disagreements = d
+            .disagreements()
+            .map(|k| DedupeDisagreement {
+                key: self.keys.name(k.key).to_string(),
+                processed_first: seen(k.processed_first),
+                earliest: seen(k.earliest),
+                // Records of one producer are sent in sequence order.
+                why: if k.earliest.record_id.0 < k.processed_first.record_id.0 {
+                    "sent first, appended after: its produce request was retried, and without idempotence a retried batch can land behind a later one"
+                } else {
+                    "sent after it: the source sent them out of event-time order"
+                }
+                .to_string(),
+            })
+            .collect();
+        Some(DedupeReport {
+            group_id: spec.group_id.clone(),
+            horizon_ms: d.horizon_ms,
+            kept: d.kept().count() as u64,
+            repeats: d.repeats,
+            disagreements,
+        })
+    }
+
+    /// A record's payload in words, for the bids: `$150.00 by birdkowsky`.
+    fn record_detail(&self, id: RecordId) -> String {
+        match self.observers.tables.get(id.producer()).and_then(|t| t.as_deref()).map(|t| &t.values) {
+            Some(Values::Bids { bid, bidder }) => {
+                format!(
+                    "${:.2} by {}",
+                    bid.get(id.seq()).copied().unwrap_or(0.0),
+                    bidder.get(id.seq()).map_or("?", |b| b.as_str())
+                )
+            }
+            _ => String::new(),
+        }
     }
 
     /// Group `group`'s dead-letter queue, in the order records were sent to it.
@@ -1838,6 +1907,7 @@ impl Simulation {
             log_duplicate_ids,
             dead_letters: self.dead_letter_rows(200),
             dead_letters_total: self.dead_letters_total(),
+            dedupe: self.dedupe_report(),
         }
     }
 
@@ -2148,6 +2218,7 @@ impl Simulation {
                 .is_some_and(|w| !w.holding_back.is_empty()),
             windows_per_record: app
                 .map_or(0.0, |a| a.all_windows().map(|(_, w)| w.count).sum::<u64>() as f64 / a.accepted.max(1) as f64),
+            dedupe: self.dedupe_report(),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),
             trace_events: self.trace.total(),

@@ -31,6 +31,8 @@ pub struct Snapshot {
     /// process (at most 200 shown), and how many there are in all.
     pub dead_letters: Vec<DeadLetterRow>,
     pub dead_letters_total: u64,
+    /// The first deduping group's two rules compared.
+    pub dedupe: Option<crate::report::DedupeReport>,
 }
 
 /// One dead letter.

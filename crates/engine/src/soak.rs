@@ -336,6 +336,7 @@ fn random_group(
         }),
         pipeline: None,
         errors: None,
+        dedupe: None,
     };
     let mut faults = vec![];
     let mut t = rng.range_inclusive(3_000, 10_000);

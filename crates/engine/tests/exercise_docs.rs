@@ -46,7 +46,7 @@ fn every_listed_metric_resolves_on_a_real_report_and_nothing_else_does() {
         "consumer_groups": [
             {"group_id": "g1", "topics": ["readings"], "members": 2, "windows": {"size_ms": 5000},
              "configs": {"auto.offset.reset": "earliest"}},
-            {"group_id": "audit", "topics": ["readings", "alerts"], "members": 1}
+            {"group_id": "audit", "topics": ["readings", "alerts"], "members": 1, "dedupe": {"horizon_ms": 60000}}
         ]
     }"#;
     let mut sim = Simulation::new(Scenario::from_json(json).unwrap()).unwrap();
