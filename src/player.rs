@@ -10,7 +10,7 @@ use streamlab_engine::config::{Acks, ConsumerConfig};
 use streamlab_engine::consumer::assignors::Strategy;
 use streamlab_engine::consumer::{CommitMode, Guarantee};
 use streamlab_engine::metrics::Metrics;
-use streamlab_engine::scenario::WindowType;
+use streamlab_engine::scenario::{TimestampExtractor, WindowType};
 use streamlab_engine::session::{Script, Setup, Start, TimedCommand};
 use streamlab_engine::simulation::{SnapshotOptions, DRAIN_CHECK_EVERY_MS};
 use streamlab_engine::timeline::Rebalance;
@@ -137,6 +137,8 @@ pub struct Knobs {
     pub second_group: u32,
     /// The first group's window type, if it has windows.
     pub window_type: Option<WindowType>,
+    /// The time its windows use: `event`, `log_append` or `processing` (with windows).
+    pub window_time: Option<&'static str>,
 }
 
 /// `acks` as Kafka spells it.
@@ -195,6 +197,15 @@ impl Knobs {
                 .find(|g| g.group_id == streamlab_engine::session::SECOND_GROUP)
                 .map_or(0, |g| g.members),
             window_type: group.and_then(|g| g.windows).map(|w| w.kind),
+            window_time: group.and_then(|g| g.windows).map(|w| {
+                if w.timestamp_extractor == TimestampExtractor::WallClock {
+                    "processing"
+                } else if topic_config("message.timestamp.type").as_deref() == Some("LogAppendTime") {
+                    "log_append"
+                } else {
+                    "event"
+                }
+            }),
         }
     }
 
@@ -270,6 +281,17 @@ impl Knobs {
         if let Some(t) = self.window_type {
             if before.is_some_and(|b| b.window_type != Some(t)) || s.contains_key("window.type") {
                 s.insert("window.type".into(), t.name().into());
+            }
+        }
+        if let Some(t) = self.window_time {
+            if before.is_some_and(|b| b.window_time != Some(t)) || s.contains_key("window.timestamp_extractor") {
+                let (extractor, timestamp_type) = match t {
+                    "processing" => ("wall_clock", "CreateTime"),
+                    "log_append" => ("record", "LogAppendTime"),
+                    _ => ("record", "CreateTime"),
+                };
+                s.insert("window.timestamp_extractor".into(), extractor.into());
+                s.insert("topic.message.timestamp.type".into(), timestamp_type.into());
             }
         }
         setup
@@ -1079,6 +1101,7 @@ mod tests {
             assign: false,
             second_group: 2,
             window_type: Some(WindowType::Tumbling),
+            window_time: Some("event"),
         };
         let setup = knobs.apply(&Setup::preset(Preset::Iot));
         let mut p = Player::new(setup.clone(), &Datasets::default()).unwrap();

@@ -46,6 +46,13 @@ fn short_time(ms: u64, scale_ms: u64) -> String {
     }
 }
 
+/// The times windows can use: the view's choice, and its label.
+const TIMES: [(&str, &str); 3] = [
+    ("event", "event time (CreateTime)"),
+    ("log_append", "log-append time (LogAppendTime)"),
+    ("processing", "processing time (wall clock)"),
+];
+
 /// The heading: type and parameters.
 fn title(w: &Windows) -> String {
     match *w {
@@ -171,6 +178,16 @@ pub fn window_panel(props: &Props) -> Html {
         })
     };
     let current = w.windows.name();
+    let time_switch = {
+        let (setup, scenario, cb) = (props.setup.clone(), props.scenario.clone(), props.on_action.clone());
+        Callback::from(move |e: Event| {
+            let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value());
+            let time = TIMES.iter().find(|(id, _)| Some(*id) == value.as_deref()).map(|(id, _)| *id);
+            if let Some(time) = time {
+                cb.emit(Action::Configure(Knobs { window_time: Some(time), ..Knobs::of(&setup, &scenario) }));
+            }
+        })
+    };
     let scale = match w.windows {
         Windows::Time { size_ms, .. } => size_ms,
         Windows::Sliding { time_difference_ms, .. } => time_difference_ms,
@@ -193,6 +210,14 @@ pub fn window_panel(props: &Props) -> Html {
                     <select onchange={switch} data-testid="window-type">
                         { for ["tumbling", "hopping", "sliding", "session"].iter().map(|t| html! {
                             <option value={*t} selected={*t == current}>{*t}</option>
+                        }) }
+                    </select>
+                </label>
+                {" "}
+                <label class="window-type" title="Which timestamp places a record in its windows: the event time the producer stamped (CreateTime), the broker's clock at append (the topic's message.timestamp.type=LogAppendTime), or the application's clock when it processes the record (Kafka Streams' WallclockTimestampExtractor)">{"time "}
+                    <select onchange={time_switch} data-testid="window-time">
+                        { for TIMES.iter().map(|(id, label)| html! {
+                            <option value={*id} selected={*id == w.time}>{*label}</option>
                         }) }
                     </select>
                 </label>

@@ -58,6 +58,15 @@ test('windows: stream time moves, late records are listed, the type switches', a
     (rects) => rects.filter((r) => Number(r.getAttribute('y')) > 10).length)).toBeGreaterThan(0);
   await page.screenshot({ path: 'target/e2e/windows-taxi-hopping.png', fullPage: true });
 
+  // Processing time: the run's own clock, in order: nothing is late.
+  await page.getByTestId('window-time').selectOption('processing');
+  await expect(page.getByTestId('window-time')).toHaveValue('processing');
+  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('late')).toHaveText('0');
+  await page.getByTestId('window-time').selectOption('event');
+
   // Bids: the first bid of each auction, by both rules; in file order they agree.
   await page.getByTestId('preset').selectOption('bids');
   await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });

@@ -103,6 +103,10 @@ struct RunArgs {
     /// sliding or session.
     #[arg(long, value_enum)]
     window_type: Option<WindowTypeArg>,
+    /// The time windows use: event (the record's CreateTime), log-append (the topic's
+    /// message.timestamp.type=LogAppendTime) or processing (the application's clock).
+    #[arg(long, value_parser = ["event", "log-append", "processing"])]
+    window_time: Option<String>,
     /// How far hopping windows advance (e.g. 5m).
     #[arg(long, value_parser = parse_duration_ms)]
     advance: Option<u64>,
@@ -753,6 +757,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         consumers,
         window,
         window_type,
+        window_time,
         advance,
         grace,
         commit,
@@ -994,6 +999,19 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
                     .map_err(|e| anyhow::anyhow!("{flag}: {}", e.message))?;
             }
         }
+    }
+    if let Some(t) = &window_time {
+        let (extractor, timestamp_type) = match t.as_str() {
+            "processing" => ("wall_clock", "CreateTime"),
+            "log-append" => ("record", "LogAppendTime"),
+            _ => ("record", "CreateTime"),
+        };
+        let setting = streamlab_engine::session::Settings::from([
+            ("window.timestamp_extractor".to_string(), extractor.into()),
+            ("topic.message.timestamp.type".to_string(), timestamp_type.into()),
+        ]);
+        streamlab_engine::session::apply_settings(&mut s, &setting, "")
+            .map_err(|e| anyhow::anyhow!("--window-time: {}", e.message))?;
     }
     if let Some(n) = second_group {
         let setting = streamlab_engine::session::Settings::from([("second_group".to_string(), n.into())]);

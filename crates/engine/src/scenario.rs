@@ -172,6 +172,31 @@ impl WorkloadSpec {
     }
 }
 
+/// Kafka Streams' `default.timestamp.extractor`, for the windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampExtractor {
+    /// The record's own timestamp (`FailOnInvalidTimestamp`, the default).
+    #[default]
+    Record,
+    /// The time the application processes it (`WallclockTimestampExtractor`).
+    WallClock,
+}
+
+impl TimestampExtractor {
+    fn is_record(&self) -> bool {
+        *self == TimestampExtractor::Record
+    }
+
+    /// `record` or `wall_clock`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimestampExtractor::Record => "record",
+            TimestampExtractor::WallClock => "wall_clock",
+        }
+    }
+}
+
 /// The kind of a group's windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -234,6 +259,12 @@ pub struct WindowSpec {
     /// `on_window_update` (default) or `on_window_close`: Kafka Streams' `EmitStrategy`.
     #[serde(default)]
     pub emit: EmitStrategy,
+    /// Which time the windows use: `record` (default: the record's timestamp, the event time
+    /// under the topic's `CreateTime`, the broker's append time under `LogAppendTime`;
+    /// Kafka Streams' `FailOnInvalidTimestamp`) or `wall_clock` (processing time:
+    /// `WallclockTimestampExtractor`).
+    #[serde(default, skip_serializing_if = "TimestampExtractor::is_record")]
+    pub timestamp_extractor: TimestampExtractor,
     /// The watermark shown beside stream time: each partition's largest event time minus this
     /// (default: `grace_ms`), as Flink's `forBoundedOutOfOrderness`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,6 +286,7 @@ impl WindowSpec {
             inactivity_gap_ms: None,
             grace_ms,
             emit: EmitStrategy::OnWindowUpdate,
+            timestamp_extractor: TimestampExtractor::Record,
             max_out_of_orderness_ms: None,
             idle_timeout_ms: None,
         }

@@ -7,7 +7,7 @@ use crate::command::CommandError;
 pub use crate::command::TimedCommand;
 use crate::consumer::CommitMode;
 use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WindowType, WorkloadSpec};
-use crate::scenario::{ErrorsSpec, OnFailure};
+use crate::scenario::{ErrorsSpec, OnFailure, TimestampExtractor};
 use crate::sim::SimTime;
 use crate::simulation::{Datasets, Simulation};
 use crate::streams::EmitStrategy;
@@ -58,6 +58,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("errors.retry_initial_ms", "the first group's `errors.retry_initial_ms`: the delay before the second attempt, ms"),
     ("errors.retry_multiplier", "the first group's `errors.retry_multiplier`: each next delay is this many times the last"),
     ("errors.retry_max_ms", "the first group's `errors.retry_max_ms`: the longest delay, ms"),
+    (
+        "window.timestamp_extractor",
+        "the first group's `windows.timestamp_extractor`: `record` (event time, or append time under `LogAppendTime`) or `wall_clock` (processing time)",
+    ),
     ("window.emit", "the first group's `windows.emit`: `on_window_update` or `on_window_close`"),
     (
         "window.idle_timeout_ms",
@@ -237,6 +241,13 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             })?
         }
         "errors.retry_max_ms" => errors(s, path)?.retry_max_ms = as_u64(path, v)?,
+        "window.timestamp_extractor" => {
+            window(s, path)?.timestamp_extractor = match v.as_str() {
+                Some("record") => TimestampExtractor::Record,
+                Some("wall_clock") => TimestampExtractor::WallClock,
+                _ => return err(path, format!("must be record or wall_clock, got {}", short(v))),
+            }
+        }
         "window.emit" => {
             window(s, path)?.emit = match v.as_str() {
                 Some("on_window_update") => EmitStrategy::OnWindowUpdate,

@@ -327,7 +327,8 @@ impl Observer for Observers {
                 Some(Values::Bids { bid, .. }) => Payload::Bid { bid: bid[row] },
                 None => Payload::None,
             };
-            app.process(task, r.record_id, key, r.timestamp_ms, payload);
+            let timestamp_ms = if app.wall_clock { self.now_ms } else { r.timestamp_ms };
+            app.process(task, r.record_id, key, timestamp_ms, payload);
         }
     }
 }
@@ -492,6 +493,7 @@ impl Simulation {
                 let spec = w.windows("windows").expect("validated");
                 let mut app = WindowedAggregator::new(spec, aggregation, catalog.partition_count());
                 app.emit = w.emit;
+                app.wall_clock = w.timestamp_extractor == crate::scenario::TimestampExtractor::WallClock;
                 app.watermark = w.watermark();
                 app
             }));
@@ -1056,6 +1058,23 @@ impl Simulation {
     pub fn windows(&self, group_id: &str) -> Option<&WindowedAggregator> {
         let g = self.catalog.group_id(group_id)?;
         self.observers.apps.get(g.0 as usize)?.as_ref()
+    }
+
+    /// Which time `group_id`'s windows use: `processing` (wall clock), `log_append` (its first
+    /// topic has `message.timestamp.type=LogAppendTime`) or `event`.
+    pub fn window_time(&self, group_id: &str) -> &'static str {
+        let Some(app) = self.windows(group_id) else { return "event" };
+        if app.wall_clock {
+            return "processing";
+        }
+        let spec = self.valid.scenario.consumer_groups.iter().find(|g| g.group_id == group_id);
+        let topic = spec
+            .and_then(|g| g.topics.first())
+            .and_then(|t| self.valid.scenario.topics.iter().position(|x| &x.name == t));
+        match topic.map(|i| self.valid.topic_configs[i].message_timestamp_type) {
+            Some(crate::config::TimestampType::LogAppendTime) => "log_append",
+            _ => "event",
+        }
     }
 
     /// Group `group`'s dedupe, if it has one.
@@ -2035,6 +2054,7 @@ impl Simulation {
             total_windows: app.window_count(),
             open_windows: open,
             emit: app.emit.name().to_string(),
+            time: self.window_time(group_id).to_string(),
             forwarded: app.forwarded,
             watermark: self.watermark(group_id).expect("a windowed group"),
             rows,

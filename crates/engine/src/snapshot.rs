@@ -90,6 +90,8 @@ pub struct WindowsView {
     pub open_windows: usize,
     /// `on_window_update` or `on_window_close` (Kafka Streams' `EmitStrategy`).
     pub emit: String,
+    /// The time the windows use: `event`, `log_append` or `processing`.
+    pub time: String,
     /// Results an `onWindowUpdate` aggregation has forwarded; under `onWindowClose` one final
     /// result per closed window goes downstream instead (`total_windows − open_windows`).
     pub forwarded: u64,

@@ -340,3 +340,35 @@ fn bids_dedupe_agrees_with_itself_without_disorder() {
     let d = report.dedupe.expect("the bids preset dedupes by auction");
     assert_eq!((d.kept, d.repeats, d.disagreements.len()), (628, 10_681 - 628, 0));
 }
+
+#[test]
+fn taxi_windows_by_event_time_have_late_trips_by_append_or_processing_time_none() {
+    let late = |time: &'static str| {
+        let sim = run(Preset::Taxi, 5, |s| {
+            let (extractor, timestamp_type) = match time {
+                "processing" => ("wall_clock", "CreateTime"),
+                "log_append" => ("record", "LogAppendTime"),
+                _ => ("record", "CreateTime"),
+            };
+            let settings = streamlab_engine::session::Settings::from([
+                ("window.timestamp_extractor".to_string(), extractor.into()),
+                ("topic.message.timestamp.type".to_string(), timestamp_type.into()),
+            ]);
+            streamlab_engine::session::apply_settings(s, &settings, "").unwrap();
+        });
+        assert_eq!(sim.window_time("g1"), time);
+        let r = sim.report();
+        // Every trip is in a window or late, whatever the time.
+        assert_eq!(r.windows.iter().map(|w| w.count).sum::<u64>() + r.late, 5882, "{time}");
+        (r.late, r.windows.iter().map(|w| w.start_ms).min().unwrap())
+    };
+    let (event_late, event_start) = late("event");
+    assert!(event_late > 0, "the file is not in pickup order");
+    assert!(event_start >= taxi_time_ms("1/1/2019 0:00") - 60 * DAY_MS, "event time is 2019's");
+    // The broker's clock and the application's only go forward, and start at the run's 0.
+    for time in ["log_append", "processing"] {
+        let (late, start) = late(time);
+        assert_eq!(late, 0, "{time}");
+        assert!(start < DAY_MS, "{time}: windows of the run's own clock");
+    }
+}

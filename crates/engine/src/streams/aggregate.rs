@@ -199,6 +199,9 @@ pub struct WindowedAggregator {
     pub aggregation: Aggregation,
     /// When results go downstream (what the view and the metrics count as emitted).
     pub emit: EmitStrategy,
+    /// Whether windows use processing time (`WallclockTimestampExtractor`) instead of the
+    /// record's timestamp.
+    pub wall_clock: bool,
     /// The Flink / Beam-style watermark shown beside stream time (default: out-of-orderness
     /// equal to the grace, no idleness).
     pub watermark: WatermarkSpec,
@@ -238,6 +241,7 @@ impl WindowedAggregator {
             spec,
             aggregation,
             emit: EmitStrategy::default(),
+            wall_clock: false,
             watermark: WatermarkSpec { max_out_of_orderness_ms: spec.grace_ms(), idle_timeout_ms: None },
             keys: Vec::new(),
             window_count: 0,
