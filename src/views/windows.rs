@@ -158,6 +158,36 @@ fn axis(w: &WindowsView, row: &WindowRow, stream_time: Option<u64>) -> Html {
     }
 }
 
+/// The latest records: processing time across, the windows' time up; late ones as red ✕.
+fn scatter(w: &WindowsView) -> Html {
+    let (Some(p0), Some(p1)) = (w.recent.iter().map(|r| r.0).min(), w.recent.iter().map(|r| r.0).max()) else {
+        return html! {};
+    };
+    let (e0, e1) = (w.recent.iter().map(|r| r.1).min().unwrap_or(0), w.recent.iter().map(|r| r.1).max().unwrap_or(0));
+    let x = |t: u64| 2.0 + (t - p0) as f64 / (p1 - p0).max(1) as f64 * 96.0;
+    let y = |t: u64| 92.0 - (t - e0) as f64 / (e1 - e0).max(1) as f64 * 84.0;
+    let time = match w.time.as_str() {
+        "processing" => "processing time",
+        "log_append" => "log-append time",
+        _ => "event time",
+    };
+    html! {
+        <figure class="scatter">
+            <svg class="scatter" height="140" role="img" aria-label={format!("the latest {} records: processing time against {time}", w.recent.len())}>
+                <line class="axis-line" x1="2%" y1="92%" x2="98%" y2="92%" />
+                <line class="axis-line" x1="2%" y1="8%" x2="2%" y2="92%" />
+                { for w.recent.iter().map(|&(p, e, late)| if late {
+                    html! { <text class="late-mark" x={format!("{:.2}%", x(p))} y={format!("{:.2}%", y(e))} text-anchor="middle" dominant-baseline="middle">{"✕"}</text> }
+                } else {
+                    html! { <circle class="dot" cx={format!("{:.2}%", x(p))} cy={format!("{:.2}%", y(e))} r="2" /> }
+                }) }
+            </svg>
+            <figcaption>{format!("The latest {} records: processing time across ({:.1} s to {:.1} s of the run), {time} up ({} to {}). In order, they would climb; every dip is a record older than one processed before it; ✕ marks the late ones.",
+                w.recent.len(), p0 as f64 / 1000.0, p1 as f64 / 1000.0, format_naive_ms(e0), format_naive_ms(e1))}</figcaption>
+        </figure>
+    }
+}
+
 #[function_component(WindowPanel)]
 pub fn window_panel(props: &Props) -> Html {
     let Some(w) = &props.snapshot.windows else {
@@ -252,6 +282,7 @@ pub fn window_panel(props: &Props) -> Html {
                 "on_window_close" => format!("Emit on window close (EmitStrategy.onWindowClose; Spark's append mode): {} final results sent downstream, one per closed window; an update-by-update aggregation would have sent {}.", w.total_windows - w.open_windows, w.forwarded),
                 _ => format!("Emit on every update (EmitStrategy.onWindowUpdate, the default; Spark's update mode): {} results sent downstream; on window close would send {} final ones so far.", w.forwarded, w.total_windows - w.open_windows),
             }}</p>
+            {scatter(w)}
             <table class="windows">
                 <thead><tr><th>{"key"}</th><th>{"records"}</th><th>{format!("latest windows on event time, [start, end{bracket}, with their record counts; the red line is the task's stream time, the blue one the watermark; ✕ a late record; grey, dashed: closed. Below: each window's start, count and aggregate (hover for all of it)")}</th></tr></thead>
                 <tbody>

@@ -25,6 +25,8 @@ test('windows: stream time moves, late records are listed, the type switches', a
   const watermark = await page.getByTestId('watermark').textContent();
   await expect.poll(async () => page.getByTestId('watermark').textContent(), { timeout: 20_000 }).not.toBe(watermark);
   await expect(page.locator('svg.axis .watermark-line').first()).toBeAttached();
+  // The processing-time / event-time plot: one dot per recent record.
+  await expect(page.locator('svg.scatter circle.dot').first()).toBeAttached();
   // Every 25th reading comes 8 s late; some miss their window: marked on the axis and listed.
   await expect.poll(async () => num(page.getByTestId('late')), { timeout: 30_000 }).toBeGreaterThan(0);
   await expect(page.locator('svg.axis .late-mark').first()).toBeAttached();

@@ -2055,6 +2055,7 @@ impl Simulation {
             open_windows: open,
             emit: app.emit.name().to_string(),
             time: self.window_time(group_id).to_string(),
+            recent: app.recent.iter().copied().collect(),
             forwarded: app.forwarded,
             watermark: self.watermark(group_id).expect("a windowed group"),
             rows,

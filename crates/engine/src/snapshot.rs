@@ -92,6 +92,9 @@ pub struct WindowsView {
     pub emit: String,
     /// The time the windows use: `event`, `log_append` or `processing`.
     pub time: String,
+    /// The latest records processed (at most 400): processing time, the time the windows used
+    /// (ms), and whether the record was late.
+    pub recent: Vec<(u64, u64, bool)>,
     /// Results an `onWindowUpdate` aggregation has forwarded; under `onWindowClose` one final
     /// result per closed window goes downstream instead (`total_windows − open_windows`).
     pub forwarded: u64,

@@ -180,6 +180,9 @@ impl Outcome {
 /// The most late records kept for display.
 const LATE_KEPT: usize = 200;
 
+/// The most recent records kept for the processing-time / event-time plot.
+const RECENT_KEPT: usize = 400;
+
 /// One key's state.
 #[derive(Debug, Clone, Default)]
 struct KeyState {
@@ -230,6 +233,10 @@ pub struct WindowedAggregator {
     pub forwarded: u64,
     /// Per task, when (processing time, ms) it last had a record processed.
     last_processed_ms: Vec<Option<u64>>,
+    /// The processing time of the records being processed now, ms.
+    now_ms: u64,
+    /// The latest records (at most 400): processing time, event time (ms) and whether late.
+    pub recent: std::collections::VecDeque<(u64, u64, bool)>,
     arrivals: u64,
 }
 
@@ -255,6 +262,8 @@ impl WindowedAggregator {
             placements: 0,
             forwarded: 0,
             last_processed_ms: vec![None; tasks],
+            now_ms: 0,
+            recent: std::collections::VecDeque::new(),
             arrivals: 0,
         }
     }
@@ -266,6 +275,7 @@ impl WindowedAggregator {
             self.last_processed_ms.resize(t + 1, None);
         }
         self.last_processed_ms[t] = Some(now_ms);
+        self.now_ms = now_ms;
     }
 
     /// When task `task` last had a record processed, ms of processing time.
@@ -314,6 +324,10 @@ impl WindowedAggregator {
         self.forwarded += forwarded;
         self.placements += u64::from(outcome.windows);
         self.skipped_windows += u64::from(outcome.skipped);
+        if self.recent.len() == RECENT_KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.now_ms, timestamp_ms, outcome.is_late()));
         if outcome.is_late() {
             self.late += 1;
             if self.late_records.len() < LATE_KEPT {
