@@ -285,13 +285,7 @@ impl Knobs {
         }
         if let Some(t) = self.window_time {
             if before.is_some_and(|b| b.window_time != Some(t)) || s.contains_key("window.timestamp_extractor") {
-                let (extractor, timestamp_type) = match t {
-                    "processing" => ("wall_clock", "CreateTime"),
-                    "log_append" => ("record", "LogAppendTime"),
-                    _ => ("record", "CreateTime"),
-                };
-                s.insert("window.timestamp_extractor".into(), extractor.into());
-                s.insert("topic.message.timestamp.type".into(), timestamp_type.into());
+                s.extend(streamlab_engine::session::window_time_settings(t).unwrap_or_default());
             }
         }
         setup

@@ -1001,15 +1001,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         }
     }
     if let Some(t) = &window_time {
-        let (extractor, timestamp_type) = match t.as_str() {
-            "processing" => ("wall_clock", "CreateTime"),
-            "log-append" => ("record", "LogAppendTime"),
-            _ => ("record", "CreateTime"),
-        };
-        let setting = streamlab_engine::session::Settings::from([
-            ("window.timestamp_extractor".to_string(), extractor.into()),
-            ("topic.message.timestamp.type".to_string(), timestamp_type.into()),
-        ]);
+        let setting = streamlab_engine::session::window_time_settings(&t.replace('-', "_")).expect("clap checked it");
         streamlab_engine::session::apply_settings(&mut s, &setting, "")
             .map_err(|e| anyhow::anyhow!("--window-time: {}", e.message))?;
     }

@@ -307,6 +307,22 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
     Ok(())
 }
 
+/// The settings that make the first group's windows use `time`: `event` (the record's
+/// timestamp under `CreateTime`), `log_append` (the record's timestamp under the topic's
+/// `LogAppendTime`) or `processing` (the wall clock); `None` for another name.
+pub fn window_time_settings(time: &str) -> Option<Settings> {
+    let (extractor, timestamp_type) = match time {
+        "event" => ("record", "CreateTime"),
+        "log_append" => ("record", "LogAppendTime"),
+        "processing" => ("wall_clock", "CreateTime"),
+        _ => return None,
+    };
+    Some(Settings::from([
+        ("window.timestamp_extractor".to_string(), extractor.into()),
+        ("topic.message.timestamp.type".to_string(), timestamp_type.into()),
+    ]))
+}
+
 /// Applies `settings` to `scenario` one by one, checking the scenario after each, so that an
 /// error names the setting (`settings.partitions: topics[0].partitions: must be between 1 and
 /// 1024, got 0`). On error `scenario` may be half-changed: apply to a copy.

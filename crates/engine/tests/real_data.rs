@@ -345,15 +345,7 @@ fn bids_dedupe_agrees_with_itself_without_disorder() {
 fn taxi_windows_by_event_time_have_late_trips_by_append_or_processing_time_none() {
     let late = |time: &'static str| {
         let sim = run(Preset::Taxi, 5, |s| {
-            let (extractor, timestamp_type) = match time {
-                "processing" => ("wall_clock", "CreateTime"),
-                "log_append" => ("record", "LogAppendTime"),
-                _ => ("record", "CreateTime"),
-            };
-            let settings = streamlab_engine::session::Settings::from([
-                ("window.timestamp_extractor".to_string(), extractor.into()),
-                ("topic.message.timestamp.type".to_string(), timestamp_type.into()),
-            ]);
+            let settings = streamlab_engine::session::window_time_settings(time).unwrap();
             streamlab_engine::session::apply_settings(s, &settings, "").unwrap();
         });
         assert_eq!(sim.window_time("g1"), time);
