@@ -2004,18 +2004,18 @@ impl Simulation {
         busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         // The keys of the last few late records are shown too, so that their marks are seen:
         // they take the places of the least busy keys shown.
-        let recent_late: Vec<KeyId> = app.late_records.iter().rev().map(|l| l.key).take(2).collect();
-        let mut shown: Vec<(KeyId, u64)> = busiest.iter().copied().take(keys).collect();
-        for k in recent_late {
-            if !shown.iter().any(|(s, _)| *s == k) {
-                if let Some(&entry) = busiest.iter().find(|(b, _)| *b == k) {
-                    if shown.len() >= keys {
-                        shown.pop();
-                    }
-                    shown.push(entry);
-                }
+        let mut late_keys: Vec<(KeyId, u64)> = vec![];
+        for l in app.late_records.iter().rev() {
+            if late_keys.len() == 2.min(keys) {
+                break;
+            }
+            let top = busiest.iter().take(keys).any(|(b, _)| *b == l.key);
+            if !top && !late_keys.iter().any(|(k, _)| *k == l.key) {
+                late_keys.extend(busiest.iter().find(|(b, _)| *b == l.key));
             }
         }
+        let mut shown: Vec<(KeyId, u64)> = busiest.iter().copied().take(keys - late_keys.len()).collect();
+        shown.extend(late_keys);
         shown.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let rows = shown
             .into_iter()
