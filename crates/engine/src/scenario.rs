@@ -479,17 +479,31 @@ pub struct ErrorsSpec {
     pub on_failure: OnFailure,
 }
 
+impl Default for ErrorsSpec {
+    /// One record in 50 poisoned, 4 attempts, 100 ms doubling up to 10 s, then the DLQ.
+    fn default() -> Self {
+        ErrorsSpec {
+            poison_every: 50,
+            retry_initial_ms: 100,
+            retry_multiplier: 2.0,
+            retry_max_ms: 10_000,
+            max_attempts: 4,
+            on_failure: OnFailure::DeadLetter,
+        }
+    }
+}
+
 fn default_retry_initial_ms() -> u64 {
-    100
+    ErrorsSpec::default().retry_initial_ms
 }
 fn default_retry_multiplier() -> f64 {
-    2.0
+    ErrorsSpec::default().retry_multiplier
 }
 fn default_retry_max_ms() -> u64 {
-    10_000
+    ErrorsSpec::default().retry_max_ms
 }
 fn default_max_attempts() -> u32 {
-    4
+    ErrorsSpec::default().max_attempts
 }
 
 impl ErrorsSpec {

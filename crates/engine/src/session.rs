@@ -142,14 +142,7 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
         }
     }
     fn errors<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut ErrorsSpec, ScenarioError> {
-        Ok(first_group(s, path)?.errors.get_or_insert(ErrorsSpec {
-            poison_every: 50,
-            retry_initial_ms: 100,
-            retry_multiplier: 2.0,
-            retry_max_ms: 10_000,
-            max_attempts: 4,
-            on_failure: OnFailure::DeadLetter,
-        }))
+        Ok(first_group(s, path)?.errors.get_or_insert_with(ErrorsSpec::default))
     }
     fn window<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut WindowSpec, ScenarioError> {
         Ok(first_group(s, path)?.windows.get_or_insert(WindowSpec::tumbling(60_000, 0)))

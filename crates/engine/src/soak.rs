@@ -7,7 +7,9 @@
 use crate::command::{Command, TimedCommand};
 use crate::consumer::CommitMode;
 use crate::invariants::{InvariantChecker, Promises};
-use crate::scenario::{GroupSpec, ProducerSpec, Scenario, TopicSpec, WindowSpec, WindowType, WorkloadSpec};
+use crate::scenario::{
+    ErrorsSpec, GroupSpec, OnFailure, ProducerSpec, Scenario, TopicSpec, WindowSpec, WindowType, WorkloadSpec,
+};
 use crate::sim::{LatencyModel, SimRng, SimTime};
 use crate::simulation::Simulation;
 use serde_json::Value;
@@ -59,6 +61,9 @@ pub struct SoakRun {
     pub idempotent: bool,
     /// Transactions committed and aborted (a transactional seed).
     pub transactions: (u64, u64),
+    /// Records sent to the dead-letter queue, and records late for their windows.
+    pub dead_lettered: u64,
+    pub late: u64,
 }
 
 /// An invariant broken on a seed.
@@ -335,7 +340,16 @@ fn random_group(
             w
         }),
         pipeline: None,
-        errors: None,
+        // One seed in three has poison records, retried briefly and sent to the dead-letter
+        // queue, so that the invariant also covers records that reach no window.
+        errors: (seed % 3 == 1).then_some(ErrorsSpec {
+            poison_every: 97,
+            retry_initial_ms: 5,
+            retry_multiplier: 2.0,
+            retry_max_ms: 40,
+            max_attempts: 3,
+            on_failure: OnFailure::DeadLetter,
+        }),
         dedupe: None,
     };
     let mut faults = vec![];
@@ -414,6 +428,8 @@ fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions, check: bool
             let (pc, pa) = p.transactions();
             (c + pc, a + pa)
         }),
+        dead_lettered: sim.dead_letter_queue(crate::ids::GroupId(0)).len() as u64,
+        late: sim.windows("g1").map_or(0, |w| w.late),
     })
 }
 
