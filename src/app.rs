@@ -27,6 +27,7 @@ use crate::views::{
     producer::ProducerPanel,
     rebalances::RebalancePanel,
     tools::ToolsPanel,
+    store::StorePanel,
     windows::WindowPanel,
     ViewId,
 };
@@ -432,6 +433,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
             <WindowPanel {snapshot} setup={v.setup.clone()} scenario={v.scenario.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
         },
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },
+        ViewId::Store => html! {
+            <StorePanel {snapshot} setup={v.setup.clone()} scenario={v.scenario.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
+        },
         ViewId::Producer => html! {
             <ProducerPanel {snapshot} setup={v.setup.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
         },

@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(r.page, Page::Embed(vec![ViewId::Groups]));
         assert_eq!(
             r.errors,
-            vec!["embed: there is no view named \"lagg\"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees"]
+            vec!["embed: there is no view named \"lagg\"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees, store"]
         );
         let r = parse("?embed=");
         assert_eq!(r.page, Page::Embed(vec![]));

@@ -14,6 +14,7 @@ pub mod outcomes;
 pub mod partitions;
 pub mod producer;
 pub mod rebalances;
+pub mod store;
 pub mod tools;
 pub mod windows;
 
@@ -31,12 +32,13 @@ pub enum ViewId {
     Rebalances,
     Tools,
     Guarantees,
+    Store,
 }
 
 impl ViewId {
     /// Every view, in the order tabs list them (the newer ones last, so that the older ones keep
     /// their places and their neighbours for the arrow keys).
-    pub const ALL: [ViewId; 11] = [
+    pub const ALL: [ViewId; 12] = [
         ViewId::Partitions,
         ViewId::Cluster,
         ViewId::Groups,
@@ -48,6 +50,7 @@ impl ViewId {
         ViewId::Rebalances,
         ViewId::Tools,
         ViewId::Guarantees,
+        ViewId::Store,
     ];
 
     /// The name in URLs (`?embed=partitions,groups`) and test ids.
@@ -64,6 +67,7 @@ impl ViewId {
             ViewId::Events => "events",
             ViewId::Tools => "tools",
             ViewId::Guarantees => "guarantees",
+            ViewId::Store => "store",
         }
     }
 
@@ -82,6 +86,7 @@ impl ViewId {
             ViewId::Events => "Events",
             ViewId::Tools => "Tools",
             ViewId::Guarantees => "Guarantees",
+            ViewId::Store => "Store",
         }
     }
 

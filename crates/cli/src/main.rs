@@ -107,6 +107,10 @@ struct RunArgs {
     /// message.timestamp.type=LogAppendTime) or processing (the application's clock).
     #[arg(long, value_parser = ["event", "log-append", "processing"])]
     window_time: Option<String>,
+    /// Back the windows' store with a changelog topic (`windows.changelog`): a task's new owner
+    /// restores it before processing. Needs --guarantee.
+    #[arg(long)]
+    changelog: bool,
     /// How far hopping windows advance (e.g. 5m).
     #[arg(long, value_parser = parse_duration_ms)]
     advance: Option<u64>,
@@ -758,6 +762,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         window,
         window_type,
         window_time,
+        changelog,
         advance,
         grace,
         commit,
@@ -1004,6 +1009,11 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         let setting = streamlab_engine::session::window_time_settings(&t.replace('-', "_")).expect("clap checked it");
         streamlab_engine::session::apply_settings(&mut s, &setting, "")
             .map_err(|e| anyhow::anyhow!("--window-time: {}", e.message))?;
+    }
+    if changelog {
+        let setting = streamlab_engine::session::Settings::from([("window.changelog".to_string(), true.into())]);
+        streamlab_engine::session::apply_settings(&mut s, &setting, "")
+            .map_err(|e| anyhow::anyhow!("--changelog: {}", e.message))?;
     }
     if let Some(n) = second_group {
         let setting = streamlab_engine::session::Settings::from([("second_group".to_string(), n.into())]);
@@ -1336,6 +1346,12 @@ fn print_text(report: &Report) {
     }
     let closed = report.windows.iter().filter(|w| w.closed).count();
     println!("windows {} ({} closed), late records {}", report.windows.len(), closed, report.late);
+    if report.store_restores > 0 {
+        println!(
+            "window store: {} changelog records written; {} task restores read {} changelog records",
+            report.changelog_written, report.store_restores, report.store_restored_records
+        );
+    }
     println!("dead letters (unreadable input rows) {}", report.dead_letters.len());
     if let Some(d) = &report.dedupe {
         println!(

@@ -47,6 +47,12 @@ pub const METRICS: &[(&str, &str)] = &[
         "windows.per_record",
         "Σ over the windows of their record count ÷ records taken: 1 for tumbling windows and sessions, size ÷ advance for hopping ones",
     ),
+    (
+        "store.restores",
+        "task restores of the first windowed group's store from its changelog: one each time a member gets a task (`windows.changelog`)",
+    ),
+    ("store.restored_records", "changelog records those restores read"),
+    ("store.changelog_records", "changelog records the members wrote: one per key a processed batch changed"),
     ("topics.<topic>.partitions", "the topic's partition count"),
     ("topics.<topic>.records", "records in all its partitions"),
     ("topics.<topic>.partitions_empty", "its partitions holding no record"),
@@ -124,6 +130,9 @@ impl Metrics {
         put("windows.emitted".into(), report.windows_emitted as f64);
         put("windows.watermark_held".into(), flag(report.watermark_held));
         put("windows.per_record".into(), report.windows_per_record);
+        put("store.restores".into(), report.store_restores as f64);
+        put("store.restored_records".into(), report.store_restored_records as f64);
+        put("store.changelog_records".into(), report.changelog_written as f64);
         for t in &report.topics {
             let p = |field: &str| format!("topics.{}.{field}", t.topic);
             put(p("partitions"), t.partitions as f64);

@@ -33,9 +33,9 @@ pub trait Observer {
     /// A producer got an acknowledgement for `records`, appended at `base_offset..` of `partition`.
     fn acknowledged(&mut self, partition: TopicPartition, base_offset: Offset, records: &[Record]);
 
-    /// A member of `group`'s application finished processing `records`, which sit at offsets
+    /// Member `member` of `group` finished processing `records`, which sit at offsets
     /// `base_offset..base_offset + records.len()` of `partition`.
-    fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
+    fn processed(&mut self, member: NodeId, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
 
     /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`
     /// from 0, or a seek forward): what it had not processed there is skipped, not lost.
@@ -44,6 +44,21 @@ pub trait Observer {
     /// A member of `group` sent `record` (at `offset` of `partition`) to the dead-letter queue
     /// after `attempts` failed attempts, the first at `first_attempt_ms`.
     fn dead_lettered(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &Record, _: u32, _: u64) {}
+
+    /// Member `member` of `group` owns task `task` (an input partition) now and restores its
+    /// window store from the changelog before processing it.
+    fn restore_started(&mut self, _member: NodeId, _group: GroupId, _task: TopicPartition) {}
+
+    /// Member `member` of `group` read `records` from task `task`'s changelog, up to its end:
+    /// the store holds what they say (the latest record of each key wins).
+    fn restored(&mut self, _member: NodeId, _group: GroupId, _task: TopicPartition, _records: &[Record]) {}
+
+    /// The changelog records of the windows member `member` of `group` updated since its last
+    /// flush, each with its changelog partition (the task's partition number); written before
+    /// the commit, as Kafka Streams flushes its record cache then.
+    fn flush_store(&mut self, _member: NodeId, _group: GroupId) -> Vec<(u32, Record)> {
+        vec![]
+    }
 }
 
 /// An observer that ignores everything, for testing a node alone.
@@ -52,7 +67,7 @@ pub struct NoObserver;
 
 impl Observer for NoObserver {
     fn acknowledged(&mut self, _: TopicPartition, _: Offset, _: &[Record]) {}
-    fn processed(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: &[Record]) {}
+    fn processed(&mut self, _: NodeId, _: GroupId, _: TopicPartition, _: Offset, _: &[Record]) {}
     fn skipped(&mut self, _: GroupId, _: TopicPartition, _: Offset, _: Offset) {}
 }
 
@@ -112,7 +127,22 @@ impl<'a> Ctx<'a> {
     /// Tells the observer that `group`'s application processed `records` of `partition` from
     /// `base_offset` on.
     pub fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
-        self.observer.processed(group, partition, base_offset, records);
+        self.observer.processed(self.me, group, partition, base_offset, records);
+    }
+
+    /// Tells the observer that this member restores task `task` of `group` now.
+    pub fn restore_started(&mut self, group: GroupId, task: TopicPartition) {
+        self.observer.restore_started(self.me, group, task);
+    }
+
+    /// Hands the observer the changelog records this member read to restore task `task`.
+    pub fn restored(&mut self, group: GroupId, task: TopicPartition, records: &[Record]) {
+        self.observer.restored(self.me, group, task, records);
+    }
+
+    /// The changelog records this member's store must write now (see [`Observer::flush_store`]).
+    pub fn flush_store(&mut self, group: GroupId) -> Vec<(u32, Record)> {
+        self.observer.flush_store(self.me, group)
     }
 
     /// Tells the observer that `group` sent `record` to its dead-letter queue.

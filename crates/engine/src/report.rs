@@ -55,6 +55,11 @@ pub struct Report {
     /// Whether a partition of its topics with no record yet (and not idle) holds its
     /// Flink / Beam-style watermark back.
     pub watermark_held: bool,
+    /// The first windowed group's store, if it has a changelog: restores since the start (one
+    /// per task a member got), changelog records they read, and changelog records written.
+    pub store_restores: u64,
+    pub store_restored_records: u64,
+    pub changelog_written: u64,
     /// The first deduping group's two rules compared, if a group dedupes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dedupe: Option<DedupeReport>,

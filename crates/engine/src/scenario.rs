@@ -273,6 +273,24 @@ pub struct WindowSpec {
     /// (Flink's `withIdleness`); default: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_timeout_ms: Option<u64>,
+    /// Back the window store with a changelog topic, `<group_id>-window-store-changelog`
+    /// (Kafka Streams' `Materialized.withLoggingEnabled`, its default; off by default here so
+    /// that a group without a pipeline keeps working). The members write each batch's updated
+    /// windows to it through the pipeline's producer (in the transaction under exactly-once),
+    /// and a task's new owner restores the store from it before processing. Needs `pipeline`,
+    /// one input topic, and tumbling, hopping or session windows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub changelog: bool,
+}
+
+/// Kafka Streams' `windowstore.changelog.additional.retention.ms` default: a window store's
+/// changelog keeps records this much longer than the store does, ms (1 day).
+pub const WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS: u64 = 86_400_000;
+
+/// The changelog topic of group `group_id`'s window store (Kafka Streams'
+/// `<application.id>-<store name>-changelog`).
+pub fn changelog_topic(group_id: &str) -> String {
+    format!("{group_id}-window-store-changelog")
 }
 
 impl WindowSpec {
@@ -289,6 +307,7 @@ impl WindowSpec {
             timestamp_extractor: TimestampExtractor::Record,
             max_out_of_orderness_ms: None,
             idle_timeout_ms: None,
+            changelog: false,
         }
     }
 
@@ -564,6 +583,61 @@ impl PipelineSpec {
 pub const EXACTLY_ONCE_COMMIT_INTERVAL_MS: u64 = 100;
 
 impl Scenario {
+    /// A window store's changelog needs an application producer to write it, one input topic
+    /// (a task is one of its partitions), windows whose whole state is their aggregates (not
+    /// sliding ones, which keep their records here), and a free, valid topic name.
+    fn validate_changelog(&self, g: &GroupSpec, path: &str) -> Result<(), ScenarioError> {
+        if g.pipeline.is_none() {
+            return err(path, "needs a pipeline (the members write the changelog with its producer), got none");
+        }
+        if g.topics.len() != 1 || g.topic_pattern.is_some() {
+            return err(path, format!("needs a group reading exactly one topic, got {}", g.topics.len()));
+        }
+        if g.windows.is_some_and(|w| w.kind == WindowType::Sliding) {
+            return err(path, "works with tumbling, hopping and session windows, got sliding windows");
+        }
+        let name = changelog_topic(&g.group_id);
+        if name.len() > 249 {
+            return err(path, format!("names topic {}, longer than Kafka's 249 characters", cut(&name)));
+        }
+        if self.topics.iter().any(|t| t.name == name) {
+            return err(path, format!("needs topic \"{}\" for itself, but the scenario defines it", cut(&name)));
+        }
+        Ok(())
+    }
+
+    /// The topics the scenario's applications create for themselves (window-store changelogs),
+    /// each with the partitions and replication of the topic its group reads, `cleanup.policy`
+    /// `compact,delete` and `retention.ms` of the store's retention plus a day, as Kafka
+    /// Streams' `InternalTopicManager` makes them. Call on a validated scenario.
+    pub fn internal_topics(&self) -> Vec<TopicSpec> {
+        let mut out = vec![];
+        for g in &self.consumer_groups {
+            let Some(w) = g.windows.filter(|w| w.changelog) else { continue };
+            let Some(input) = g.topics.first().and_then(|t| self.topics.iter().find(|x| &x.name == t)) else {
+                continue;
+            };
+            let retention = w.length_ms() + w.grace_ms + WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS;
+            let mut configs = BTreeMap::from([
+                ("cleanup.policy".to_string(), Value::from("compact,delete")),
+                ("retention.ms".to_string(), Value::from(retention)),
+            ]);
+            // As durable as the input (Kafka Streams users set them as `topic.` configs).
+            for key in ["min.insync.replicas", "unclean.leader.election.enable"] {
+                if let Some(v) = input.configs.get(key) {
+                    configs.insert(key.to_string(), v.clone());
+                }
+            }
+            out.push(TopicSpec {
+                name: changelog_topic(&g.group_id),
+                partitions: input.partitions,
+                replication_factor: input.replication_factor,
+                configs,
+            });
+        }
+        out
+    }
+
     /// Makes the first group a consume-transform-produce pipeline with `guarantee`: it writes
     /// each record it processes to `<first topic>-out` (same partitions and replication), commits
     /// as the guarantee needs, and a group `<group>-downstream` (1 member, `read_committed` for
@@ -697,6 +771,8 @@ fn in_range(path: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioEr
 pub struct ValidScenario {
     pub scenario: Scenario,
     pub broker_config: BrokerConfig,
+    /// The configs of the scenario's topics, then of its internal topics
+    /// ([`Scenario::internal_topics`]).
     pub topic_configs: Vec<TopicConfig>,
     pub producer_configs: Vec<ProducerConfig>,
     pub consumer_configs: Vec<ConsumerConfig>,
@@ -913,6 +989,9 @@ impl Scenario {
             }
             if let Some(w) = g.windows {
                 w.windows(&format!("{path}.windows"))?;
+                if w.changelog {
+                    self.validate_changelog(g, &format!("{path}.windows.changelog"))?;
+                }
             }
             let mut cfg = ConsumerConfig::from_map(&format!("{path}.configs"), &g.configs)?;
             let auto = g.commit_mode == CommitMode::Auto;
@@ -947,6 +1026,11 @@ impl Scenario {
             }
         }
         self.validate_faults(&producer_configs)?;
+        // The applications' own topics follow the scenario's, in the same order as
+        // `internal_topics`.
+        for t in self.internal_topics() {
+            topic_configs.push(TopicConfig::from_map(&format!("{}.configs", t.name), &t.configs, t.replication_factor)?);
+        }
         Ok(ValidScenario { scenario: self.clone(), broker_config, topic_configs, producer_configs, consumer_configs })
     }
 

@@ -67,6 +67,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "window.idle_timeout_ms",
         "the first group's `windows.idle_timeout_ms`, ms: a partition with no record for this long stops holding the watermark back (0: never)",
     ),
+    (
+        "window.changelog",
+        "the first group's `windows.changelog`: `true` backs its window store with a changelog topic that a task's new owner restores from (needs `guarantee`)",
+    ),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
     ("workload.devices", "the first producer's IoT `devices`"),
     ("workload.interval_ms", "the first producer's IoT `interval_ms`, ms"),
@@ -251,6 +255,10 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
         "window.idle_timeout_ms" => {
             let ms = as_u64(path, v)?;
             window(s, path)?.idle_timeout_ms = (ms > 0).then_some(ms);
+        }
+        "window.changelog" => {
+            window(s, path)?.changelog =
+                v.as_bool().ok_or_else(|| ScenarioError { path: path.into(), message: format!("must be true or false, got {}", short(v)) })?
         }
         "window.advance_ms" => {
             // Kafka's TimeWindows are one class: an advance makes tumbling windows hopping.

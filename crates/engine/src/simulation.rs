@@ -231,6 +231,15 @@ struct Observers {
     dead_letter_queues: Vec<Vec<DeadLetterEntry>>,
     /// Each group's dedupe, if it has one.
     dedupes: Vec<Option<crate::streams::Dedupe>>,
+    /// Each group's window-store changelog, if its windows have one.
+    stores: Vec<Option<crate::streams::ChangelogStore>>,
+}
+
+impl Observers {
+    /// The aggregator's task number of `tp`.
+    fn task_of(&self, tp: TopicPartition) -> Option<u32> {
+        self.task_slots.get(tp.topic.0 as usize).and_then(|t| t.get(tp.partition.0 as usize)).copied()
+    }
 }
 
 /// A record in a group's dead-letter queue: where it came from, why it failed, how often.
@@ -286,7 +295,38 @@ impl Observer for Observers {
         }
     }
 
-    fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
+    fn restore_started(&mut self, member: NodeId, group: GroupId, task: TopicPartition) {
+        if let Some(Some(store)) = self.stores.get_mut(group.0 as usize) {
+            store.restore_started(member, task, self.now_ms);
+        }
+    }
+
+    fn restored(&mut self, member: NodeId, group: GroupId, task: TopicPartition, records: &[Record]) {
+        let Some(ti) = self.task_of(task) else { return };
+        let g = group.0 as usize;
+        if let (Some(Some(store)), Some(Some(app))) = (self.stores.get_mut(g), self.apps.get_mut(g)) {
+            store.restored(member, task, ti, records, app, self.now_ms);
+        }
+    }
+
+    fn flush_store(&mut self, member: NodeId, group: GroupId) -> Vec<(u32, Record)> {
+        let g = group.0 as usize;
+        let slots = &self.task_slots;
+        let task_of = |tp: TopicPartition| slots.get(tp.topic.0 as usize).and_then(|t| t.get(tp.partition.0 as usize)).copied();
+        match (self.stores.get_mut(g), self.apps.get(g)) {
+            (Some(Some(store)), Some(Some(app))) => store.flush(member, app, task_of),
+            _ => vec![],
+        }
+    }
+
+    fn processed(
+        &mut self,
+        member: NodeId,
+        group: GroupId,
+        partition: TopicPartition,
+        base_offset: Offset,
+        records: &[Record],
+    ) {
         // Compaction leaves gaps: the run ends after the last record's own offset.
         let until = records.last().map_or(base_offset, |r| Offset(r.offset.0 + 1));
         self.ledger.processed(group, partition, base_offset, until);
@@ -307,6 +347,11 @@ impl Observer for Observers {
         else {
             return;
         };
+        let mut store = self.stores.get_mut(group.0 as usize).and_then(|s| s.as_mut());
+        if store.as_ref().is_some_and(|s| !s.owns(member, partition)) {
+            app.not_owner += records.len() as u64;
+            return;
+        }
         app.processed_at(task, self.now_ms);
         let errors = self.errors.get(group.0 as usize).copied().flatten();
         for r in records {
@@ -328,7 +373,10 @@ impl Observer for Observers {
                 None => Payload::None,
             };
             let timestamp_ms = if app.wall_clock { self.now_ms } else { r.timestamp_ms };
-            app.process(task, r.record_id, key, timestamp_ms, payload);
+            let outcome = app.process(task, r.record_id, key, timestamp_ms, payload);
+            if let Some(s) = store.as_mut().filter(|_| !outcome.is_late()) {
+                s.touched(partition, key);
+            }
         }
     }
 }
@@ -394,7 +442,9 @@ impl Simulation {
         topic_configs.push(crate::config::TopicConfig::offsets_topic());
         let mut registrations = vec![];
         let mut partition_counts = vec![];
-        let specs = s.topics.iter().map(|t| (t.name.as_str(), t.partitions, t.replication_factor));
+        // The scenario's topics, the applications' changelogs, then `__consumer_offsets`.
+        let internal = s.internal_topics();
+        let specs = s.topics.iter().chain(&internal).map(|t| (t.name.as_str(), t.partitions, t.replication_factor));
         let all = specs.chain(std::iter::once((OFFSETS_TOPIC, bc.offsets_topic_num_partitions, offsets_rf)));
         for (ti, (name, partitions, rf)) in all.enumerate() {
             let topic = catalog.add_topic(name, partitions);
@@ -420,7 +470,7 @@ impl Simulation {
                 });
             }
         }
-        let offsets_topic = TopicId(s.topics.len() as u32);
+        let offsets_topic = TopicId((s.topics.len() + internal.len()) as u32);
         let topic_names: Vec<String> = catalog.topics().map(|t| catalog.topic_name(t).to_string()).collect();
         let topic_records = topic_names
             .iter()
@@ -499,6 +549,18 @@ impl Simulation {
             }));
         }
         let groups = s.consumer_groups.len();
+        // Changelog record ids use producer indexes no producer has.
+        let stores = s
+            .consumer_groups
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| {
+                g.windows.filter(|w| w.changelog).map(|_| {
+                    let topic = catalog.topic_id(&crate::scenario::changelog_topic(&g.group_id)).expect("created above");
+                    crate::streams::ChangelogStore::new(topic, (s.producers.len() + gi) as u64)
+                })
+            })
+            .collect();
         let faults = s.faults.clone();
         let slots = task_slots(&catalog);
         let mut sim = Simulation {
@@ -534,6 +596,7 @@ impl Simulation {
                     .iter()
                     .map(|g| g.dedupe.map(|d| crate::streams::Dedupe::new(d.horizon_ms)))
                     .collect(),
+                stores,
             },
             group_patterns: s
                 .consumer_groups
@@ -1054,6 +1117,12 @@ impl Simulation {
         out
     }
 
+    /// Group `group_id`'s window-store changelog bookkeeping, if its windows have a changelog.
+    pub fn store(&self, group_id: &str) -> Option<&crate::streams::ChangelogStore> {
+        let g = self.valid.scenario.consumer_groups.iter().position(|g| g.group_id == group_id)?;
+        self.observers.stores.get(g)?.as_ref()
+    }
+
     /// A group's window aggregation, if it has one.
     pub fn windows(&self, group_id: &str) -> Option<&WindowedAggregator> {
         let g = self.catalog.group_id(group_id)?;
@@ -1224,6 +1293,15 @@ impl Simulation {
                 Workload::Feed(Default::default()),
             )
             .embedded(crate::consumer::OUTPUT_CORRELATION_BASE);
+            let changelog = spec
+                .windows
+                .filter(|w| w.changelog)
+                .and_then(|_| self.catalog.topic_id(&crate::scenario::changelog_topic(&spec.group_id)));
+            let producer = match changelog {
+                Some(topic) => producer.with_changelog(topic, self.catalog.partitions(topic)),
+                None => producer,
+            };
+            consumer.changelog = changelog;
             consumer.output = Some(Box::new(crate::consumer::Output::new(producer, p.guarantee)));
         }
         consumer
@@ -1927,7 +2005,119 @@ impl Simulation {
             dead_letters: self.dead_letter_rows(200),
             dead_letters_total: self.dead_letters_total(),
             dedupe: self.dedupe_report(),
+            store: self
+                .valid
+                .scenario
+                .consumer_groups
+                .iter()
+                .find(|g| self.windows(&g.group_id).is_some())
+                .and_then(|g| self.store_view(&g.group_id)),
         }
+    }
+
+    /// The most changelog records a snapshot reads per partition (the table view needs them all;
+    /// past this it shows what the first ones say).
+    const CHANGELOG_READ_MAX: usize = 50_000;
+
+    /// Group `group_id`'s store and its changelog, read from the partitions' leaders.
+    fn store_view(&self, group_id: &str) -> Option<crate::snapshot::StoreView> {
+        use crate::snapshot::{ChangelogRow, RestoreView, StoreView, TaskStoreView};
+        let store = self.store(group_id)?;
+        let app = self.windows(group_id)?;
+        let g = self.valid.scenario.consumer_groups.iter().find(|g| g.group_id == group_id)?;
+        let input = self.catalog.topic_id(g.topics.first()?)?;
+        let name = |n: NodeId| self.catalog.node_name(n).to_string();
+        let tasks = (0..self.catalog.partitions(input))
+            .map(|p| {
+                let tp = TopicPartition::new(input, p);
+                let restoring =
+                    store.restores.iter().rev().find(|r| r.task == tp).is_some_and(|r| r.finished_ms.is_none());
+                let open = self.observers.task_of(tp).map_or(0, |t| {
+                    app.keys().map(|k| app.open_windows(k, t).len() as u64).sum::<u64>()
+                });
+                TaskStoreView {
+                    partition: self.catalog.partition_name(tp),
+                    owner: store.owner(tp).map(name),
+                    restoring,
+                    open_windows: open,
+                }
+            })
+            .collect();
+        let restores = store
+            .restores
+            .iter()
+            .rev()
+            .take(12)
+            .map(|r| RestoreView {
+                partition: self.catalog.partition_name(r.task),
+                member: name(r.member),
+                started_ms: r.started_ms,
+                finished_ms: r.finished_ms,
+                records: r.records,
+                windows: r.windows,
+            })
+            .collect();
+        let (mut records, mut aborted, mut pending) = (0, 0, 0);
+        let mut tail: Vec<ChangelogRow> = vec![];
+        let mut table: std::collections::BTreeMap<KeyId, (u64, ChangelogRow)> = Default::default();
+        let mut updates: std::collections::BTreeMap<KeyId, u64> = Default::default();
+        for p in 0..self.catalog.partitions(store.changelog) {
+            let tp = TopicPartition::new(store.changelog, p);
+            let Some(log) = self.shown_log(tp) else { continue };
+            let lso = log.last_stable_offset();
+            let read = log.read(log.log_start_offset(), log.log_end_offset(), u64::MAX);
+            let from = tail.len();
+            for r in read.iter().filter(|r| !r.record_id.is_control()).take(Self::CHANGELOG_READ_MAX) {
+                let state = if log.producer_state.is_aborted(r.offset) {
+                    "aborted"
+                } else if r.offset >= lso {
+                    "pending"
+                } else {
+                    "committed"
+                };
+                records += 1;
+                aborted += u64::from(state == "aborted");
+                pending += u64::from(state == "pending");
+                let Some(key) = r.key else { continue };
+                let row = ChangelogRow {
+                    at: format!("{p}@{}", r.offset.0),
+                    timestamp_ms: r.timestamp_ms,
+                    key: self.keys.name(key).to_string(),
+                    windows: store
+                        .windows_in(r.record_id)
+                        .map_or(vec![], |ws| ws.iter().map(|w| (w.start_ms, w.count)).collect()),
+                    state,
+                };
+                if state == "committed" {
+                    *updates.entry(key).or_default() += 1;
+                    table.insert(key, (r.offset.0, row.clone()));
+                }
+                tail.push(row);
+            }
+            // Each partition's newest 12; then the newest 12 of all by timestamp.
+            let extra = (tail.len() - from).saturating_sub(12);
+            tail.drain(from..from + extra);
+        }
+        tail.sort_by(|a, b| b.timestamp_ms.cmp(&a.timestamp_ms));
+        tail.truncate(12);
+        let table_keys = table.len() as u64;
+        let mut busiest: Vec<(u64, KeyId)> = updates.iter().map(|(k, n)| (*n, *k)).collect();
+        busiest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let table = busiest.iter().take(12).filter_map(|(_, k)| table.remove(k).map(|(_, row)| row)).collect();
+        Some(StoreView {
+            group_id: group_id.to_string(),
+            changelog: self.catalog.topic_name(store.changelog).to_string(),
+            tasks,
+            restores,
+            restores_total: store.restores_total,
+            written: store.written,
+            stream_records: records,
+            stream_aborted: aborted,
+            stream_pending: pending,
+            stream_tail: tail,
+            table_keys,
+            table,
+        })
     }
 
     /// Records in the dead-letter queues: the input rows that could not be read, and every
@@ -2175,6 +2365,7 @@ impl Simulation {
         let log_duplicates = (snap.log_duplicates, snap.log_duplicate_ids.clone());
         let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
         let app = windowed.and_then(|g| self.windows(&g.group_id));
+        let store = windowed.and_then(|g| self.store(&g.group_id));
         let windows_closed = app.map_or(0, |a| a.all_windows().filter(|(_, w)| a.is_closed(w)).count() as u64);
         let topics = self
             .valid
@@ -2239,6 +2430,9 @@ impl Simulation {
                 .is_some_and(|w| !w.holding_back.is_empty()),
             windows_per_record: app
                 .map_or(0.0, |a| a.all_windows().map(|(_, w)| w.count).sum::<u64>() as f64 / a.accepted.max(1) as f64),
+            store_restores: store.map_or(0, |s| s.restores_total),
+            store_restored_records: store.map_or(0, |s| s.restored_records),
+            changelog_written: store.map_or(0, |s| s.written),
             dedupe: self.dedupe_report(),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),

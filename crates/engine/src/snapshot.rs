@@ -33,6 +33,73 @@ pub struct Snapshot {
     pub dead_letters_total: u64,
     /// The first deduping group's two rules compared.
     pub dedupe: Option<crate::report::DedupeReport>,
+    /// The first windowed group's store, if a changelog topic backs it.
+    pub store: Option<StoreView>,
+}
+
+/// A window store backed by a changelog topic: each task's owner, the restores, and the
+/// changelog read two ways, as a stream (every update, `KStream`) and as a table (the latest
+/// committed record of each key, `KTable`: what a restore ends with).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreView {
+    pub group_id: String,
+    /// The changelog topic's name.
+    pub changelog: String,
+    /// One per input partition (task), in partition order.
+    pub tasks: Vec<TaskStoreView>,
+    /// The latest restores, newest first (at most 12).
+    pub restores: Vec<RestoreView>,
+    pub restores_total: u64,
+    /// Changelog records the members wrote.
+    pub written: u64,
+    /// The changelog as a stream: records in its logs (transaction markers left out), of them
+    /// in aborted transactions and in transactions still open, and the newest (at most 12).
+    pub stream_records: u64,
+    pub stream_aborted: u64,
+    pub stream_pending: u64,
+    pub stream_tail: Vec<ChangelogRow>,
+    /// The changelog as a table: keys, and the rows of the busiest (at most 12).
+    pub table_keys: u64,
+    pub table: Vec<ChangelogRow>,
+}
+
+/// A task and the member whose store holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskStoreView {
+    /// `topic-p`.
+    pub partition: String,
+    /// The member that restored it last (its client id), if any.
+    pub owner: Option<String>,
+    /// Whether that member is still reading the changelog (it does not process the task yet).
+    pub restoring: bool,
+    /// Windows the store holds for it that can still change.
+    pub open_windows: u64,
+}
+
+/// One restore of a task's store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreView {
+    pub partition: String,
+    pub member: String,
+    pub started_ms: u64,
+    pub finished_ms: Option<u64>,
+    /// Changelog records read, and windows the store held after.
+    pub records: u64,
+    pub windows: u64,
+}
+
+/// A changelog record as the views show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangelogRow {
+    /// `p@offset`: the changelog partition (its task's number) and offset.
+    pub at: String,
+    /// Its timestamp: the task's stream time when it was written, ms.
+    pub timestamp_ms: u64,
+    pub key: String,
+    /// Its windows, `start: count` each (starts in ms since the Unix epoch).
+    pub windows: Vec<(u64, u64)>,
+    /// `committed`, `aborted` or `pending` (its transaction is still open).
+    pub state: &'static str,
 }
 
 /// One dead letter.

@@ -8,6 +8,7 @@
 
 pub mod assignors;
 mod pipeline;
+mod restore;
 
 pub use pipeline::{Guarantee, Output, OUTPUT_CORRELATION_BASE};
 
@@ -277,6 +278,12 @@ pub struct Consumer {
     pub stats: ConsumerStats,
     /// A consume-transform-produce pipeline's embedded producer.
     pub output: Option<Box<Output>>,
+    /// The changelog topic of the application's window store, if it logs one: a task is
+    /// restored from it before it is processed.
+    pub changelog: Option<TopicId>,
+    restoring: BTreeMap<TopicPartition, restore::Restoring>,
+    /// Per leader node, the changelog fetch in flight.
+    restore_fetches: BTreeMap<NodeId, u64>,
 }
 
 impl Consumer {
@@ -357,6 +364,9 @@ impl Consumer {
             seek_requests: BTreeMap::new(),
             stats: ConsumerStats::default(),
             output: None,
+            changelog: None,
+            restoring: BTreeMap::new(),
+            restore_fetches: BTreeMap::new(),
         }
     }
 
@@ -764,6 +774,9 @@ impl Consumer {
                         self.fetches_in_flight.remove(&node);
                         timed_out = true;
                     }
+                    if self.restore_fetch_failed(node, Some(correlation_id)) {
+                        timed_out = true;
+                    }
                 }
                 if timed_out {
                     self.request_metadata(ctx);
@@ -802,8 +815,12 @@ impl Consumer {
                 self.attempt_failed(ctx);
                 self.batch_finish_ms.clear();
                 self.processing_started = None;
-                let pipeline_commits = self.output_batch_done(ctx);
+                // Outputs, then the store's changelog writes, then the commit (or the
+                // transaction's end) that covers both.
+                self.emit_outputs(ctx, true);
                 self.report_processed(ctx, self.processing.len());
+                self.flush_store(ctx);
+                let pipeline_commits = self.output_batch_done(ctx);
                 if pipeline_commits {
                     return;
                 }
@@ -1001,6 +1018,9 @@ impl Consumer {
                 }
                 self.after_progress(ctx);
             }
+            Message::FetchResponse { correlation_id, partitions } if self.is_restore_fetch(from, correlation_id) => {
+                self.on_restore_fetch(ctx, from, partitions);
+            }
             Message::FetchResponse { correlation_id, partitions } => {
                 if self.fetches_in_flight.get(&from) != Some(&correlation_id) {
                     return;
@@ -1155,7 +1175,8 @@ impl Consumer {
                 if self.coordinator == Some(node) {
                     self.coordinator_lost(ctx, "the coordinator's connection dropped");
                 }
-                if self.fetches_in_flight.remove(&node).is_some() {
+                let restore_lost = self.restore_fetch_failed(node, None);
+                if self.fetches_in_flight.remove(&node).is_some() || restore_lost {
                     self.request_metadata(ctx);
                 }
                 if self.find_coordinator.is_some() {
@@ -1334,7 +1355,7 @@ impl Consumer {
             self.rejoin_reason = Some(reason);
             self.rejoin_trigger = RebalanceTrigger::CooperativeRejoin;
         }
-        self.fetch_committed(ctx, added);
+        self.start_tasks(ctx, added);
     }
 
     /// Forgets partitions the consumer no longer owns: positions, buffered records, requests.
@@ -1347,6 +1368,7 @@ impl Consumer {
         }
         self.completed_fetches.retain(|tp| !partitions.contains(tp));
         self.assignment.retain(|tp| !partitions.contains(tp));
+        self.drop_restores(partitions);
     }
 
     /// `FencedInstanceIdException`: another instance took this member's `group.instance.id`.
@@ -1557,6 +1579,7 @@ impl Consumer {
             && self.awaiting_commit.is_none()
             && self.buffer.values().all(|b| b.is_empty())
             && self.output.as_ref().is_none_or(|o| o.is_idle())
+            && self.restoring.is_empty()
     }
 
     /// Whether the application is stalled at `now` (a `PauseConsumer`).
@@ -1745,7 +1768,7 @@ impl Consumer {
     /// the front of the list first), unless one is armed for that time or earlier.
     fn arm_fetch_check(&mut self, ctx: &mut Ctx) {
         while let Some(&(_, node, id)) = self.fetch_deadlines.front() {
-            if self.fetches_in_flight.get(&node) == Some(&id) {
+            if self.fetches_in_flight.get(&node) == Some(&id) || self.is_restore_fetch(node, id) {
                 break;
             }
             self.fetch_deadlines.pop_front();
@@ -1761,6 +1784,7 @@ impl Consumer {
     /// One FetchRequest per leader for the assigned partitions that have a position, nothing
     /// buffered, and no fetch already in flight to that leader.
     fn send_fetches(&mut self, ctx: &mut Ctx) {
+        self.send_restore_fetches(ctx);
         if !self.is_alive() || self.assignment.is_empty() {
             return;
         }

@@ -274,13 +274,28 @@ impl Consumer {
         }
     }
 
-    /// Drops what is buffered and read ahead, and fetches the committed offsets again.
+    /// Drops what is buffered and read ahead, and fetches the committed offsets again (after
+    /// restoring the store, if it has a changelog: its uncommitted writes are gone too).
     fn rewind_to_committed(&mut self, ctx: &mut Ctx) {
         self.buffer.clear();
         self.completed_fetches.clear();
         self.fetch_positions.clear();
         self.positions.clear();
+        if self.changelog.is_some() {
+            return self.restore_all(ctx);
+        }
         let assigned = self.assignment.clone();
         self.fetch_committed(ctx, assigned);
+    }
+
+    /// Hands the producer the changelog records of what the batch changed in the store.
+    pub(super) fn flush_store(&mut self, ctx: &mut Ctx) {
+        if self.changelog.is_none() {
+            return;
+        }
+        let writes = ctx.flush_store(self.group);
+        if let (Some(out), false) = (self.output.as_mut(), writes.is_empty()) {
+            out.producer.feed_changelog(ctx, &writes);
+        }
     }
 }

@@ -212,6 +212,10 @@ pub struct Producer {
     /// The partition the application names in every `ProducerRecord`, if it does: the
     /// partitioner is not asked.
     explicit_partition: Option<u32>,
+    /// A second topic the application writes to, naming the partition of each record (a
+    /// window store's changelog), and its partition count: its partitions follow `topic`'s in
+    /// the per-partition queues ("slots").
+    changelog: Option<(TopicId, u32)>,
     pub stats: ProducerStats,
 }
 
@@ -255,6 +259,7 @@ impl Producer {
             txn: None,
             start_ms: 0,
             explicit_partition: None,
+            changelog: None,
             stats: ProducerStats::default(),
         }
         .with_idempotence(partitions as usize)
@@ -332,6 +337,39 @@ impl Producer {
         self
     }
 
+    /// Lets the application also write to `topic` (of `partitions` partitions), naming each
+    /// record's partition: a window store's changelog, in the same transaction as the outputs.
+    pub fn with_changelog(mut self, topic: TopicId, partitions: u32) -> Self {
+        let slots = self.accumulator.len() + partitions as usize;
+        self.changelog = Some((topic, partitions));
+        self.accumulator.resize_with(slots, VecDeque::new);
+        self.scratch.resize(slots, None);
+        self.idempotence = None;
+        self.with_idempotence(slots)
+    }
+
+    /// Partitions of `topic` (the slots before the changelog's).
+    fn topic_partitions(&self) -> usize {
+        self.accumulator.len() - self.changelog.map_or(0, |(_, n)| n as usize)
+    }
+
+    /// The partition a queue slot sends to.
+    fn slot_partition(&self, slot: u32) -> TopicPartition {
+        let main = self.topic_partitions() as u32;
+        match self.changelog {
+            Some((topic, _)) if slot >= main => TopicPartition::new(topic, slot - main),
+            _ => TopicPartition::new(self.topic, slot),
+        }
+    }
+
+    /// The queue slot of a partition this producer writes to.
+    fn slot_of(&self, tp: TopicPartition) -> usize {
+        match self.changelog {
+            Some((topic, _)) if tp.topic == topic => self.topic_partitions() + tp.partition.0 as usize,
+            _ => tp.partition.0 as usize,
+        }
+    }
+
     /// Has the application name `partition` in every record (`new ProducerRecord(topic,
     /// partition, key, value)`): keys and the partitioner no longer choose.
     pub fn with_partition(mut self, partition: Option<u32>) -> Self {
@@ -367,6 +405,7 @@ impl Producer {
         let batch_size = self.config.batch_size_bytes as u64;
         self.accumulator
             .iter()
+            .take(self.topic_partitions())
             .enumerate()
             .map(|(p, q)| {
                 let open = q.back().filter(|b| !b.closed && self.estimated(b.bytes) < batch_size);
@@ -481,7 +520,7 @@ impl Producer {
     fn rebuild_destinations(&mut self) {
         let mut destinations: Vec<Destination> = vec![];
         for p in 0..self.accumulator.len() as u32 {
-            let Some(node) = self.metadata.cluster.leader_node(TopicPartition::new(self.topic, p)) else { continue };
+            let Some(node) = self.metadata.cluster.leader_node(self.slot_partition(p)) else { continue };
             let i = match destinations.iter().position(|d| d.node == node) {
                 Some(i) => i,
                 None => {
@@ -615,7 +654,7 @@ impl Producer {
         let mut refresh = false;
         // Re-enqueued in reverse so that the batches keep their order at the front.
         for (tp, mut batch) in batches.into_iter().rev() {
-            let p = tp.partition.0 as usize;
+            let p = self.slot_of(tp);
             let result = results.iter().find(|r| r.partition == tp);
             let error = result.map_or(Some(KafkaError::Network), |r| r.error);
             let n = batch.records.len() as u32;
@@ -732,7 +771,8 @@ impl Producer {
                     return;
                 }
                 let n = self.metadata.cluster.partitions(self.topic) as usize;
-                if n > self.accumulator.len() {
+                // (A producer that also writes a changelog keeps its slots.)
+                if n > self.accumulator.len() && self.changelog.is_none() {
                     // CreatePartitions: keys now hash over more partitions.
                     self.accumulator.resize_with(n, VecDeque::new);
                     self.scratch.resize(n, None);
@@ -747,11 +787,8 @@ impl Producer {
                 }
                 self.rebuild_destinations();
                 // A partition still without a leader: ask again (after the backoff).
-                let topic = self.topic;
                 let cluster = &self.metadata.cluster;
-                if (0..self.accumulator.len() as u32)
-                    .any(|p| cluster.leader_node(TopicPartition::new(topic, p)).is_none())
-                {
+                if (0..self.accumulator.len() as u32).any(|p| cluster.leader_node(self.slot_partition(p)).is_none()) {
                     self.request_metadata(ctx);
                 }
                 self.step(ctx);
@@ -881,7 +918,7 @@ impl Producer {
         }
         if self.partition_of_key[k] == u32::MAX {
             self.partition_of_key[k] =
-                partitioner::partition_for_hash(self.keys.murmur2(key), self.accumulator.len() as u32);
+                partitioner::partition_for_hash(self.keys.murmur2(key), self.topic_partitions() as u32);
         }
         self.partition_of_key[k]
     }
@@ -927,7 +964,9 @@ impl Producer {
             self.next_record += 1;
             self.stats.records_sent += 1;
             self.buffered_bytes += size;
-            let p = if let Some(p) = self.explicit_partition {
+            let p = if let Some(p) = self.workload.changelog_partition(self.next_record - 1) {
+                self.topic_partitions() + p as usize
+            } else if let Some(p) = self.explicit_partition {
                 p as usize
             } else if self.config.partitioner_ignore_keys {
                 self.sticky_partition(size, rng) as usize
@@ -984,7 +1023,7 @@ impl Producer {
     /// leader (all of them if none has), uniformly, or, with adaptive partitioning and queues
     /// of unequal length, weighted by `max queue + 1 - queue` (batches waiting per partition).
     fn next_sticky_partition(&self, rng: &mut crate::sim::SimRng) -> u32 {
-        let n = self.accumulator.len() as u32;
+        let n = self.topic_partitions() as u32;
         let cluster = &self.metadata.cluster;
         let mut available: Vec<u32> =
             (0..n).filter(|&p| cluster.leader_node(TopicPartition::new(self.topic, p)).is_some()).collect();
@@ -1073,7 +1112,7 @@ impl Producer {
                             idem.in_flight[pi].insert(b.base_sequence.expect("set"));
                         }
                         size += b.bytes;
-                        batches.push((TopicPartition::new(self.topic, p), b));
+                        batches.push((self.slot_partition(p), b));
                     }
                     if i == start {
                         break;
@@ -1175,7 +1214,9 @@ impl Producer {
                 best = at; // enough looked at: wake here and look again
                 break;
             }
-            let p = if let Some(p) = self.explicit_partition {
+            let p = if let Some(p) = self.workload.changelog_partition(k) {
+                self.topic_partitions() + p as usize
+            } else if let Some(p) = self.explicit_partition {
                 p as usize
             } else if self.config.partitioner_ignore_keys {
                 // The sticky partition takes records until it switches, at a random draw the

@@ -202,6 +202,20 @@ impl Producer {
         self.step(ctx);
     }
 
+    /// Hands `send()` a window store's changelog records: `(partition, record)` each, to the
+    /// changelog topic of [`Producer::with_changelog`], keeping their ids.
+    pub fn feed_changelog(&mut self, ctx: &mut Ctx, records: &[(u32, crate::protocol::Record)]) {
+        let now = ctx.now().0;
+        if let crate::workload::Workload::Feed(w) = &mut self.workload {
+            for (p, r) in records {
+                let Some(key) = r.key else { continue };
+                let e = crate::workload::Emitted { key, timestamp_ms: r.timestamp_ms, size_bytes: r.size_bytes };
+                w.push_to(now, e, r.record_id, *p);
+            }
+        }
+        self.step(ctx);
+    }
+
     /// `sendOffsetsToTransaction(offsets)` (if any) and `commitTransaction()`: the transaction
     /// ends once its batches are answered; [`Producer::take_completed`] then tells how.
     pub fn commit_transaction(&mut self, ctx: &mut Ctx, offsets: Option<TxnOffsets>) {
@@ -333,8 +347,8 @@ impl Producer {
             {
                 let Some((producer_id, producer_epoch)) = producer else { return };
                 t.adding = std::mem::take(&mut t.pending_add).into_iter().collect();
-                let topic = self.topic;
-                let partitions = t.adding.iter().map(|&p| TopicPartition::new(topic, p)).collect();
+                let adding: Vec<u32> = t.adding.iter().copied().collect();
+                let partitions = adding.into_iter().map(|p| self.slot_partition(p)).collect();
                 self.txn_send(ctx, coordinator, TxnRequest::AddPartitions, |correlation_id| {
                     Message::AddPartitionsToTxnRequest {
                         correlation_id,

@@ -325,13 +325,18 @@ pub enum TraceEvent {
     RecordDeadLettered { consumer: NodeId, partition: TopicPartition, offset: Offset, attempts: u32 },
     /// A record whose every attempt failed failed the application: the member stops and leaves.
     ApplicationFailed { consumer: NodeId, partition: TopicPartition, offset: Offset },
+    /// The member got a task (an input partition) whose window store it must restore from
+    /// `changelog` before it processes.
+    StoreRestoreStarted { consumer: NodeId, partition: TopicPartition, changelog: TopicPartition },
+    /// The task's store is restored: `records` changelog records read in `duration_ms`.
+    StoreRestored { consumer: NodeId, partition: TopicPartition, records: u64, duration_ms: u64 },
 }
 
 impl TraceEvent {
     /// Every event kind's name in snake case (`consumer_crashed`), in [`TraceEvent::kind_index`]
     /// order: the names exercise goals use (`{"happened": "consumer_crashed"}`) and the report
     /// counts under `events`.
-    pub const KINDS: [&'static str; 76] = [
+    pub const KINDS: [&'static str; 78] = [
         "broker_started",
         "appended",
         "member_id_required",
@@ -408,6 +413,8 @@ impl TraceEvent {
         "processing_failed",
         "record_dead_lettered",
         "application_failed",
+        "store_restore_started",
+        "store_restored",
     ];
 
     /// The position of the event's kind in [`TraceEvent::KINDS`].
@@ -489,6 +496,8 @@ impl TraceEvent {
             TraceEvent::ProcessingFailed { .. } => 73,
             TraceEvent::RecordDeadLettered { .. } => 74,
             TraceEvent::ApplicationFailed { .. } => 75,
+            TraceEvent::StoreRestoreStarted { .. } => 76,
+            TraceEvent::StoreRestored { .. } => 77,
         }
     }
 
@@ -831,6 +840,20 @@ impl TraceEvent {
                 client(consumer),
                 tp(partition),
                 offset.0
+            ),
+            // Kafka Streams' StoreChangelogReader logs these at INFO.
+            TraceEvent::StoreRestoreStarted { consumer, partition, changelog } => write!(
+                s,
+                "{} Task {} restoring its window store from changelog {} before processing",
+                client(consumer),
+                tp(partition),
+                tp(changelog)
+            ),
+            TraceEvent::StoreRestored { consumer, partition, records, duration_ms } => write!(
+                s,
+                "{} Finished restoring task {}: {records} changelog records in {duration_ms} ms",
+                client(consumer),
+                tp(partition)
             ),
             TraceEvent::ProducerConfigAdjusted { producer, message } => {
                 write!(s, "[Producer clientId={}] {message}", names.node_name(*producer))

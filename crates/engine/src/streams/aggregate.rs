@@ -225,6 +225,9 @@ pub struct WindowedAggregator {
     pub no_key: u64,
     /// Records the application failed to process and sent to its dead-letter queue instead.
     pub dead_lettered: u64,
+    /// Records processed by a member that no longer owned their task: they went to its own
+    /// store, which is dropped (with a changelog only).
+    pub not_owner: u64,
     /// Σ over records of the windows that took them when they came (for time windows and
     /// sessions, the sum of the windows' counts).
     pub placements: u64,
@@ -259,6 +262,7 @@ impl WindowedAggregator {
             skipped_windows: 0,
             no_key: 0,
             dead_lettered: 0,
+            not_owner: 0,
             placements: 0,
             forwarded: 0,
             last_processed_ms: vec![None; tasks],
@@ -374,9 +378,73 @@ impl WindowedAggregator {
         self.window_count
     }
 
-    /// Records this aggregation has been given: taken, late, without a key or dead-lettered.
+    /// Records this aggregation has been given: taken, late, without a key, dead-lettered, or
+    /// processed by a member that no longer owned the task.
     pub fn records_seen(&self) -> u64 {
-        self.accepted + self.late + self.no_key + self.dead_lettered
+        self.accepted + self.late + self.no_key + self.dead_lettered + self.not_owner
+    }
+
+    /// Key `key`'s windows of task `task` that can still change (not closed at the task's
+    /// stream time): what a window store holds, and its changelog record carries.
+    pub fn open_windows(&self, key: KeyId, task: u32) -> Vec<WindowAggregate> {
+        let st = self.stream_time(task);
+        self.windows_of(key)
+            .filter(|w| w.task == task && st.is_none_or(|st| !self.spec.is_closed(w.end_ms, st)))
+            .copied()
+            .collect()
+    }
+
+    /// Task `task`'s store restored from its changelog: the windows that were still open at
+    /// the restored stream time `stream_time_ms` (all of the task's windows if nothing was
+    /// restored) give way to the restored ones, `(key, windows)` in changelog order (a later
+    /// record of a key replaces an earlier one), and the stream time goes back to it. Windows
+    /// closed by then were final and stay. Returns how many windows the store holds now.
+    pub fn restore_task<'a>(
+        &mut self,
+        task: u32,
+        stream_time_ms: Option<u64>,
+        restored: impl IntoIterator<Item = (KeyId, &'a [WindowAggregate])>,
+    ) -> usize {
+        let spec = self.spec;
+        let mut removed = 0u64;
+        let mut dropped = 0usize;
+        for state in &mut self.keys {
+            state.windows.retain(|_, w| {
+                let keep = w.task != task || stream_time_ms.is_some_and(|st| spec.is_closed(w.end_ms, st));
+                if !keep {
+                    removed += w.count;
+                    dropped += 1;
+                }
+                keep
+            });
+        }
+        self.placements -= removed;
+        self.window_count -= dropped;
+        let mut latest: BTreeMap<KeyId, &[WindowAggregate]> = BTreeMap::new();
+        for (key, windows) in restored {
+            latest.insert(key, windows);
+        }
+        let mut held = 0;
+        for (key, windows) in latest {
+            let k = key.0 as usize;
+            if k >= self.keys.len() {
+                self.keys.resize_with(k + 1, KeyState::default);
+            }
+            for w in windows {
+                match self.keys[k].windows.insert(w.start_ms, *w) {
+                    Some(old) => self.placements -= old.count,
+                    None => self.window_count += 1,
+                }
+                self.placements += w.count;
+                held += 1;
+            }
+        }
+        let t = task as usize;
+        if t >= self.stream_time_ms.len() {
+            self.stream_time_ms.resize(t + 1, None);
+        }
+        self.stream_time_ms[t] = stream_time_ms;
+        held
     }
 
     /// `windows_account_for_every_record`, the part the state alone can check: each record

@@ -140,13 +140,19 @@ pub enum Due {
 #[derive(Debug, Clone, Default)]
 pub struct FeedWorkload {
     base: u64,
-    items: std::collections::VecDeque<(u64, Emitted, crate::ids::RecordId)>,
+    /// Due time, record, id, and the changelog partition for a changelog record.
+    items: std::collections::VecDeque<(u64, Emitted, crate::ids::RecordId, Option<u32>)>,
 }
 
 impl FeedWorkload {
     /// Hands a record to `send()` at `at_ms`.
     pub fn push(&mut self, at_ms: u64, emitted: Emitted, id: crate::ids::RecordId) {
-        self.items.push_back((at_ms, emitted, id));
+        self.items.push_back((at_ms, emitted, id, None));
+    }
+
+    /// Hands a changelog record for partition `partition` to `send()` at `at_ms`.
+    pub fn push_to(&mut self, at_ms: u64, emitted: Emitted, id: crate::ids::RecordId, partition: u32) {
+        self.items.push_back((at_ms, emitted, id, Some(partition)));
     }
 
     /// Forgets the records before `k` (the producer has taken them).
@@ -156,7 +162,7 @@ impl FeedWorkload {
         }
     }
 
-    fn item(&self, k: u64) -> Option<&(u64, Emitted, crate::ids::RecordId)> {
+    fn item(&self, k: u64) -> Option<&(u64, Emitted, crate::ids::RecordId, Option<u32>)> {
         self.items.get(usize::try_from(k.checked_sub(self.base)?).ok()?)
     }
 }
@@ -176,7 +182,7 @@ impl Workload {
             Workload::Iot(w) => w.record(k).map(|(at, e)| (Due::At(at), e)),
             Workload::Table(w) => w.record(k).map(|(at, e)| (Due::At(at), e)),
             Workload::Flood(w) => w.record(k).map(|e| (Due::WhenAccepted, e)),
-            Workload::Feed(w) => w.item(k).map(|(at, e, _)| (Due::At(*at), *e)),
+            Workload::Feed(w) => w.item(k).map(|(at, e, ..)| (Due::At(*at), *e)),
         }
     }
 
@@ -184,7 +190,15 @@ impl Workload {
     /// numbers its own).
     pub fn record_id(&self, k: u64) -> Option<crate::ids::RecordId> {
         match self {
-            Workload::Feed(w) => w.item(k).map(|(_, _, id)| *id),
+            Workload::Feed(w) => w.item(k).map(|(_, _, id, _)| *id),
+            _ => None,
+        }
+    }
+
+    /// The changelog partition record `k` goes to, if it is a changelog record of a feed.
+    pub fn changelog_partition(&self, k: u64) -> Option<u32> {
+        match self {
+            Workload::Feed(w) => w.item(k).and_then(|(.., p)| *p),
             _ => None,
         }
     }
