@@ -26,8 +26,8 @@ use crate::views::{
     partitions::PartitionPanel,
     producer::ProducerPanel,
     rebalances::RebalancePanel,
-    tools::ToolsPanel,
     store::StorePanel,
+    tools::ToolsPanel,
     windows::WindowPanel,
     ViewId,
 };

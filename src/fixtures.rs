@@ -112,5 +112,6 @@ pub fn troubled_cluster() -> Snapshot {
         dead_letters: vec![],
         dead_letters_total: 0,
         dedupe: None,
+        store: None,
     }
 }

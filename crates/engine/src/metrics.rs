@@ -48,6 +48,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "Σ over the windows of their record count ÷ records taken: 1 for tumbling windows and sessions, size ÷ advance for hopping ones",
     ),
     (
+        "windows.records",
+        "Σ over the windows of their record count: each record once per window that took it, and again if processed again into it",
+    ),
+    (
         "store.restores",
         "task restores of the first windowed group's store from its changelog: one each time a member gets a task (`windows.changelog`)",
     ),
@@ -130,6 +134,7 @@ impl Metrics {
         put("windows.emitted".into(), report.windows_emitted as f64);
         put("windows.watermark_held".into(), flag(report.watermark_held));
         put("windows.per_record".into(), report.windows_per_record);
+        put("windows.records".into(), report.windows_records as f64);
         put("store.restores".into(), report.store_restores as f64);
         put("store.restored_records".into(), report.store_restored_records as f64);
         put("store.changelog_records".into(), report.changelog_written as f64);

@@ -35,7 +35,14 @@ pub trait Observer {
 
     /// Member `member` of `group` finished processing `records`, which sit at offsets
     /// `base_offset..base_offset + records.len()` of `partition`.
-    fn processed(&mut self, member: NodeId, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]);
+    fn processed(
+        &mut self,
+        member: NodeId,
+        group: GroupId,
+        partition: TopicPartition,
+        base_offset: Offset,
+        records: &[Record],
+    );
 
     /// A member of `group` jumped over `partition`'s offsets `from..to` (`auto.offset.reset=latest`
     /// from 0, or a seek forward): what it had not processed there is skipped, not lost.

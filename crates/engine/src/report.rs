@@ -49,6 +49,9 @@ pub struct Report {
     /// Σ over its windows of their record count ÷ records taken (0 before any): 1 for tumbling
     /// windows and sessions, size ÷ advance for hopping windows.
     pub windows_per_record: f64,
+    /// Σ over its windows of their record count (a record counts once per window that took it,
+    /// and again if it was processed again into the same window).
+    pub windows_records: u64,
     /// Results the first windowed group sent downstream: every update under
     /// `on_window_update`, one per closed window under `on_window_close`.
     pub windows_emitted: u64,

@@ -1029,7 +1029,11 @@ impl Scenario {
         // The applications' own topics follow the scenario's, in the same order as
         // `internal_topics`.
         for t in self.internal_topics() {
-            topic_configs.push(TopicConfig::from_map(&format!("{}.configs", t.name), &t.configs, t.replication_factor)?);
+            topic_configs.push(TopicConfig::from_map(
+                &format!("{}.configs", t.name),
+                &t.configs,
+                t.replication_factor,
+            )?);
         }
         Ok(ValidScenario { scenario: self.clone(), broker_config, topic_configs, producer_configs, consumer_configs })
     }

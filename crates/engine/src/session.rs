@@ -257,8 +257,10 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
             window(s, path)?.idle_timeout_ms = (ms > 0).then_some(ms);
         }
         "window.changelog" => {
-            window(s, path)?.changelog =
-                v.as_bool().ok_or_else(|| ScenarioError { path: path.into(), message: format!("must be true or false, got {}", short(v)) })?
+            window(s, path)?.changelog = v.as_bool().ok_or_else(|| ScenarioError {
+                path: path.into(),
+                message: format!("must be true or false, got {}", short(v)),
+            })?
         }
         "window.advance_ms" => {
             // Kafka's TimeWindows are one class: an advance makes tumbling windows hopping.

@@ -347,7 +347,7 @@ impl Producer {
             {
                 let Some((producer_id, producer_epoch)) = producer else { return };
                 t.adding = std::mem::take(&mut t.pending_add).into_iter().collect();
-                let adding: Vec<u32> = t.adding.iter().copied().collect();
+                let adding = t.adding.to_vec();
                 let partitions = adding.into_iter().map(|p| self.slot_partition(p)).collect();
                 self.txn_send(ctx, coordinator, TxnRequest::AddPartitions, |correlation_id| {
                     Message::AddPartitionsToTxnRequest {
