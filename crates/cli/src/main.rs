@@ -1211,11 +1211,14 @@ fn soak(
     let late: u64 = ok.iter().map(|r| r.late).sum();
     let dlq: u64 = ok.iter().map(|r| r.dead_lettered).sum();
     let dlq_seeds = ok.iter().filter(|r| r.dead_lettered > 0).count();
+    let stores: Vec<(u64, u64)> = ok.iter().filter_map(|r| r.restores).collect();
+    let (restores, restored): (u64, u64) = stores.iter().fold((0, 0), |(a, b), (r, n)| (a + r, b + n));
     println!(
-        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records; {idempotent} idempotent seeds kept every producer's records once and in order; of {} seeds without idempotence, {duplicated} left duplicates in a log and {reordered} reordered records; {transactional} transactional seeds committed {committed} and aborted {aborted} transactions, and their read_committed groups processed no aborted record; windows took every record but {late} late ones, and {dlq_seeds} seeds sent {dlq} poison records to the dead-letter queue",
+        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records; {idempotent} idempotent seeds kept every producer's records once and in order; of {} seeds without idempotence, {duplicated} left duplicates in a log and {reordered} reordered records; {transactional} transactional seeds committed {committed} and aborted {aborted} transactions, and their read_committed groups processed no aborted record; windows took every record but {late} late ones, {dlq_seeds} seeds sent {dlq} poison records to the dead-letter queue, and {} exactly-once seeds with a window-store changelog restored {restores} tasks from {restored} changelog records",
         ok.len(),
         simulated_ms as f64 / 3_600_000.0,
         plain.len(),
+        stores.len(),
     );
     Ok(())
 }

@@ -29,7 +29,11 @@
 //! - `windows_account_for_every_record`: every record a windowed group processed is in a window
 //!   or in the late output, exactly once, and time windows' and sessions' counts add up to the
 //!   records placed in them (checked every 256 checks, and by
-//!   [`InvariantChecker::check_windows`]).
+//!   [`InvariantChecker::check_windows`]). Records a member processed after it lost their task
+//!   count as processed by a non-owner: they reach no window.
+//! - `store_matches_changelog`: once a run has drained, each key's latest committed changelog
+//!   record of a window store lists windows the store holds with exactly those aggregates
+//!   ([`InvariantChecker::check_store`]).
 //! - `idempotent_producer_writes_once_in_order`: when every producer is idempotent (and
 //!   elections are clean), the committed part of each partition holds each producer's records
 //!   once and in the order they were sent: retries never duplicate or reorder.
@@ -38,7 +42,7 @@ use crate::broker::GroupState;
 use crate::consumer::{CommitMode, MemberState};
 use crate::ids::{BrokerId, Offset, TopicPartition};
 use crate::simulation::Simulation;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a scenario promises, which decides the invariants that apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -84,6 +88,10 @@ pub struct InvariantChecker {
     /// Per partition, how far `committed` has been checked for send order, and per producer
     /// the last record sequence seen there.
     ordered: BTreeMap<TopicPartition, (u64, BTreeMap<usize, usize>)>,
+    /// The topics the scenario's producers write to (found at the first check): send order is
+    /// theirs to keep. A pipeline's outputs carry their input records' ids, in processing order,
+    /// and aborted transactions leave copies of them; a changelog holds the store's records.
+    produced_topics: Option<BTreeSet<crate::ids::TopicId>>,
     checks: u64,
 }
 
@@ -142,6 +150,57 @@ impl InvariantChecker {
         Ok(())
     }
 
+    /// `store_matches_changelog`: once a run has drained, each key's latest committed record in
+    /// a window store's changelog lists windows the store holds with exactly those aggregates.
+    /// Every change the owner makes is written after its batch and committed with it, and a
+    /// new owner restores what was committed; an uncommitted change left in the store, a
+    /// changelog write lost, or a zombie's write would each show here.
+    pub fn check_store(&self, sim: &Simulation) -> Result<(), String> {
+        if !sim.is_drained() {
+            return Ok(());
+        }
+        for g in &sim.scenario().consumer_groups {
+            let (Some(store), Some(app)) = (sim.store(&g.group_id), sim.windows(&g.group_id)) else { continue };
+            for p in 0..sim.catalog().partitions(store.changelog) {
+                let tp = TopicPartition::new(store.changelog, p);
+                let Some(log) = sim.shown_log(tp) else { continue };
+                let mut latest = std::collections::BTreeMap::new();
+                for r in log.read(log.log_start_offset(), log.last_stable_offset(), u64::MAX) {
+                    if let (Some(key), false) =
+                        (r.key, r.record_id.is_control() || log.producer_state.is_aborted(r.offset))
+                    {
+                        latest.insert(key, (r.offset, r.record_id));
+                    }
+                }
+                for (key, (offset, id)) in latest {
+                    let Some(windows) = store.windows_in(id) else {
+                        return Err(format!(
+                            "store_matches_changelog: {}@{} holds a record the store never wrote",
+                            sim.catalog().partition_name(tp),
+                            offset.0
+                        ));
+                    };
+                    for w in windows {
+                        let held = app.windows_of(key).find(|x| x.start_ms == w.start_ms && x.task == w.task);
+                        if held != Some(w) {
+                            return Err(format!(
+                                "store_matches_changelog: group {}, key {} window at {} ms: the changelog ({}@{}) says {} records, the store {}",
+                                g.group_id,
+                                key.0,
+                                w.start_ms,
+                                sim.catalog().partition_name(tp),
+                                offset.0,
+                                w.count,
+                                held.map_or("has no such window".to_string(), |h| format!("{} records", h.count)),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// `read_committed_skips_aborted`: no `read_committed` group has processed a record that
     /// the partition leader's log holds as part of an aborted transaction.
     pub fn check_transactions(&self, sim: &Simulation) -> Result<(), String> {
@@ -196,8 +255,10 @@ impl InvariantChecker {
                     self.check_agreement(sim, *tp, *b, log)?;
                 }
             }
-            if self.promises.idempotent_writes && sim.catalog().topic_name(tp.topic) != crate::simulation::OFFSETS_TOPIC
-            {
+            let produced = self.produced_topics.get_or_insert_with(|| {
+                sim.scenario().producers.iter().filter_map(|p| sim.catalog().topic_id(&p.topic)).collect()
+            });
+            if self.promises.idempotent_writes && produced.contains(&tp.topic) {
                 self.check_send_order(sim, *tp)?;
             }
             if self.promises.unclean_elections {

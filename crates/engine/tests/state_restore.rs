@@ -39,6 +39,9 @@ fn run(s: Scenario, crash: Option<(&str, u64)>) -> (Windows, Vec<(String, u64)>,
         sim.apply(Command::CrashConsumer { client_id: client_id.into() }).expect("running");
     }
     assert!(sim.run_to_drain(SimTime(600_000)), "drains");
+    streamlab_engine::invariants::InvariantChecker::for_simulation(&sim)
+        .check_store(&sim)
+        .unwrap_or_else(|e| panic!("crash {crash:?}: {e}"));
     let app = sim.windows("g1").expect("windows");
     let windows = app.all_windows().map(|(k, w)| (k, w.start_ms, w.end_ms, w.count)).collect();
     let restores = restores.borrow().clone();

@@ -33,8 +33,17 @@ impl Consumer {
         if self.changelog.is_none() {
             return self.fetch_committed(ctx, tasks);
         }
+        let logged = self.changelog.map_or(0, |c| self.metadata.cluster.partitions(c));
         for task in tasks {
             let Some(changelog) = self.changelog_partition(task) else { continue };
+            if task.partition.0 >= logged {
+                // A partition added after the start has no changelog partition (Kafka Streams
+                // refuses to run): its store starts empty and is not logged.
+                ctx.restore_started(self.group, task);
+                ctx.restored(self.group, task, &[]);
+                self.fetch_committed(ctx, vec![task]);
+                continue;
+            }
             ctx.trace(TraceEvent::StoreRestoreStarted { consumer: ctx.me(), partition: task, changelog });
             ctx.restore_started(self.group, task);
             self.restoring.insert(task, Restoring { position: Offset(0), records: vec![], started: ctx.now() });

@@ -207,7 +207,8 @@ impl Producer {
     pub fn feed_changelog(&mut self, ctx: &mut Ctx, records: &[(u32, crate::protocol::Record)]) {
         let now = ctx.now().0;
         if let crate::workload::Workload::Feed(w) = &mut self.workload {
-            for (p, r) in records {
+            let partitions = self.changelog.map_or(0, |(_, n)| n);
+            for (p, r) in records.iter().filter(|(p, _)| *p < partitions) {
                 let Some(key) = r.key else { continue };
                 let e = crate::workload::Emitted { key, timestamp_ms: r.timestamp_ms, size_bytes: r.size_bytes };
                 w.push_to(now, e, r.record_id, *p);
