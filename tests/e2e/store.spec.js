@@ -33,3 +33,23 @@ test('store: a crashed owner\'s task is restored from the changelog by its next 
   await page.screenshot({ path: 'target/e2e/store.png', fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('the state-restore exercise: with a changelog the crash counts every trip once', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/?exercise=state-restore');
+  await expect(page.locator('h1')).toHaveText('A crash, and windows that count every trip once');
+  await page.getByTestId('setting-window-changelog').selectOption({ label: 'true' });
+  await page.getByTestId('exercise-apply').click();
+  await page.getByTestId('run-for').selectOption({ label: 'to the end of the input' });
+  await page.getByTestId('run-for-start').click();
+  await expect(page.getByTestId('run-for-done')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('goal-checklist').locator('li.met')).toHaveCount(3);
+  // The crashed member's tasks went to the survivors, which read their changelog partitions.
+  await expect(page.getByTestId('store-restores')).toBeVisible();
+  const read = await page.getByTestId('store-restores').locator('tbody tr td:nth-child(5)').allTextContents();
+  expect(read.map(Number).some((n) => n > 0)).toBe(true);
+  await page.screenshot({ path: 'target/e2e/store-exercise.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
