@@ -73,20 +73,6 @@ fn link_fault(drop_rate: f64, count: Option<u32>) -> Command {
     }
 }
 
-/// Lost produce requests: the producer retries them, and without idempotence (and with more than
-/// one request in flight) a retried batch lands behind a later one.
-fn request_fault(drop_rate: f64) -> Command {
-    Command::LinkFault {
-        from: "producers".into(),
-        to: "brokers".into(),
-        message: Some("ProduceRequest".into()),
-        drop_rate,
-        duplicate_rate: 0.0,
-        delay_ms: 0,
-        count: None,
-    }
-}
-
 #[function_component(ProducerPanel)]
 pub fn producer_panel(props: &Props) -> Html {
     let editing = props.allowed.is_none();
@@ -106,13 +92,13 @@ pub fn producer_panel(props: &Props) -> Html {
                         {"Drop next produce response"}</button>
                     <button onclick={send(link_fault(0.05, None))} data-testid="drop-responses"
                         title="Drop 5% of the ProduceResponses brokers send, from now on">{"Drop 5% of responses"}</button>
-                    <button onclick={send(request_fault(0.1))} data-testid="drop-requests"
+                    <button onclick={send(streamlab_engine::command::drop_produce_requests(0.1))} data-testid="drop-requests"
                         title="Drop 10% of the ProduceRequests producers send, from now on: they are retried, and without idempotence a retried batch can land behind a later one (records reordered)">{"Drop 10% of requests"}</button>
                     <button onclick={
                         let cb = props.on_action.clone();
                         Callback::from(move |_: MouseEvent| {
                             cb.emit(Action::Command(link_fault(0.0, None)));
-                            cb.emit(Action::Command(request_fault(0.0)));
+                            cb.emit(Action::Command(streamlab_engine::command::drop_produce_requests(0.0)));
                         })
                     } data-testid="heal-responses">{"Stop dropping"}</button>
                 </div>

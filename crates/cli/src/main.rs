@@ -922,18 +922,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         }
     }
     if let Some(rate) = drop_requests {
-        s.faults.push(TimedCommand {
-            at_ms: 0,
-            command: Command::LinkFault {
-                from: "producers".into(),
-                to: "brokers".into(),
-                message: Some("ProduceRequest".into()),
-                drop_rate: rate,
-                duplicate_rate: 0.0,
-                delay_ms: 0,
-                count: None,
-            },
-        });
+        s.faults.push(TimedCommand { at_ms: 0, command: streamlab_engine::command::drop_produce_requests(rate) });
     }
     if let Some(rate) = drop_responses {
         s.faults.extend(streamlab_engine::command::drop_produce_responses(rate, guarantee.is_some()));

@@ -202,6 +202,21 @@ pub fn drop_produce_responses(rate: f64, pipelines: bool) -> Vec<TimedCommand> {
         .collect()
 }
 
+/// A link fault that drops `rate` of the ProduceRequests producers send to brokers (0 lifts
+/// it): the producers retry, and without idempotence (and with more than one request in flight)
+/// a retried batch lands behind a later one. `--drop-requests`, and the Producer view's button.
+pub fn drop_produce_requests(rate: f64) -> Command {
+    Command::LinkFault {
+        from: "producers".into(),
+        to: "brokers".into(),
+        message: Some("ProduceRequest".into()),
+        drop_rate: rate,
+        duplicate_rate: 0.0,
+        delay_ms: 0,
+        count: None,
+    }
+}
+
 /// Why a command was refused. Nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {

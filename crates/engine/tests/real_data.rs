@@ -279,15 +279,7 @@ fn bids_dedupe_lists_the_auctions_whose_first_bid_arrived_late() {
         p.insert("max.in.flight.requests.per.connection".into(), 5.into());
         s.faults.push(streamlab_engine::command::TimedCommand {
             at_ms: 0,
-            command: Command::LinkFault {
-                from: "producers".into(),
-                to: "brokers".into(),
-                message: Some("ProduceRequest".into()),
-                drop_rate: 0.1,
-                duplicate_rate: 0.0,
-                delay_ms: 0,
-                count: None,
-            },
+            command: streamlab_engine::command::drop_produce_requests(0.1),
         });
     });
     // The test's own reading: each row's auction and bid time, from the CSV ...
