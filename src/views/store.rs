@@ -115,7 +115,7 @@ pub fn store_panel(props: &Props) -> Html {
             if s.restores.is_empty() {
                 <p class="hint">{"No task assigned yet."}</p>
             } else {
-                <p class="hint" data-testid="store-restored">{format!("{after_start} of the latest restores read records (a member that gets a task at the start reads an empty changelog). A restore waits for the last stable offset: an open transaction of a crashed member holds it until the coordinator aborts it.")}</p>
+                <p class="hint" data-testid="store-restored">{format!("{after_start} of the latest restores read records (a member that gets a task at the start reads an empty changelog). A restore reads up to the last stable offset: an open transaction of a crashed member holds it back, so the restore stops before that transaction's records, which the coordinator aborts after transaction.timeout.ms.")}</p>
                 <table class="late" data-testid="store-restores">
                     <thead><tr><th>{"task"}</th><th>{"member"}</th><th>{"began"}</th><th>{"took"}</th><th>{"changelog records read"}</th><th>{"windows restored"}</th></tr></thead>
                     <tbody>

@@ -23,7 +23,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("failed", "records whose send failed for good (a fatal error, or `delivery.timeout.ms` passed)"),
     (
         "log_duplicates",
-        "extra copies of records in the logs: a retry appended a batch the leader already had (idempotence off)",
+        "extra copies of records in the logs of the producers' topics: a retry appended a batch the leader already had (idempotence off)",
     ),
     ("late", "records the windowed group dropped as late: no window took them, every one of theirs had closed (see docs/streams.md)"),
     ("dead_letters", "input rows that could not be read"),

@@ -237,11 +237,9 @@ struct Observers {
     stores: Vec<Option<crate::streams::ChangelogStore>>,
 }
 
-impl Observers {
-    /// The aggregator's task number of `tp`.
-    fn task_of(&self, tp: TopicPartition) -> Option<u32> {
-        self.task_slots.get(tp.topic.0 as usize).and_then(|t| t.get(tp.partition.0 as usize)).copied()
-    }
+/// The aggregator's task number of `tp`, from [`task_slots`].
+fn task_of(slots: &[Vec<u32>], tp: TopicPartition) -> Option<u32> {
+    slots.get(tp.topic.0 as usize).and_then(|t| t.get(tp.partition.0 as usize)).copied()
 }
 
 /// A record in a group's dead-letter queue: where it came from, why it failed, how often.
@@ -304,7 +302,7 @@ impl Observer for Observers {
     }
 
     fn restored(&mut self, member: NodeId, group: GroupId, task: TopicPartition, records: &[Record]) {
-        let Some(ti) = self.task_of(task) else { return };
+        let Some(ti) = task_of(&self.task_slots, task) else { return };
         let g = group.0 as usize;
         if let (Some(Some(store)), Some(Some(app))) = (self.stores.get_mut(g), self.apps.get_mut(g)) {
             store.restored(member, task, ti, records, app, self.now_ms);
@@ -314,10 +312,8 @@ impl Observer for Observers {
     fn flush_store(&mut self, member: NodeId, group: GroupId) -> Vec<(u32, Record)> {
         let g = group.0 as usize;
         let slots = &self.task_slots;
-        let task_of =
-            |tp: TopicPartition| slots.get(tp.topic.0 as usize).and_then(|t| t.get(tp.partition.0 as usize)).copied();
         match (self.stores.get_mut(g), self.apps.get(g)) {
-            (Some(Some(store)), Some(Some(app))) => store.flush(member, app, task_of),
+            (Some(Some(store)), Some(Some(app))) => store.flush(member, app, |tp| task_of(slots, tp)),
             _ => vec![],
         }
     }
@@ -345,11 +341,7 @@ impl Observer for Observers {
             }
         }
         let Some(Some(app)) = self.apps.get_mut(group.0 as usize) else { return };
-        let Some(&task) =
-            self.task_slots.get(partition.topic.0 as usize).and_then(|t| t.get(partition.partition.0 as usize))
-        else {
-            return;
-        };
+        let Some(task) = task_of(&self.task_slots, partition) else { return };
         let mut store = self.stores.get_mut(group.0 as usize).and_then(|s| s.as_mut());
         if store.as_ref().is_some_and(|s| !s.owns(member, partition)) {
             app.not_owner += records.len() as u64;
@@ -872,14 +864,19 @@ impl Simulation {
             .collect()
     }
 
-    /// Records held more than once in the logs of the scenario's topics (the shown replica of
-    /// each partition): a retried batch whose first send was appended, its response lost,
-    /// without idempotence. Returns the count of extra copies and the first ids (at most 200).
+    /// Records held more than once in the logs of the topics the scenario's producers write to
+    /// (the shown replica of each partition): a retried batch whose first send was appended, its
+    /// response lost, without idempotence. Returns the count of extra copies and the first ids
+    /// (at most 200). A pipeline's output topic holds its input records' ids again, by design:
+    /// its duplicates are what its downstream group counts per input record.
     /// Scanned incrementally: only records appended since the last call, unless a partition's
     /// shown log changed (a new leader, a truncation), which scans everything again.
     pub fn log_duplicates(&self) -> (u64, Vec<u64>) {
         let mut cache = self.log_duplicates.borrow_mut();
-        let partitions = self.user_partitions();
+        let produced: Vec<TopicId> =
+            self.valid.scenario.producers.iter().filter_map(|p| self.catalog.topic_id(&p.topic)).collect();
+        let mut partitions = self.user_partitions();
+        partitions.retain(|tp| produced.contains(&tp.topic));
         let logs: Vec<(TopicPartition, ShownLog, u64)> = partitions
             .iter()
             .map(|tp| {
@@ -1123,8 +1120,8 @@ impl Simulation {
 
     /// Group `group_id`'s window-store changelog bookkeeping, if its windows have a changelog.
     pub fn store(&self, group_id: &str) -> Option<&crate::streams::ChangelogStore> {
-        let g = self.valid.scenario.consumer_groups.iter().position(|g| g.group_id == group_id)?;
-        self.observers.stores.get(g)?.as_ref()
+        let g = self.catalog.group_id(group_id)?;
+        self.observers.stores.get(g.0 as usize)?.as_ref()
     }
 
     /// A group's window aggregation, if it has one.
@@ -2036,9 +2033,7 @@ impl Simulation {
                 let tp = TopicPartition::new(input, p);
                 let restoring =
                     store.restores.iter().rev().find(|r| r.task == tp).is_some_and(|r| r.finished_ms.is_none());
-                let open = self
-                    .observers
-                    .task_of(tp)
+                let open = task_of(&self.observers.task_slots, tp)
                     .map_or(0, |t| app.keys().map(|k| app.open_windows(k, t).len() as u64).sum::<u64>());
                 TaskStoreView {
                     partition: self.catalog.partition_name(tp),

@@ -51,11 +51,6 @@ impl Consumer {
         self.send_restore_fetches(ctx);
     }
 
-    /// Whether a task's store is being restored.
-    pub fn is_restoring(&self) -> bool {
-        !self.restoring.is_empty()
-    }
-
     /// Forgets the restores of tasks the member no longer owns.
     pub(super) fn drop_restores(&mut self, tasks: &[TopicPartition]) {
         self.restoring.retain(|t, _| !tasks.contains(t));
