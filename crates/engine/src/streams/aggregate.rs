@@ -398,7 +398,7 @@ impl WindowedAggregator {
     /// the restored stream time `stream_time_ms` (all of the task's windows if nothing was
     /// restored) give way to the restored ones, `(key, windows)` in changelog order (a later
     /// record of a key replaces an earlier one), and the stream time goes back to it. Windows
-    /// closed by then were final and stay. Returns how many windows the store holds now.
+    /// closed by then were final and stay. Returns how many windows were restored.
     pub fn restore_task<'a>(
         &mut self,
         task: u32,
@@ -485,6 +485,14 @@ fn time_windows(
         if !spec.accepts(end, stream_time) {
             out.skipped += 1;
             continue;
+        }
+        // Records mostly come in time order: the key's latest window first, without a search.
+        if let Some(mut latest) = state.windows.last_entry() {
+            if *latest.key() == start {
+                latest.get_mut().add(r);
+                out.windows += 1;
+                continue;
+            }
         }
         let w = state.windows.entry(start).or_insert_with(|| {
             created += 1;
@@ -646,6 +654,28 @@ mod tests {
         w.process(1, RecordId(5), KeyId(1), 2, Payload::None);
         assert_eq!(w.stream_times().collect::<Vec<_>>(), [(0, 15), (1, 2)]);
         assert_eq!(w.window_count(), 3);
+    }
+
+    #[test]
+    fn a_restore_replaces_the_windows_open_at_the_restored_stream_time() {
+        let mut w = WindowedAggregator::new(Windows::tumbling(10, 0), Aggregation::Count, 2);
+        // Committed: [0,10) with 2, [10,20) with 1 at stream time 12; then, uncommitted, one
+        // more in [10,20) and a new [20,30). Task 1 is another task's and is left alone.
+        feed(&mut w, 0, &[1, 2, 12]);
+        let committed = w.open_windows(KeyId(0), 0);
+        assert_eq!(committed.iter().map(|a| (a.start_ms, a.count)).collect::<Vec<_>>(), [(10, 1)]);
+        feed(&mut w, 0, &[15, 21]);
+        w.process(1, RecordId(99), KeyId(1), 5, Payload::None);
+        assert_eq!(w.restore_task(0, Some(12), [(KeyId(0), committed.as_slice())]), 1);
+        assert_eq!(counts(&w, 0), [(0, 10, 2), (10, 20, 1)]);
+        assert_eq!(counts(&w, 1), [(0, 10, 1)]);
+        assert_eq!(w.stream_time(0), Some(12));
+        assert_eq!((w.window_count(), w.placements), (3, 4));
+        assert!(w.check_conservation().is_ok());
+        // Nothing in the changelog: nothing of the task was committed.
+        assert_eq!(w.restore_task(0, None, []), 0);
+        assert_eq!(counts(&w, 0), []);
+        assert_eq!(w.stream_time(0), None);
     }
 
     #[test]
