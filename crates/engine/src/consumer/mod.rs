@@ -1799,31 +1799,59 @@ impl Consumer {
             if self.fetches_in_flight.contains_key(&leader) {
                 continue;
             }
-            let fetch = FetchPartition {
-                partition: *tp,
-                fetch_offset,
-                current_leader_epoch: self.metadata.cluster.leader_epoch(*tp),
-                last_fetched_epoch: None,
-            };
-            match per_leader.iter_mut().find(|(l, _)| *l == leader) {
-                Some((_, list)) => list.push(fetch),
-                None => per_leader.push((leader, vec![fetch])),
-            }
+            self.add_fetch(&mut per_leader, leader, *tp, fetch_offset);
         }
+        let (max_wait_ms, min_bytes) = (self.config.fetch_max_wait_ms, self.config.fetch_min_bytes);
+        self.send_fetch_requests(ctx, per_leader, false, max_wait_ms, min_bytes, self.config.isolation_level);
+    }
+
+    /// Adds a fetch of `tp` from `offset` to its leader's list (few leaders: a small list in
+    /// order of first use is cheaper than a map).
+    fn add_fetch(
+        &self,
+        per_leader: &mut Vec<(NodeId, Vec<FetchPartition>)>,
+        leader: NodeId,
+        tp: TopicPartition,
+        offset: Offset,
+    ) {
+        let fetch = FetchPartition {
+            partition: tp,
+            fetch_offset: offset,
+            current_leader_epoch: self.metadata.cluster.leader_epoch(tp),
+            last_fetched_epoch: None,
+        };
+        match per_leader.iter_mut().find(|(l, _)| *l == leader) {
+            Some((_, list)) => list.push(fetch),
+            None => per_leader.push((leader, vec![fetch])),
+        }
+    }
+
+    /// One FetchRequest per leader, in leader order, each remembered as in flight there (the
+    /// application's fetches, or a store's restore fetches) with its timeout.
+    fn send_fetch_requests(
+        &mut self,
+        ctx: &mut Ctx,
+        mut per_leader: Vec<(NodeId, Vec<FetchPartition>)>,
+        restore: bool,
+        max_wait_ms: u64,
+        min_bytes: u32,
+        isolation_level: crate::protocol::IsolationLevel,
+    ) {
         per_leader.sort_by_key(|(l, _)| *l);
         for (leader, partitions) in per_leader {
             let correlation_id = self.correlation_id();
-            self.fetches_in_flight.insert(leader, correlation_id);
+            let in_flight = if restore { &mut self.restore_fetches } else { &mut self.fetches_in_flight };
+            in_flight.insert(leader, correlation_id);
             self.fetch_deadlines.push_back((ctx.now().plus_ms(REQUEST_TIMEOUT_MS), leader, correlation_id));
             ctx.send(
                 leader,
                 Message::FetchRequest {
                     correlation_id,
                     replica_id: None,
-                    max_wait_ms: self.config.fetch_max_wait_ms,
-                    min_bytes: self.config.fetch_min_bytes,
+                    max_wait_ms,
+                    min_bytes,
                     max_partition_bytes: self.config.max_partition_fetch_bytes,
-                    isolation_level: self.config.isolation_level,
+                    isolation_level,
                     partitions,
                 },
             );

@@ -5,10 +5,10 @@
 //! starts processing it. The changelog's values are the observer's to apply
 //! ([`crate::node::Observer::restored`]).
 
-use super::{Consumer, REQUEST_TIMEOUT_MS};
+use super::Consumer;
 use crate::ids::{NodeId, Offset, TopicPartition};
 use crate::node::Ctx;
-use crate::protocol::{FetchPartition, FetchPartitionResponse, IsolationLevel, KafkaError, Message, Record};
+use crate::protocol::{FetchPartition, FetchPartitionResponse, IsolationLevel, KafkaError, Record};
 use crate::sim::{SimTime, TraceEvent};
 
 /// A task whose store is being restored.
@@ -81,36 +81,9 @@ impl Consumer {
             if self.restore_fetches.contains_key(&leader) {
                 continue;
             }
-            let fetch = FetchPartition {
-                partition: tp,
-                fetch_offset: r.position,
-                current_leader_epoch: self.metadata.cluster.leader_epoch(tp),
-                last_fetched_epoch: None,
-            };
-            match per_leader.iter_mut().find(|(l, _)| *l == leader) {
-                Some((_, list)) => list.push(fetch),
-                None => per_leader.push((leader, vec![fetch])),
-            }
+            self.add_fetch(&mut per_leader, leader, tp, r.position);
         }
-        per_leader.sort_by_key(|(l, _)| *l);
-        for (leader, partitions) in per_leader {
-            let correlation_id = self.correlation_id();
-            self.restore_fetches.insert(leader, correlation_id);
-            self.fetch_deadlines.push_back((ctx.now().plus_ms(REQUEST_TIMEOUT_MS), leader, correlation_id));
-            ctx.send(
-                leader,
-                Message::FetchRequest {
-                    correlation_id,
-                    replica_id: None,
-                    max_wait_ms: 0,
-                    min_bytes: 1,
-                    max_partition_bytes: self.config.max_partition_fetch_bytes,
-                    isolation_level,
-                    partitions,
-                },
-            );
-        }
-        self.arm_fetch_check(ctx);
+        self.send_fetch_requests(ctx, per_leader, true, 0, 1, isolation_level);
     }
 
     /// Whether `correlation_id` from `from` answers a restore fetch in flight.
