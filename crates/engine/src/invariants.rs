@@ -42,7 +42,7 @@ use crate::broker::GroupState;
 use crate::consumer::{CommitMode, MemberState};
 use crate::ids::{BrokerId, Offset, TopicPartition};
 use crate::simulation::Simulation;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// What a scenario promises, which decides the invariants that apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,10 +88,8 @@ pub struct InvariantChecker {
     /// Per partition, how far `committed` has been checked for send order, and per producer
     /// the last record sequence seen there.
     ordered: BTreeMap<TopicPartition, (u64, BTreeMap<usize, usize>)>,
-    /// The topics the scenario's producers write to (found at the first check): send order is
-    /// theirs to keep. A pipeline's outputs carry their input records' ids, in processing order,
-    /// and aborted transactions leave copies of them; a changelog holds the store's records.
-    produced_topics: Option<BTreeSet<crate::ids::TopicId>>,
+    /// [`Simulation::produced_topics`], found at the first check: send order is theirs to keep.
+    produced_topics: Option<Vec<crate::ids::TopicId>>,
     checks: u64,
 }
 
@@ -255,9 +253,7 @@ impl InvariantChecker {
                     self.check_agreement(sim, *tp, *b, log)?;
                 }
             }
-            let produced = self.produced_topics.get_or_insert_with(|| {
-                sim.scenario().producers.iter().filter_map(|p| sim.catalog().topic_id(&p.topic)).collect()
-            });
+            let produced = self.produced_topics.get_or_insert_with(|| sim.produced_topics());
             if self.promises.idempotent_writes && produced.contains(&tp.topic) {
                 self.check_send_order(sim, *tp)?;
             }

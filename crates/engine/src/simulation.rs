@@ -864,6 +864,13 @@ impl Simulation {
             .collect()
     }
 
+    /// The topics the scenario's producers write to: their own records, in the order they were
+    /// sent. (A pipeline's output topic holds its input records' ids again, in processing order;
+    /// a changelog holds a store's records.)
+    pub fn produced_topics(&self) -> Vec<TopicId> {
+        self.valid.scenario.producers.iter().filter_map(|p| self.catalog.topic_id(&p.topic)).collect()
+    }
+
     /// Records held more than once in the logs of the topics the scenario's producers write to
     /// (the shown replica of each partition): a retried batch whose first send was appended, its
     /// response lost, without idempotence. Returns the count of extra copies and the first ids
@@ -873,8 +880,7 @@ impl Simulation {
     /// shown log changed (a new leader, a truncation), which scans everything again.
     pub fn log_duplicates(&self) -> (u64, Vec<u64>) {
         let mut cache = self.log_duplicates.borrow_mut();
-        let produced: Vec<TopicId> =
-            self.valid.scenario.producers.iter().filter_map(|p| self.catalog.topic_id(&p.topic)).collect();
+        let produced = self.produced_topics();
         let mut partitions = self.user_partitions();
         partitions.retain(|tp| produced.contains(&tp.topic));
         let logs: Vec<(TopicPartition, ShownLog, u64)> = partitions
@@ -2011,6 +2017,7 @@ impl Simulation {
                 .scenario
                 .consumer_groups
                 .iter()
+                .filter(|_| opts.window_keys > 0)
                 .find(|g| self.windows(&g.group_id).is_some())
                 .and_then(|g| self.store_view(&g.group_id)),
         }
@@ -2034,7 +2041,7 @@ impl Simulation {
                 let restoring =
                     store.restores.iter().rev().find(|r| r.task == tp).is_some_and(|r| r.finished_ms.is_none());
                 let open = task_of(&self.observers.task_slots, tp)
-                    .map_or(0, |t| app.keys().map(|k| app.open_windows(k, t).len() as u64).sum::<u64>());
+                    .map_or(0, |t| app.all_windows().filter(|(_, w)| w.task == t && !app.is_closed(w)).count() as u64);
                 TaskStoreView {
                     partition: self.catalog.partition_name(tp),
                     owner: store.owner(tp).map(name),
