@@ -24,6 +24,7 @@ use crate::views::{
     guarantees::GuaranteesPanel,
     outcomes::OutcomePanel,
     partitions::PartitionPanel,
+    pipeline::PipelinePanel,
     producer::ProducerPanel,
     rebalances::RebalancePanel,
     store::StorePanel,
@@ -435,6 +436,9 @@ fn view(id: ViewId, v: &ViewData, on_action: &Callback<Action>, allowed: &Option
         ViewId::Outcomes => html! { <OutcomePanel {snapshot} /> },
         ViewId::Store => html! {
             <StorePanel {snapshot} setup={v.setup.clone()} scenario={v.scenario.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
+        },
+        ViewId::Pipeline => html! {
+            <PipelinePanel {snapshot} setup={v.setup.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />
         },
         ViewId::Producer => html! {
             <ProducerPanel {snapshot} setup={v.setup.clone()} on_action={on_action.clone()} allowed={allowed.clone()} />

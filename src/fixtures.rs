@@ -113,5 +113,6 @@ pub fn troubled_cluster() -> Snapshot {
         dead_letters_total: 0,
         dedupe: None,
         store: None,
+        pipeline: None,
     }
 }

@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(r.page, Page::Embed(vec![ViewId::Groups]));
         assert_eq!(
             r.errors,
-            vec!["embed: there is no view named \"lagg\"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees, store"]
+            vec!["embed: there is no view named \"lagg\"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees, store, pipeline"]
         );
         let r = parse("?embed=");
         assert_eq!(r.page, Page::Embed(vec![]));
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(long.page, Page::Playground);
         assert!(long.errors[0].contains("the most read is 2048"), "{:?}", long.errors);
         let r = parse(&format!("?embed={}", "y".repeat(500)));
-        assert!(r.errors[0].len() < 200, "{:?}", r.errors);
+        assert!(r.errors[0].len() < 240, "{:?}", r.errors);
     }
 
     #[test]

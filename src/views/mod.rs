@@ -12,6 +12,7 @@ pub mod groups;
 pub mod guarantees;
 pub mod outcomes;
 pub mod partitions;
+pub mod pipeline;
 pub mod producer;
 pub mod rebalances;
 pub mod store;
@@ -33,12 +34,13 @@ pub enum ViewId {
     Tools,
     Guarantees,
     Store,
+    Pipeline,
 }
 
 impl ViewId {
     /// Every view, in the order tabs list them (the newer ones last, so that the older ones keep
     /// their places and their neighbours for the arrow keys).
-    pub const ALL: [ViewId; 12] = [
+    pub const ALL: [ViewId; 13] = [
         ViewId::Partitions,
         ViewId::Cluster,
         ViewId::Groups,
@@ -51,6 +53,7 @@ impl ViewId {
         ViewId::Tools,
         ViewId::Guarantees,
         ViewId::Store,
+        ViewId::Pipeline,
     ];
 
     /// The name in URLs (`?embed=partitions,groups`) and test ids.
@@ -68,6 +71,7 @@ impl ViewId {
             ViewId::Tools => "tools",
             ViewId::Guarantees => "guarantees",
             ViewId::Store => "store",
+            ViewId::Pipeline => "pipeline",
         }
     }
 
@@ -87,6 +91,7 @@ impl ViewId {
             ViewId::Tools => "Tools",
             ViewId::Guarantees => "Guarantees",
             ViewId::Store => "Store",
+            ViewId::Pipeline => "Pipeline",
         }
     }
 

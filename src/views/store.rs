@@ -56,12 +56,12 @@ pub fn store_panel(props: &Props) -> Html {
             let (setup, cb) = (props.setup.clone(), props.on_action.clone());
             Callback::from(move |_| {
                 let mut setup = (*setup).clone();
-                setup.settings.insert("guarantee".into(), "exactly-once".into());
-                setup.settings.insert("window.changelog".into(), true.into());
                 // Sliding windows keep their records in memory here: the store logs the others.
                 let sliding = setup.scenario().is_ok_and(|s| {
                     s.consumer_groups.first().and_then(|g| g.windows).is_some_and(|w| w.kind == WindowType::Sliding)
                 });
+                setup.settings.insert("guarantee".into(), "exactly-once".into());
+                setup.settings.insert("window.changelog".into(), true.into());
                 if sliding {
                     setup.settings.insert("window.type".into(), "tumbling".into());
                 }

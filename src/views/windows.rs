@@ -113,7 +113,16 @@ fn axis(w: &WindowsView, row: &WindowRow, stream_time: Option<u64>) -> Html {
     let (Some(first), Some(last)) = (row.cells.first(), row.cells.iter().map(|c| c.end_ms).max()) else {
         return html! {};
     };
-    let from = first.start_ms;
+    // A late record just before the first window shown still gets its mark: the axis reaches
+    // back up to its own width for it (sliding windows show only a few seconds).
+    let from = w
+        .late_records
+        .iter()
+        .filter(|l| l.key == row.key && l.timestamp_ms < first.start_ms)
+        .map(|l| l.timestamp_ms)
+        .filter(|t| t + (last - first.start_ms) >= first.start_ms)
+        .min()
+        .unwrap_or(first.start_ms);
     let to = last.max(stream_time.unwrap_or(0).min(last + (last - from) / 4)).max(from + 1);
     // Percent of the width: text is not stretched as a scaled viewBox would stretch it.
     let x = |t: u64| (t.saturating_sub(from)) as f64 / (to - from) as f64 * 100.0;

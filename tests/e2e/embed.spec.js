@@ -44,6 +44,6 @@ test('every view fits a 400 × 300 frame, and an unknown view is named', async (
 
   await page.goto('/?embed=groups,lagg');
   await expect(page.getByTestId('notice')).toHaveText(
-    'embed: there is no view named "lagg"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees, store');
+    'embed: there is no view named "lagg"; the views are partitions, cluster, groups, windows, outcomes, producer, lag, events, rebalances, tools, guarantees, store, pipeline');
   await expect(page.getByTestId('embed-groups')).toBeVisible();
 });

@@ -65,7 +65,7 @@ test('solve an exercise through the UI, and it stays solved', async ({ page }) =
   await page.screenshot({ path: 'target/e2e/exercise.png', fullPage: true });
   await page.getByTestId('course-link').click();
   await expect(page.getByTestId(`state-${ID}`)).toHaveText('solved');
-  await expect(page.locator('.tagline')).toHaveText('1 of 21 exercises solved. Progress is kept in this browser only.');
+  await expect(page.locator('.tagline')).toHaveText('1 of 22 exercises solved. Progress is kept in this browser only.');
   expect(errors).toEqual([]);
 });
 

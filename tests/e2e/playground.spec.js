@@ -45,7 +45,7 @@ test('plays the IoT stream and shows offsets, positions, commits and lag moving'
   await page.getByTestId('play').click(); // pause for a steady picture
   await page.getByTestId('tab-pane1-windows').click();
   await expect(page.getByTestId('tab-pane1-windows')).toHaveAttribute('aria-selected', 'true');
-  // 10 s windows: each key's windows are told apart by their start, to the second.
+  // 10 s sliding windows: each key's windows are told apart by their start, to the second.
   const starts = await page.locator('table.windows tbody tr').first().locator('.window .when').allTextContents();
   expect(starts.length).toBeGreaterThan(1);
   expect(new Set(starts).size).toBe(starts.length);

@@ -12,7 +12,7 @@ test('windows: stream time moves, late records are listed, the type switches', a
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto('/');
   await page.getByTestId('tab-pane1-windows').click();
-  await expect(page.getByTestId('window-title')).toHaveText('Tumbling windows of 10 s, grace 2 s');
+  await expect(page.getByTestId('window-title')).toHaveText('Sliding windows, time difference 10 s, grace 2 s');
   await page.getByTestId('speed').selectOption('10');
   await page.getByTestId('play').click();
   await expect(page.getByTestId('stream-time')).toBeVisible({ timeout: 20_000 });
@@ -27,7 +27,7 @@ test('windows: stream time moves, late records are listed, the type switches', a
   await expect(page.locator('svg.axis .watermark-line').first()).toBeAttached();
   // The processing-time / event-time plot: one dot per recent record.
   await expect(page.locator('svg.scatter circle.dot').first()).toBeAttached();
-  // Every 25th reading comes 8 s late; some miss their window: marked on the axis and listed.
+  // Every 25th reading comes 15 s late, after its sliding windows closed: marked on the axis and listed.
   await expect.poll(async () => num(page.getByTestId('late')), { timeout: 30_000 }).toBeGreaterThan(0);
   await expect(page.locator('svg.axis .late-mark').first()).toBeAttached();
   await page.getByTestId('play').click();

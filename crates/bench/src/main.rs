@@ -90,7 +90,7 @@ fn windows(events: u64) -> Measured {
     while done < events {
         let base = done;
         for &(key, t) in pattern.iter().take((events - done) as usize) {
-            app.process(0, RecordId(done), KeyId(key), base + t, Payload::None);
+            app.process(0, RecordId(done), KeyId(key), base + t, Payload::None, 0.0);
             done += 1;
         }
     }

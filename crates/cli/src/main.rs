@@ -111,6 +111,20 @@ struct RunArgs {
     /// restores it before processing. Needs --guarantee.
     #[arg(long)]
     changelog: bool,
+    /// The windows' aggregate function, with the field it reads: count, or sum|min|max|avg|
+    /// first|last|top_n:FIELD (e.g. avg:temperature_c, top_n:bid).
+    #[arg(long)]
+    aggregate: Option<String>,
+    /// Alert when a key's aggregate rises above this value (needs an aggregate).
+    #[arg(long)]
+    alert_above: Option<f64>,
+    /// Add a filter step before the windows, "FIELD OP VALUE" (e.g. "fare_amount > 0"; OP is
+    /// <, <=, >, >=, == or !=). Repeatable; steps run in order.
+    #[arg(long)]
+    filter: Vec<String>,
+    /// Write the windows' results to a sink table in this Spark output mode.
+    #[arg(long, value_parser = ["append", "update", "complete"])]
+    output_mode: Option<String>,
     /// How far hopping windows advance (e.g. 5m).
     #[arg(long, value_parser = parse_duration_ms)]
     advance: Option<u64>,
@@ -748,6 +762,47 @@ impl Progress {
     }
 }
 
+/// `--aggregate`, `--alert-above`, `--filter` and `--output-mode` on the first group.
+fn apply_pipeline_flags(
+    s: &mut Scenario,
+    aggregate: Option<String>,
+    alert_above: Option<f64>,
+    filter: Vec<String>,
+    output_mode: Option<String>,
+) -> Result<()> {
+    use streamlab_engine::session::{apply_settings, Settings};
+    let set = |s: &mut Scenario, flag: &str, name: &str, v: serde_json::Value| {
+        apply_settings(s, &Settings::from([(name.to_string(), v)]), "")
+            .map_err(|e| anyhow::anyhow!("{flag}: {}", e.message))
+    };
+    if let Some(a) = &aggregate {
+        let (function, field) = a.split_once(':').map_or((a.as_str(), None), |(f, x)| (f, Some(x)));
+        set(s, "--aggregate", "aggregate.function", function.into())?;
+        if let (Some(field), Some(agg)) = (field, s.consumer_groups.first_mut().and_then(|g| g.aggregate.as_mut())) {
+            agg.field = Some(field.to_string());
+        }
+    }
+    if let Some(t) = alert_above {
+        set(s, "--alert-above", "aggregate.alert_above", t.into())?;
+    }
+    for f in &filter {
+        let parts: Vec<&str> = f.split_whitespace().collect();
+        let [field, op, value] = parts[..] else {
+            bail!("--filter: must be \"FIELD OP VALUE\" (e.g. \"fare_amount > 0\"), got \"{f}\"");
+        };
+        let op: streamlab_engine::streams::CmpOp = serde_json::from_value(op.into())
+            .map_err(|_| anyhow::anyhow!("--filter: the operator must be <, <=, >, >=, == or !=, got \"{op}\""))?;
+        let value: f64 =
+            value.parse().map_err(|_| anyhow::anyhow!("--filter: the value must be a number, got \"{value}\""))?;
+        let Some(g) = s.consumer_groups.first_mut() else { bail!("--filter: the scenario has no consumer group") };
+        g.steps.push(streamlab_engine::scenario::StepSpec::Filter { field: field.to_string(), op, value });
+    }
+    if let Some(m) = output_mode {
+        set(s, "--output-mode", "sink.output_mode", m.into())?;
+    }
+    Ok(())
+}
+
 /// Builds the run `args` describe, applies its crashes, and runs it until it drains or reaches
 /// `--duration`, one simulated second at a time; `trace`, if given, receives every trace entry
 /// as it happens.
@@ -763,6 +818,10 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         window_type,
         window_time,
         changelog,
+        aggregate,
+        alert_above,
+        filter,
+        output_mode,
         advance,
         grace,
         commit,
@@ -1004,6 +1063,7 @@ fn simulate(args: RunArgs, trace: Option<TraceSink>) -> Result<Simulation> {
         streamlab_engine::session::apply_settings(&mut s, &setting, "")
             .map_err(|e| anyhow::anyhow!("--changelog: {}", e.message))?;
     }
+    apply_pipeline_flags(&mut s, aggregate, alert_above, filter, output_mode)?;
     if let Some(n) = second_group {
         let setting = streamlab_engine::session::Settings::from([("second_group".to_string(), n.into())]);
         streamlab_engine::session::apply_settings(&mut s, &setting, "")
@@ -1200,10 +1260,12 @@ fn soak(
     let late: u64 = ok.iter().map(|r| r.late).sum();
     let dlq: u64 = ok.iter().map(|r| r.dead_lettered).sum();
     let dlq_seeds = ok.iter().filter(|r| r.dead_lettered > 0).count();
+    let filtered: u64 = ok.iter().map(|r| r.filtered).sum();
+    let filter_seeds = ok.iter().filter(|r| r.filtered > 0).count();
     let stores: Vec<(u64, u64)> = ok.iter().filter_map(|r| r.restores).collect();
     let (restores, restored): (u64, u64) = stores.iter().fold((0, 0), |(a, b), (r, n)| (a + r, b + n));
     println!(
-        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records; {idempotent} idempotent seeds kept every producer's records once and in order; of {} seeds without idempotence, {duplicated} left duplicates in a log and {reordered} reordered records; {transactional} transactional seeds committed {committed} and aborted {aborted} transactions, and their read_committed groups processed no aborted record; windows took every record but {late} late ones, {dlq_seeds} seeds sent {dlq} poison records to the dead-letter queue, and {} exactly-once seeds with a window-store changelog restored {restores} tasks from {restored} changelog records",
+        "soak: {} seeds from {from} passed, every invariant checked after every event, each seed run again to compare trace hashes: {events} events, {:.1} h simulated, {wall:.1} s wall on {workers} threads; {lost_seeds} seeds lost acknowledged records; {idempotent} idempotent seeds kept every producer's records once and in order; of {} seeds without idempotence, {duplicated} left duplicates in a log and {reordered} reordered records; {transactional} transactional seeds committed {committed} and aborted {aborted} transactions, and their read_committed groups processed no aborted record; windows took every record but {late} late ones and the {filtered} a filter step dropped in {filter_seeds} seeds, {dlq_seeds} seeds sent {dlq} poison records to the dead-letter queue, and {} exactly-once seeds with a window-store changelog restored {restores} tasks from {restored} changelog records",
         ok.len(),
         simulated_ms as f64 / 3_600_000.0,
         plain.len(),
@@ -1343,6 +1405,22 @@ fn print_text(report: &Report) {
             "window store: {} changelog records written; {} task restores read {} changelog records",
             report.changelog_written, report.store_restores, report.store_restored_records
         );
+    }
+    if let Some(p) = &report.pipeline {
+        let mut parts = vec![format!("pipeline: {}", p.aggregate)];
+        if p.filtered > 0 {
+            parts.push(format!("{} records filtered out", p.filtered));
+        }
+        if let Some(t) = p.alert_above {
+            parts.push(format!("{} alerts above {t}", p.alerts));
+        }
+        if let Some(m) = &p.output_mode {
+            parts.push(format!(
+                "sink ({m} mode): {} rows ({} still open), {} writes in {} triggers",
+                p.sink_rows, p.sink_open_rows, p.sink_writes, p.triggers
+            ));
+        }
+        println!("{}", parts.join("; "));
     }
     println!("dead letters (unreadable input rows) {}", report.dead_letters.len());
     if let Some(d) = &report.dedupe {

@@ -406,7 +406,7 @@ pub fn windows(windows: Windows, grace_ms: Option<u64>, at: &[u64]) -> Result<Wi
     }
     let mut app = WindowedAggregator::new(w, Aggregation::Count, 1);
     for (i, &t) in at.iter().enumerate() {
-        app.process(0, RecordId(i as u64), KeyId(0), t, Payload::None);
+        app.process(0, RecordId(i as u64), KeyId(0), t, Payload::None, 0.0);
     }
     let found =
         app.windows_of(KeyId(0)).map(|a| CountedWindow { start: a.start_ms, end: a.end_ms, count: a.count }).collect();

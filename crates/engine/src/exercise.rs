@@ -25,8 +25,8 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_PREDICATES: usize = 64;
 pub const MAX_GOAL_DEPTH: usize = 8;
 /// The page's views an exercise may open its two panes on (`"views": ["groups", "outcomes"]`).
-pub const VIEWS: [&str; 9] =
-    ["partitions", "cluster", "groups", "windows", "outcomes", "producer", "lag", "events", "store"];
+pub const VIEWS: [&str; 10] =
+    ["partitions", "cluster", "groups", "windows", "outcomes", "producer", "lag", "events", "store", "pipeline"];
 /// The comparison operators of a metric predicate.
 pub const OPERATORS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 

@@ -126,7 +126,8 @@ impl InvariantChecker {
     }
 
     /// `windows_account_for_every_record`: every record a windowed group processed is in a
-    /// window or in the late output, exactly once (or was dropped for having no key), and the
+    /// window, in the late output, in the dead-letter queue or dropped by a filter step, exactly
+    /// once (or was dropped for having no key), and the
     /// windows' counts add up (see [`crate::streams::WindowedAggregator::check_conservation`]).
     pub fn check_windows(&self, sim: &Simulation) -> Result<(), String> {
         for (g, spec) in sim.scenario().consumer_groups.iter().enumerate() {
@@ -134,12 +135,13 @@ impl InvariantChecker {
             let processed = sim.processed_by_group(crate::ids::GroupId(g as u32));
             if app.records_seen() != processed {
                 return Err(format!(
-                    "windows_account_for_every_record: group {} processed {processed} records, its windows saw {} ({} taken, {} late, {} without a key)",
+                    "windows_account_for_every_record: group {} processed {processed} records, its windows saw {} ({} taken, {} late, {} without a key, {} filtered)",
                     spec.group_id,
                     app.records_seen(),
                     app.accepted,
                     app.late,
-                    app.no_key
+                    app.no_key,
+                    app.dataflow.filtered()
                 ));
             }
             app.check_conservation()

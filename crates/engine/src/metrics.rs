@@ -57,6 +57,14 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     ("store.restored_records", "changelog records those restores read"),
     ("store.changelog_records", "changelog records the members wrote: one per key a processed batch changed"),
+    ("pipeline.filtered", "records the first windowed group's filter steps dropped"),
+    ("pipeline.alerts", "times a key's aggregate rose above the pipeline's `alert_above`"),
+    (
+        "sink.writes",
+        "rows written to the sink table: append, each window once when it closes; update, each window once per trigger that changed it; complete, every window at every trigger",
+    ),
+    ("sink.rows", "rows the sink table holds: append, the closed windows; update and complete, every window"),
+    ("sink.open_rows", "of those, rows of windows still open, whose value may still change"),
     ("topics.<topic>.partitions", "the topic's partition count"),
     ("topics.<topic>.records", "records in all its partitions"),
     ("topics.<topic>.partitions_empty", "its partitions holding no record"),
@@ -138,6 +146,12 @@ impl Metrics {
         put("store.restores".into(), report.store_restores as f64);
         put("store.restored_records".into(), report.store_restored_records as f64);
         put("store.changelog_records".into(), report.changelog_written as f64);
+        let p = report.pipeline.as_ref();
+        put("pipeline.filtered".into(), p.map_or(0.0, |p| p.filtered as f64));
+        put("pipeline.alerts".into(), p.map_or(0.0, |p| p.alerts as f64));
+        put("sink.writes".into(), p.map_or(0.0, |p| p.sink_writes as f64));
+        put("sink.rows".into(), p.map_or(0.0, |p| p.sink_rows as f64));
+        put("sink.open_rows".into(), p.map_or(0.0, |p| p.sink_open_rows as f64));
         for t in &report.topics {
             let p = |field: &str| format!("topics.{}.{field}", t.topic);
             put(p("partitions"), t.partitions as f64);

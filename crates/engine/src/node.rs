@@ -66,6 +66,9 @@ pub trait Observer {
     fn flush_store(&mut self, _member: NodeId, _group: GroupId) -> Vec<(u32, Record)> {
         vec![]
     }
+
+    /// A member of `group` finished a batch (a poll's records): one trigger of its sink.
+    fn trigger_done(&mut self, _group: GroupId) {}
 }
 
 /// An observer that ignores everything, for testing a node alone.
@@ -135,6 +138,11 @@ impl<'a> Ctx<'a> {
     /// `base_offset` on.
     pub fn processed(&mut self, group: GroupId, partition: TopicPartition, base_offset: Offset, records: &[Record]) {
         self.observer.processed(self.me, group, partition, base_offset, records);
+    }
+
+    /// Tells the observer that a member of `group` finished a batch.
+    pub fn trigger_done(&mut self, group: GroupId) {
+        self.observer.trigger_done(group);
     }
 
     /// Tells the observer that this member restores task `task` of `group` now.

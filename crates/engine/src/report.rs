@@ -63,6 +63,9 @@ pub struct Report {
     pub store_restores: u64,
     pub store_restored_records: u64,
     pub changelog_written: u64,
+    /// The first windowed group's pipeline: its aggregate, filters, alerts and sink.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<PipelineReport>,
     /// The first deduping group's two rules compared, if a group dedupes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dedupe: Option<DedupeReport>,
@@ -141,6 +144,12 @@ pub struct WindowReport {
     pub bid_max: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bidder: Option<String>,
+    /// The group's `aggregate` function's value (the mean for `avg`; the largest for `top_n`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// `top_n`: the values, largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub top: Vec<f64>,
 }
 
 /// One partition at the end of a run.
@@ -191,4 +200,29 @@ pub struct GroupReport {
     /// Each rebalance: trigger, generations, start and end (ms), partitions revoked and moved,
     /// and how long each partition it assigned had gone unconsumed.
     pub timeline: Vec<crate::timeline::Rebalance>,
+}
+
+/// A windowed group's pipeline: the aggregate it computes, what its filters dropped, its alerts,
+/// and what its sink table holds and how often it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PipelineReport {
+    pub group_id: String,
+    /// The aggregate in words: `avg(temperature_c)`, `count()`.
+    pub aggregate: String,
+    pub alert_above: Option<f64>,
+    /// The sink's output mode (`append`, `update`, `complete`); `None` without a sink.
+    pub output_mode: Option<String>,
+    /// Records the filter steps dropped.
+    pub filtered: u64,
+    /// Times a key's value rose above `alert_above`.
+    pub alerts: u64,
+    /// Triggers so far: the members' processed batches.
+    pub triggers: u64,
+    /// Rows written to the sink: append, each closed window once; update, each window once per
+    /// trigger that changed it; complete, every window at every trigger.
+    pub sink_writes: u64,
+    /// Rows the sink table holds: append, the closed windows; update and complete, every window.
+    pub sink_rows: u64,
+    /// Of those, rows whose window is still open, so their value may still change.
+    pub sink_open_rows: u64,
 }

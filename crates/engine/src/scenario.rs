@@ -459,7 +459,111 @@ pub struct GroupSpec {
     /// by side (see [`crate::streams::Dedupe`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedupe: Option<DedupeSpec>,
+    /// Stateless steps each record goes through before the windows, in order (needs
+    /// `windows`): `{"filter": {"field": "fare_amount", "op": ">", "value": 0}}`,
+    /// `{"map": {"field": "temperature_c", "multiply": 1.8, "add": 32, "as": "temperature_f"}}`.
+    /// At most 6.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepSpec>,
+    /// The function the windows compute over a field (needs `windows`; default: the
+    /// workload's built-in aggregates only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateSpec>,
+    /// The table the windowed results are written to, and how (needs `windows`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<SinkSpec>,
 }
+
+/// A stateless step of a group's pipeline. Fields are the workload's (`iot`: `temperature_c`,
+/// `humidity_pct`; `taxi`: `fare_amount`, `trip_duration_s`; `bids`: `bid`) or one an earlier
+/// `map` step made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepSpec {
+    /// `KStream.filter`: keep the records with `field op value`; `op` is one of `<`, `<=`,
+    /// `>`, `>=`, `==`, `!=`. The others reach no window (counted as filtered).
+    Filter { field: String, op: crate::streams::CmpOp, value: f64 },
+    /// `KStream.mapValues`: a new field `as` = `field · multiply + add` (a unit conversion,
+    /// say; `multiply` defaults to 1, `add` to 0).
+    Map {
+        field: String,
+        #[serde(default = "one_f64")]
+        multiply: f64,
+        #[serde(default)]
+        add: f64,
+        #[serde(rename = "as")]
+        name: String,
+    },
+}
+
+fn one_f64() -> f64 {
+    1.0
+}
+
+/// The aggregate a group's windows compute over one field of their records:
+/// `{"function": "avg", "field": "temperature_c", "alert_above": 24}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateSpec {
+    /// `count`, `sum`, `min`, `max`, `avg`, `first`, `last` or `top_n`.
+    pub function: crate::streams::AggregateFunction,
+    /// The field it reads (not for `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// `top_n`: how many values, 1 to 5 (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u8>,
+    /// Raise an alert when a key's value, in the window of its latest record, rises above
+    /// this (not for `top_n`). With sliding windows this is a moving value's threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_above: Option<f64>,
+}
+
+/// What a sink table receives from the windows, as Spark Structured Streaming's output modes
+/// say. A trigger is one member's processed batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputMode {
+    /// Each window's row once, final, when the window closes (Kafka Streams'
+    /// `suppress(untilWindowCloses)` / `EmitStrategy.onWindowClose`).
+    Append,
+    /// At each trigger, the rows of the windows it changed, upserted (Kafka Streams'
+    /// `EmitStrategy.onWindowUpdate`, with the record cache flushed at each commit).
+    #[default]
+    Update,
+    /// At each trigger, the whole result table, every window again.
+    Complete,
+}
+
+impl OutputMode {
+    /// `append`, `update` or `complete`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputMode::Append => "append",
+            OutputMode::Update => "update",
+            OutputMode::Complete => "complete",
+        }
+    }
+
+    /// The mode named `name`, if any.
+    pub fn parse(name: &str) -> Option<OutputMode> {
+        [OutputMode::Append, OutputMode::Update, OutputMode::Complete].into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// A group's sink table: key and window → the aggregate, written as `output_mode` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinkSpec {
+    #[serde(default)]
+    pub output_mode: OutputMode,
+}
+
+/// The IoT preset's alert threshold: a sensor's 10 s moving average above this, °C.
+pub const IOT_ALERT_ABOVE_C: f64 = 25.0;
+
+/// The most steps a pipeline has.
+pub const MAX_STEPS: usize = 6;
 
 /// A dedupe by record key: a record of the same key within `horizon_ms` (1 ms to 365 days) of
 /// event time of the first one kept is a repeat.
@@ -606,6 +710,113 @@ impl Scenario {
         Ok(())
     }
 
+    /// The workload behind group `g`'s records: that of the first producer writing to a topic
+    /// it reads (`iot`, `taxi`, `bids`, `flood`), or `None`.
+    pub fn group_workload(&self, g: &GroupSpec) -> Option<&WorkloadSpec> {
+        self.producers.iter().find(|p| g.topics.contains(&p.topic)).map(|p| &p.workload)
+    }
+
+    /// Group `g`'s dataflow: its steps and aggregate with their fields resolved against its
+    /// workload's schema. Errors name the field under `path` (`consumer_groups[0]`), the
+    /// allowed values and the value given.
+    pub fn dataflow(&self, g: &GroupSpec, path: &str) -> Result<crate::streams::Dataflow, ScenarioError> {
+        use crate::streams::pipeline::{workload_fields, AggregateFunction, Step, MAX_FIELDS, TOP_N_MAX};
+        let workload = self.group_workload(g).map_or("none", |w| w.name());
+        let own = workload_fields(workload);
+        let mut d = crate::streams::Dataflow::counting(own);
+        let choices = |fields: &[String]| {
+            if fields.is_empty() {
+                format!("a field, but the {workload} workload's records have none")
+            } else {
+                format!(
+                    "one of {} (the {workload} workload's fields{})",
+                    fields.join(", "),
+                    if fields.len() > own.len() { " and those map steps made" } else { "" }
+                )
+            }
+        };
+        let field = |fields: &[String], at: String, name: &str| -> Result<usize, ScenarioError> {
+            fields.iter().position(|f| f == name).ok_or_else(|| ScenarioError {
+                path: at,
+                message: format!("must be {}, got \"{}\"", choices(fields), cut(name)),
+            })
+        };
+        let finite = |at: String, v: f64| -> Result<(), ScenarioError> {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                err(at, format!("must be a finite number, got {v}"))
+            }
+        };
+        if g.steps.len() > MAX_STEPS {
+            return err(format!("{path}.steps"), format!("must have at most {MAX_STEPS} steps, got {}", g.steps.len()));
+        }
+        for (i, step) in g.steps.iter().enumerate() {
+            match step {
+                StepSpec::Filter { field: f, op, value } => {
+                    let at = format!("{path}.steps[{i}].filter");
+                    let field = field(&d.fields, format!("{at}.field"), f)?;
+                    finite(format!("{at}.value"), *value)?;
+                    d.steps.push(Step::Filter { field, op: *op, value: *value });
+                }
+                StepSpec::Map { field: f, multiply, add, name } => {
+                    let at = format!("{path}.steps[{i}].map");
+                    let field = field(&d.fields, format!("{at}.field"), f)?;
+                    finite(format!("{at}.multiply"), *multiply)?;
+                    finite(format!("{at}.add"), *add)?;
+                    let valid = !name.is_empty()
+                        && name.len() <= 64
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !valid {
+                        return err(
+                            format!("{at}.as"),
+                            format!("must be 1 to 64 letters, digits or _, got \"{}\"", cut(name)),
+                        );
+                    }
+                    if d.fields.contains(name) {
+                        return err(format!("{at}.as"), format!("must be a new field, but \"{name}\" exists"));
+                    }
+                    if d.fields.len() == MAX_FIELDS {
+                        return err(format!("{at}.as"), format!("would make more than {MAX_FIELDS} fields"));
+                    }
+                    d.steps.push(Step::Map { field, multiply: *multiply, add: *add, to: d.fields.len() });
+                    d.fields.push(name.clone());
+                }
+            }
+        }
+        d.dropped_by_step = vec![0; d.steps.len()];
+        if let Some(a) = &g.aggregate {
+            let at = format!("{path}.aggregate");
+            d.function = a.function;
+            match (&a.field, a.function) {
+                (Some(_), AggregateFunction::Count) => {
+                    return err(format!("{at}.field"), "does not apply to count, which reads no field")
+                }
+                (None, AggregateFunction::Count) => {}
+                (None, f) => {
+                    return err(format!("{at}.field"), format!("is required for {}: {}", f.name(), choices(&d.fields)))
+                }
+                (Some(name), _) => d.field = field(&d.fields, format!("{at}.field"), name)?,
+            }
+            match (a.n, a.function) {
+                (None, _) => d.n = 3,
+                (Some(n), AggregateFunction::TopN) => {
+                    in_range(&format!("{at}.n"), n as u64, 1, TOP_N_MAX as u64)?;
+                    d.n = n;
+                }
+                (Some(_), f) => return err(format!("{at}.n"), format!("applies to top_n only, got {}", f.name())),
+            }
+            if let Some(v) = a.alert_above {
+                if a.function == AggregateFunction::TopN {
+                    return err(format!("{at}.alert_above"), "does not apply to top_n, which has several values");
+                }
+                finite(format!("{at}.alert_above"), v)?;
+                d.alert_above = Some(v);
+            }
+        }
+        Ok(d)
+    }
+
     /// The topics the scenario's applications create for themselves (window-store changelogs),
     /// each with the partitions and replication of the topic its group reads, `cleanup.policy`
     /// `compact,delete` and `retention.ms` of the store's retention plus a day, as Kafka
@@ -684,6 +895,9 @@ impl Scenario {
             pipeline: None,
             errors: None,
             dedupe: None,
+            steps: vec![],
+            aggregate: None,
+            sink: None,
         };
         self.consumer_groups.retain(|g| g.group_id != downstream_id);
         self.consumer_groups.push(downstream);
@@ -987,6 +1201,17 @@ impl Scenario {
                     );
                 }
             }
+            if g.windows.is_none() {
+                let given =
+                    [("steps", !g.steps.is_empty()), ("aggregate", g.aggregate.is_some()), ("sink", g.sink.is_some())];
+                if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
+                    return err(
+                        format!("{path}.{name}"),
+                        "needs windows (the steps feed the windows, the sink takes their results), got none",
+                    );
+                }
+            }
+            self.dataflow(g, &path)?;
             if let Some(w) = g.windows {
                 w.windows(&format!("{path}.windows"))?;
                 if w.changelog {
@@ -1202,31 +1427,42 @@ impl Scenario {
     }
 
     /// A ready-made scenario: `iot`, `taxi` or `bids`, with `partitions` partitions and a group
-    /// `g1` of `consumers` consumers that reads from the earliest offset and aggregates per-key
-    /// tumbling windows. Taxi: topic `taxi-trips`, 200 trips/s, 15-minute windows with an hour
-    /// of grace. Bids: topic `auction-bids`, 200 bids/s, 7-day windows (one per auction) with no
-    /// grace. IoT: as [`Scenario::iot_default`] with 10 s windows and 2 s of grace, and every 25th
-    /// reading sent 8 s after it was taken; a partition is idle for the watermark after 5 s
-    /// without records. Taxi and bids
-    /// run for at most a day: `Simulation::run_to_drain` stops them earlier.
+    /// `g1` of `consumers` consumers that reads from the earliest offset and runs a windowed
+    /// pipeline into a sink table. Taxi: topic `taxi-trips`, 200 trips/s, 15-minute tumbling
+    /// windows with an hour of grace, `sum(fare_amount)` per pickup zone, update mode. Bids:
+    /// topic `auction-bids`, 200 bids/s, 7-day windows (one per auction) with no grace,
+    /// `max(bid)` (the winner so far) in update mode. IoT: as [`Scenario::iot_default`] with a 10 s
+    /// sliding window (2 s of grace): the moving `avg(temperature_c)` of each sensor, an alert
+    /// when it rises above 25 °C, update mode; every 25th reading sent 15 s after it was taken;
+    /// a partition is idle for the watermark after 5 s without records. Taxi and bids run for
+    /// at most a day: `Simulation::run_to_drain` stops them earlier.
     pub fn preset(preset: Preset, seed: u64, partitions: u32, consumers: u32) -> Scenario {
         let mut s = Scenario::iot_default(seed, partitions, consumers);
         let (topic, workload, windows) = match preset {
             Preset::Iot => {
-                // Every 25th reading comes 8 s late: against 10 s windows with 2 s of grace,
-                // some are still taken by their window and some are late.
+                // Every 25th reading comes 15 s late: a 10 s moving average with 2 s of grace
+                // has moved on by then, so it is late.
                 s.producers[0].workload = WorkloadSpec::Iot {
                     devices: 12,
                     interval_ms: 1000,
                     limit: None,
                     delayed_every: Some(25),
-                    delay_ms: 8_000,
+                    delay_ms: 15_000,
                 };
+                let g = &mut s.consumer_groups[0];
+                let mut w = WindowSpec::tumbling(10_000, 2_000);
+                w.set_type(WindowType::Sliding);
                 // With 6 partitions one may get no sensor: idle after 5 s, it stops holding
                 // the watermark back.
-                if let Some(w) = s.consumer_groups[0].windows.as_mut() {
-                    w.idle_timeout_ms = Some(5_000);
-                }
+                w.idle_timeout_ms = Some(5_000);
+                g.windows = Some(w);
+                g.aggregate = Some(AggregateSpec {
+                    function: crate::streams::AggregateFunction::Avg,
+                    field: Some("temperature_c".into()),
+                    n: None,
+                    alert_above: Some(IOT_ALERT_ABOVE_C),
+                });
+                g.sink = Some(SinkSpec { output_mode: OutputMode::Update });
                 return s;
             }
             Preset::Taxi => ("taxi-trips", WorkloadSpec::Taxi { rate_per_s: 200 }, (15 * 60_000, 60 * 60_000)),
@@ -1243,6 +1479,23 @@ impl Scenario {
         if preset == Preset::Bids {
             // The first bid of each auction, as processed and as placed.
             g.dedupe = Some(DedupeSpec { horizon_ms: 7 * 86_400_000 });
+            // The winner so far: each auction's highest bid.
+            g.aggregate = Some(AggregateSpec {
+                function: crate::streams::AggregateFunction::Max,
+                field: Some("bid".into()),
+                n: None,
+                alert_above: None,
+            });
+            g.sink = Some(SinkSpec { output_mode: OutputMode::Update });
+        } else {
+            // Each zone's fares per window: its takings.
+            g.aggregate = Some(AggregateSpec {
+                function: crate::streams::AggregateFunction::Sum,
+                field: Some("fare_amount".into()),
+                n: None,
+                alert_above: None,
+            });
+            g.sink = Some(SinkSpec { output_mode: OutputMode::Update });
         }
         s
     }
@@ -1295,6 +1548,9 @@ impl Scenario {
                 pipeline: None,
                 errors: None,
                 dedupe: None,
+                steps: vec![],
+                aggregate: None,
+                sink: None,
             }],
         }
     }

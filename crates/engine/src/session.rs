@@ -7,7 +7,7 @@ use crate::command::CommandError;
 pub use crate::command::TimedCommand;
 use crate::consumer::CommitMode;
 use crate::scenario::{cut, err, GroupSpec, Preset, Scenario, ScenarioError, WindowSpec, WindowType, WorkloadSpec};
-use crate::scenario::{ErrorsSpec, OnFailure, TimestampExtractor};
+use crate::scenario::{AggregateSpec, ErrorsSpec, OnFailure, TimestampExtractor};
 use crate::sim::SimTime;
 use crate::simulation::{Datasets, Simulation};
 use crate::streams::EmitStrategy;
@@ -71,6 +71,12 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "window.changelog",
         "the first group's `windows.changelog`: `true` backs its window store with a changelog topic that a task's new owner restores from (needs `guarantee`)",
     ),
+    (
+        "aggregate.function",
+        "the first group's `aggregate.function`: `count`, `sum`, `min`, `max`, `avg`, `first`, `last` or `top_n` (keeps the field; a field-less group takes its workload's first)",
+    ),
+    ("aggregate.alert_above", "the first group's `aggregate.alert_above`: alert when a key's value rises above it (`none` removes it)"),
+    ("sink.output_mode", "the first group's `sink.output_mode`: `append`, `update` or `complete`"),
     ("workload.rate_per_s", "the first producer's taxi or bids `rate_per_s`"),
     ("workload.devices", "the first producer's IoT `devices`"),
     ("workload.interval_ms", "the first producer's IoT `interval_ms`, ms"),
@@ -192,6 +198,9 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
                 g2.group_id = SECOND_GROUP.into();
                 g2.members = n;
                 g2.windows = None;
+                g2.steps.clear();
+                g2.aggregate = None;
+                g2.sink = None;
                 s.consumer_groups.insert(1, g2);
             }
         }
@@ -261,6 +270,53 @@ fn set(s: &mut Scenario, name: &str, v: &Value, path: &str) -> Result<(), Scenar
                 path: path.into(),
                 message: format!("must be true or false, got {}", short(v)),
             })?
+        }
+        "aggregate.function" => {
+            let Some(function) = v.as_str().and_then(crate::streams::AggregateFunction::parse) else {
+                return err(path, format!("must be count, sum, min, max, avg, first, last or top_n, got {}", short(v)));
+            };
+            window(s, path)?;
+            let workload = s.consumer_groups.first().and_then(|g| s.group_workload(g)).map(|w| w.name());
+            let first = workload.and_then(|w| crate::streams::pipeline::workload_fields(w).first());
+            let g = first_group(s, path)?;
+            let a = g.aggregate.get_or_insert(AggregateSpec { function, field: None, n: None, alert_above: None });
+            a.function = function;
+            if function == crate::streams::AggregateFunction::Count {
+                a.field = None;
+            } else if a.field.is_none() {
+                a.field = first.map(|f| f.to_string());
+            }
+            if function != crate::streams::AggregateFunction::TopN {
+                a.n = None;
+            } else {
+                a.alert_above = None;
+            }
+        }
+        "aggregate.alert_above" => {
+            let threshold = match v {
+                Value::Number(n) => n.as_f64(),
+                Value::String(t) if t == "none" => None,
+                Value::String(t) => match t.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() => Some(x),
+                    _ => return err(path, format!("must be a number or none, got {}", short(v))),
+                },
+                Value::Null => None,
+                _ => return err(path, format!("must be a number or none, got {}", short(v))),
+            };
+            window(s, path)?;
+            let g = first_group(s, path)?;
+            match (g.aggregate.as_mut(), threshold) {
+                (Some(a), t) => a.alert_above = t,
+                (None, None) => {}
+                (None, Some(_)) => return err(path, "needs an aggregate.function first (the alert reads its value)"),
+            }
+        }
+        "sink.output_mode" => {
+            let Some(mode) = v.as_str().and_then(crate::scenario::OutputMode::parse) else {
+                return err(path, format!("must be append, update or complete, got {}", short(v)));
+            };
+            window(s, path)?;
+            first_group(s, path)?.sink = Some(crate::scenario::SinkSpec { output_mode: mode });
         }
         "window.advance_ms" => {
             // Kafka's TimeWindows are one class: an advance makes tumbling windows hopping.
@@ -489,7 +545,9 @@ mod tests {
         let s = setup.scenario().unwrap();
         assert_eq!((s.topics[0].partitions, s.consumer_groups[0].members), (12, 4));
         assert_eq!(s.consumer_groups[0].commit_mode, CommitMode::BeforeProcessing);
-        assert_eq!(s.consumer_groups[0].windows, Some(WindowSpec::tumbling(10_000, 0)));
+        let mut sliding = WindowSpec::tumbling(10_000, 0);
+        sliding.set_type(WindowType::Sliding);
+        assert_eq!(s.consumer_groups[0].windows, Some(sliding));
         assert_eq!(s.consumer_groups[0].configs["session.timeout.ms"], json!("10000"));
         assert_eq!(s.producers[0].configs["linger.ms"], json!(20));
 

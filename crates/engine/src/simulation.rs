@@ -25,6 +25,8 @@ use crate::snapshot::{
 use crate::streams::{Aggregation, EmitStrategy, Payload, WindowAggregate, WindowedAggregator};
 use crate::workload::table::{BIDS_CSV, TAXI_CSV};
 use crate::workload::{DataTable, DeadLetter, KeyTable, Values, Workload};
+
+mod pipeline_view;
 use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
@@ -221,6 +223,8 @@ struct Observers {
     apps: Vec<Option<WindowedAggregator>>,
     /// The data table behind each producer's workload (`None` for synthetic ones).
     tables: Vec<Option<Rc<DataTable>>>,
+    /// Each IoT producer's sensor count (`None` for other workloads): its readings' values.
+    iot_devices: Vec<Option<u64>>,
     /// Each partition's dense index, by topic: its task number.
     task_slots: Vec<Vec<u32>>,
     /// Simulated time of the event being handled, ms (processing time for the applications).
@@ -309,6 +313,12 @@ impl Observer for Observers {
         }
     }
 
+    fn trigger_done(&mut self, group: GroupId) {
+        if let Some(Some(app)) = self.apps.get_mut(group.0 as usize) {
+            app.end_trigger();
+        }
+    }
+
     fn flush_store(&mut self, member: NodeId, group: GroupId) -> Vec<(u32, Record)> {
         let g = group.0 as usize;
         let slots = &self.task_slots;
@@ -365,10 +375,18 @@ impl Observer for Observers {
                     Payload::Taxi { fare_amount: fare_amount[row], trip_duration_s: trip_duration_s[row] }
                 }
                 Some(Values::Bids { bid, .. }) => Payload::Bid { bid: bid[row] },
-                None => Payload::None,
+                None => match self.iot_devices.get(producer).copied().flatten() {
+                    Some(devices) if app.dataflow.reads_fields() => {
+                        let (temperature_c, humidity_pct) =
+                            crate::workload::iot_reading(row as u64, devices, r.timestamp_ms);
+                        Payload::Iot { temperature_c, humidity_pct }
+                    }
+                    _ => Payload::None,
+                },
             };
+            let Some(value) = app.admit(&payload) else { continue };
             let timestamp_ms = if app.wall_clock { self.now_ms } else { r.timestamp_ms };
-            let outcome = app.process(task, r.record_id, key, timestamp_ms, payload);
+            let outcome = app.process(task, r.record_id, key, timestamp_ms, payload, value);
             if let Some(s) = store.as_mut().filter(|_| !outcome.is_late()) {
                 s.touched(partition, key);
             }
@@ -540,6 +558,7 @@ impl Simulation {
                 app.emit = w.emit;
                 app.wall_clock = w.timestamp_extractor == crate::scenario::TimestampExtractor::WallClock;
                 app.watermark = w.watermark();
+                app.dataflow = s.dataflow(g, "").expect("validated");
                 app
             }));
         }
@@ -582,6 +601,14 @@ impl Simulation {
                 ledger: Ledger::new(groups),
                 apps,
                 tables,
+                iot_devices: s
+                    .producers
+                    .iter()
+                    .map(|p| match p.workload {
+                        WorkloadSpec::Iot { devices, .. } => Some(u64::from(devices)),
+                        _ => None,
+                    })
+                    .collect(),
                 task_slots: slots,
                 now_ms: 0,
                 processed_by_group: vec![0; groups],
@@ -1232,6 +1259,8 @@ impl Simulation {
             Aggregation::HighestBid => (false, true),
             Aggregation::Count => (false, false),
         };
+        let spec = self.valid.scenario.consumer_groups.iter().find(|g| g.group_id == group_id);
+        let custom = spec.is_some_and(|g| g.aggregate.is_some());
         let mut out: Vec<WindowReport> = app
             .all_windows()
             .map(|(key, w)| WindowReport {
@@ -1244,6 +1273,8 @@ impl Simulation {
                 trip_duration_s_avg: taxi.then(|| w.trip_duration_s_avg()),
                 bid_max: if bids { w.max_bid.map(|b| b.bid) } else { None },
                 bidder: if bids { w.max_bid.map(|b| self.bidder(b.record_id).to_string()) } else { None },
+                value: custom.then(|| w.value(app.dataflow.function)).flatten(),
+                top: w.acc.top().to_vec(),
             })
             .collect();
         out.sort_by(|a, b| (&a.key, a.start_ms).cmp(&(&b.key, b.start_ms)));
@@ -2020,6 +2051,14 @@ impl Simulation {
                 .filter(|_| opts.window_keys > 0)
                 .find(|g| self.windows(&g.group_id).is_some())
                 .and_then(|g| self.store_view(&g.group_id)),
+            pipeline: self
+                .valid
+                .scenario
+                .consumer_groups
+                .iter()
+                .filter(|_| opts.window_keys > 0)
+                .find(|g| self.windows(&g.group_id).is_some())
+                .and_then(|g| self.pipeline_view(&g.group_id, 16)),
         }
     }
 
@@ -2441,6 +2480,7 @@ impl Simulation {
             store_restores: store.map_or(0, |s| s.restores_total),
             store_restored_records: store.map_or(0, |s| s.restored_records),
             changelog_written: store.map_or(0, |s| s.written),
+            pipeline: windowed.and_then(|g| self.pipeline_report(&g.group_id)),
             dedupe: self.dedupe_report(),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),

@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub dedupe: Option<crate::report::DedupeReport>,
     /// The first windowed group's store, if a changelog topic backs it.
     pub store: Option<StoreView>,
+    /// The first windowed group's pipeline, when window rows are asked for.
+    pub pipeline: Option<PipelineView>,
 }
 
 /// A window store backed by a changelog topic: each task's owner, the restores, and the
@@ -396,4 +398,52 @@ pub struct TransactionView {
 pub struct TraceLine {
     pub time_ms: u64,
     pub line: String,
+}
+
+/// A windowed group's pipeline, drawn as its steps, with its sink table and alerts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PipelineView {
+    pub report: crate::report::PipelineReport,
+    /// Source, parse, each filter and map, key, window, aggregate, emit, sink, output topic.
+    pub steps: Vec<StepView>,
+    /// The sink table's latest written rows (closed windows only in append mode).
+    pub sink_rows: Vec<SinkRow>,
+    /// The latest alerts, newest first.
+    pub alerts: Vec<AlertView>,
+}
+
+/// One step of a pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepView {
+    /// `source`, `parse`, `filter`, `map`, `key`, `window`, `aggregate`, `emit`, `sink`, `topic`.
+    pub kind: &'static str,
+    /// `filter: fare_amount > 0`.
+    pub title: String,
+    /// Its count in words: `118 dropped`.
+    pub detail: String,
+}
+
+/// A row of a sink table: key and window → the aggregate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SinkRow {
+    pub key: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub count: u64,
+    /// The aggregate's value, formatted (`24.13`; `9.00, 7.50` for `top_n`).
+    pub value: String,
+    /// The window has closed: the row will not change.
+    pub is_final: bool,
+}
+
+/// An alert: a key's value rose above the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertView {
+    pub key: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub value: f64,
+    /// The record's event time and when it was processed, ms.
+    pub timestamp_ms: u64,
+    pub at_ms: u64,
 }

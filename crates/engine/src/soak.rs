@@ -8,7 +8,8 @@ use crate::command::{Command, TimedCommand};
 use crate::consumer::CommitMode;
 use crate::invariants::{InvariantChecker, Promises};
 use crate::scenario::{
-    ErrorsSpec, GroupSpec, OnFailure, ProducerSpec, Scenario, TopicSpec, WindowSpec, WindowType, WorkloadSpec,
+    AggregateSpec, ErrorsSpec, GroupSpec, OnFailure, OutputMode, ProducerSpec, Scenario, SinkSpec, StepSpec, TopicSpec,
+    WindowSpec, WindowType, WorkloadSpec,
 };
 use crate::sim::{LatencyModel, SimRng, SimTime};
 use crate::simulation::Simulation;
@@ -64,6 +65,8 @@ pub struct SoakRun {
     /// Records sent to the dead-letter queue, and records late for their windows.
     pub dead_lettered: u64,
     pub late: u64,
+    /// Records a filter step dropped before the windows.
+    pub filtered: u64,
     /// A seed whose window store has a changelog: task restores, and changelog records read.
     pub restores: Option<(u64, u64)>,
 }
@@ -371,6 +374,20 @@ fn random_group(
             on_failure: OnFailure::DeadLetter,
         }),
         dedupe: None,
+        // One seed in three filters out the cooler readings before the windows and averages the
+        // rest, so that the invariant also covers records a filter drops.
+        steps: if seed % 3 == 2 {
+            vec![StepSpec::Filter { field: "temperature_c".into(), op: crate::streams::CmpOp::Gt, value: 22.0 }]
+        } else {
+            vec![]
+        },
+        aggregate: (seed % 3 == 2).then(|| AggregateSpec {
+            function: crate::streams::AggregateFunction::Avg,
+            field: Some("temperature_c".into()),
+            n: None,
+            alert_above: Some(25.0),
+        }),
+        sink: (seed % 3 == 2).then_some(SinkSpec { output_mode: OutputMode::Update }),
     };
     let mut faults = vec![];
     let mut t = rng.range_inclusive(3_000, 10_000);
@@ -451,6 +468,7 @@ fn run_checked(seed: u64, scenario: &Scenario, options: SoakOptions, check: bool
         }),
         dead_lettered: sim.dead_letter_queue(crate::ids::GroupId(0)).len() as u64,
         late: sim.windows("g1").map_or(0, |w| w.late),
+        filtered: sim.windows("g1").map_or(0, |w| w.dataflow.filtered()),
         restores: sim.store("g1").map(|s| (s.restores_total, s.restored_records)),
     })
 }

@@ -99,6 +99,7 @@ fn every_exercise_of_the_course_parses() {
         ("watermark-idle-partition", include_bytes!("../../../static/exercises/watermark-idle-partition.json")),
         ("dead-letter-queue", include_bytes!("../../../static/exercises/dead-letter-queue.json")),
         ("state-restore", include_bytes!("../../../static/exercises/state-restore.json")),
+        ("output-modes", include_bytes!("../../../static/exercises/output-modes.json")),
     ];
     let listed: Vec<&str> = course.modules.iter().flat_map(|m| m.exercises.iter().map(String::as_str)).collect();
     assert_eq!(listed, files.iter().map(|(id, _)| *id).collect::<Vec<_>>());

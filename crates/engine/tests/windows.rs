@@ -33,7 +33,8 @@ fn closed_windows(app: &WindowedAggregator) -> Vec<(u32, u64, u64, u64)> {
 /// Processes a record of `key` at `t` on task 0; record ids count up from 0.
 fn feed(app: &mut WindowedAggregator, key: u32, t: u64) -> Outcome {
     let id = app.accepted + app.late;
-    app.process(0, RecordId(id), KeyId(key), t, Payload::None)
+    // The sink's row count is another test's matter.
+    Outcome { rows: 0, ..app.process(0, RecordId(id), KeyId(key), t, Payload::None, 0.0) }
 }
 
 fn count_app(spec: Windows) -> WindowedAggregator {
@@ -55,21 +56,21 @@ fn time_windows_test_windows_for() {
     let hopping = Windows::hopping(12, 5, 0);
     assert_eq!(starts(hopping, 21), [10, 15, 20]);
     let mut app = count_app(hopping);
-    assert_eq!(feed(&mut app, 0, 21), Outcome { windows: 3, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 21), Outcome { windows: 3, skipped: 0, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(10, 22, 1), (15, 27, 1), (20, 32, 1)]);
 
     // Barely overlapping: size 6, advance 5, t = 7: only [5,11).
     let barely = Windows::hopping(6, 5, 0);
     assert_eq!(starts(barely, 7), [5]);
     let mut app = count_app(barely);
-    assert_eq!(feed(&mut app, 0, 7), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 7), Outcome { windows: 1, skipped: 0, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(5, 11, 1)]);
 
     // Tumbling size 12, t = 21: only [12,24).
     let tumbling = Windows::tumbling(12, 0);
     assert_eq!(starts(tumbling, 21), [12]);
     let mut app = count_app(tumbling);
-    assert_eq!(feed(&mut app, 0, 21), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 21), Outcome { windows: 1, skipped: 0, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(12, 24, 1)]);
 }
 
@@ -114,9 +115,9 @@ fn dsl_docs_hopping_and_tumbling_boundaries() {
     let mut app = count_app(Windows::tumbling(5 * MIN, MIN));
     feed(&mut app, 0, 0);
     feed(&mut app, 0, 6 * MIN - 1);
-    assert_eq!(feed(&mut app, 0, 4 * MIN), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 4 * MIN), Outcome { windows: 1, skipped: 0, rows: 0 });
     feed(&mut app, 0, 6 * MIN);
-    assert_eq!(feed(&mut app, 0, 4 * MIN), Outcome { windows: 0, skipped: 1 });
+    assert_eq!(feed(&mut app, 0, 4 * MIN), Outcome { windows: 0, skipped: 1, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(0, 5 * MIN, 2), (5 * MIN, 10 * MIN, 2)]);
     assert_eq!((app.accepted, app.late, app.skipped_windows), (4, 1, 1));
 
@@ -134,22 +135,22 @@ fn dsl_docs_hopping_and_tumbling_boundaries() {
 fn window_aggregate_drops_closed_windows_per_window() {
     let spec = Windows::hopping(10, 5, 90);
     let mut app = count_app(spec);
-    assert_eq!(feed(&mut app, 0, 100), Outcome { windows: 2, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 100), Outcome { windows: 2, skipped: 0, rows: 0 });
     // Close time 100 − 90 = 10: [0,10) (end 10, not > 10) skips them; 0 to 4 have no other window.
     for t in 0..5 {
-        assert_eq!(feed(&mut app, 0, t), Outcome { windows: 0, skipped: 1 }, "t = {t}");
+        assert_eq!(feed(&mut app, 0, t), Outcome { windows: 0, skipped: 1, rows: 0 }, "t = {t}");
     }
     // 5 and 6 are in [0,10) (skipped) and [5,15) (kept): "[k@5/15]" "+5", then "+5+6".
-    assert_eq!(feed(&mut app, 0, 5), Outcome { windows: 1, skipped: 1 });
-    assert_eq!(feed(&mut app, 0, 6), Outcome { windows: 1, skipped: 1 });
+    assert_eq!(feed(&mut app, 0, 5), Outcome { windows: 1, skipped: 1, rows: 0 });
+    assert_eq!(feed(&mut app, 0, 6), Outcome { windows: 1, skipped: 1, rows: 0 });
     let w515 = *app.windows_of(KeyId(0)).next().unwrap();
     assert_eq!((w515.start_ms, w515.end_ms, w515.count, w515.latest_ms), (5, 15, 2, 6));
     assert!(!app.is_closed(&w515), "close time 10 < 15");
     // "Window close time is 15 when timestamp is 105": [5,15) is final.
-    assert_eq!(feed(&mut app, 0, 105), Outcome { windows: 2, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 105), Outcome { windows: 2, skipped: 0, rows: 0 });
     let w515 = *app.windows_of(KeyId(0)).next().unwrap();
     assert!(app.is_closed(&w515));
-    assert_eq!(feed(&mut app, 0, 106), Outcome { windows: 2, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 106), Outcome { windows: 2, skipped: 0, rows: 0 });
 
     // Seven log lines / dropped-records: timestamps 0 to 6, window [0,10) each.
     assert_eq!(app.skipped_windows, 7);
@@ -170,9 +171,9 @@ fn window_aggregate_drops_closed_windows_per_window() {
 #[test]
 fn window_aggregate_drops_by_grace() {
     let mut app = count_app(Windows::tumbling(10, 90));
-    assert_eq!(feed(&mut app, 0, 200), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 200), Outcome { windows: 1, skipped: 0, rows: 0 });
     for t in [100, 101, 102, 103, 104, 105, 6] {
-        assert_eq!(feed(&mut app, 0, t), Outcome { windows: 0, skipped: 1 }, "t = {t}");
+        assert_eq!(feed(&mut app, 0, t), Outcome { windows: 0, skipped: 1, rows: 0 }, "t = {t}");
     }
     assert_eq!((app.skipped_windows, app.late, app.accepted), (7, 7, 1));
     let lateness: Vec<u64> = app.late_records.iter().map(|r| r.lateness_ms()).collect();
@@ -261,9 +262,9 @@ fn sliding_windows_drop_rule() {
     let mut app = count_app(Windows::sliding(10, 5));
     feed(&mut app, 0, 100);
     // Close time 95: the left window [85,95] ends at the close time and is still open.
-    assert_eq!(feed(&mut app, 0, 95), Outcome { windows: 2, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 95), Outcome { windows: 2, skipped: 0, rows: 0 });
     // 84 + 10 = 94 < 95: dropped whole.
-    assert_eq!(feed(&mut app, 0, 84), Outcome { windows: 0, skipped: 1 });
+    assert_eq!(feed(&mut app, 0, 84), Outcome { windows: 0, skipped: 1, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(85, 95, 1), (90, 100, 2), (96, 106, 1)]);
     assert_eq!((app.accepted, app.late, app.skipped_windows), (2, 1, 1));
     assert_eq!(app.late_records[0].lateness_ms(), 16);
@@ -285,10 +286,10 @@ fn sliding_windows_drop_rule() {
 fn session_windows_javadoc_example() {
     let mut app = count_app(Windows::session(5, 0));
     for t in [10, 12, 20] {
-        assert_eq!(feed(&mut app, 0, t), Outcome { windows: 1, skipped: 0 });
+        assert_eq!(feed(&mut app, 0, t), Outcome { windows: 1, skipped: 0, rows: 0 });
     }
     assert_eq!(windows_of(&app, 0), [(10, 12, 2), (20, 20, 1)]);
-    assert_eq!(feed(&mut app, 0, 16), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, 16), Outcome { windows: 1, skipped: 0, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(10, 20, 4)]);
     assert_eq!(app.window_count(), 1);
 }
@@ -323,7 +324,7 @@ fn session_window_aggregate_merges_and_extends() {
     feed(&mut app, 0, 0);
     feed(&mut app, 0, GAP + 1);
     assert_eq!(windows_of(&app, 0), [(0, 0, 1), (GAP + 1, GAP + 1, 1)]);
-    assert_eq!(feed(&mut app, 0, GAP / 2), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, 0, GAP / 2), Outcome { windows: 1, skipped: 0, rows: 0 });
     assert_eq!(windows_of(&app, 0), [(0, GAP + 1, 3)]);
 
     // Extend: a@0, a@100 → [0, 100], 2.
@@ -356,7 +357,7 @@ fn session_window_aggregate_late_drops() {
     let mut app = count_app(Windows::session(10, 0));
     feed(&mut app, on_time1, 0);
     feed(&mut app, dummy, 11);
-    assert_eq!(feed(&mut app, late1, 0), Outcome { windows: 0, skipped: 1 });
+    assert_eq!(feed(&mut app, late1, 0), Outcome { windows: 0, skipped: 1, rows: 0 });
     assert_eq!((app.skipped_windows, app.late, app.accepted), (1, 1, 2));
     let r = app.late_records[0];
     assert_eq!((r.key, r.timestamp_ms, r.stream_time_ms, r.lateness_ms()), (KeyId(late1), 0, 11, 11));
@@ -367,9 +368,9 @@ fn session_window_aggregate_late_drops() {
     let mut app = count_app(Windows::session(10, 1));
     feed(&mut app, on_time1, 0);
     feed(&mut app, dummy, 11);
-    assert_eq!(feed(&mut app, on_time2, 0), Outcome { windows: 1, skipped: 0 });
+    assert_eq!(feed(&mut app, on_time2, 0), Outcome { windows: 1, skipped: 0, rows: 0 });
     feed(&mut app, dummy, 12);
-    assert_eq!(feed(&mut app, late1, 0), Outcome { windows: 0, skipped: 1 });
+    assert_eq!(feed(&mut app, late1, 0), Outcome { windows: 0, skipped: 1, rows: 0 });
     assert_eq!(app.skipped_windows, 1, "dropped-records-total 1.0");
     assert_eq!((app.late, app.accepted), (1, 4));
     assert_eq!(windows_of(&app, on_time2), [(0, 0, 1)]);
@@ -382,8 +383,8 @@ fn session_window_aggregate_late_drops() {
     feed(&mut app, 0, 0);
     feed(&mut app, 0, 11);
     assert_eq!(windows_of(&app, 0), [(0, 0, 1), (11, 11, 1)]);
-    assert_eq!(feed(&mut app, 0, 0), Outcome { windows: 0, skipped: 1 }, "[0,0] ends before 1");
-    assert_eq!(feed(&mut app, 0, 1), Outcome { windows: 1, skipped: 0 }, "merges into [0,11]");
+    assert_eq!(feed(&mut app, 0, 0), Outcome { windows: 0, skipped: 1, rows: 0 }, "[0,0] ends before 1");
+    assert_eq!(feed(&mut app, 0, 1), Outcome { windows: 1, skipped: 0, rows: 0 }, "merges into [0,11]");
     assert_eq!(windows_of(&app, 0), [(0, 11, 3)]);
 }
 
@@ -446,7 +447,10 @@ struct Rec {
 /// Feeds `recs` in order to a fresh aggregator; each record's id is its `id`.
 fn run(spec: Windows, tasks: u32, recs: &[Rec]) -> (WindowedAggregator, Vec<Outcome>) {
     let mut app = WindowedAggregator::new(spec, Aggregation::Count, tasks as usize);
-    let outcomes = recs.iter().map(|r| app.process(r.task, RecordId(r.id), KeyId(r.key), r.t, Payload::None)).collect();
+    let outcomes = recs
+        .iter()
+        .map(|r| Outcome { rows: 0, ..app.process(r.task, RecordId(r.id), KeyId(r.key), r.t, Payload::None, 0.0) })
+        .collect();
     (app, outcomes)
 }
 
@@ -486,7 +490,7 @@ fn reference_time_windows(spec: Windows, recs: &[Rec]) -> (Vec<Outcome>, BTreeMa
             let st = stream_time.entry(r.task).or_insert(-1);
             *st = (*st).max(r.t as i64);
             let close = *st - grace_ms as i64;
-            let mut out = Outcome { windows: 0, skipped: 0 };
+            let mut out = Outcome { windows: 0, skipped: 0, rows: 0 };
             let mut s = 0;
             while s <= r.t {
                 if r.t < s + size_ms {

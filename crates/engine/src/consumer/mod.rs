@@ -1427,6 +1427,9 @@ impl Consumer {
                 ctx.processed(self.group, s.partition, s.base_offset, &self.processing[s.start..s.start + n]);
             }
         }
+        if done > 0 {
+            ctx.trigger_done(self.group);
+        }
         self.processing.clear();
         self.segments.clear();
     }

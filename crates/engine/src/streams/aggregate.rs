@@ -21,6 +21,7 @@
 //! Kafka copies a neighbouring window's aggregate. The two differ only when a record was kept
 //! by some of its windows and dropped by others.
 
+use super::pipeline::{row_of, Acc, Dataflow};
 use super::windows::{EmitStrategy, WatermarkSpec, Windows};
 use crate::ids::{KeyId, RecordId};
 use serde::Serialize;
@@ -50,6 +51,7 @@ pub struct TopBid {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Payload {
     None,
+    Iot { temperature_c: f64, humidity_pct: f64 },
     Taxi { fare_amount: f64, trip_duration_s: f64 },
     Bid { bid: f64 },
 }
@@ -69,10 +71,15 @@ pub struct WindowAggregate {
     pub max_bid: Option<TopBid>,
     /// The task (partition) whose stream time closes this window.
     pub task: u32,
+    /// The last trigger (a member's processed batch) that changed it: a sink in update mode
+    /// writes it once per trigger.
+    pub trigger: u32,
+    /// The group's aggregate function over its field.
+    pub acc: Acc,
 }
 
 impl WindowAggregate {
-    fn empty(start_ms: u64, end_ms: u64, task: u32) -> Self {
+    fn empty(start_ms: u64, end_ms: u64, task: u32, acc: Acc) -> Self {
         WindowAggregate {
             start_ms,
             end_ms,
@@ -82,7 +89,20 @@ impl WindowAggregate {
             sum_trip_duration_s: 0.0,
             max_bid: None,
             task,
+            trigger: u32::MAX,
+            acc,
         }
+    }
+
+    /// The aggregate function's value (`None` while empty; the mean for `avg`).
+    pub fn value(&self, function: super::pipeline::AggregateFunction) -> Option<f64> {
+        let v = self.acc.value(self.count)?;
+        Some(if function == super::pipeline::AggregateFunction::Avg { v / self.count as f64 } else { v })
+    }
+
+    /// Marks it changed by trigger `trigger`; 1 if that is the trigger's first change of it.
+    fn touch(&mut self, trigger: u32) -> u32 {
+        u32::from(std::mem::replace(&mut self.trigger, trigger) != trigger)
     }
 
     /// Mean `fare_amount` of the window's trips, in dollars (0 for a window with no trips).
@@ -98,8 +118,9 @@ impl WindowAggregate {
     fn add(&mut self, r: &Contribution) {
         self.count += 1;
         self.latest_ms = if self.count == 1 { r.timestamp_ms } else { self.latest_ms.max(r.timestamp_ms) };
+        self.acc.add(r.timestamp_ms, r.value);
         match r.payload {
-            Payload::None => {}
+            Payload::None | Payload::Iot { .. } => {}
             Payload::Taxi { fare_amount, trip_duration_s } => {
                 self.sum_fare_amount += fare_amount;
                 self.sum_trip_duration_s += trip_duration_s;
@@ -128,6 +149,7 @@ impl WindowAggregate {
         self.count += other.count;
         self.sum_fare_amount += other.sum_fare_amount;
         self.sum_trip_duration_s += other.sum_trip_duration_s;
+        self.acc.merge(&other.acc);
         if let Some(b) = other.max_bid {
             self.offer_bid(b);
         }
@@ -142,6 +164,10 @@ struct Contribution {
     record_id: RecordId,
     timestamp_ms: u64,
     payload: Payload,
+    /// The aggregate function's input: the record's field after the steps.
+    value: f64,
+    /// The trigger processing it.
+    trigger: u32,
 }
 
 /// A record no window took: its key, event time, and the stream time of its task when it came.
@@ -168,6 +194,9 @@ pub struct Outcome {
     pub windows: u32,
     /// Windows that had closed and skipped it (Kafka's `dropped-records`, one per window).
     pub skipped: u32,
+    /// Windows it changed that this trigger had not changed yet: rows an update-mode sink
+    /// writes.
+    pub rows: u32,
 }
 
 impl Outcome {
@@ -191,7 +220,26 @@ struct KeyState {
     /// Sliding windows only: the records taken, by timestamp then arrival, while a new window
     /// could still hold them.
     records: BTreeMap<(u64, u64), Contribution>,
+    /// Whether the key's value was above the alert threshold after its last record.
+    above: bool,
 }
+
+/// An alert: a key's value rose above the threshold with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Alert {
+    pub key: KeyId,
+    /// The window whose value crossed: the record's latest window (its left window
+    /// `[t − d, t]` for sliding windows: the moving value at the record's time).
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub value: f64,
+    /// The record's event time and the processing time, ms.
+    pub timestamp_ms: u64,
+    pub at_ms: u64,
+}
+
+/// The most alerts kept for display (the latest).
+const ALERTS_KEPT: usize = 200;
 
 /// The window state of one application: every key's windows, each task's stream time, and the
 /// late output. State survives rebalances, as Kafka Streams restores a task's store from its
@@ -208,6 +256,8 @@ pub struct WindowedAggregator {
     /// The Flink / Beam-style watermark shown beside stream time (default: out-of-orderness
     /// equal to the grace, no idleness).
     pub watermark: WatermarkSpec,
+    /// The steps before the windows and the aggregate function over a field.
+    pub dataflow: Dataflow,
     /// Per key, indexed by `KeyId`.
     keys: Vec<KeyState>,
     window_count: usize,
@@ -241,6 +291,15 @@ pub struct WindowedAggregator {
     /// The latest records (at most 400): processing time, event time (ms) and whether late.
     pub recent: std::collections::VecDeque<(u64, u64, bool)>,
     arrivals: u64,
+    /// Alerts raised (the dataflow's `alert_above`), and the latest 200 of them.
+    pub alerts: u64,
+    pub alert_records: std::collections::VecDeque<Alert>,
+    /// Triggers so far: each member's processed batch ends one (Spark's micro-batch).
+    pub triggers: u32,
+    /// Rows a sink in update mode has written: each window once per trigger that changed it.
+    pub update_writes: u64,
+    /// Rows a sink in complete mode has written: every window at every trigger.
+    pub complete_writes: u64,
 }
 
 impl WindowedAggregator {
@@ -269,7 +328,25 @@ impl WindowedAggregator {
             now_ms: 0,
             recent: std::collections::VecDeque::new(),
             arrivals: 0,
+            dataflow: Dataflow::counting(&[]),
+            alerts: 0,
+            alert_records: std::collections::VecDeque::new(),
+            triggers: 0,
+            update_writes: 0,
+            complete_writes: 0,
         }
+    }
+
+    /// Runs the dataflow's steps on a record's payload: its aggregate input value, or `None`
+    /// when a filter dropped it.
+    pub fn admit(&mut self, payload: &Payload) -> Option<f64> {
+        self.dataflow.apply(&mut row_of(payload))
+    }
+
+    /// Ends a trigger (a member's processed batch): a complete-mode sink writes every window.
+    pub fn end_trigger(&mut self) {
+        self.complete_writes += self.window_count as u64;
+        self.triggers = self.triggers.wrapping_add(1) % (u32::MAX - 1);
     }
 
     /// Notes that task `task` had records processed at `now_ms` (processing time), for idleness.
@@ -300,6 +377,7 @@ impl WindowedAggregator {
         key: KeyId,
         timestamp_ms: u64,
         payload: Payload,
+        value: f64,
     ) -> Outcome {
         let t = task as usize;
         if t >= self.stream_time_ms.len() {
@@ -312,18 +390,22 @@ impl WindowedAggregator {
             self.keys.resize_with(k + 1, KeyState::default);
         }
         self.arrivals += 1;
-        let r = Contribution { record_id, timestamp_ms, payload };
+        let r = Contribution { record_id, timestamp_ms, payload, value, trigger: self.triggers };
         let spec = self.spec;
+        let acc = self.dataflow.acc();
         let state = &mut self.keys[k];
+        let at = At { task, stream_time, acc };
         let (outcome, created, forwarded) = match spec {
-            Windows::Time { size_ms, .. } => time_windows(&spec, state, size_ms, &r, task, stream_time),
+            Windows::Time { size_ms, .. } => time_windows(&spec, state, size_ms, &r, at),
             Windows::Sliding { time_difference_ms, .. } => {
-                sliding_windows(&spec, state, time_difference_ms, &r, self.arrivals, task, stream_time)
+                sliding_windows(&spec, state, time_difference_ms, &r, self.arrivals, at)
             }
-            Windows::Session { inactivity_gap_ms, .. } => {
-                session_windows(&spec, state, inactivity_gap_ms, &r, task, stream_time)
-            }
+            Windows::Session { inactivity_gap_ms, .. } => session_windows(&spec, state, inactivity_gap_ms, &r, at),
         };
+        self.update_writes += u64::from(outcome.rows);
+        if let Some(threshold) = self.dataflow.alert_above.filter(|_| outcome.windows > 0) {
+            self.check_alert(k, &r, threshold);
+        }
         self.window_count = (self.window_count as isize + created) as usize;
         self.forwarded += forwarded;
         self.placements += u64::from(outcome.windows);
@@ -341,6 +423,31 @@ impl WindowedAggregator {
             self.accepted += 1;
         }
         outcome
+    }
+
+    /// Raises an alert when the value of the record's latest window is above `threshold` and
+    /// the key's was not after its last record.
+    fn check_alert(&mut self, k: usize, r: &Contribution, threshold: f64) {
+        let t = r.timestamp_ms;
+        let state = &self.keys[k];
+        let window = match self.spec {
+            Windows::Sliding { time_difference_ms, .. } => state.windows.get(&t.saturating_sub(time_difference_ms)),
+            Windows::Time { .. } => state.windows.range(..=t).next_back().map(|(_, w)| w).filter(|w| w.end_ms > t),
+            Windows::Session { .. } => state.windows.range(..=t).next_back().map(|(_, w)| w).filter(|w| w.end_ms >= t),
+        };
+        let Some(w) = window else { return };
+        let Some(value) = w.value(self.dataflow.function) else { return };
+        let above = value > threshold;
+        let (start_ms, end_ms) = (w.start_ms, w.end_ms);
+        if above && !self.keys[k].above {
+            self.alerts += 1;
+            if self.alert_records.len() == ALERTS_KEPT {
+                self.alert_records.pop_front();
+            }
+            let key = KeyId(k as u32);
+            self.alert_records.push_back(Alert { key, start_ms, end_ms, value, timestamp_ms: t, at_ms: self.now_ms });
+        }
+        self.keys[k].above = above;
     }
 
     /// Whether `window` has closed: its task's stream time has passed the window's close.
@@ -378,10 +485,10 @@ impl WindowedAggregator {
         self.window_count
     }
 
-    /// Records this aggregation has been given: taken, late, without a key, dead-lettered, or
-    /// processed by a member that no longer owned the task.
+    /// Records this aggregation has been given: taken, late, without a key, dead-lettered,
+    /// dropped by a filter step, or processed by a member that no longer owned the task.
     pub fn records_seen(&self) -> u64 {
-        self.accepted + self.late + self.no_key + self.dead_lettered + self.not_owner
+        self.accepted + self.late + self.no_key + self.dead_lettered + self.not_owner + self.dataflow.filtered()
     }
 
     /// Key `key`'s windows of task `task` that can still change (not closed at the task's
@@ -469,16 +576,24 @@ impl WindowedAggregator {
     }
 }
 
+/// Where a record is placed: its task, the task's stream time, and a new window's empty
+/// accumulator.
+#[derive(Clone, Copy)]
+struct At {
+    task: u32,
+    stream_time: u64,
+    acc: Acc,
+}
+
 /// `KStreamWindowAggregate`: every window of `windowsFor(t)` that is still open takes it.
 fn time_windows(
     spec: &Windows,
     state: &mut KeyState,
     size_ms: u64,
     r: &Contribution,
-    task: u32,
-    stream_time: u64,
+    At { task, stream_time, acc }: At,
 ) -> (Outcome, isize, u64) {
-    let mut out = Outcome { windows: 0, skipped: 0 };
+    let mut out = Outcome { windows: 0, skipped: 0, rows: 0 };
     let mut created = 0;
     for start in spec.windows_for(r.timestamp_ms) {
         let end = start + size_ms;
@@ -489,16 +604,19 @@ fn time_windows(
         // Records mostly come in time order: the key's latest window first, without a search.
         if let Some(mut latest) = state.windows.last_entry() {
             if *latest.key() == start {
-                latest.get_mut().add(r);
+                let w = latest.get_mut();
+                w.add(r);
+                out.rows += w.touch(r.trigger);
                 out.windows += 1;
                 continue;
             }
         }
         let w = state.windows.entry(start).or_insert_with(|| {
             created += 1;
-            WindowAggregate::empty(start, end, task)
+            WindowAggregate::empty(start, end, task, acc)
         });
         w.add(r);
+        out.rows += w.touch(r.trigger);
         out.windows += 1;
     }
     (out, created, u64::from(out.windows))
@@ -512,11 +630,10 @@ fn sliding_windows(
     d: u64,
     r: &Contribution,
     arrival: u64,
-    task: u32,
-    stream_time: u64,
+    At { task, stream_time, acc }: At,
 ) -> (Outcome, isize, u64) {
     let t = r.timestamp_ms;
-    let mut out = Outcome { windows: 0, skipped: 0 };
+    let mut out = Outcome { windows: 0, skipped: 0, rows: 0 };
     if !spec.accepts(t.saturating_add(d), stream_time) {
         out.skipped = 1;
         return (out, 0, 0);
@@ -526,13 +643,14 @@ fn sliding_windows(
     for w in state.windows.range_mut(t.saturating_sub(d)..=t).map(|(_, w)| w) {
         if spec.accepts(w.end_ms, stream_time) {
             w.add(r);
+            out.rows += w.touch(r.trigger);
             out.windows += 1;
         } else {
             out.skipped += 1;
         }
     }
     let fold = |records: &BTreeMap<(u64, u64), Contribution>, start: u64, end: u64| {
-        let mut w = WindowAggregate::empty(start, end, task);
+        let mut w = WindowAggregate::empty(start, end, task, acc);
         for c in records.range((start, 0)..=(end, u64::MAX)).map(|(_, c)| c) {
             w.add(c);
         }
@@ -569,7 +687,9 @@ fn sliding_windows(
         }
     }
     let mut new_right = 0;
-    for w in new_windows {
+    for mut w in new_windows {
+        w.trigger = u32::MAX;
+        out.rows += w.touch(r.trigger);
         if w.start_ms <= t {
             out.windows += 1;
         } else {
@@ -600,8 +720,7 @@ fn session_windows(
     state: &mut KeyState,
     gap: u64,
     r: &Contribution,
-    task: u32,
-    stream_time: u64,
+    At { task, stream_time, acc }: At,
 ) -> (Outcome, isize, u64) {
     let t = r.timestamp_ms;
     // Sessions are disjoint and ordered, so those with end ≥ t − gap among the starts ≤ t + gap
@@ -617,17 +736,19 @@ fn session_windows(
         end = end.max(w.end_ms);
     }
     if !spec.accepts(end, stream_time) {
-        return (Outcome { windows: 0, skipped: 1 }, 0, 0);
+        return (Outcome { windows: 0, skipped: 1, rows: 0 }, 0, 0);
     }
-    let mut session = WindowAggregate::empty(t, t, task);
+    let mut session = WindowAggregate::empty(t, t, task, acc);
     for s in &merged_starts {
         let old = state.windows.remove(s).expect("found above");
         session.merge(&old);
     }
     session.add(r);
+    session.trigger = u32::MAX;
+    let rows = session.touch(r.trigger);
     state.windows.insert(start, session);
     let merged = merged_starts.len();
-    (Outcome { windows: 1, skipped: 0 }, 1 - merged as isize, 1 + merged as u64)
+    (Outcome { windows: 1, skipped: 0, rows }, 1 - merged as isize, 1 + merged as u64)
 }
 
 #[cfg(test)]
@@ -639,7 +760,7 @@ mod tests {
     }
 
     fn feed(w: &mut WindowedAggregator, key: u32, times: &[u64]) -> Vec<bool> {
-        times.iter().map(|&t| !w.process(0, RecordId(t), KeyId(key), t, Payload::None).is_late()).collect()
+        times.iter().map(|&t| !w.process(0, RecordId(t), KeyId(key), t, Payload::None, 0.0).is_late()).collect()
     }
 
     #[test]
@@ -651,7 +772,7 @@ mod tests {
         assert_eq!(counts(&w, 0), [(0, 10, 2), (10, 20, 2)]);
         assert!(w.is_closed(w.windows_of(KeyId(0)).next().unwrap()));
         // Another task has its own stream time.
-        w.process(1, RecordId(5), KeyId(1), 2, Payload::None);
+        w.process(1, RecordId(5), KeyId(1), 2, Payload::None, 0.0);
         assert_eq!(w.stream_times().collect::<Vec<_>>(), [(0, 15), (1, 2)]);
         assert_eq!(w.window_count(), 3);
     }
@@ -665,7 +786,7 @@ mod tests {
         let committed = w.open_windows(KeyId(0), 0);
         assert_eq!(committed.iter().map(|a| (a.start_ms, a.count)).collect::<Vec<_>>(), [(10, 1)]);
         feed(&mut w, 0, &[15, 21]);
-        w.process(1, RecordId(99), KeyId(1), 5, Payload::None);
+        w.process(1, RecordId(99), KeyId(1), 5, Payload::None, 0.0);
         assert_eq!(w.restore_task(0, Some(12), [(KeyId(0), committed.as_slice())]), 1);
         assert_eq!(counts(&w, 0), [(0, 10, 2), (10, 20, 1)]);
         assert_eq!(counts(&w, 1), [(0, 10, 1)]);
@@ -682,9 +803,9 @@ mod tests {
     fn highest_bid_ties_go_to_the_earliest_event_time() {
         let mut w = WindowedAggregator::new(Windows::tumbling(100, 1000), Aggregation::HighestBid, 1);
         let k = KeyId(0);
-        w.process(0, RecordId(0), k, 50, Payload::Bid { bid: 10.0 });
-        w.process(0, RecordId(1), k, 20, Payload::Bid { bid: 10.0 });
-        w.process(0, RecordId(2), k, 10, Payload::Bid { bid: 9.0 });
+        w.process(0, RecordId(0), k, 50, Payload::Bid { bid: 10.0 }, 0.0);
+        w.process(0, RecordId(1), k, 20, Payload::Bid { bid: 10.0 }, 0.0);
+        w.process(0, RecordId(2), k, 10, Payload::Bid { bid: 9.0 }, 0.0);
         let agg = w.windows_of(k).next().unwrap();
         let top = agg.max_bid.expect("a bid");
         assert_eq!((top.bid, top.timestamp_ms, top.record_id), (10.0, 20, RecordId(1)));
@@ -696,12 +817,47 @@ mod tests {
         let mut w = WindowedAggregator::new(Windows::session(5, 100), Aggregation::TaxiTrips, 1);
         let k = KeyId(0);
         let trip = |f| Payload::Taxi { fare_amount: f, trip_duration_s: 60.0 };
-        w.process(0, RecordId(0), k, 10, trip(10.0));
-        w.process(0, RecordId(1), k, 20, trip(20.0));
+        w.process(0, RecordId(0), k, 10, trip(10.0), 0.0);
+        w.process(0, RecordId(1), k, 20, trip(20.0), 0.0);
         assert_eq!(w.window_count(), 2);
-        w.process(0, RecordId(2), k, 15, trip(30.0));
+        w.process(0, RecordId(2), k, 15, trip(30.0), 0.0);
         assert_eq!(w.window_count(), 1);
         let s = w.windows_of(k).next().unwrap();
         assert_eq!((s.start_ms, s.end_ms, s.count, s.fare_amount_avg(), s.latest_ms), (10, 20, 3, 20.0, 20));
+    }
+
+    #[test]
+    fn sink_writes_per_output_mode_count_triggers() {
+        let mut w = WindowedAggregator::new(Windows::tumbling(10, 0), Aggregation::Count, 1);
+        // Trigger 1: three records in [0,10), one in [10,20). Trigger 2: one more in [10,20)
+        // and one in [20,30). Trigger 3: nothing changes.
+        feed(&mut w, 0, &[1, 2, 3, 11]);
+        w.end_trigger();
+        feed(&mut w, 0, &[12, 21]);
+        w.end_trigger();
+        w.end_trigger();
+        // Update: [0,10) and [10,20) in trigger 1; [10,20) and [20,30) in trigger 2.
+        assert_eq!(w.update_writes, 4);
+        // Complete: the whole table each time: 2, then 3, then 3.
+        assert_eq!(w.complete_writes, 8);
+        assert_eq!(w.triggers, 3);
+    }
+
+    #[test]
+    fn an_alert_fires_when_the_moving_average_rises_above_the_threshold() {
+        use crate::streams::pipeline::AggregateFunction;
+        let mut w = WindowedAggregator::new(Windows::sliding(10, 100), Aggregation::Count, 1);
+        w.dataflow.function = AggregateFunction::Avg;
+        w.dataflow.alert_above = Some(20.0);
+        let k = KeyId(0);
+        let temps = [(0, 18.0), (5, 21.0), (8, 24.0), (12, 25.0), (30, 15.0), (33, 30.0)];
+        for (i, &(t, v)) in temps.iter().enumerate() {
+            w.process(0, RecordId(i as u64), k, t, Payload::None, v);
+        }
+        // Averages of the left windows ([0, 10] near the epoch, then [t - 10, t]): 18, 19.5,
+        // 21 (alert), 23.33, 15 (below), 22.5 (alert).
+        let got: Vec<(u64, u64, f64)> = w.alert_records.iter().map(|a| (a.start_ms, a.end_ms, a.value)).collect();
+        assert_eq!(got, [(0, 10, 21.0), (23, 33, 22.5)]);
+        assert_eq!(w.alerts, 2);
     }
 }

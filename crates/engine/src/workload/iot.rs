@@ -55,6 +55,32 @@ impl IotWorkload {
     }
 }
 
+/// The reading of the `k`-th record of a run with `devices` sensors, taken at `timestamp_ms`:
+/// temperature (°C, 2 decimals) and relative humidity (%, 1 decimal). Each sensor has its own
+/// base (20 to 24 °C) and a daily-cycle-like swing of ±4 °C with a 90 s period, shifted per
+/// sensor, plus ±0.5 °C of noise: a moving average rises above 25 °C on some sensors, now and
+/// then. Plain arithmetic only, so that it is the same natively and in wasm.
+pub fn reading(k: u64, devices: u64, timestamp_ms: u64) -> (f64, f64) {
+    let device = k % devices.max(1);
+    let h = (k.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    const PERIOD_MS: u64 = 90_000;
+    let phase = (timestamp_ms % PERIOD_MS + device * PERIOD_MS / devices.max(1)) % PERIOD_MS;
+    // A triangle wave from -1 to 1 and back over the period.
+    let x = phase as f64 / PERIOD_MS as f64;
+    let wave = 1.0 - 4.0 * (x - 0.5).abs();
+    let noise = ((h >> 20) % 100) as f64 / 100.0 - 0.5;
+    let hundredths = ((20 + device % 5) as f64 * 100.0 + wave * 400.0 + noise * 100.0).round();
+    let humidity = (30 + (h >> 50) % 40) as f64 + ((h >> 8) % 10) as f64 / 10.0;
+    (hundredths / 100.0, humidity)
+}
+
+impl IotWorkload {
+    /// How many sensors take turns.
+    pub fn devices(&self) -> u64 {
+        self.devices.len() as u64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +103,14 @@ mod tests {
         let w = IotWorkload::new(&mut keys, 2, 1000, Some(6)).with_delays(Some(3), 800);
         let got: Vec<(u64, u64)> = (0..).map_while(|k| w.record(k)).map(|(at, e)| (at, e.timestamp_ms)).collect();
         assert_eq!(got, [(0, 0), (500, 500), (1000, 200), (1500, 1500), (2000, 2000), (2500, 1700)]);
+    }
+
+    #[test]
+    fn readings_swing_around_each_sensors_base() {
+        let temps: Vec<f64> = (0..12 * 90).filter(|k| k % 12 == 4).map(|k| reading(k, 12, k * 1000 / 12).0).collect();
+        let (lo, hi) = temps.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        // Sensor 4: base 24 °C, ±4 °C swing, ±0.5 °C noise.
+        assert!((19.5..21.0).contains(&lo) && (27.0..=28.5).contains(&hi), "{lo} {hi}");
+        assert_eq!(reading(5, 12, 1234), reading(5, 12, 1234));
     }
 }

@@ -5,7 +5,7 @@
 mod iot;
 pub mod table;
 
-pub use iot::IotWorkload;
+pub use iot::{reading as iot_reading, IotWorkload};
 pub use table::{DataTable, DeadLetter, Values};
 
 use crate::producer::partitioner::murmur2;
@@ -213,15 +213,14 @@ impl Workload {
         // A fixed scramble of the index: the same bytes natively and in wasm.
         let h = (k.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let _ = match self {
-            Workload::Iot(_) => write!(
-                out,
-                "{key}{{\"device\":\"{key}\",\"ts\":{},\"temperature_c\":{}.{:02},\"humidity_pct\":{}.{}}}",
-                e.timestamp_ms,
-                15 + (h >> 40) % 15,
-                (h >> 20) % 100,
-                30 + (h >> 50) % 40,
-                (h >> 8) % 10
-            ),
+            Workload::Iot(w) => {
+                let (temperature_c, humidity_pct) = iot::reading(k, w.devices(), e.timestamp_ms);
+                write!(
+                    out,
+                    "{key}{{\"device\":\"{key}\",\"ts\":{},\"temperature_c\":{temperature_c:.2},\"humidity_pct\":{humidity_pct:.1}}}",
+                    e.timestamp_ms,
+                )
+            }
             Workload::Table(w) => {
                 let i = k as usize;
                 let ts = table::format_naive_ms(e.timestamp_ms);
