@@ -2198,7 +2198,15 @@ impl Simulation {
 
     fn window_cell(&self, app: &WindowedAggregator, w: &WindowAggregate) -> WindowCell {
         let top = w.max_bid.map(|b| (b.bid, self.bidder(b.record_id)));
-        WindowCell {
+        // The group's own aggregate function, when it has one beyond the count.
+        let function = app.dataflow.function;
+        let value = (function != crate::streams::AggregateFunction::Count).then(|| match function {
+            crate::streams::AggregateFunction::TopN => {
+                w.acc.top().iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(", ")
+            }
+            f => w.value(f).map_or("–".to_string(), |v| format!("{v:.2}")),
+        });
+        let mut cell = WindowCell {
             start_ms: w.start_ms,
             end_ms: w.end_ms,
             count: w.count,
@@ -2226,7 +2234,14 @@ impl Simulation {
                     None => String::new(),
                 },
             },
+        };
+        if let Some(v) = value {
+            cell.summary = format!("{} · {} {v}", cell.summary, app.dataflow.describe());
+            if app.aggregation == Aggregation::Count {
+                cell.detail = v;
+            }
         }
+        cell
     }
 
     fn windows_view(&self, group_id: &str, keys: usize, per_key: usize) -> WindowsView {
@@ -2412,8 +2427,7 @@ impl Simulation {
         let windowed = self.valid.scenario.consumer_groups.iter().find(|g| self.windows(&g.group_id).is_some());
         let app = windowed.and_then(|g| self.windows(&g.group_id));
         let store = windowed.and_then(|g| self.store(&g.group_id));
-        let windows_records = app.map_or(0, |a| a.all_windows().map(|(_, w)| w.count).sum::<u64>());
-        let windows_closed = app.map_or(0, |a| a.all_windows().filter(|(_, w)| a.is_closed(w)).count() as u64);
+        let (windows_records, windows_closed) = app.map_or((0, 0), pipeline_view::window_totals);
         let topics = self
             .valid
             .scenario
@@ -2480,7 +2494,7 @@ impl Simulation {
             store_restores: store.map_or(0, |s| s.restores_total),
             store_restored_records: store.map_or(0, |s| s.restored_records),
             changelog_written: store.map_or(0, |s| s.written),
-            pipeline: windowed.and_then(|g| self.pipeline_report(&g.group_id)),
+            pipeline: windowed.and_then(|g| self.pipeline_report_with(&g.group_id, windows_closed)),
             dedupe: self.dedupe_report(),
             dead_letters: self.dead_letters(),
             drained: self.is_drained(),

@@ -28,12 +28,23 @@ pub(crate) fn describe_windows(w: &Windows) -> String {
     format!("{what}, grace {}", span(w.grace_ms()))
 }
 
+/// Σ of the windows' record counts, and the windows closed: one walk over every window.
+pub(crate) fn window_totals(app: &crate::streams::WindowedAggregator) -> (u64, u64) {
+    app.all_windows()
+        .fold((0, 0), |(records, closed), (_, w)| (records + w.count, closed + u64::from(app.is_closed(w))))
+}
+
 impl Simulation {
     /// Group `group_id`'s pipeline counts, if it has windows.
     pub fn pipeline_report(&self, group_id: &str) -> Option<PipelineReport> {
         let app = self.windows(group_id)?;
+        self.pipeline_report_with(group_id, window_totals(app).1)
+    }
+
+    /// [`Simulation::pipeline_report`] when the closed windows are counted already.
+    pub(crate) fn pipeline_report_with(&self, group_id: &str, closed: u64) -> Option<PipelineReport> {
+        let app = self.windows(group_id)?;
         let g = self.valid.scenario.consumer_groups.iter().find(|g| g.group_id == group_id)?;
-        let closed = app.all_windows().filter(|(_, w)| app.is_closed(w)).count() as u64;
         let rows = app.window_count() as u64;
         let mode = g.sink.map(|s| s.output_mode);
         let (sink_rows, sink_writes) = match mode {

@@ -176,11 +176,6 @@ impl ChangelogStore {
         out
     }
 
-    /// Whether `id` is one of this store's changelog records.
-    pub fn wrote(&self, id: RecordId) -> bool {
-        self.values.contains_key(&id)
-    }
-
     /// The open windows changelog record `id` carries, if it is one of this store's.
     pub fn windows_in(&self, id: RecordId) -> Option<&[WindowAggregate]> {
         self.values.get(&id).map(|v| v.windows.as_slice())
