@@ -223,8 +223,9 @@ struct Observers {
     apps: Vec<Option<WindowedAggregator>>,
     /// The data table behind each producer's workload (`None` for synthetic ones).
     tables: Vec<Option<Rc<DataTable>>>,
-    /// Each IoT producer's sensor count (`None` for other workloads): its readings' values.
-    iot_devices: Vec<Option<u64>>,
+    /// Each IoT producer's sensor count and interval, ms (`None` for other workloads): its
+    /// readings' values.
+    iot_devices: Vec<Option<(u64, u64)>>,
     /// Each partition's dense index, by topic: its task number.
     task_slots: Vec<Vec<u32>>,
     /// Simulated time of the event being handled, ms (processing time for the applications).
@@ -376,9 +377,9 @@ impl Observer for Observers {
                 }
                 Some(Values::Bids { bid, .. }) => Payload::Bid { bid: bid[row] },
                 None => match self.iot_devices.get(producer).copied().flatten() {
-                    Some(devices) if app.dataflow.reads_fields() => {
+                    Some((devices, interval_ms)) if app.dataflow.reads_fields() => {
                         let (temperature_c, humidity_pct) =
-                            crate::workload::iot_reading(row as u64, devices, r.timestamp_ms);
+                            crate::workload::iot_reading(row as u64, devices, interval_ms);
                         Payload::Iot { temperature_c, humidity_pct }
                     }
                     _ => Payload::None,
@@ -605,7 +606,7 @@ impl Simulation {
                     .producers
                     .iter()
                     .map(|p| match p.workload {
-                        WorkloadSpec::Iot { devices, .. } => Some(u64::from(devices)),
+                        WorkloadSpec::Iot { devices, interval_ms, .. } => Some((u64::from(devices), interval_ms)),
                         _ => None,
                     })
                     .collect(),
@@ -2249,8 +2250,8 @@ impl Simulation {
         let mut busiest: Vec<(KeyId, u64)> = vec![];
         let mut open = 0;
         for key in app.keys() {
-            busiest.push((key, app.windows_of(key).map(|w| w.count).sum()));
-            open += app.windows_of(key).filter(|w| !app.is_closed(w)).count();
+            busiest.push((key, app.taken_of(key)));
+            open += app.newest_windows(key, 0).count();
         }
         busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         // The keys of the last few late records are shown too, so that their marks are seen:

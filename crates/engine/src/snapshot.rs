@@ -205,6 +205,7 @@ pub struct WindowRow {
     pub key: String,
     /// The partition (task) of its latest window, `topic-p`: whose stream time closes it.
     pub partition: Option<String>,
+    /// Records of the key some window took (the busiest keys are shown).
     pub total: u64,
     pub cells: Vec<WindowCell>,
 }

@@ -35,7 +35,7 @@ fn run(s: Scenario) -> Report {
 /// Reading `k`: its key, event time (ms), temperature and humidity.
 fn reading(k: u64) -> (String, u64, f64, f64) {
     let ts = k * 1000 / DEVICES;
-    let (t, h) = iot_reading(k, DEVICES, ts);
+    let (t, h) = iot_reading(k, DEVICES, 1000);
     (format!("sensor-{:02}", k % DEVICES), ts, t, h)
 }
 

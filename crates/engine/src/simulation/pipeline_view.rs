@@ -38,7 +38,8 @@ impl Simulation {
     /// Group `group_id`'s pipeline counts, if it has windows.
     pub fn pipeline_report(&self, group_id: &str) -> Option<PipelineReport> {
         let app = self.windows(group_id)?;
-        self.pipeline_report_with(group_id, window_totals(app).1)
+        let open: usize = app.keys().map(|k| app.newest_windows(k, 0).count()).sum();
+        self.pipeline_report_with(group_id, (app.window_count() - open) as u64)
     }
 
     /// [`Simulation::pipeline_report`] when the closed windows are counted already.
@@ -154,17 +155,27 @@ impl Simulation {
         }
         let function = app.dataflow.function;
         let append = g.sink.is_some_and(|s| s.output_mode == OutputMode::Append);
-        let mut latest: Vec<_> = app.all_windows().filter(|(_, w)| !append || app.is_closed(w)).collect();
-        // The latest written first: by the trigger that last changed them, then by end.
-        latest.sort_by(|a, b| {
-            (b.1.trigger, b.1.end_ms, b.1.start_ms).cmp(&(a.1.trigger, a.1.end_ms, a.1.start_ms)).then(a.0.cmp(&b.0))
-        });
-        let sink_rows = if g.sink.is_none() {
-            vec![]
-        } else {
+        // The latest written first: by the trigger that last changed them, then by end. One
+        // pass keeping the first `rows`, since a long run holds many thousands of windows.
+        let order = |(k, w): &(crate::ids::KeyId, &crate::streams::WindowAggregate)| {
+            std::cmp::Reverse((w.trigger, w.end_ms, w.start_ms, std::cmp::Reverse(*k)))
+        };
+        let mut latest: Vec<(crate::ids::KeyId, &crate::streams::WindowAggregate)> = Vec::with_capacity(rows + 1);
+        if g.sink.is_some() && rows > 0 {
+            // Only open windows change, so the rows written last are each key's newest.
+            let candidates = app.keys().flat_map(|k| app.newest_windows(k, rows).map(move |w| (k, w)));
+            for item in candidates.filter(|(_, w)| !append || app.is_closed(w)) {
+                if latest.len() == rows && order(&item) >= order(&latest[rows - 1]) {
+                    continue;
+                }
+                let at = latest.partition_point(|x| order(x) <= order(&item));
+                latest.insert(at, item);
+                latest.truncate(rows);
+            }
+        }
+        let sink_rows = {
             latest
                 .into_iter()
-                .take(rows)
                 .map(|(key, w)| SinkRow {
                     key: self.keys.name(key).to_string(),
                     start_ms: w.start_ms,

@@ -222,6 +222,8 @@ struct KeyState {
     records: BTreeMap<(u64, u64), Contribution>,
     /// Whether the key's value was above the alert threshold after its last record.
     above: bool,
+    /// Records of the key some window took.
+    taken: u64,
 }
 
 /// An alert: a key's value rose above the threshold with a record.
@@ -403,6 +405,7 @@ impl WindowedAggregator {
             Windows::Session { inactivity_gap_ms, .. } => session_windows(&spec, state, inactivity_gap_ms, &r, at),
         };
         self.update_writes += u64::from(outcome.rows);
+        self.keys[k].taken += u64::from(outcome.windows > 0);
         if let Some(threshold) = self.dataflow.alert_above.filter(|_| outcome.windows > 0) {
             self.check_alert(k, &r, threshold);
         }
@@ -468,6 +471,25 @@ impl WindowedAggregator {
     /// Windows of `key`, in start order.
     pub fn windows_of(&self, key: KeyId) -> impl DoubleEndedIterator<Item = &WindowAggregate> {
         self.keys.get(key.0 as usize).into_iter().flat_map(|s| s.windows.values())
+    }
+
+    /// Records of `key` that a window took (re-processed ones again).
+    pub fn taken_of(&self, key: KeyId) -> u64 {
+        self.keys.get(key.0 as usize).map_or(0, |s| s.taken)
+    }
+
+    /// `key`'s windows from the newest back, while they are open, then up to `closed` closed
+    /// ones. A key's windows end in the order they start (time and sliding windows have one
+    /// length, sessions do not overlap) and close by one task's stream time, so this is every
+    /// open window of the key without a walk over the old ones.
+    pub fn newest_windows(&self, key: KeyId, closed: usize) -> impl Iterator<Item = &WindowAggregate> {
+        let mut seen = 0;
+        self.windows_of(key).rev().take_while(move |w| {
+            if self.is_closed(w) {
+                seen += 1;
+            }
+            seen <= closed
+        })
     }
 
     /// Every key that has windows, in key id order.
@@ -739,13 +761,17 @@ fn session_windows(
         return (Outcome { windows: 0, skipped: 1, rows: 0 }, 0, 0);
     }
     let mut session = WindowAggregate::empty(t, t, task, acc);
+    // The sink's row is the key's session by its start: one this trigger wrote already, grown
+    // by this record, is written once more only at the next trigger.
+    let mut written = false;
     for s in &merged_starts {
         let old = state.windows.remove(s).expect("found above");
+        written = merged_starts.len() == 1 && *s == start && old.trigger == r.trigger;
         session.merge(&old);
     }
     session.add(r);
-    session.trigger = u32::MAX;
-    let rows = session.touch(r.trigger);
+    session.trigger = r.trigger;
+    let rows = u32::from(!written);
     state.windows.insert(start, session);
     let merged = merged_starts.len();
     (Outcome { windows: 1, skipped: 0, rows }, 1 - merged as isize, 1 + merged as u64)
@@ -841,6 +867,19 @@ mod tests {
         // Complete: the whole table each time: 2, then 3, then 3.
         assert_eq!(w.complete_writes, 8);
         assert_eq!(w.triggers, 3);
+    }
+
+    #[test]
+    fn a_session_grown_twice_in_a_trigger_is_written_once() {
+        let mut w = WindowedAggregator::new(Windows::session(10, 100), Aggregation::Count, 1);
+        feed(&mut w, 0, &[100, 105, 112]);
+        assert_eq!(w.update_writes, 1);
+        // A record before the session moves its start: another row.
+        feed(&mut w, 0, &[95]);
+        assert_eq!(w.update_writes, 2);
+        w.end_trigger();
+        feed(&mut w, 0, &[113]);
+        assert_eq!(w.update_writes, 3);
     }
 
     #[test]

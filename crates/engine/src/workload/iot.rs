@@ -55,16 +55,19 @@ impl IotWorkload {
     }
 }
 
-/// The reading of the `k`-th record of a run with `devices` sensors, taken at `timestamp_ms`:
-/// temperature (°C, 2 decimals) and relative humidity (%, 1 decimal). Each sensor has its own
-/// base (20 to 24 °C) and a daily-cycle-like swing of ±4 °C with a 90 s period, shifted per
-/// sensor, plus ±0.5 °C of noise: a moving average rises above 25 °C on some sensors, now and
-/// then. Plain arithmetic only, so that it is the same natively and in wasm.
-pub fn reading(k: u64, devices: u64, timestamp_ms: u64) -> (f64, f64) {
-    let device = k % devices.max(1);
+/// The reading of the `k`-th record of a run with `devices` sensors reading every
+/// `interval_ms`: temperature (°C, 2 decimals) and relative humidity (%, 1 decimal). Each sensor
+/// has its own base (20 to 24 °C) and a swing of ±4 °C with a 90 s period, shifted per sensor,
+/// plus ±0.5 °C of noise: a moving average rises above 25 °C on some sensors, now and then. A
+/// function of `k` alone (the sensor's clock, not the record's timestamp, which a delay or
+/// `LogAppendTime` changes), in plain arithmetic, so that it is the same natively and in wasm.
+pub fn reading(k: u64, devices: u64, interval_ms: u64) -> (f64, f64) {
+    let devices = devices.max(1);
+    let device = k % devices;
+    let taken_ms = (k / devices).saturating_mul(interval_ms);
     let h = (k.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     const PERIOD_MS: u64 = 90_000;
-    let phase = (timestamp_ms % PERIOD_MS + device * PERIOD_MS / devices.max(1)) % PERIOD_MS;
+    let phase = (taken_ms % PERIOD_MS + device * PERIOD_MS / devices) % PERIOD_MS;
     // A triangle wave from -1 to 1 and back over the period.
     let x = phase as f64 / PERIOD_MS as f64;
     let wave = 1.0 - 4.0 * (x - 0.5).abs();
@@ -78,6 +81,11 @@ impl IotWorkload {
     /// How many sensors take turns.
     pub fn devices(&self) -> u64 {
         self.devices.len() as u64
+    }
+
+    /// How often each sensor reads, ms.
+    pub fn interval_ms(&self) -> u64 {
+        self.interval_ms
     }
 }
 
@@ -107,10 +115,10 @@ mod tests {
 
     #[test]
     fn readings_swing_around_each_sensors_base() {
-        let temps: Vec<f64> = (0..12 * 90).filter(|k| k % 12 == 4).map(|k| reading(k, 12, k * 1000 / 12).0).collect();
+        let temps: Vec<f64> = (0..12 * 90).filter(|k| k % 12 == 4).map(|k| reading(k, 12, 1000).0).collect();
         let (lo, hi) = temps.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         // Sensor 4: base 24 °C, ±4 °C swing, ±0.5 °C noise.
         assert!((19.5..21.0).contains(&lo) && (27.0..=28.5).contains(&hi), "{lo} {hi}");
-        assert_eq!(reading(5, 12, 1234), reading(5, 12, 1234));
+        assert_eq!(reading(5, 12, 1000), reading(5, 12, 1000));
     }
 }

@@ -214,7 +214,7 @@ impl Workload {
         let h = (k.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let _ = match self {
             Workload::Iot(w) => {
-                let (temperature_c, humidity_pct) = iot::reading(k, w.devices(), e.timestamp_ms);
+                let (temperature_c, humidity_pct) = iot::reading(k, w.devices(), w.interval_ms());
                 write!(
                     out,
                     "{key}{{\"device\":\"{key}\",\"ts\":{},\"temperature_c\":{temperature_c:.2},\"humidity_pct\":{humidity_pct:.1}}}",
