@@ -510,7 +510,7 @@ pub struct AggregateSpec {
     /// The field it reads (not for `count`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// `top_n`: how many values, 1 to 5 (default 3).
+    /// `top_n`: how many values, 1 to 3 (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u8>,
     /// Raise an alert when a key's value, in the window of its latest record, rises above

@@ -203,7 +203,7 @@ fn a_bad_pipeline_is_refused_with_the_field_the_allowed_values_and_the_value() {
                     Some(AggregateSpec { n: Some(9), ..aggregate(AggregateFunction::TopN, "temperature_c").unwrap() })
             }),
             "consumer_groups[0].aggregate.n",
-            "must be between 1 and 5, got 9",
+            "must be between 1 and 3, got 9",
         ),
         (
             Box::new(|s| {

@@ -212,11 +212,73 @@ const LATE_KEPT: usize = 200;
 /// The most recent records kept for the processing-time / event-time plot.
 const RECENT_KEPT: usize = 400;
 
+/// One key's windows, sorted by start (unique: sessions never overlap). A vector, not a tree:
+/// records mostly come in time order, so the window a record updates or creates is nearly
+/// always the last, found without walking a tree through cache misses.
+#[derive(Debug, Clone, Default)]
+struct WindowList(Vec<WindowAggregate>);
+
+impl WindowList {
+    /// The index of the first window starting at or after `start`.
+    fn at(&self, start: u64) -> usize {
+        match self.0.last() {
+            Some(w) if w.start_ms < start => self.0.len(),
+            Some(w) if w.start_ms == start => self.0.len() - 1,
+            _ => self.0.partition_point(|w| w.start_ms < start),
+        }
+    }
+
+    fn get(&self, start: u64) -> Option<&WindowAggregate> {
+        self.0.get(self.at(start)).filter(|w| w.start_ms == start)
+    }
+
+    fn contains(&self, start: u64) -> bool {
+        self.get(start).is_some()
+    }
+
+    /// The windows starting at or before `t`.
+    fn upto(&self, t: u64) -> &[WindowAggregate] {
+        &self.0[..self.at(t.saturating_add(1)).min(self.0.len())]
+    }
+
+    /// The windows starting in `from..=to`.
+    fn range_mut(&mut self, from: u64, to: u64) -> &mut [WindowAggregate] {
+        let (a, b) = (self.at(from), self.at(to.saturating_add(1)));
+        &mut self.0[a..b.max(a)]
+    }
+
+    /// The window starting at `start`, made by `new` if there is none (`created` counts it).
+    fn entry(&mut self, start: u64, new: impl FnOnce() -> WindowAggregate) -> &mut WindowAggregate {
+        let i = self.at(start);
+        if self.0.get(i).is_none_or(|w| w.start_ms != start) {
+            self.0.insert(i, new());
+        }
+        &mut self.0[i]
+    }
+
+    /// Puts `w` in, replacing (and returning) the window with its start, if any.
+    fn insert(&mut self, w: WindowAggregate) -> Option<WindowAggregate> {
+        let i = self.at(w.start_ms);
+        match self.0.get_mut(i) {
+            Some(old) if old.start_ms == w.start_ms => Some(std::mem::replace(old, w)),
+            _ => {
+                self.0.insert(i, w);
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, start: u64) -> Option<WindowAggregate> {
+        let i = self.at(start);
+        (self.0.get(i)?.start_ms == start).then(|| self.0.remove(i))
+    }
+}
+
 /// One key's state.
 #[derive(Debug, Clone, Default)]
 struct KeyState {
-    /// Windows by start (sessions never overlap, so their starts are unique too).
-    windows: BTreeMap<u64, WindowAggregate>,
+    /// Windows by start.
+    windows: WindowList,
     /// Sliding windows only: the records taken, by timestamp then arrival, while a new window
     /// could still hold them.
     records: BTreeMap<(u64, u64), Contribution>,
@@ -434,9 +496,9 @@ impl WindowedAggregator {
         let t = r.timestamp_ms;
         let state = &self.keys[k];
         let window = match self.spec {
-            Windows::Sliding { time_difference_ms, .. } => state.windows.get(&t.saturating_sub(time_difference_ms)),
-            Windows::Time { .. } => state.windows.range(..=t).next_back().map(|(_, w)| w).filter(|w| w.end_ms > t),
-            Windows::Session { .. } => state.windows.range(..=t).next_back().map(|(_, w)| w).filter(|w| w.end_ms >= t),
+            Windows::Sliding { time_difference_ms, .. } => state.windows.get(t.saturating_sub(time_difference_ms)),
+            Windows::Time { .. } => state.windows.upto(t).last().filter(|w| w.end_ms > t),
+            Windows::Session { .. } => state.windows.upto(t).last().filter(|w| w.end_ms >= t),
         };
         let Some(w) = window else { return };
         let Some(value) = w.value(self.dataflow.function) else { return };
@@ -470,7 +532,7 @@ impl WindowedAggregator {
 
     /// Windows of `key`, in start order.
     pub fn windows_of(&self, key: KeyId) -> impl DoubleEndedIterator<Item = &WindowAggregate> {
-        self.keys.get(key.0 as usize).into_iter().flat_map(|s| s.windows.values())
+        self.keys.get(key.0 as usize).into_iter().flat_map(|s| s.windows.0.iter())
     }
 
     /// Records of `key` that a window took (re-processed ones again).
@@ -494,12 +556,12 @@ impl WindowedAggregator {
 
     /// Every key that has windows, in key id order.
     pub fn keys(&self) -> impl Iterator<Item = KeyId> + '_ {
-        self.keys.iter().enumerate().filter(|(_, s)| !s.windows.is_empty()).map(|(k, _)| KeyId(k as u32))
+        self.keys.iter().enumerate().filter(|(_, s)| !s.windows.0.is_empty()).map(|(k, _)| KeyId(k as u32))
     }
 
     /// Every window of every key, keys in id order and each key's windows by start.
     pub fn all_windows(&self) -> impl Iterator<Item = (KeyId, &WindowAggregate)> {
-        self.keys.iter().enumerate().flat_map(|(k, s)| s.windows.values().map(move |w| (KeyId(k as u32), w)))
+        self.keys.iter().enumerate().flat_map(|(k, s)| s.windows.0.iter().map(move |w| (KeyId(k as u32), w)))
     }
 
     /// How many windows exist, over all keys.
@@ -538,7 +600,7 @@ impl WindowedAggregator {
         let mut removed = 0u64;
         let mut dropped = 0usize;
         for state in &mut self.keys {
-            state.windows.retain(|_, w| {
+            state.windows.0.retain(|w| {
                 let keep = w.task != task || stream_time_ms.is_some_and(|st| spec.is_closed(w.end_ms, st));
                 if !keep {
                     removed += w.count;
@@ -560,7 +622,7 @@ impl WindowedAggregator {
                 self.keys.resize_with(k + 1, KeyState::default);
             }
             for w in windows {
-                match self.keys[k].windows.insert(w.start_ms, *w) {
+                match self.keys[k].windows.insert(*w) {
                     Some(old) => self.placements -= old.count,
                     None => self.window_count += 1,
                 }
@@ -623,17 +685,7 @@ fn time_windows(
             out.skipped += 1;
             continue;
         }
-        // Records mostly come in time order: the key's latest window first, without a search.
-        if let Some(mut latest) = state.windows.last_entry() {
-            if *latest.key() == start {
-                let w = latest.get_mut();
-                w.add(r);
-                out.rows += w.touch(r.trigger);
-                out.windows += 1;
-                continue;
-            }
-        }
-        let w = state.windows.entry(start).or_insert_with(|| {
+        let w = state.windows.entry(start, || {
             created += 1;
             WindowAggregate::empty(start, end, task, acc)
         });
@@ -662,7 +714,7 @@ fn sliding_windows(
     }
     let mut created = 0;
     // Existing windows holding t: starts in [t - d, t].
-    for w in state.windows.range_mut(t.saturating_sub(d)..=t).map(|(_, w)| w) {
+    for w in state.windows.range_mut(t.saturating_sub(d), t) {
         if spec.accepts(w.end_ms, stream_time) {
             w.add(r);
             out.rows += w.touch(r.trigger);
@@ -681,7 +733,7 @@ fn sliding_windows(
     let mut new_windows: Vec<WindowAggregate> = vec![];
     // The left window (`[0, d]` for records within d of the epoch).
     let left = t.saturating_sub(d);
-    if !state.windows.contains_key(&left) {
+    if !state.windows.contains(left) {
         if spec.accepts(left + d, stream_time) {
             let mut w = fold(&state.records, left, left + d);
             w.add(r);
@@ -692,13 +744,13 @@ fn sliding_windows(
     }
     // The record's right window, if a later record is in it.
     let right = t + 1;
-    if !state.windows.contains_key(&right) && state.records.range((right, 0)..=(right + d, u64::MAX)).next().is_some() {
+    if !state.windows.contains(right) && state.records.range((right, 0)..=(right + d, u64::MAX)).next().is_some() {
         new_windows.push(fold(&state.records, right, right + d));
     }
     // The right window of the record before it, if this one is the first in it.
     if let Some((&(p, _), _)) = state.records.range(..(t, 0)).next_back() {
         let start = p + 1;
-        if p + 1 + d >= t && start != left && !state.windows.contains_key(&start) {
+        if p + 1 + d >= t && start != left && !state.windows.contains(start) {
             if spec.accepts(start + d, stream_time) {
                 let mut w = fold(&state.records, start, start + d);
                 w.add(r);
@@ -717,7 +769,7 @@ fn sliding_windows(
         } else {
             new_right += 1;
         }
-        state.windows.insert(w.start_ms, w);
+        state.windows.insert(w);
         created += 1;
     }
     if out.windows > 0 {
@@ -749,7 +801,8 @@ fn session_windows(
     // are the last few.
     let mut merged_starts = vec![];
     let (mut start, mut end) = (t, t);
-    for (&s, w) in state.windows.range(..=t.saturating_add(gap)).rev() {
+    for w in state.windows.upto(t.saturating_add(gap)).iter().rev() {
+        let s = w.start_ms;
         if w.end_ms.saturating_add(gap) < t {
             break;
         }
@@ -765,14 +818,14 @@ fn session_windows(
     // by this record, is written once more only at the next trigger.
     let mut written = false;
     for s in &merged_starts {
-        let old = state.windows.remove(s).expect("found above");
+        let old = state.windows.remove(*s).expect("found above");
         written = merged_starts.len() == 1 && *s == start && old.trigger == r.trigger;
         session.merge(&old);
     }
     session.add(r);
     session.trigger = r.trigger;
     let rows = u32::from(!written);
-    state.windows.insert(start, session);
+    state.windows.insert(session);
     let merged = merged_starts.len();
     (Outcome { windows: 1, skipped: 0, rows }, 1 - merged as isize, 1 + merged as u64)
 }

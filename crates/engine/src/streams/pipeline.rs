@@ -11,7 +11,7 @@ use serde::Serialize;
 pub const MAX_FIELDS: usize = 8;
 
 /// The largest `n` of a `top_n` aggregate.
-pub const TOP_N_MAX: usize = 5;
+pub const TOP_N_MAX: usize = 3;
 
 /// The fields of each workload's records, in schema order: `iot`'s JSON readings, the taxi CSV's
 /// `fare_amount` and the trip's duration (dropoff − pickup, s), the bids CSV's `bid` (USD).
@@ -161,9 +161,10 @@ pub enum Acc {
     Sum(f64),
     Min(f64),
     Max(f64),
-    /// Event time (ms) and value of the chosen record; `None` before the first.
-    First(Option<(u64, f64)>),
-    Last(Option<(u64, f64)>),
+    /// Event time (ms) and value of the chosen record; the value is NaN before the first
+    /// (kept flat rather than in an `Option`: every window carries an accumulator).
+    First(u64, f64),
+    Last(u64, f64),
     /// The `n` largest values so far, largest first, `len` of them.
     Top {
         n: u8,
@@ -180,8 +181,8 @@ impl Acc {
             AggregateFunction::Sum | AggregateFunction::Avg => Acc::Sum(0.0),
             AggregateFunction::Min => Acc::Min(f64::INFINITY),
             AggregateFunction::Max => Acc::Max(f64::NEG_INFINITY),
-            AggregateFunction::First => Acc::First(None),
-            AggregateFunction::Last => Acc::Last(None),
+            AggregateFunction::First => Acc::First(u64::MAX, f64::NAN),
+            AggregateFunction::Last => Acc::Last(0, f64::NAN),
             AggregateFunction::TopN => Acc::Top { n: n.clamp(1, TOP_N_MAX as u8), len: 0, values: [0.0; TOP_N_MAX] },
         }
     }
@@ -193,14 +194,14 @@ impl Acc {
             Acc::Sum(s) => *s += v,
             Acc::Min(m) => *m = m.min(v),
             Acc::Max(m) => *m = m.max(v),
-            Acc::First(f) => {
-                if f.is_none_or(|(t, _)| ts < t) {
-                    *f = Some((ts, v));
+            Acc::First(t, x) => {
+                if ts < *t || x.is_nan() {
+                    (*t, *x) = (ts, v);
                 }
             }
-            Acc::Last(l) => {
-                if l.is_none_or(|(t, _)| ts >= t) {
-                    *l = Some((ts, v));
+            Acc::Last(t, x) => {
+                if ts >= *t || x.is_nan() {
+                    (*t, *x) = (ts, v);
                 }
             }
             Acc::Top { n, len, values } => {
@@ -223,8 +224,8 @@ impl Acc {
             (Acc::Sum(a), Acc::Sum(b)) => *a += b,
             (Acc::Min(a), Acc::Min(b)) => *a = a.min(*b),
             (Acc::Max(a), Acc::Max(b)) => *a = a.max(*b),
-            (Acc::First(a), Acc::First(Some((t, v)))) if a.is_none_or(|(at, _)| *t < at) => *a = Some((*t, *v)),
-            (Acc::Last(a), Acc::Last(Some((t, v)))) if a.is_none_or(|(at, _)| *t > at) => *a = Some((*t, *v)),
+            (Acc::First(at, a), Acc::First(t, v)) if !v.is_nan() && (*t < *at || a.is_nan()) => (*at, *a) = (*t, *v),
+            (Acc::Last(at, a), Acc::Last(t, v)) if !v.is_nan() && (*t > *at || a.is_nan()) => (*at, *a) = (*t, *v),
             (a @ Acc::Top { .. }, Acc::Top { len, values, .. }) => {
                 for &v in &values[..*len as usize] {
                     a.add(0, v);
@@ -244,7 +245,7 @@ impl Acc {
             Acc::None => Some(count as f64),
             Acc::Sum(s) => Some(s),
             Acc::Min(m) | Acc::Max(m) => Some(m),
-            Acc::First(f) | Acc::Last(f) => f.map(|(_, v)| v),
+            Acc::First(_, v) | Acc::Last(_, v) => (!v.is_nan()).then_some(v),
             Acc::Top { len, values, .. } => (len > 0).then_some(values[0]),
         }
     }
@@ -358,8 +359,14 @@ mod tests {
         assert_eq!(value(AggregateFunction::First, 1), Some(7.5));
         assert_eq!(value(AggregateFunction::Last, 1), Some(2.0));
         assert_eq!(fold(AggregateFunction::TopN, 3, &RECORDS).top(), [9.0, 7.5, 4.0]);
-        assert_eq!(fold(AggregateFunction::TopN, 5, &RECORDS[..2]).top(), [7.5, 4.0]);
+        assert_eq!(fold(AggregateFunction::TopN, 3, &RECORDS[..2]).top(), [7.5, 4.0]);
         assert_eq!(Acc::new(AggregateFunction::Max, 1).value(0), None);
+    }
+
+    #[test]
+    fn an_accumulator_is_at_most_32_bytes() {
+        // Every window carries one, whatever the function.
+        assert!(std::mem::size_of::<Acc>() <= 32, "{}", std::mem::size_of::<Acc>());
     }
 
     #[test]
