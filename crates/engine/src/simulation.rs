@@ -2017,15 +2017,16 @@ impl Simulation {
             .latest_info(opts.trace_lines)
             .map(|e| TraceLine { time_ms: e.time.0, line: e.event.line(&self.catalog) })
             .collect();
-        // The windows view walks every window; a snapshot that asks for no rows skips it.
-        let windows = self
+        // The windowed views read many windows; a snapshot that asks for no rows skips them.
+        let windowed = self
             .valid
             .scenario
             .consumer_groups
             .iter()
             .filter(|_| opts.window_keys > 0)
             .find(|g| self.windows(&g.group_id).is_some())
-            .map(|g| self.windows_view(&g.group_id, opts.window_keys, opts.windows_per_key));
+            .map(|g| g.group_id.as_str());
+        let windows = windowed.map(|g| self.windows_view(g, opts.window_keys, opts.windows_per_key));
         let (acknowledged_lost, acknowledged_lost_ids) = self.acknowledged_lost();
         let (log_duplicates, log_duplicate_ids) = self.log_duplicates();
         Snapshot {
@@ -2044,22 +2045,8 @@ impl Simulation {
             dead_letters: self.dead_letter_rows(200),
             dead_letters_total: self.dead_letters_total(),
             dedupe: self.dedupe_report(),
-            store: self
-                .valid
-                .scenario
-                .consumer_groups
-                .iter()
-                .filter(|_| opts.window_keys > 0)
-                .find(|g| self.windows(&g.group_id).is_some())
-                .and_then(|g| self.store_view(&g.group_id)),
-            pipeline: self
-                .valid
-                .scenario
-                .consumer_groups
-                .iter()
-                .filter(|_| opts.window_keys > 0)
-                .find(|g| self.windows(&g.group_id).is_some())
-                .and_then(|g| self.pipeline_view(&g.group_id, 16)),
+            store: windowed.and_then(|g| self.store_view(g)),
+            pipeline: windowed.and_then(|g| self.pipeline_view(g, 16)),
         }
     }
 
