@@ -2,24 +2,11 @@
 //! murmur2 values, binary and empty keys, each assignor, static members, previous assignments
 //! with generations, Kafka Streams' windows with and without grace, and the errors for bad input.
 
+mod common;
+use common::streamlab;
+
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::Command;
-
-fn streamlab(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_streamlab"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The command's stdout, which must succeed.
 fn ok(args: &[&str]) -> String {

@@ -1,20 +1,8 @@
 //! The `streamlab` binary as a user runs it: the JSON report's shape, determinism across runs,
 //! the trace of a crash, and the errors for a bad duration and bad rows.
 
-use std::process::Command;
-
-fn streamlab(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_streamlab"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::streamlab;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let (ok, out, err) = streamlab(args);

@@ -1,20 +1,12 @@
 //! `streamlab check` on exercises and `streamlab export`, as a teacher runs them.
 
+mod common;
+use common::streamlab;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-
-fn streamlab(args: &[&str]) -> (bool, String, String) {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_streamlab")).args(args).current_dir(ROOT).output().expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn exercise(id: &str) -> Value {
     let text = std::fs::read_to_string(Path::new(ROOT).join(format!("static/exercises/{id}.json"))).unwrap();

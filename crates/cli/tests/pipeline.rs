@@ -1,20 +1,8 @@
 //! `streamlab run` with a pipeline's flags: `--filter`, `--aggregate`, `--alert-above` and
 //! `--output-mode`, checked against the test's own reading of the taxi CSV, and their errors.
 
-use std::process::Command;
-
-fn streamlab(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_streamlab"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::streamlab;
 
 /// Each trip's `fare_amount`, from the CSV.
 fn fares() -> Vec<f64> {
